@@ -1,0 +1,123 @@
+# squeeze: SQLite compression extension. See README.md.
+#
+#   make            build/squeeze.so and build/libsqueeze.a
+#   make deps       install the Debian packages the build and tests need
+#   make test       every test suite, ending with "N passed, N failed"
+#   make demo       sql/demo.sql on the bundled real data
+#   make bench      benchmarks against the real peers (not tests)
+#   make fuzz       a short run of every libFuzzer target
+#   make asan       the unit and SQL tests under ASan+UBSan
+
+CC      ?= cc
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra
+OPT     ?= -O2
+CFLAGS  ?=
+ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) -g -fPIC -Icodecs -Iext $(CFLAGS)
+LIBS    := -lzstd -llz4 -lxxhash -lm
+BUILD   := build
+FUZZ_SECONDS ?= 20
+
+CODEC_SRC := $(sort $(wildcard codecs/*.c))
+EXT_SRC   := $(sort $(wildcard ext/*.c))
+HEADERS   := $(wildcard codecs/*.h ext/*.h)
+CODEC_OBJ := $(CODEC_SRC:%.c=$(BUILD)/obj/%.o)
+EXT_OBJ   := $(EXT_SRC:%.c=$(BUILD)/obj/%.o)
+EXT_STATIC_OBJ := $(EXT_SRC:%.c=$(BUILD)/obj-static/%.o)
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+DEB_PACKAGES := sqlite3 libsqlite3-dev liblz4-dev libzstd-dev libxxhash-dev \
+                libcmocka-dev zstd lz4 gnuplot-nox clang python3
+
+.PHONY: all deps test unit sqltest demo bench fuzz asan clean install format
+
+all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a
+
+deps:
+	@sh tests/deps.sh $(DEB_PACKAGES)
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The static library's SQLite glue calls SQLite directly (SQLITE_CORE).
+$(BUILD)/obj-static/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -c $< -o $@
+
+$(BUILD)/squeeze.so: $(CODEC_OBJ) $(EXT_OBJ)
+	$(CC) -shared -o $@ $^ $(LIBS)
+
+$(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsqueeze.a tests/unit/test_util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 -lcmocka $(LIBS)
+
+# Benchmarks link zstd statically: Huff0's HUF_* functions are exported there.
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O3 -Ibench $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 \
+	  -l:libzstd.a -llz4 -lxxhash -lm
+
+FUZZ_CFLAGS := $(CSTD) -g -O1 -Icodecs -Iext -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CODEC_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $< $(CODEC_SRC) -o $@ $(LIBS)
+
+# Replays a corpus without libFuzzer (tests/fuzz/replay_main.c), under ASan+UBSan.
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(CODEC_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -g -O1 -Icodecs -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  $< tests/fuzz/replay_main.c $(CODEC_SRC) -o $@ $(LIBS)
+
+unit: $(UNIT_BIN)
+test: deps all $(UNIT_BIN) $(REPLAY_BIN)
+	@sh tests/run_all.sh
+
+demo: deps all
+	@sh sql/run_demo.sh
+
+bench: deps all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@/usr/bin/python3 bench/bench_sql.py
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS)s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 \
+	    $(BUILD)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -2 || exit 1; done
+
+asan:
+	$(MAKE) clean
+	$(MAKE) test CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" OPT=-O1
+
+format:
+	clang-format -i codecs/*.[ch] ext/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.[ch]
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/squeeze
+	install -m 0644 $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 codecs/*.h $(DESTDIR)$(PREFIX)/include/squeeze/
+
+clean:
+	rm -rf $(BUILD)
+
+# The deterministic synthetic series generator (examples/gen_ts.c), run in build/ts/.
+$(BUILD)/gen_ts: examples/gen_ts.c
+	@mkdir -p $(BUILD)
+	$(CC) -O2 $< -o $@ -lm
+$(BUILD)/ts/ts.i64: $(BUILD)/gen_ts
+	@mkdir -p $(BUILD)/ts
+	cd $(BUILD)/ts && ../gen_ts 1000000

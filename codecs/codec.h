@@ -1,0 +1,165 @@
+/*
+** codec.h: the one interface every squeeze codec implements.
+**
+** The shape follows zstd's public API (lib/zstd.h): every function takes
+** (dst, dstCapacity, src, srcSize) in bytes, a bound() gives the worst-case
+** compressed size, and every function that can fail returns a size_t that is
+** either a byte count or an error code, told apart by sqz_is_error() exactly as
+** ZSTD_isError() does. Error values are pinned in sqz_error_code and never
+** change meaning between releases.
+**
+** No codec calls malloc. Memory a codec needs beyond dst comes from the
+** caller's sqz_ctx (codecs/pool.h): scratch blocks that are reused from call to
+** call, and one persistent state slot per codec (for library contexts such as
+** ZSTD_CCtx). In steady state a call therefore allocates nothing.
+**
+** This header never includes sqlite3.h: codecs/ is usable on its own.
+*/
+#ifndef SQZ_CODEC_H
+#define SQZ_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Error convention ------------------------------------------------------
+** A function returning size_t returns either a result (bytes) or
+** (size_t)-code for one of the codes below. sqz_is_error() tells which.
+** Values are stable: new codes are only ever appended.
+*/
+typedef enum {
+  SQZ_OK = 0,
+  SQZ_ERROR_GENERIC = 1,        /* unexpected failure inside a library */
+  SQZ_ERROR_DST_TOO_SMALL = 2,  /* dstCapacity cannot hold the output */
+  SQZ_ERROR_CORRUPT = 3,        /* input is not valid for this codec/format */
+  SQZ_ERROR_CHECKSUM = 4,       /* frame checksum does not match the output */
+  SQZ_ERROR_LEVEL = 5,          /* level outside the codec's range */
+  SQZ_ERROR_SRC_SIZE = 6,       /* typed codec: srcSize not a multiple of 8 */
+  SQZ_ERROR_MEMORY = 7,         /* the allocator returned NULL */
+  SQZ_ERROR_TOO_LARGE = 8,      /* declared/produced size above the limit */
+  SQZ_ERROR_UNKNOWN_CODEC = 9,  /* codec id or name not in the registry */
+  SQZ_ERROR_VERSION = 10,       /* frame written by a newer format version */
+  SQZ_ERROR_TRUNCATED = 11,     /* input ends before the format says it does */
+  SQZ_ERROR_PARAMETER = 12,     /* an argument is out of its documented range */
+  SQZ_ERROR_MAX_CODE = 20
+} sqz_error_code;
+
+#define SQZ_ERROR(name) ((size_t) - (SQZ_ERROR_##name))
+
+/* Non-zero when r is an error code rather than a size. */
+static inline int sqz_is_error(size_t r) {
+  return r > (size_t)-SQZ_ERROR_MAX_CODE;
+}
+
+/* The sqz_error_code inside r, or SQZ_OK when r is a size. */
+static inline sqz_error_code sqz_error_of(size_t r) {
+  return sqz_is_error(r) ? (sqz_error_code)(0 - r) : SQZ_OK;
+}
+
+/* A short, lower-case, static English description of r's error code
+** ("corrupt data", "destination too small", ...). Never NULL. */
+const char *sqz_error_string(size_t r);
+
+/* ---- Kinds -------------------------------------------------------------- */
+typedef enum {
+  SQZ_KIND_BYTES = 0,   /* any bytes */
+  SQZ_KIND_FLOAT64 = 1, /* array of little-endian IEEE-754 doubles */
+  SQZ_KIND_INT64 = 2,   /* array of little-endian two's-complement int64 */
+  SQZ_KIND_TEXT = 3     /* array of strings (see the dict codec's format) */
+} sqz_kind;
+
+/* The exact word squeeze_codecs.kind reports: "bytes", "float64", "int64",
+** "text". */
+const char *sqz_kind_name(sqz_kind kind);
+
+typedef struct sqz_ctx sqz_ctx; /* codecs/pool.h */
+
+/* Parameters of one compress call. level is already checked against the
+** codec's range; window_log (log2 of the match window in bytes, 10..24) is 0
+** for the codec's default and is ignored by codecs without a window. */
+typedef struct sqz_params {
+  int level;
+  int window_log;
+} sqz_params;
+
+/* ---- The codec descriptor ------------------------------------------------
+** One constant instance per codec; the registry (codecs/registry.c) lists
+** them. Ids are written into frames and chunks: they are pinned forever.
+*/
+typedef struct sqz_codec {
+  const char *name;        /* SQL name: "zstd", "lz4", ... */
+  uint8_t id;              /* frame codec id, 0..31, pinned */
+  sqz_kind kind;           /* what the input bytes hold */
+  int min_level;           /* levels accepted by compress() */
+  int default_level;       /* used when the caller gives none */
+  int max_level;
+  const char *description; /* one line for squeeze_codecs */
+
+  /* Worst-case compressed size in bytes for srcSize input bytes, or 0 when
+  ** srcSize is too large for the codec (then compress must not be called). */
+  size_t (*bound)(size_t srcSize);
+
+  /* Compress srcSize bytes of src into dst (dstCapacity bytes) with params
+  ** (level already checked to lie in [min_level, max_level]). Returns the number of
+  ** bytes written, or an error: DST_TOO_SMALL, SRC_SIZE (typed codecs, when
+  ** srcSize % 8 != 0), MEMORY (ctx could not supply scratch), GENERIC. With
+  ** dstCapacity >= bound(srcSize) only MEMORY and SRC_SIZE are possible.
+  ** Output is deterministic: the same input and level give the same bytes on
+  ** every machine. */
+  size_t (*compress)(sqz_ctx *ctx, void *dst, size_t dstCapacity,
+                     const void *src, size_t srcSize, const sqz_params *params);
+
+  /* Decompress exactly dstSize bytes (the original size, known from the frame)
+  ** from srcSize bytes of src into dst. Returns dstSize, or an error: CORRUPT
+  ** or TRUNCATED for input that does not decode to exactly dstSize bytes,
+  ** MEMORY. Guarantee on hostile input: never reads outside src[0..srcSize),
+  ** never writes outside dst[0..dstSize). */
+  size_t (*decompress)(sqz_ctx *ctx, void *dst, size_t dstSize,
+                       const void *src, size_t srcSize);
+
+  /* Optional (NULL when the codec keeps no state): frees the persistent state
+  ** the codec left in its ctx slot (sqz_ctx_state()). */
+  void (*free_state)(sqz_ctx *ctx, void *state);
+} sqz_codec;
+
+/* ---- Registry (codecs/registry.c) ---------------------------------------- */
+
+/* The codec called name (case-insensitive, NUL-terminated), or NULL. */
+const sqz_codec *sqz_codec_by_name(const char *name);
+
+/* The codec with frame id, or NULL when no codec has that id. */
+const sqz_codec *sqz_codec_by_id(unsigned id);
+
+/* Number of registered codecs, and the i-th one (0 <= i < count) in the order
+** squeeze_codecs lists them. */
+size_t sqz_codec_count(void);
+const sqz_codec *sqz_codec_at(size_t i);
+
+/* Writes "zstd, lz4, ..." (all codec names, comma separated) into buf
+** (bufSize bytes, always NUL-terminated). Returns buf. */
+char *sqz_codec_names(char *buf, size_t bufSize);
+
+/* Pinned codec ids. */
+enum {
+  SQZ_ID_STORE = 0,
+  SQZ_ID_ZSTD = 1,
+  SQZ_ID_LZ4 = 2,
+  SQZ_ID_LZ4HC = 3,
+  SQZ_ID_RLE = 4,
+  SQZ_ID_HUFFMAN = 5,
+  SQZ_ID_LZ77 = 6,
+  SQZ_ID_GORILLA = 7,
+  SQZ_ID_DOD = 8,
+  SQZ_ID_DELTA = 9,
+  SQZ_ID_ALP = 10,
+  SQZ_ID_DICT = 11,
+  SQZ_ID_MAX = 31
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SQZ_CODEC_H */

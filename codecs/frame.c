@@ -1,0 +1,220 @@
+/*
+** frame.c: writing and reading squeeze frames (frame.h, docs/format.md).
+**
+** Reading trusts nothing: every size read from a header is checked against
+** the bytes that remain before it is used, block counts are derived from the
+** declared content size and checked against the blocks actually present, and
+** the output of each block must be exactly the size the header implies.
+** Standard zstd and LZ4 frames are handed to foreign_frame.c.
+*/
+#include "frame.h"
+
+#include <string.h>
+#include <xxhash.h>
+
+#include "foreign_frame.h"
+#include "bitstream.h"
+#include "varint.h"
+
+#define DESC_CODEC_MASK 0x1Fu
+#define DESC_TEXT 0x20u
+#define DESC_CHECKSUM 0x40u
+#define DESC_BLOCKED 0x80u
+
+uint32_t sqz_checksum(const void *p, size_t n) {
+  return (uint32_t)XXH3_64bits(p, n);
+}
+
+size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
+  const uint8_t *s = src;
+  memset(info, 0, sizeof(*info));
+  if (srcSize >= 4) {
+    size_t r = sqz_foreign_parse(info, s, srcSize);
+    if (r != 0) return r; /* a zstd or LZ4 frame, or an error in one */
+  }
+  if (srcSize < 1) return SQZ_ERROR(TRUNCATED);
+  if ((s[0] & 0xF0u) != (SQZ_FRAME_MAGIC & 0xF0u)) return SQZ_ERROR(CORRUPT);
+  if ((s[0] & 0x0Fu) != (SQZ_FRAME_MAGIC & 0x0Fu)) return SQZ_ERROR(VERSION);
+  if (srcSize < 3) return SQZ_ERROR(TRUNCATED);
+  info->type = SQZ_FRAME_SQUEEZE;
+  info->codec_id = s[1] & DESC_CODEC_MASK;
+  info->is_text = (s[1] & DESC_TEXT) != 0;
+  info->has_checksum = (s[1] & DESC_CHECKSUM) != 0;
+  info->blocked = (s[1] & DESC_BLOCKED) != 0;
+  if (!sqz_codec_by_id(info->codec_id)) return SQZ_ERROR(UNKNOWN_CODEC);
+  size_t pos = 2;
+  size_t n = sqz_varint_get(s + pos, srcSize - pos, &info->content_size);
+  if (n == 0) return srcSize - pos < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+  if (info->content_size == SQZ_CONTENT_SIZE_UNKNOWN) return SQZ_ERROR(CORRUPT);
+  pos += n;
+  if (info->has_checksum) {
+    if (srcSize - pos < 4) return SQZ_ERROR(TRUNCATED);
+    info->checksum = sqz_load32le(s + pos);
+    pos += 4;
+  }
+  if (info->blocked) {
+    if (pos >= srcSize) return SQZ_ERROR(TRUNCATED);
+    info->block_log = s[pos++];
+    if (info->block_log < SQZ_FRAME_BLOCK_LOG_MIN || info->block_log > SQZ_FRAME_BLOCK_LOG_MAX)
+      return SQZ_ERROR(CORRUPT);
+    /* A blocked frame holds at least two blocks. */
+    if (info->content_size <= ((uint64_t)1 << info->block_log)) return SQZ_ERROR(CORRUPT);
+  }
+  info->header_size = pos;
+  return pos;
+}
+
+size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
+  size_t block = (size_t)1 << SQZ_FRAME_BLOCK_LOG;
+  size_t blocks = srcSize / block + 1;
+  size_t per_block = codec->bound(srcSize < block ? srcSize : block);
+  if (per_block == 0 && srcSize > 0) return 0;
+  if (per_block < (srcSize < block ? srcSize : block)) per_block = srcSize < block ? srcSize : block;
+  /* header + block_log byte + per block a varint header and its payload */
+  size_t total = SQZ_FRAME_HEADER_MAX + 1 + blocks * (SQZ_VARINT_MAX + per_block);
+  return total < srcSize ? 0 : total; /* overflow guard */
+}
+
+/* Compresses one piece of n bytes into dst; returns its size, or n with
+** *stored set when the codec would not shrink it (dst then holds a copy). */
+static size_t compress_piece(sqz_ctx *ctx, uint8_t *dst, size_t cap, const uint8_t *src,
+                             size_t n, const sqz_codec *codec, const sqz_params *params,
+                             int *stored) {
+  *stored = 0;
+  if (codec->id != SQZ_ID_STORE && n > 0) {
+    size_t bound = codec->bound(n);
+    if (bound == 0) return SQZ_ERROR(PARAMETER);
+    if (cap >= bound) {
+      size_t r = codec->compress(ctx, dst, cap, src, n, params);
+      if (sqz_is_error(r)) return r;
+      if (r < n) return r;
+    } else {
+      /* Compress into scratch: the result may still fit under n bytes. */
+      uint8_t *tmp = sqz_scratch_acquire(ctx, bound);
+      if (!tmp) return SQZ_ERROR(MEMORY);
+      size_t r = codec->compress(ctx, tmp, bound, src, n, params);
+      if (!sqz_is_error(r) && r < n && r <= cap) memcpy(dst, tmp, r);
+      sqz_scratch_release(ctx, tmp);
+      if (sqz_is_error(r)) return r;
+      if (r < n) return r <= cap ? r : SQZ_ERROR(DST_TOO_SMALL);
+    }
+  }
+  if (cap < n) return SQZ_ERROR(DST_TOO_SMALL);
+  if (n) memcpy(dst, src, n);
+  *stored = 1;
+  return n;
+}
+
+size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
+                          size_t srcSize, const sqz_codec *codec, const sqz_params *params,
+                          unsigned flags, unsigned block_log) {
+  uint8_t *d = dst;
+  const uint8_t *s = src;
+  if (block_log == 0) block_log = SQZ_FRAME_BLOCK_LOG;
+  if (block_log < SQZ_FRAME_BLOCK_LOG_MIN || block_log > SQZ_FRAME_BLOCK_LOG_MAX)
+    return SQZ_ERROR(PARAMETER);
+  if (codec->kind != SQZ_KIND_BYTES && codec->kind != SQZ_KIND_TEXT && srcSize % 8 != 0)
+    return SQZ_ERROR(SRC_SIZE);
+  if (params->level < codec->min_level || params->level > codec->max_level)
+    return SQZ_ERROR(LEVEL);
+  size_t block = (size_t)1 << block_log;
+  int blocked = srcSize > block;
+  int checksum = !(flags & SQZ_FRAME_NO_CHECKSUM);
+
+  /* Header; the codec id byte is patched once we know whether it stored. */
+  if (dstCapacity < SQZ_FRAME_HEADER_MAX + 1) return SQZ_ERROR(DST_TOO_SMALL);
+  size_t pos = 0;
+  d[pos++] = SQZ_FRAME_MAGIC;
+  size_t desc_pos = pos++;
+  uint8_t desc = (flags & SQZ_FRAME_TEXT ? DESC_TEXT : 0) | (checksum ? DESC_CHECKSUM : 0) |
+                 (blocked ? DESC_BLOCKED : 0);
+  pos += sqz_varint_put(d + pos, dstCapacity - pos, srcSize);
+  if (checksum) {
+    sqz_store32le(d + pos, sqz_checksum(s, srcSize));
+    pos += 4;
+  }
+
+  if (!blocked) {
+    int stored;
+    size_t r = compress_piece(ctx, d + pos, dstCapacity - pos, s, srcSize, codec, params, &stored);
+    if (sqz_is_error(r)) return r;
+    d[desc_pos] = desc | (uint8_t)(stored ? SQZ_ID_STORE : codec->id);
+    return pos + r;
+  }
+
+  d[pos++] = (uint8_t)block_log;
+  int all_stored = 1;
+  for (size_t off = 0; off < srcSize; off += block) {
+    size_t n = srcSize - off < block ? srcSize - off : block;
+    /* Reserve room for the largest block header, then move the payload
+    ** down to sit right after the real header. */
+    if (dstCapacity - pos < SQZ_VARINT_MAX) return SQZ_ERROR(DST_TOO_SMALL);
+    uint8_t *payload = d + pos + SQZ_VARINT_MAX;
+    int stored;
+    size_t r = compress_piece(ctx, payload, dstCapacity - pos - SQZ_VARINT_MAX, s + off, n, codec,
+                              params, &stored);
+    if (sqz_is_error(r)) return r;
+    all_stored &= stored;
+    size_t h = sqz_varint_put(d + pos, SQZ_VARINT_MAX, ((uint64_t)r << 1) | (unsigned)stored);
+    memmove(d + pos + h, payload, r);
+    pos += h + r;
+  }
+  d[desc_pos] = desc | (uint8_t)(all_stored ? SQZ_ID_STORE : codec->id);
+  return pos;
+}
+
+/* Decodes the blocks of a blocked squeeze frame. */
+static size_t decompress_blocks(sqz_ctx *ctx, const sqz_codec *codec, const sqz_frame_info *info,
+                                uint8_t *dst, size_t dstSize, const uint8_t *s, size_t srcSize) {
+  size_t pos = info->header_size;
+  size_t block = (size_t)1 << info->block_log;
+  for (size_t off = 0; off < dstSize; off += block) {
+    size_t n = dstSize - off < block ? dstSize - off : block;
+    uint64_t h;
+    size_t hn = sqz_varint_get(s + pos, srcSize - pos, &h);
+    if (hn == 0) return SQZ_ERROR(TRUNCATED);
+    pos += hn;
+    uint64_t csize = h >> 1;
+    if (csize > srcSize - pos) return SQZ_ERROR(TRUNCATED);
+    size_t r;
+    if (h & 1) {
+      if (csize != n) return SQZ_ERROR(CORRUPT);
+      memcpy(dst + off, s + pos, n);
+      r = n;
+    } else {
+      r = codec->decompress(ctx, dst + off, n, s + pos, (size_t)csize);
+    }
+    if (sqz_is_error(r)) return r;
+    if (r != n) return SQZ_ERROR(CORRUPT);
+    pos += (size_t)csize;
+  }
+  return pos == srcSize ? dstSize : SQZ_ERROR(CORRUPT);
+}
+
+uint64_t sqz_frame_content_size(sqz_ctx *ctx, const sqz_frame_info *info, const void *src,
+                                size_t srcSize, uint64_t limit) {
+  if (info->content_size != SQZ_CONTENT_SIZE_UNKNOWN)
+    return info->content_size > limit ? SQZ_ERROR(TOO_LARGE) : info->content_size;
+  return sqz_foreign_count(ctx, info, src, srcSize, limit);
+}
+
+size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst, size_t dstSize,
+                            const void *src, size_t srcSize) {
+  if (info->type != SQZ_FRAME_SQUEEZE)
+    return sqz_foreign_decompress(ctx, info, dst, dstSize, src, srcSize);
+  if (info->content_size != dstSize) return SQZ_ERROR(PARAMETER);
+  const sqz_codec *codec = sqz_codec_by_id(info->codec_id);
+  if (!codec) return SQZ_ERROR(UNKNOWN_CODEC);
+  const uint8_t *s = src;
+  size_t r;
+  if (info->blocked) {
+    r = decompress_blocks(ctx, codec, info, dst, dstSize, s, srcSize);
+  } else {
+    r = codec->decompress(ctx, dst, dstSize, s + info->header_size, srcSize - info->header_size);
+    if (!sqz_is_error(r) && r != dstSize) r = SQZ_ERROR(CORRUPT);
+  }
+  if (sqz_is_error(r)) return r;
+  if (info->has_checksum && sqz_checksum(dst, dstSize) != info->checksum)
+    return SQZ_ERROR(CHECKSUM);
+  return dstSize;
+}

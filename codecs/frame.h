@@ -1,0 +1,106 @@
+/*
+** frame.h: the squeeze frame, the self-describing container that compress()
+** returns, and the reading of standard zstd and LZ4 frames.
+**
+** docs/format.md specifies every byte. In short (all little-endian):
+**
+**   byte 0    0xC1: magic nibble 0xC, format version 1
+**   byte 1    descriptor: bits 0-4 codec id, bit 5 original is TEXT,
+**             bit 6 checksum present, bit 7 blocked
+**   varint    original size in bytes (LEB128)
+**   [4 bytes] checksum: low 32 bits of XXH3_64bits(original), if bit 6
+**   payload   unblocked: the codec's output for the whole value
+**             blocked:   1 byte block_log, then per block a varint
+**                        (compressed_size << 1 | stored) and its bytes
+**
+** A value of less than 128 bytes pays 7 bytes of header with its checksum.
+** Values larger than one block (1 MiB by default) are cut into blocks that
+** are compressed independently; a block that would not shrink is stored.
+*/
+#ifndef SQZ_FRAME_H
+#define SQZ_FRAME_H
+
+#include "codec.h"
+#include "pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SQZ_FRAME_MAGIC 0xC1u        /* byte 0 of a version-1 frame */
+#define SQZ_FRAME_HEADER_MAX 16      /* 1 + 1 + 10 (varint) + 4 */
+#define SQZ_FRAME_BLOCK_LOG 20       /* default block: 1 MiB */
+#define SQZ_FRAME_BLOCK_LOG_MIN 12   /* 4 KiB */
+#define SQZ_FRAME_BLOCK_LOG_MAX 30   /* 1 GiB */
+#define SQZ_CONTENT_SIZE_UNKNOWN ((uint64_t)-1)
+
+/* Flags for sqz_frame_compress. */
+#define SQZ_FRAME_TEXT 1u        /* the original is TEXT (UTF-8), not a BLOB */
+#define SQZ_FRAME_NO_CHECKSUM 2u /* omit the xxHash checksum */
+
+/* What kind of frame a blob holds. */
+typedef enum {
+  SQZ_FRAME_SQUEEZE = 0, /* a squeeze frame */
+  SQZ_FRAME_ZSTD = 1,    /* one or more standard zstd frames (RFC 8878) */
+  SQZ_FRAME_LZ4 = 2      /* one or more LZ4 frames (lz4 doc/lz4_Frame_format.md) */
+} sqz_frame_type;
+
+typedef struct sqz_frame_info {
+  sqz_frame_type type;
+  unsigned codec_id;     /* squeeze frames: the codec; zstd/lz4 frames: SQZ_ID_ZSTD/LZ4 */
+  int is_text;           /* the original was TEXT */
+  int has_checksum;      /* a checksum is present */
+  int blocked;           /* payload cut into blocks */
+  unsigned block_log;    /* blocked: log2 of the block size in bytes */
+  uint32_t checksum;     /* has_checksum: the stored checksum */
+  uint64_t content_size; /* original size in bytes, or SQZ_CONTENT_SIZE_UNKNOWN
+                            (zstd/lz4 frames that do not declare it) */
+  size_t header_size;    /* bytes before the payload (squeeze frames) */
+} sqz_frame_info;
+
+/* Parses the header of the frame in src (srcSize bytes) into *info, reading
+** nothing else. Returns the header size in bytes, or an error: CORRUPT (not a
+** squeeze, zstd or LZ4 frame, or a malformed header, reserved bits set),
+** TRUNCATED, VERSION (a squeeze frame of a newer version), UNKNOWN_CODEC. */
+size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize);
+
+/* Worst-case size in bytes of the frame sqz_frame_compress writes for srcSize
+** bytes with codec; 0 when srcSize is too large for the codec. */
+size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize);
+
+/* Compresses srcSize bytes of src with codec and params into a frame at dst
+** (dstCapacity bytes; sqz_frame_bound() bytes always suffice). flags is a
+** combination of SQZ_FRAME_TEXT and SQZ_FRAME_NO_CHECKSUM. Values larger than
+** 2^block_log bytes are blocked (block_log 0 means SQZ_FRAME_BLOCK_LOG). The
+** frame records the store codec instead of codec when compressing would not
+** shrink the value. Returns the frame size in bytes, or an error: SRC_SIZE
+** (typed codec and srcSize % 8 != 0), LEVEL, PARAMETER (block_log out of
+** range), DST_TOO_SMALL, MEMORY, or a codec's own error. */
+size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
+                          size_t srcSize, const sqz_codec *codec, const sqz_params *params,
+                          unsigned flags, unsigned block_log);
+
+/* The original size of the frame in src: info->content_size when the header
+** declares it, else (zstd/lz4 frames without a declared size) found by
+** decoding into a scratch block and discarding the output, stopping with
+** TOO_LARGE as soon as it passes limit bytes, so nothing larger than limit is
+** ever allocated. Returns the size, or TOO_LARGE, CORRUPT, MEMORY. */
+uint64_t sqz_frame_content_size(sqz_ctx *ctx, const sqz_frame_info *info, const void *src,
+                                size_t srcSize, uint64_t limit);
+
+/* Decompresses the frame in src (parsed into *info) into dst, which must hold
+** exactly dstSize bytes, the size sqz_frame_content_size() returned. Verifies
+** the checksum when the frame has one. Returns dstSize, or an error: CORRUPT,
+** TRUNCATED, CHECKSUM, UNKNOWN_CODEC, MEMORY. Never reads outside src nor
+** writes outside dst, whatever src holds. */
+size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst, size_t dstSize,
+                            const void *src, size_t srcSize);
+
+/* The checksum squeeze frames store: the low 32 bits of XXH3_64bits (xxHash,
+** https://github.com/Cyan4973/xxHash, doc/xxhash_spec.md) of n bytes at p. */
+uint32_t sqz_checksum(const void *p, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SQZ_FRAME_H */

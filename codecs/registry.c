@@ -1,0 +1,86 @@
+/*
+** registry.c: the table of codecs, looked up by name or frame id, and the
+** error and kind names of codec.h.
+**
+** To add a codec: define `const sqz_codec sqz_codec_NAME` in its own file,
+** declare it below and add it to `codecs[]` (the order squeeze_codecs lists).
+*/
+#include "codec.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+extern const sqz_codec sqz_codec_zstd;
+extern const sqz_codec sqz_codec_lz4;
+extern const sqz_codec sqz_codec_lz4hc;
+extern const sqz_codec sqz_codec_store;
+
+static const sqz_codec *const codecs[] = {
+    &sqz_codec_zstd,
+    &sqz_codec_lz4,
+    &sqz_codec_lz4hc,
+    &sqz_codec_store,
+};
+#define CODEC_COUNT (sizeof(codecs) / sizeof(codecs[0]))
+
+const sqz_codec *sqz_codec_by_name(const char *name) {
+  for (size_t i = 0; i < CODEC_COUNT; i++)
+    if (strcasecmp(codecs[i]->name, name) == 0) return codecs[i];
+  return NULL;
+}
+
+const sqz_codec *sqz_codec_by_id(unsigned id) {
+  for (size_t i = 0; i < CODEC_COUNT; i++)
+    if (codecs[i]->id == id) return codecs[i];
+  return NULL;
+}
+
+size_t sqz_codec_count(void) {
+  return CODEC_COUNT;
+}
+
+const sqz_codec *sqz_codec_at(size_t i) {
+  return i < CODEC_COUNT ? codecs[i] : NULL;
+}
+
+char *sqz_codec_names(char *buf, size_t bufSize) {
+  size_t used = 0;
+  if (bufSize == 0) return buf;
+  buf[0] = 0;
+  for (size_t i = 0; i < CODEC_COUNT && used < bufSize; i++) {
+    int n = snprintf(buf + used, bufSize - used, "%s%s", i ? ", " : "", codecs[i]->name);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+  return buf;
+}
+
+const char *sqz_error_string(size_t r) {
+  switch (sqz_error_of(r)) {
+  case SQZ_OK: return "no error";
+  case SQZ_ERROR_GENERIC: return "internal library error";
+  case SQZ_ERROR_DST_TOO_SMALL: return "destination too small";
+  case SQZ_ERROR_CORRUPT: return "corrupt data";
+  case SQZ_ERROR_CHECKSUM: return "corrupt data (checksum mismatch)";
+  case SQZ_ERROR_LEVEL: return "level out of range";
+  case SQZ_ERROR_SRC_SIZE: return "input length is not a multiple of 8 bytes";
+  case SQZ_ERROR_MEMORY: return "out of memory";
+  case SQZ_ERROR_TOO_LARGE: return "size exceeds the length limit";
+  case SQZ_ERROR_UNKNOWN_CODEC: return "unknown codec";
+  case SQZ_ERROR_VERSION: return "frame format version is newer than this squeeze";
+  case SQZ_ERROR_TRUNCATED: return "corrupt data (truncated)";
+  case SQZ_ERROR_PARAMETER: return "parameter out of range";
+  default: return "unknown error";
+  }
+}
+
+const char *sqz_kind_name(sqz_kind kind) {
+  switch (kind) {
+  case SQZ_KIND_BYTES: return "bytes";
+  case SQZ_KIND_FLOAT64: return "float64";
+  case SQZ_KIND_INT64: return "int64";
+  case SQZ_KIND_TEXT: return "text";
+  }
+  return "bytes";
+}
