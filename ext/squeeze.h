@@ -1,0 +1,49 @@
+/*
+** squeeze.h: what the SQLite glue files in ext/ share. Not a public header:
+** the public surface is SQL (README.md, docs/) and sqlite3_squeeze_init().
+*/
+#ifndef SQZ_EXT_SQUEEZE_H
+#define SQZ_EXT_SQUEEZE_H
+
+#include <sqlite3ext.h>
+
+#include "codec.h"
+#include "pool.h"
+
+#define SQUEEZE_VERSION "0.1.0"
+
+/* Per-connection state, shared by every function and module that squeeze
+** registers on one connection (their pApp / pAux). Reference counted: each
+** registration holds one reference, released by its xDestroy, so the state
+** lives exactly as long as anything registered with it. */
+typedef struct sqz_conn {
+  sqlite3 *db;  /* the connection */
+  sqz_ctx *ctx; /* pooled scratch and codec contexts, memory via sqlite3_malloc64 */
+  int refs;     /* registrations still holding this state */
+} sqz_conn;
+
+/* Creates the state of db with one reference; NULL on OOM. */
+sqz_conn *sqz_conn_create(sqlite3 *db);
+/* Takes a reference and returns c. */
+sqz_conn *sqz_conn_ref(sqz_conn *c);
+/* Drops a reference (an xDestroy); frees the state with the last one. */
+void sqz_conn_unref(void *c);
+
+/* SQLITE_LIMIT_LENGTH of db: the largest string or BLOB, in bytes. */
+sqlite3_int64 sqz_length_limit(sqlite3 *db);
+
+/* Sets the result of context to the error for squeeze status r, naming fn:
+** "fn: corrupt data (checksum mismatch)". MEMORY gives SQLITE_NOMEM,
+** TOO_LARGE gives SQLITE_TOOBIG, everything else SQLITE_ERROR. */
+void sqz_result_status(sqlite3_context *context, const char *fn, size_t r);
+
+/* Sets an SQLITE_ERROR result "fn: <printf message>". */
+void sqz_result_errorf(sqlite3_context *context, const char *fn, const char *fmt, ...);
+
+/* Registration of each ext/ file on db, with the connection state c; each
+** returns an SQLite result code and takes its own references to c. */
+int sqz_register_compress(sqlite3 *db, sqz_conn *c);
+int sqz_register_codecs_table(sqlite3 *db, sqz_conn *c);
+int sqz_register_pool_stats(sqlite3 *db, sqz_conn *c);
+
+#endif /* SQZ_EXT_SQUEEZE_H */
