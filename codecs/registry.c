@@ -15,12 +15,18 @@ extern const sqz_codec sqz_codec_zstd;
 extern const sqz_codec sqz_codec_lz4;
 extern const sqz_codec sqz_codec_lz4hc;
 extern const sqz_codec sqz_codec_store;
+extern const sqz_codec sqz_codec_gorilla;
+extern const sqz_codec sqz_codec_dod;
+extern const sqz_codec sqz_codec_delta;
 
 static const sqz_codec *const codecs[] = {
     &sqz_codec_zstd,
     &sqz_codec_lz4,
     &sqz_codec_lz4hc,
     &sqz_codec_store,
+    &sqz_codec_gorilla,
+    &sqz_codec_dod,
+    &sqz_codec_delta,
 };
 #define CODEC_COUNT (sizeof(codecs) / sizeof(codecs[0]))
 

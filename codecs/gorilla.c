@@ -1,0 +1,170 @@
+/*
+** gorilla.c: the XOR encoding of floating-point values from Facebook's
+** Gorilla paper (T. Pelkonen et al., "Gorilla: A Fast, Scalable, In-Memory
+** Time Series Database", PVLDB 8(12), 2015, section 4.1.2), bit for bit.
+**
+** Consecutive samples of a gauge differ in few bits, so each value is XORed
+** with the one before and only the XOR's "meaningful" bits, between its
+** leading and trailing zeros, are written:
+**
+**   first value          64 bits, raw
+**   XOR == 0             '0'
+**   XOR fits the window  '10' + the bits inside the previous window
+**   otherwise            '11' + 5 bits leading zeros + 6 bits length
+**                        + the meaningful bits; this becomes the window
+**
+** The window is the (leading, trailing) pair of the last '11' value; a '10'
+** value reuses it, so its zeros need not be written again. Leading zeros
+** above 31 are written as 31 (5 bits), the extra zeros then count as
+** meaningful bits, exactly as the paper does. A length of 64 (an XOR with its
+** top and bottom bits set) is written as 0 in the 6-bit field: a length of 0
+** is impossible, since a zero XOR takes the '0' form.
+**
+** squeeze writes the fields with its shared LSB-first bit writer
+** (bitstream.h): every field in the paper's order and width, its value's
+** least significant bit first. The size is therefore the paper's to the bit;
+** only the bit order inside a byte is squeeze's own. The value count is not
+** stored: the frame records the original size (8 bytes per value). The exact
+** byte format, with a worked example, is in docs/format/gorilla.md.
+**
+** Usage from SQL:
+**
+**   SELECT decompress(compress(x'000000000000f03f000000000000f03f', 'gorilla'));
+**
+** Any 64-bit pattern round-trips unchanged (NaN payloads, -0.0, infinities,
+** subnormals): the codec never interprets a value as a number.
+*/
+#include "codec.h"
+#include "pool.h"
+#include "ts_common.h"
+
+/* '11' header: 2 control bits, 5 bits leading zeros, 6 bits length. */
+#define GORILLA_HEADER_BITS 13
+#define GORILLA_MAX_LEADING 31
+/* Worst case after the first value: '11' header plus 64 meaningful bits. */
+#define GORILLA_MAX_VALUE_BITS (GORILLA_HEADER_BITS + 64)
+/* Sentinel "no window yet": larger than any leading-zero count, so the first
+** non-zero XOR always takes the '11' form. */
+#define GORILLA_NO_WINDOW 64
+
+/* Worst case: 64 bits for the first value and 77 for each other one, rounded
+** up to whole bytes. 0 when srcSize is too large to compute it. */
+static size_t gorilla_bound(size_t srcSize) {
+  size_t n = srcSize / 8 + (srcSize % 8 != 0);
+  if (n > (SIZE_MAX - 16) / GORILLA_MAX_VALUE_BITS) return 0;
+  return (n * GORILLA_MAX_VALUE_BITS + 7) / 8 + 8;
+}
+
+/* Encodes srcSize / 8 little-endian 64-bit values of src into dst.
+** Returns the payload size in bytes (0 for no values), SRC_SIZE when srcSize
+** is not a multiple of 8, DST_TOO_SMALL when dstCapacity cannot hold it. */
+static size_t gorilla_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
+                               size_t srcSize, const sqz_params *params) {
+  (void)ctx;
+  (void)params;
+  size_t err = ts_check_src(srcSize);
+  if (err) return err;
+  size_t n = srcSize / 8;
+  if (n == 0) return 0;
+  const uint8_t *in = (const uint8_t *)src;
+  sqz_bitwriter w;
+  sqz_bw_init(&w, dst, dstCapacity);
+
+  uint64_t prev = sqz_load64le(in);
+  sqz_bw_put64(&w, prev, 64);
+  unsigned lead = GORILLA_NO_WINDOW, trail = 0;
+  for (size_t i = 1; i < n; i++) {
+    uint64_t cur = sqz_load64le(in + 8 * i);
+    uint64_t x = cur ^ prev;
+    prev = cur;
+    if (x == 0) {
+      sqz_bw_put(&w, 0, 1); /* '0' */
+      continue;
+    }
+    unsigned l = ts_clz64(x), t = ts_ctz64(x);
+    if (l > GORILLA_MAX_LEADING) l = GORILLA_MAX_LEADING;
+    if (l >= lead && t >= trail) {
+      /* '10': bit 1 then bit 0, LSB first = 1; then the window's bits. */
+      unsigned len = 64 - lead - trail;
+      uint64_t m = x >> trail;
+      if (len <= 54) {
+        sqz_bw_put(&w, 1 | (m << 2), 2 + len);
+      } else {
+        sqz_bw_put(&w, 1, 2);
+        sqz_bw_put64(&w, m, len);
+      }
+    } else {
+      /* '11' + leading (5 bits) + length (6 bits, 64 written as 0). */
+      unsigned len = 64 - l - t;
+      uint64_t m = x >> t;
+      uint64_t head = 3 | ((uint64_t)l << 2) | ((uint64_t)(len & 63) << 7);
+      if (len <= 56 - GORILLA_HEADER_BITS) {
+        sqz_bw_put(&w, head | (m << GORILLA_HEADER_BITS), GORILLA_HEADER_BITS + len);
+      } else {
+        sqz_bw_put(&w, head, GORILLA_HEADER_BITS);
+        sqz_bw_put64(&w, m, len);
+      }
+      lead = l;
+      trail = t;
+    }
+  }
+  return ts_bw_result(&w);
+}
+
+/* Decodes dstSize / 8 values from the srcSize-byte payload src into dst.
+** Returns dstSize; TRUNCATED when the payload ends before the last value;
+** CORRUPT when dstSize is not a multiple of 8, a '10' value comes before
+** any window, a window does not fit in 64 bits, or anything but the last
+** byte's zero padding follows the last value. Reads only src[0..srcSize),
+** writes only dst[0..dstSize). */
+static size_t gorilla_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src,
+                                 size_t srcSize) {
+  (void)ctx;
+  size_t err = ts_check_dst(dstSize, srcSize);
+  if (err || dstSize == 0) return err;
+  size_t n = dstSize / 8;
+  uint8_t *out = (uint8_t *)dst;
+  sqz_bitreader r;
+  sqz_br_init(&r, src, srcSize);
+
+  uint64_t prev = sqz_br_read64(&r, 64);
+  sqz_store64le(out, prev);
+  unsigned lead = GORILLA_NO_WINDOW, trail = 0;
+  for (size_t i = 1; i < n; i++) {
+    uint64_t c = sqz_br_peek(&r, GORILLA_HEADER_BITS);
+    if (c & 1) {
+      if (c & 2) { /* '11': a new window */
+        unsigned l = (unsigned)(c >> 2) & 31, len = (unsigned)(c >> 7) & 63;
+        if (len == 0) len = 64;
+        if (l + len > 64) return SQZ_ERROR(CORRUPT);
+        lead = l;
+        trail = 64 - l - len;
+        sqz_br_skip(&r, GORILLA_HEADER_BITS);
+      } else { /* '10': the previous window */
+        if (lead == GORILLA_NO_WINDOW) return SQZ_ERROR(CORRUPT);
+        sqz_br_skip(&r, 2);
+      }
+      prev ^= sqz_br_read64(&r, 64 - lead - trail) << trail;
+    } else {                                         /* '0': a repeat */
+      if (r.nbits == 0) return SQZ_ERROR(TRUNCATED); /* no input left */
+      sqz_br_skip(&r, 1);
+    }
+    sqz_store64le(out + 8 * i, prev);
+  }
+  err = ts_br_end(&r);
+  return err ? err : dstSize;
+}
+
+const sqz_codec sqz_codec_gorilla = {
+    .name = "gorilla",
+    .id = SQZ_ID_GORILLA,
+    .kind = SQZ_KIND_FLOAT64,
+    .min_level = 1,
+    .default_level = 1,
+    .max_level = 1,
+    .description = "Gorilla XOR encoding of float64 series (Pelkonen et al., VLDB 2015)",
+    .bound = gorilla_bound,
+    .compress = gorilla_compress,
+    .decompress = gorilla_decompress,
+    .free_state = NULL,
+};
