@@ -1,0 +1,51 @@
+#!/bin/sh
+# Runs every test suite and ends with one summary line "total: N passed, N failed".
+#   - each cmocka binary in build/tests/ (one count per test case)
+#   - each fuzz target's seed corpus replayed under ASan+UBSan (one count per target)
+#   - the SQL-level tests (tests/sql, through Debian's /usr/bin/python3 sqlite3 module)
+# A suite that crashes counts as one failure. Exit status 1 when anything failed.
+cd "$(dirname "$0")/.." || exit 1
+passed=0
+failed=0
+log=build/test-logs
+mkdir -p "$log"
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+for t in build/tests/test_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  CMOCKA_MESSAGE_OUTPUT=stdout "$t" > "$log/$name.log" 2>&1
+  rc=$?
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/$name.log" | tail -1)
+  f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/$name.log" | tail -1)
+  p=${p:-0}; f=${f:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  add "$p" "$f"
+  if [ "$f" -ne 0 ]; then echo "FAIL $name"; grep -E 'ERROR|FAILED|LINE|error' "$log/$name.log" | head -20
+  else echo "ok   $name ($p)"; fi
+done
+
+for r in build/replay/fuzz_*; do
+  [ -x "$r" ] || continue
+  name=$(basename "$r")
+  if "$r" "tests/fuzz/corpus/$name" > "$log/$name.log" 2>&1; then
+    add 1 0; echo "ok   $name corpus ($(tail -1 "$log/$name.log"))"
+  else
+    add 0 1; echo "FAIL $name corpus"; tail -20 "$log/$name.log"
+  fi
+done
+
+/usr/bin/python3 tests/sql/run.py > "$log/sql.log" 2>&1
+sql_rc=$?
+line=$(grep -E '^sql: [0-9]+ passed, [0-9]+ failed' "$log/sql.log" | tail -1)
+p=$(echo "$line" | sed -n 's/^sql: \([0-9]*\) passed.*/\1/p')
+f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+p=${p:-0}; f=${f:-0}
+if [ "$sql_rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+add "$p" "$f"
+if [ "$f" -ne 0 ]; then echo "FAIL sql"; grep -vE '^(ok|\.)' "$log/sql.log" | tail -40
+else echo "ok   sql ($p)"; fi
+
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
