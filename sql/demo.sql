@@ -1,0 +1,93 @@
+-- demo.sql: squeeze's main job on real data, in the sqlite3 shell.
+-- Run it with `make demo` (or: sqlite3 < sql/demo.sql from the repository root).
+--
+-- Loads Moby-Dick (examples/data/moby-dick.txt) as one row per chapter and the
+-- FAA bird-strike table (examples/data/birdstrikes.csv), compresses a TEXT
+-- column with every byte codec squeeze has, checks every round trip in SQL,
+-- and prints codec, bytes before and after, ratio and time.
+.load ./build/squeeze
+.bail on
+.headers on
+.mode column
+
+-- 1. Load the data -------------------------------------------------------
+CREATE TEMP TABLE book AS SELECT CAST(readfile('examples/data/moby-dick.txt') AS TEXT) AS t;
+CREATE TABLE chapters(n INTEGER PRIMARY KEY, body TEXT, z BLOB);
+WITH RECURSIVE split(n, rest, body) AS (
+  SELECT 0, (SELECT t FROM book), NULL
+  UNION ALL
+  SELECT n + 1,
+         CASE WHEN instr(substr(rest, 2), 'CHAPTER ') > 0
+              THEN substr(rest, instr(substr(rest, 2), 'CHAPTER ') + 1) ELSE '' END,
+         CASE WHEN instr(substr(rest, 2), 'CHAPTER ') > 0
+              THEN substr(rest, 1, instr(substr(rest, 2), 'CHAPTER ')) ELSE rest END
+  FROM split WHERE rest <> '')
+INSERT INTO chapters(n, body) SELECT n, body FROM split WHERE body IS NOT NULL;
+
+.import --csv examples/data/birdstrikes.csv birdstrikes
+ALTER TABLE birdstrikes ADD COLUMN z BLOB;
+
+-- Each bird strike as one JSON text: a mixed record of short fields.
+CREATE TEMP VIEW bird_json AS SELECT rowid AS id, json_array(
+  "Airport Name", "Aircraft Make Model", "Effect Amount of damage", "Flight Date",
+  "Aircraft Airline Operator", "Origin State", "Phase of flight", "Wildlife Size",
+  "Wildlife Species", "Time of day", "Cost Other", "Cost Repair", "Cost Total $",
+  "Speed IAS in knots") AS body FROM birdstrikes;
+
+SELECT 'moby-dick chapters' AS dataset, count(*) AS rows, sum(length(CAST(body AS BLOB))) AS bytes
+  FROM chapters
+UNION ALL
+SELECT 'birdstrikes rows as JSON', count(*), sum(length(CAST(body AS BLOB))) FROM bird_json;
+
+-- 2. Compress with every byte codec, time it, verify every value ---------
+-- One block of statements per codec, generated from squeeze_codecs.
+CREATE TEMP TABLE marks(codec TEXT, dataset TEXT, step TEXT, at REAL);
+CREATE TEMP TABLE results(codec TEXT, dataset TEXT, bytes_before INTEGER, bytes_after INTEGER,
+                          roundtrip_ok INTEGER, rows INTEGER);
+.headers off
+.mode list
+.once build/demo_codecs.sql
+SELECT printf('
+INSERT INTO marks VALUES(%Q, ''chapters'', ''start'', julianday(''now''));
+UPDATE chapters SET z = compress(body, %Q);
+INSERT INTO marks VALUES(%Q, ''chapters'', ''compressed'', julianday(''now''));
+INSERT INTO results SELECT %Q, ''moby-dick chapters'', sum(length(CAST(body AS BLOB))), sum(length(z)),
+  sum(decompress(z) IS body), count(*) FROM chapters;
+INSERT INTO marks VALUES(%Q, ''chapters'', ''decompressed'', julianday(''now''));
+INSERT INTO marks VALUES(%Q, ''birds'', ''start'', julianday(''now''));
+UPDATE birdstrikes SET z = compress((SELECT body FROM bird_json WHERE id = birdstrikes.rowid), %Q);
+INSERT INTO marks VALUES(%Q, ''birds'', ''compressed'', julianday(''now''));
+INSERT INTO results SELECT %Q, ''birdstrikes rows'', sum(length(CAST(j.body AS BLOB))), sum(length(z)),
+  sum(decompress(z) IS j.body), count(*) FROM birdstrikes JOIN bird_json j ON j.id = birdstrikes.rowid;
+INSERT INTO marks VALUES(%Q, ''birds'', ''decompressed'', julianday(''now''));',
+  name, name, name, name, name, name, name, name, name, name)
+FROM squeeze_codecs WHERE kind = 'bytes' ORDER BY rowid;
+.read build/demo_codecs.sql
+
+-- 3. The table -------------------------------------------------------------
+.headers on
+.mode column
+SELECT r.dataset, r.codec, r.bytes_before, r.bytes_after,
+       printf('%.2f', 1.0 * r.bytes_before / r.bytes_after) AS ratio,
+       printf('%.0f', (c.at - s.at) * 86400000) AS compress_ms,
+       printf('%.0f', (d.at - c.at) * 86400000) AS verify_ms,
+       CASE WHEN r.roundtrip_ok = r.rows THEN 'all ' || r.rows ELSE 'FAILED' END AS roundtrip
+FROM results r
+JOIN marks s ON s.codec = r.codec AND s.step = 'start'
+  AND s.dataset = CASE WHEN r.dataset LIKE 'moby%' THEN 'chapters' ELSE 'birds' END
+JOIN marks c ON c.codec = r.codec AND c.step = 'compressed' AND c.dataset = s.dataset
+JOIN marks d ON d.codec = r.codec AND d.step = 'decompressed' AND d.dataset = s.dataset
+ORDER BY r.dataset DESC, r.bytes_after;
+
+-- Every value must have come back exactly: fail the demo otherwise.
+SELECT CASE WHEN sum(roundtrip_ok) = sum(rows) THEN 'all round trips verified in SQL'
+            ELSE json('round trip FAILED') END AS check_result FROM results;
+
+-- 4. A compressed column in a real schema ----------------------------------
+-- The body is stored compressed; a generated column and an index read it back.
+CREATE TABLE notes(id INTEGER PRIMARY KEY, z BLOB,
+                   body TEXT GENERATED ALWAYS AS (decompress(z)) VIRTUAL);
+INSERT INTO notes(z) SELECT compress(body, 'zstd', 9) FROM chapters;
+SELECT id, replace(substr(body, 1, 40), char(10), ' ') AS starts_with, length(z) AS stored, decompressed_size(z) AS original,
+       compressed_codec(z) AS codec
+FROM notes WHERE body LIKE '%Call me Ishmael%';
