@@ -34,7 +34,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PACKAGES := sqlite3 libsqlite3-dev liblz4-dev libzstd-dev libxxhash-dev \
-                libcmocka-dev zstd lz4 gnuplot-nox clang python3
+                libcmocka-dev zstd lz4 gnuplot-nox clang libclang-rt-14-dev python3
 
 .PHONY: all deps test unit sqltest demo bench fuzz asan clean install format
 
@@ -82,8 +82,9 @@ $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(CODEC_SRC) $(HEADER
 	  $< tests/fuzz/replay_main.c $(CODEC_SRC) -o $@ $(LIBS)
 
 unit: $(UNIT_BIN)
-test: deps all $(UNIT_BIN) $(REPLAY_BIN)
-	@sh tests/run_all.sh
+FUZZ_TEST_SECONDS ?= 4
+test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN)
+	@FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) sh tests/run_all.sh
 
 demo: deps all
 	@sh sql/run_demo.sh

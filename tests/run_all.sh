@@ -2,6 +2,7 @@
 # Runs every test suite and ends with one summary line "total: N passed, N failed".
 #   - each cmocka binary in build/tests/ (one count per test case)
 #   - each fuzz target's seed corpus replayed under ASan+UBSan (one count per target)
+#   - a short libFuzzer run of each target (one count per target)
 #   - the SQL-level tests (tests/sql, through Debian's /usr/bin/python3 sqlite3 module)
 # A suite that crashes counts as one failure. Exit status 1 when anything failed.
 cd "$(dirname "$0")/.." || exit 1
@@ -33,6 +34,20 @@ for r in build/replay/fuzz_*; do
     add 1 0; echo "ok   $name corpus ($(tail -1 "$log/$name.log"))"
   else
     add 0 1; echo "FAIL $name corpus"; tail -20 "$log/$name.log"
+  fi
+done
+
+# A short libFuzzer run of each target (FUZZ_TEST_SECONDS each; make fuzz runs longer).
+for z in build/fuzz/fuzz_*; do
+  [ -x "$z" ] || continue
+  name=$(basename "$z")
+  work="build/corpus/$name"
+  mkdir -p "$work"
+  if "$z" -max_total_time="${FUZZ_TEST_SECONDS:-4}" -max_len=65536 -print_final_stats=0 \
+      "$work" "tests/fuzz/corpus/$name" > "$log/$name.fuzz.log" 2>&1; then
+    add 1 0; echo "ok   $name fuzzed ${FUZZ_TEST_SECONDS:-4}s"
+  else
+    add 0 1; echo "FAIL $name fuzzing"; grep -A30 'ERROR\|SUMMARY\|deadly' "$log/$name.fuzz.log" | head -40
   fi
 done
 
