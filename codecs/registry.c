@@ -18,6 +18,7 @@ extern const sqz_codec sqz_codec_store;
 extern const sqz_codec sqz_codec_gorilla;
 extern const sqz_codec sqz_codec_dod;
 extern const sqz_codec sqz_codec_delta;
+extern const sqz_codec sqz_codec_alp;
 
 static const sqz_codec *const codecs[] = {
     &sqz_codec_zstd,
@@ -27,6 +28,7 @@ static const sqz_codec *const codecs[] = {
     &sqz_codec_gorilla,
     &sqz_codec_dod,
     &sqz_codec_delta,
+    &sqz_codec_alp,
 };
 #define CODEC_COUNT (sizeof(codecs) / sizeof(codecs[0]))
 
