@@ -76,27 +76,28 @@ size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
 }
 
 /* Compresses one piece of n bytes into dst; returns its size, or n with
-** *stored set when the codec would not shrink it (dst then holds a copy). */
+** *stored set when the codec would not shrink it (dst then holds a copy).
+** With keep set the codec's output is used even when it is not smaller. */
 static size_t compress_piece(sqz_ctx *ctx, uint8_t *dst, size_t cap, const uint8_t *src,
                              size_t n, const sqz_codec *codec, const sqz_params *params,
-                             int *stored) {
+                             int keep, int *stored) {
   *stored = 0;
-  if (codec->id != SQZ_ID_STORE && n > 0) {
+  if (codec->id != SQZ_ID_STORE && (n > 0 || keep)) {
     size_t bound = codec->bound(n);
     if (bound == 0) return SQZ_ERROR(PARAMETER);
     if (cap >= bound) {
       size_t r = codec->compress(ctx, dst, cap, src, n, params);
       if (sqz_is_error(r)) return r;
-      if (r < n) return r;
+      if (r < n || keep) return r;
     } else {
       /* Compress into scratch: the result may still fit under n bytes. */
       uint8_t *tmp = sqz_scratch_acquire(ctx, bound);
       if (!tmp) return SQZ_ERROR(MEMORY);
       size_t r = codec->compress(ctx, tmp, bound, src, n, params);
-      if (!sqz_is_error(r) && r < n && r <= cap) memcpy(dst, tmp, r);
+      if (!sqz_is_error(r) && (r < n || keep) && r <= cap) memcpy(dst, tmp, r);
       sqz_scratch_release(ctx, tmp);
       if (sqz_is_error(r)) return r;
-      if (r < n) return r <= cap ? r : SQZ_ERROR(DST_TOO_SMALL);
+      if (r < n || keep) return r <= cap ? r : SQZ_ERROR(DST_TOO_SMALL);
     }
   }
   if (cap < n) return SQZ_ERROR(DST_TOO_SMALL);
@@ -120,6 +121,7 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
   size_t block = (size_t)1 << block_log;
   int blocked = srcSize > block;
   int checksum = !(flags & SQZ_FRAME_NO_CHECKSUM);
+  int keep = (flags & SQZ_FRAME_KEEP_CODEC) != 0;
 
   /* Header; the codec id byte is patched once we know whether it stored. */
   if (dstCapacity < SQZ_FRAME_HEADER_MAX + 1) return SQZ_ERROR(DST_TOO_SMALL);
@@ -136,7 +138,8 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
 
   if (!blocked) {
     int stored;
-    size_t r = compress_piece(ctx, d + pos, dstCapacity - pos, s, srcSize, codec, params, &stored);
+    size_t r = compress_piece(ctx, d + pos, dstCapacity - pos, s, srcSize, codec, params, keep,
+                              &stored);
     if (sqz_is_error(r)) return r;
     d[desc_pos] = desc | (uint8_t)(stored ? SQZ_ID_STORE : codec->id);
     return pos + r;
@@ -152,7 +155,7 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
     uint8_t *payload = d + pos + SQZ_VARINT_MAX;
     int stored;
     size_t r = compress_piece(ctx, payload, dstCapacity - pos - SQZ_VARINT_MAX, s + off, n, codec,
-                              params, &stored);
+                              params, keep, &stored);
     if (sqz_is_error(r)) return r;
     all_stored &= stored;
     size_t h = sqz_varint_put(d + pos, SQZ_VARINT_MAX, ((uint64_t)r << 1) | (unsigned)stored);

@@ -37,6 +37,8 @@ extern "C" {
 /* Flags for sqz_frame_compress. */
 #define SQZ_FRAME_TEXT 1u        /* the original is TEXT (UTF-8), not a BLOB */
 #define SQZ_FRAME_NO_CHECKSUM 2u /* omit the xxHash checksum */
+#define SQZ_FRAME_KEEP_CODEC 4u  /* never fall back to store: the frame's codec
+                                    id says what the values are (typed series) */
 
 /* What kind of frame a blob holds. */
 typedef enum {
@@ -70,10 +72,10 @@ size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize);
 
 /* Compresses srcSize bytes of src with codec and params into a frame at dst
 ** (dstCapacity bytes; sqz_frame_bound() bytes always suffice). flags is a
-** combination of SQZ_FRAME_TEXT and SQZ_FRAME_NO_CHECKSUM. Values larger than
+** combination of SQZ_FRAME_TEXT, SQZ_FRAME_NO_CHECKSUM, SQZ_FRAME_KEEP_CODEC. Values larger than
 ** 2^block_log bytes are blocked (block_log 0 means SQZ_FRAME_BLOCK_LOG). The
 ** frame records the store codec instead of codec when compressing would not
-** shrink the value. Returns the frame size in bytes, or an error: SRC_SIZE
+** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame size in bytes, or an error: SRC_SIZE
 ** (typed codec and srcSize % 8 != 0), LEVEL, PARAMETER (block_log out of
 ** range), DST_TOO_SMALL, MEMORY, or a codec's own error. */
 size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,

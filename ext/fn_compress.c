@@ -157,6 +157,9 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
     }
     o.flags |= SQZ_FRAME_TEXT;
   }
+  /* A typed frame keeps its codec, so the series decoders know what it holds. */
+  if (codec->kind == SQZ_KIND_FLOAT64 || codec->kind == SQZ_KIND_INT64)
+    o.flags |= SQZ_FRAME_KEEP_CODEC;
   const void *src = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(argv[0])
                                         : sqlite3_value_blob(argv[0]);
   size_t n = (size_t)sqlite3_value_bytes(argv[0]);
@@ -164,38 +167,7 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
     sqlite3_result_error_nomem(context);
     return;
   }
-  size_t bound = sqz_frame_bound(codec, n);
-  if (bound == 0) {
-    sqz_result_status(context, "compress", SQZ_ERROR(TOO_LARGE));
-    return;
-  }
-  uint8_t *scratch = sqz_scratch_acquire(c->ctx, bound);
-  if (!scratch) {
-    sqlite3_result_error_nomem(context);
-    return;
-  }
-  size_t r = sqz_frame_compress(c->ctx, scratch, bound, src, n, codec, &o.params, o.flags, 0);
-  if (sqz_is_error(r)) {
-    if (sqz_error_of(r) == SQZ_ERROR_SRC_SIZE) {
-      sqz_result_errorf(context, "compress",
-                        "codec '%s' takes a BLOB of little-endian 8-byte values; "
-                        "%zu bytes is not a multiple of 8",
-                        codec->name, n);
-    } else {
-      sqz_result_status(context, "compress", r);
-    }
-  } else if ((sqlite3_int64)r > sqz_length_limit(c->db)) {
-    sqz_result_status(context, "compress", SQZ_ERROR(TOO_LARGE));
-  } else {
-    void *out = sqlite3_malloc64(r ? r : 1);
-    if (!out) {
-      sqlite3_result_error_nomem(context);
-    } else {
-      memcpy(out, scratch, r);
-      sqlite3_result_blob64(context, out, r, sqlite3_free);
-    }
-  }
-  sqz_scratch_release(c->ctx, scratch);
+  sqz_result_frame(context, c, "compress", src, n, codec, &o.params, o.flags);
 }
 
 /* Parses the frame in argv[0] for fn, or sets an error and returns 0.

@@ -17,6 +17,9 @@
 SQLITE_EXTENSION_INIT1
 
 #include <stdarg.h>
+#include <string.h>
+
+#include "frame.h"
 
 static void *conn_alloc(void *opaque, size_t bytes) {
   (void)opaque;
@@ -84,6 +87,42 @@ void sqz_result_errorf(sqlite3_context *context, const char *fn, const char *fmt
   sqlite3_free(full);
 }
 
+void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
+                      size_t n, const sqz_codec *codec, const sqz_params *params, unsigned flags) {
+  size_t bound = sqz_frame_bound(codec, n);
+  if (bound == 0) {
+    sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
+    return;
+  }
+  uint8_t *scratch = sqz_scratch_acquire(c->ctx, bound);
+  if (!scratch) {
+    sqlite3_result_error_nomem(context);
+    return;
+  }
+  size_t r = sqz_frame_compress(c->ctx, scratch, bound, src, n, codec, params, flags, 0);
+  if (sqz_is_error(r)) {
+    if (sqz_error_of(r) == SQZ_ERROR_SRC_SIZE) {
+      sqz_result_errorf(context, fn,
+                        "codec '%s' takes a BLOB of little-endian 8-byte values; "
+                        "%lld bytes is not a multiple of 8",
+                        codec->name, (long long)n);
+    } else {
+      sqz_result_status(context, fn, r);
+    }
+  } else if ((sqlite3_int64)r > sqz_length_limit(c->db)) {
+    sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
+  } else {
+    void *out = sqlite3_malloc64(r ? r : 1);
+    if (!out) {
+      sqlite3_result_error_nomem(context);
+    } else {
+      memcpy(out, scratch, r);
+      sqlite3_result_blob64(context, out, r, sqlite3_free);
+    }
+  }
+  sqz_scratch_release(c->ctx, scratch);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -96,6 +135,7 @@ int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
   if (rc == SQLITE_OK) rc = sqz_register_compress(db, c);
   if (rc == SQLITE_OK) rc = sqz_register_codecs_table(db, c);
   if (rc == SQLITE_OK) rc = sqz_register_pool_stats(db, c);
+  if (rc == SQLITE_OK) rc = sqz_register_series(db, c);
   sqz_conn_unref(c); /* the registrations hold their own references */
   return rc;
 }

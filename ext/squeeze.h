@@ -40,10 +40,17 @@ void sqz_result_status(sqlite3_context *context, const char *fn, size_t r);
 /* Sets an SQLITE_ERROR result "fn: <printf message>". */
 void sqz_result_errorf(sqlite3_context *context, const char *fn, const char *fmt, ...);
 
+/* Compresses n bytes of src with codec and params into a frame (flags as for
+** sqz_frame_compress) and sets it as the BLOB result of context, drawing the
+** scratch from c's pool; on failure sets an error naming fn. */
+void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
+                      size_t n, const sqz_codec *codec, const sqz_params *params, unsigned flags);
+
 /* Registration of each ext/ file on db, with the connection state c; each
 ** returns an SQLite result code and takes its own references to c. */
 int sqz_register_compress(sqlite3 *db, sqz_conn *c);
 int sqz_register_codecs_table(sqlite3 *db, sqz_conn *c);
 int sqz_register_pool_stats(sqlite3 *db, sqz_conn *c);
+int sqz_register_series(sqlite3 *db, sqz_conn *c);
 
 #endif /* SQZ_EXT_SQUEEZE_H */
