@@ -1,0 +1,12 @@
+/*
+** fuzz_dod.c: libFuzzer target for the dod codec (codecs/dod.c): decodes
+** arbitrary bytes and round-trips arbitrary and structured input; the modes
+** are described in ts_fuzz.h. Seed corpus: tests/fuzz/corpus/fuzz_dod/.
+*/
+#include "ts_fuzz.h"
+
+extern const sqz_codec sqz_codec_dod;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  return ts_fuzz_one(&sqz_codec_dod, data, size);
+}
