@@ -53,7 +53,7 @@ $(BUILD)/obj-static/%.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -c $< -o $@
 
 $(BUILD)/squeeze.so: $(CODEC_OBJ) $(EXT_OBJ)
-	$(CC) -shared -o $@ $^ $(LIBS)
+	$(CC) -shared -o $@ $^ $(LIBS) $(LDFLAGS_EXTRA)
 
 $(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
 	rm -f $@
@@ -61,7 +61,8 @@ $(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsqueeze.a tests/unit/test_util.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 -lcmocka $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 -lcmocka $(LIBS) \
+	  $(LDFLAGS_EXTRA)
 
 # Benchmarks link zstd statically: Huff0's HUF_* functions are exported there.
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
@@ -98,9 +99,13 @@ fuzz: $(FUZZ_BIN)
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 \
 	    $(BUILD)/corpus/$$n tests/fuzz/corpus/$$n 2>&1 | tail -2 || exit 1; done
 
+# The unit and SQL suites with everything built under ASan+UBSan, in build/asan
+# (the SQL suite preloads libasan into Python to load the instrumented .so).
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 asan:
-	$(MAKE) clean
-	$(MAKE) test CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" OPT=-O1
+	$(MAKE) BUILD=build/asan OPT=-O1 CFLAGS="$(ASAN_FLAGS)" LDFLAGS_EXTRA="$(ASAN_FLAGS)" \
+	  build/asan/squeeze.so $(UNIT_BIN:$(BUILD)/%=build/asan/%)
+	BUILD=build/asan SANITIZED=1 sh tests/run_all.sh
 
 format:
 	clang-format -i codecs/*.[ch] ext/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.[ch]

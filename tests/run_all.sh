@@ -6,14 +6,15 @@
 #   - the SQL-level tests (tests/sql, through Debian's /usr/bin/python3 sqlite3 module)
 # A suite that crashes counts as one failure. Exit status 1 when anything failed.
 cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
 passed=0
 failed=0
-log=build/test-logs
+log=$BUILD/test-logs
 mkdir -p "$log"
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
-for t in build/tests/test_*; do
+for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
   CMOCKA_MESSAGE_OUTPUT=stdout "$t" > "$log/$name.log" 2>&1
@@ -27,7 +28,7 @@ for t in build/tests/test_*; do
   else echo "ok   $name ($p)"; fi
 done
 
-for r in build/replay/fuzz_*; do
+for r in "$BUILD"/replay/fuzz_*; do
   [ -x "$r" ] || continue
   name=$(basename "$r")
   if "$r" "tests/fuzz/corpus/$name" > "$log/$name.log" 2>&1; then
@@ -38,10 +39,10 @@ for r in build/replay/fuzz_*; do
 done
 
 # A short libFuzzer run of each target (FUZZ_TEST_SECONDS each; make fuzz runs longer).
-for z in build/fuzz/fuzz_*; do
+for z in "$BUILD"/fuzz/fuzz_*; do
   [ -x "$z" ] || continue
   name=$(basename "$z")
-  work="build/corpus/$name"
+  work="$BUILD/corpus/$name"
   mkdir -p "$work"
   if "$z" -max_total_time="${FUZZ_TEST_SECONDS:-4}" -max_len=65536 -print_final_stats=0 \
       "$work" "tests/fuzz/corpus/$name" > "$log/$name.fuzz.log" 2>&1; then
@@ -51,7 +52,14 @@ for z in build/fuzz/fuzz_*; do
   fi
 done
 
-/usr/bin/python3 tests/sql/run.py > "$log/sql.log" 2>&1
+if [ -n "${SANITIZED:-}" ]; then
+  # the instrumented extension needs the ASan runtime loaded first
+  LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
+  ASAN_OPTIONS=detect_leaks=0 SQUEEZE_EXT="$BUILD/squeeze" \
+    /usr/bin/python3 tests/sql/run.py > "$log/sql.log" 2>&1
+else
+  SQUEEZE_EXT="$BUILD/squeeze" /usr/bin/python3 tests/sql/run.py > "$log/sql.log" 2>&1
+fi
 sql_rc=$?
 line=$(grep -E '^sql: [0-9]+ passed, [0-9]+ failed' "$log/sql.log" | tail -1)
 p=$(echo "$line" | sed -n 's/^sql: \([0-9]*\) passed.*/\1/p')

@@ -4,7 +4,7 @@ import sqlite3
 import unittest
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
-EXT = os.path.join(ROOT, "build", "squeeze")
+EXT = os.path.join(ROOT, os.environ.get("SQUEEZE_EXT", os.path.join("build", "squeeze")))
 DATA = os.path.join(ROOT, "examples", "data")
 
 

@@ -61,8 +61,11 @@ static void test_roundtrip_real_files(void **state) {
       const sqz_codec *c = sqz_codec_at(i);
       if (c->kind == SQZ_KIND_TEXT) continue;
       size_t fs = roundtrip(c, c->default_level, data, n, 0);
-      if (c->kind == SQZ_KIND_BYTES && c->id != SQZ_ID_STORE)
-        assert_true(fs < n); /* real text and CSV compress with every byte codec */
+      /* real text and CSV compress with every byte codec but rle, which is
+      ** for runs and falls back to the stored form here */
+      if (c->kind == SQZ_KIND_BYTES && c->id != SQZ_ID_STORE && c->id != SQZ_ID_RLE)
+        assert_true(fs < n);
+      assert_true(fs <= n + 32);
     }
     free(data);
   }
