@@ -72,13 +72,18 @@ enum { HUF_RAW = 0, HUF_RLE = 1, HUF_COMPRESSED = 2 };
 /* On x86-64 the hot loops are compiled twice, once for any CPU and once with
 ** BMI2 (SHRX: a variable shift in any register, one micro-op) and LZCNT, and
 ** chosen at run time, as zstd does (DYNAMIC_BMI2). Output bytes are the same
-** either way. */
+** either way. Build with -DHUF_BMI2_DISPATCH=0 to test the portable loops
+** on a BMI2 machine. */
+#ifndef HUF_BMI2_DISPATCH
 #if (defined(__x86_64__) || defined(__amd64__)) && (defined(__GNUC__) || defined(__clang__)) &&    \
     !defined(__BMI2__)
 #define HUF_BMI2_DISPATCH 1
-#define HUF_BMI2_TARGET __attribute__((target("bmi,bmi2,lzcnt")))
 #else
 #define HUF_BMI2_DISPATCH 0
+#endif
+#endif
+#if HUF_BMI2_DISPATCH
+#define HUF_BMI2_TARGET __attribute__((target("bmi,bmi2,lzcnt")))
 #endif
 
 /* Non-zero when the BMI2 variants may run (every BMI2 CPU also has LZCNT). */
