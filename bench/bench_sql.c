@@ -51,7 +51,8 @@ static double time_scan(const char *sql) {
 
 static double median_scan(const char *sql) {
   double t[BENCH_RUNS];
-  for (int i = 0; i < BENCH_RUNS; i++) t[i] = time_scan(sql);
+  for (int i = 0; i < BENCH_RUNS; i++)
+    t[i] = time_scan(sql);
   return bench_median(t, BENCH_RUNS);
 }
 
@@ -92,7 +93,8 @@ static double time_direct(direct_op op) {
 
 static double median_direct(direct_op op) {
   double t[BENCH_RUNS];
-  for (int i = 0; i < BENCH_RUNS; i++) t[i] = time_direct(op);
+  for (int i = 0; i < BENCH_RUNS; i++)
+    t[i] = time_direct(op);
   return bench_median(t, BENCH_RUNS);
 }
 

@@ -83,7 +83,8 @@ static inline void sqz_bw_flush(sqz_bitwriter *w) {
       w->overflow = 1;
       nbytes = (unsigned)(w->end - w->ptr);
     }
-    for (unsigned i = 0; i < nbytes; i++) w->ptr[i] = (uint8_t)(w->container >> (8 * i));
+    for (unsigned i = 0; i < nbytes; i++)
+      w->ptr[i] = (uint8_t)(w->container >> (8 * i));
   }
   w->ptr += nbytes;
   w->container = nbytes ? w->container >> (8 * nbytes) : w->container; /* nbytes <= 7 */

@@ -32,18 +32,18 @@ extern "C" {
 */
 typedef enum {
   SQZ_OK = 0,
-  SQZ_ERROR_GENERIC = 1,        /* unexpected failure inside a library */
-  SQZ_ERROR_DST_TOO_SMALL = 2,  /* dstCapacity cannot hold the output */
-  SQZ_ERROR_CORRUPT = 3,        /* input is not valid for this codec/format */
-  SQZ_ERROR_CHECKSUM = 4,       /* frame checksum does not match the output */
-  SQZ_ERROR_LEVEL = 5,          /* level outside the codec's range */
-  SQZ_ERROR_SRC_SIZE = 6,       /* typed codec: srcSize not a multiple of 8 */
-  SQZ_ERROR_MEMORY = 7,         /* the allocator returned NULL */
-  SQZ_ERROR_TOO_LARGE = 8,      /* declared/produced size above the limit */
-  SQZ_ERROR_UNKNOWN_CODEC = 9,  /* codec id or name not in the registry */
-  SQZ_ERROR_VERSION = 10,       /* frame written by a newer format version */
-  SQZ_ERROR_TRUNCATED = 11,     /* input ends before the format says it does */
-  SQZ_ERROR_PARAMETER = 12,     /* an argument is out of its documented range */
+  SQZ_ERROR_GENERIC = 1,       /* unexpected failure inside a library */
+  SQZ_ERROR_DST_TOO_SMALL = 2, /* dstCapacity cannot hold the output */
+  SQZ_ERROR_CORRUPT = 3,       /* input is not valid for this codec/format */
+  SQZ_ERROR_CHECKSUM = 4,      /* frame checksum does not match the output */
+  SQZ_ERROR_LEVEL = 5,         /* level outside the codec's range */
+  SQZ_ERROR_SRC_SIZE = 6,      /* typed codec: srcSize not a multiple of 8 */
+  SQZ_ERROR_MEMORY = 7,        /* the allocator returned NULL */
+  SQZ_ERROR_TOO_LARGE = 8,     /* declared/produced size above the limit */
+  SQZ_ERROR_UNKNOWN_CODEC = 9, /* codec id or name not in the registry */
+  SQZ_ERROR_VERSION = 10,      /* frame written by a newer format version */
+  SQZ_ERROR_TRUNCATED = 11,    /* input ends before the format says it does */
+  SQZ_ERROR_PARAMETER = 12,    /* an argument is out of its documented range */
   SQZ_ERROR_MAX_CODE = 20
 } sqz_error_code;
 
@@ -90,11 +90,11 @@ typedef struct sqz_params {
 ** them. Ids are written into frames and chunks: they are pinned forever.
 */
 typedef struct sqz_codec {
-  const char *name;        /* SQL name: "zstd", "lz4", ... */
-  uint8_t id;              /* frame codec id, 0..31, pinned */
-  sqz_kind kind;           /* what the input bytes hold */
-  int min_level;           /* levels accepted by compress() */
-  int default_level;       /* used when the caller gives none */
+  const char *name;  /* SQL name: "zstd", "lz4", ... */
+  uint8_t id;        /* frame codec id, 0..31, pinned */
+  sqz_kind kind;     /* what the input bytes hold */
+  int min_level;     /* levels accepted by compress() */
+  int default_level; /* used when the caller gives none */
   int max_level;
   const char *description; /* one line for squeeze_codecs */
 
@@ -109,16 +109,15 @@ typedef struct sqz_codec {
   ** dstCapacity >= bound(srcSize) only MEMORY and SRC_SIZE are possible.
   ** Output is deterministic: the same input and level give the same bytes on
   ** every machine. */
-  size_t (*compress)(sqz_ctx *ctx, void *dst, size_t dstCapacity,
-                     const void *src, size_t srcSize, const sqz_params *params);
+  size_t (*compress)(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src, size_t srcSize,
+                     const sqz_params *params);
 
   /* Decompress exactly dstSize bytes (the original size, known from the frame)
   ** from srcSize bytes of src into dst. Returns dstSize, or an error: CORRUPT
   ** or TRUNCATED for input that does not decode to exactly dstSize bytes,
   ** MEMORY. Guarantee on hostile input: never reads outside src[0..srcSize),
   ** never writes outside dst[0..dstSize). */
-  size_t (*decompress)(sqz_ctx *ctx, void *dst, size_t dstSize,
-                       const void *src, size_t srcSize);
+  size_t (*decompress)(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src, size_t srcSize);
 
   /* Optional (NULL when the codec keeps no state): frees the persistent state
   ** the codec left in its ctx slot (sqz_ctx_state()). */

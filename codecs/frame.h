@@ -27,18 +27,19 @@
 extern "C" {
 #endif
 
-#define SQZ_FRAME_MAGIC 0xC1u        /* byte 0 of a version-1 frame */
-#define SQZ_FRAME_HEADER_MAX 16      /* 1 + 1 + 10 (varint) + 4 */
-#define SQZ_FRAME_BLOCK_LOG 20       /* default block: 1 MiB */
-#define SQZ_FRAME_BLOCK_LOG_MIN 12   /* 4 KiB */
-#define SQZ_FRAME_BLOCK_LOG_MAX 30   /* 1 GiB */
+#define SQZ_FRAME_MAGIC 0xC1u      /* byte 0 of a version-1 frame */
+#define SQZ_FRAME_HEADER_MAX 16    /* 1 + 1 + 10 (varint) + 4 */
+#define SQZ_FRAME_BLOCK_LOG 20     /* default block: 1 MiB */
+#define SQZ_FRAME_BLOCK_LOG_MIN 12 /* 4 KiB */
+#define SQZ_FRAME_BLOCK_LOG_MAX 30 /* 1 GiB */
 #define SQZ_CONTENT_SIZE_UNKNOWN ((uint64_t)-1)
 
 /* Flags for sqz_frame_compress. */
 #define SQZ_FRAME_TEXT 1u        /* the original is TEXT (UTF-8), not a BLOB */
 #define SQZ_FRAME_NO_CHECKSUM 2u /* omit the xxHash checksum */
-#define SQZ_FRAME_KEEP_CODEC 4u  /* never fall back to store: the frame's codec
-                                    id says what the values are (typed series) */
+#define SQZ_FRAME_KEEP_CODEC                                                                       \
+  4u /* never fall back to store: the frame's codec                                                \
+        id says what the values are (typed series) */
 
 /* What kind of frame a blob holds. */
 typedef enum {
@@ -75,7 +76,8 @@ size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize);
 ** combination of SQZ_FRAME_TEXT, SQZ_FRAME_NO_CHECKSUM, SQZ_FRAME_KEEP_CODEC. Values larger than
 ** 2^block_log bytes are blocked (block_log 0 means SQZ_FRAME_BLOCK_LOG). The
 ** frame records the store codec instead of codec when compressing would not
-** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame size in bytes, or an error: SRC_SIZE
+** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame size in bytes, or an
+*error: SRC_SIZE
 ** (typed codec and srcSize % 8 != 0), LEVEL, PARAMETER (block_log out of
 ** range), DST_TOO_SMALL, MEMORY, or a codec's own error. */
 size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,

@@ -33,14 +33,14 @@ typedef struct sqz_allocator {
 
 /* Counters reported by squeeze_pool_stats. */
 typedef struct sqz_pool_stats {
-  uint64_t blocks;         /* scratch blocks held (in use + free) */
-  uint64_t in_use;         /* scratch blocks handed out, not yet released */
-  uint64_t high_water;     /* most blocks ever in use at once */
-  uint64_t bytes_held;     /* bytes held by all blocks */
-  uint64_t bytes_high;     /* most bytes ever held */
-  uint64_t hits;           /* acquires served from a free list */
-  uint64_t misses;         /* acquires that called the allocator */
-  uint64_t state_bytes;    /* bytes allocated for codec states (library contexts) */
+  uint64_t blocks;      /* scratch blocks held (in use + free) */
+  uint64_t in_use;      /* scratch blocks handed out, not yet released */
+  uint64_t high_water;  /* most blocks ever in use at once */
+  uint64_t bytes_held;  /* bytes held by all blocks */
+  uint64_t bytes_high;  /* most bytes ever held */
+  uint64_t hits;        /* acquires served from a free list */
+  uint64_t misses;      /* acquires that called the allocator */
+  uint64_t state_bytes; /* bytes allocated for codec states (library contexts) */
 } sqz_pool_stats;
 
 /* Largest single scratch block, bytes. */

@@ -32,9 +32,12 @@ static int parse_size(const char *s, sqlite3_int64 *out) {
   char *end;
   long long v = strtoll(s, &end, 10);
   if (end == s || v < 0) return 0;
-  if (*end == 'K' || *end == 'k') v <<= 10, end++;
-  else if (*end == 'M' || *end == 'm') v <<= 20, end++;
-  else if (*end == 'G' || *end == 'g') v <<= 30, end++;
+  if (*end == 'K' || *end == 'k')
+    v <<= 10, end++;
+  else if (*end == 'M' || *end == 'm')
+    v <<= 20, end++;
+  else if (*end == 'G' || *end == 'g')
+    v <<= 30, end++;
   if (*end == 'i' || *end == 'B') end++;
   if (*end == 'B') end++;
   *out = v;
@@ -94,7 +97,8 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
         return 0;
       }
       int log = 0;
-      while (((sqlite3_int64)1 << log) < v) log++;
+      while (((sqlite3_int64)1 << log) < v)
+        log++;
       o->params.window_log = log;
     } else if (strcasecmp(key, "checksum") == 0) {
       if (strcasecmp(value, "off") == 0 || strcmp(value, "0") == 0) {
@@ -127,11 +131,16 @@ static const sqz_codec *read_codec(sqlite3_context *context, sqlite3_value *arg)
 
 static const char *type_name(int type) {
   switch (type) {
-  case SQLITE_INTEGER: return "INTEGER";
-  case SQLITE_FLOAT: return "REAL";
-  case SQLITE_TEXT: return "TEXT";
-  case SQLITE_BLOB: return "BLOB";
-  default: return "NULL";
+  case SQLITE_INTEGER:
+    return "INTEGER";
+  case SQLITE_FLOAT:
+    return "REAL";
+  case SQLITE_TEXT:
+    return "TEXT";
+  case SQLITE_BLOB:
+    return "BLOB";
+  default:
+    return "NULL";
   }
 }
 
@@ -160,8 +169,8 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
   /* A typed frame keeps its codec, so the series decoders know what it holds. */
   if (codec->kind == SQZ_KIND_FLOAT64 || codec->kind == SQZ_KIND_INT64)
     o.flags |= SQZ_FRAME_KEEP_CODEC;
-  const void *src = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(argv[0])
-                                        : sqlite3_value_blob(argv[0]);
+  const void *src =
+      type == SQLITE_TEXT ? (const void *)sqlite3_value_text(argv[0]) : sqlite3_value_blob(argv[0]);
   size_t n = (size_t)sqlite3_value_bytes(argv[0]);
   if (!src && n > 0) {
     sqlite3_result_error_nomem(context);
@@ -195,7 +204,8 @@ static int read_frame(sqlite3_context *context, const char *fn, sqlite3_value *a
     case SQZ_ERROR_UNKNOWN_CODEC:
       sqz_result_errorf(context, fn, "corrupt data (unknown codec id %u)", info->codec_id);
       break;
-    default: sqz_result_status(context, fn, r);
+    default:
+      sqz_result_status(context, fn, r);
     }
     return 0;
   }

@@ -66,19 +66,21 @@ static void series_reg_free(void *p) {
 
 /* Aggregate state: the values so far as little-endian 8-byte words. */
 typedef struct series_acc {
-  uint8_t *buf;       /* sqlite3_malloc64'd, cap bytes */
-  sqlite3_int64 n;    /* bytes used (8 per value) */
-  sqlite3_int64 cap;  /* bytes allocated */
-  int failed;         /* an error was reported: ignore later steps */
+  uint8_t *buf;      /* sqlite3_malloc64'd, cap bytes */
+  sqlite3_int64 n;   /* bytes used (8 per value) */
+  sqlite3_int64 cap; /* bytes allocated */
+  int failed;        /* an error was reported: ignore later steps */
 } series_acc;
 
 static void put64le(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+  for (int i = 0; i < 8; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint64_t get64le(const uint8_t *p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+  for (int i = 0; i < 8; i++)
+    v |= (uint64_t)p[i] << (8 * i);
   return v;
 }
 
@@ -118,7 +120,9 @@ static int series_word(sqlite3_context *context, const series_def *def, sqlite3_
     sqz_result_errorf(context, def->encode_name,
                       "%s at row %lld is %s, not INTEGER (convert with unixepoch() or CAST)",
                       def->value_name, row,
-                      type == SQLITE_FLOAT ? "REAL" : type == SQLITE_TEXT ? "TEXT" : "BLOB");
+                      type == SQLITE_FLOAT  ? "REAL"
+                      : type == SQLITE_TEXT ? "TEXT"
+                                            : "BLOB");
     return 0;
   }
   *word = (uint64_t)sqlite3_value_int64(arg);
@@ -177,9 +181,9 @@ static void series_final(sqlite3_context *context) {
 /* ---- Decoders: table-valued functions ------------------------------------ */
 
 typedef struct series_vtab {
-  sqlite3_vtab base;       /* base class: must be first */
-  const series_def *def;   /* which pair this table belongs to */
-  sqz_conn *conn;          /* pool and connection */
+  sqlite3_vtab base;     /* base class: must be first */
+  const series_def *def; /* which pair this table belongs to */
+  sqz_conn *conn;        /* pool and connection */
 } series_vtab;
 
 typedef struct series_cursor {
@@ -291,8 +295,8 @@ static int series_filter(sqlite3_vtab_cursor *base, int idxNum, const char *idxS
   if (sqz_is_error(r) || info.type != SQZ_FRAME_SQUEEZE)
     return series_error(base->pVtab, SQLITE_ERROR, fn, "not a squeeze frame, or a damaged header");
   if (!series_accepts(v->def, info.codec_id)) {
-    char *msg = sqlite3_mprintf("blob holds codec '%s', not %s", sqz_codec_by_id(info.codec_id)->name,
-                                v->def->codec_name);
+    char *msg = sqlite3_mprintf("blob holds codec '%s', not %s",
+                                sqz_codec_by_id(info.codec_id)->name, v->def->codec_name);
     int rc = msg ? series_error(base->pVtab, SQLITE_ERROR, fn, msg) : SQLITE_NOMEM;
     sqlite3_free(msg);
     return rc;

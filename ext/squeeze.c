@@ -62,13 +62,17 @@ sqlite3_int64 sqz_length_limit(sqlite3 *db) {
 
 void sqz_result_status(sqlite3_context *context, const char *fn, size_t r) {
   switch (sqz_error_of(r)) {
-  case SQZ_ERROR_MEMORY: sqlite3_result_error_nomem(context); return;
+  case SQZ_ERROR_MEMORY:
+    sqlite3_result_error_nomem(context);
+    return;
   case SQZ_ERROR_TOO_LARGE:
     sqz_result_errorf(context, fn, "result larger than the length limit (%lld bytes)",
                       (long long)sqz_length_limit(sqlite3_context_db_handle(context)));
     sqlite3_result_error_code(context, SQLITE_TOOBIG);
     return;
-  default: sqz_result_errorf(context, fn, "%s", sqz_error_string(r)); return;
+  default:
+    sqz_result_errorf(context, fn, "%s", sqz_error_string(r));
+    return;
   }
 }
 
@@ -126,7 +130,7 @@ void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, con
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
-int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+    int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
   int rc = SQLITE_OK;
   SQLITE_EXTENSION_INIT2(pApi);
   (void)pzErrMsg;

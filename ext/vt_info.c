@@ -16,12 +16,24 @@ static void codecs_column(sqz_conn *c, sqlite3_int64 row, int col, sqlite3_conte
   (void)c;
   const sqz_codec *codec = sqz_codec_at((size_t)row);
   switch (col) {
-  case 0: sqlite3_result_text(context, codec->name, -1, SQLITE_STATIC); break;
-  case 1: sqlite3_result_text(context, sqz_kind_name(codec->kind), -1, SQLITE_STATIC); break;
-  case 2: sqlite3_result_int(context, codec->min_level); break;
-  case 3: sqlite3_result_int(context, codec->default_level); break;
-  case 4: sqlite3_result_int(context, codec->max_level); break;
-  case 5: sqlite3_result_text(context, codec->description, -1, SQLITE_STATIC); break;
+  case 0:
+    sqlite3_result_text(context, codec->name, -1, SQLITE_STATIC);
+    break;
+  case 1:
+    sqlite3_result_text(context, sqz_kind_name(codec->kind), -1, SQLITE_STATIC);
+    break;
+  case 2:
+    sqlite3_result_int(context, codec->min_level);
+    break;
+  case 3:
+    sqlite3_result_int(context, codec->default_level);
+    break;
+  case 4:
+    sqlite3_result_int(context, codec->max_level);
+    break;
+  case 5:
+    sqlite3_result_text(context, codec->description, -1, SQLITE_STATIC);
+    break;
   }
 }
 

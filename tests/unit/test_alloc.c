@@ -15,10 +15,10 @@ int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
 
 /* ---- Counting allocator with fault injection ---------------------------- */
 static sqlite3_mem_methods real_mem;
-static long long alloc_calls;   /* xMalloc + growing xRealloc calls */
-static long long fail_at = -1;  /* fail the allocation with this index; -1: never */
-static long long outstanding;   /* live allocations */
-static sqlite3_int64 biggest;   /* largest single request, bytes */
+static long long alloc_calls;  /* xMalloc + growing xRealloc calls */
+static long long fail_at = -1; /* fail the allocation with this index; -1: never */
+static long long outstanding;  /* live allocations */
+static sqlite3_int64 biggest;  /* largest single request, bytes */
 
 static int should_fail(void) {
   long long i = alloc_calls++;
@@ -57,7 +57,7 @@ static void count_shutdown(void *a) {
 static int global_setup(void **state) {
   (void)state;
   sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem);
-  static sqlite3_mem_methods m = {count_malloc, count_free,   count_realloc, count_size,
+  static sqlite3_mem_methods m = {count_malloc,  count_free, count_realloc,  count_size,
                                   count_roundup, count_init, count_shutdown, NULL};
   if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK) return -1;
   sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0); /* every allocation reaches the counter */
@@ -89,7 +89,8 @@ static void test_steady_state_allocates_only_result(void **state) {
   ** SQLite's own that a real column never pays. */
   assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(v BLOB, f BLOB)", 0, 0, 0), SQLITE_OK);
   sqlite3_stmt *ins;
-  assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(v) VALUES(?1)", -1, &ins, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(v) VALUES(?1)", -1, &ins, NULL),
+                   SQLITE_OK);
   for (size_t off = 0; off + 4096 <= n; off += 4096 * 7) {
     sqlite3_bind_blob(ins, 1, text + off, 4096, SQLITE_STATIC);
     assert_int_equal(step_once(ins), SQLITE_DONE);
@@ -111,16 +112,17 @@ static void test_steady_state_allocates_only_result(void **state) {
     sqlite3_reset(stmts[s]);
     long long a0 = alloc_calls;
     int rows = 0;
-    while (sqlite3_step(stmts[s]) == SQLITE_ROW) rows++;
+    while (sqlite3_step(stmts[s]) == SQLITE_ROW)
+      rows++;
     allocs[s] = alloc_calls - a0;
     assert_true(rows > 30);
     if (s > 0) assert_int_equal(allocs[s] - allocs[0], rows); /* one result per row */
   }
   sqlite3_reset(decomp);
   sqlite3_stmt *check;
-  assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE decompress(f) = v", -1,
-                                      &check, NULL),
-                   SQLITE_OK);
+  assert_int_equal(
+      sqlite3_prepare_v2(db, "SELECT count(*) FROM t WHERE decompress(f) = v", -1, &check, NULL),
+      SQLITE_OK);
   assert_int_equal(sqlite3_step(check), SQLITE_ROW);
   assert_true(sqlite3_column_int(check, 0) > 30);
   sqlite3_finalize(check);
@@ -141,7 +143,8 @@ static int run_with_fault(const char *sql, const void *blob, int blob_n, long lo
   if (blob) sqlite3_bind_blob(stmt, 1, blob, blob_n, SQLITE_STATIC);
   fail_at = alloc_calls + n;
   rc = sqlite3_step(stmt);
-  while (rc == SQLITE_ROW) rc = sqlite3_step(stmt);
+  while (rc == SQLITE_ROW)
+    rc = sqlite3_step(stmt);
   fail_at = -1;
   sqlite3_finalize(stmt);
   sqlite3_close(db);

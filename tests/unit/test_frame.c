@@ -34,8 +34,8 @@ static size_t roundtrip(const sqz_codec *codec, int level, const uint8_t *src, s
   uint8_t *out = malloc(n ? n : 1);
   sqz_params p = {level, 0};
   size_t fsize = sqz_frame_compress(ctx, frame, bound, src, n, codec, &p, flags, 0);
-  if (sqz_is_error(fsize)) fail_msg("%s level %d n=%zu: %s", codec->name, level, n,
-                                    sqz_error_string(fsize));
+  if (sqz_is_error(fsize))
+    fail_msg("%s level %d n=%zu: %s", codec->name, level, n, sqz_error_string(fsize));
   sqz_frame_info info;
   size_t h = sqz_frame_parse(&info, frame, fsize);
   assert_false(sqz_is_error(h));
@@ -77,7 +77,8 @@ static void test_roundtrip_edge_sizes(void **state) {
   uint8_t *text = test_read_file("examples/data/moby-dick.txt", &n);
   size_t big = (size_t)16 << 20;
   uint8_t *data = malloc(big);
-  for (size_t off = 0; off < big; off += n) memcpy(data + off, text, big - off < n ? big - off : n);
+  for (size_t off = 0; off < big; off += n)
+    memcpy(data + off, text, big - off < n ? big - off : n);
   const size_t sizes[] = {0, 1, 2, 7, 8, 9, 4096, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 8, big};
   for (size_t i = 0; i < sqz_codec_count(); i++) {
     const sqz_codec *c = sqz_codec_at(i);
@@ -113,8 +114,8 @@ static void test_small_header_at_most_8_bytes(void **state) {
   uint8_t frame[64];
   sqz_params p = {0, 0};
   for (size_t n = 0; n < 32; n++) {
-    size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, "abcdefghijklmnopqrstuvwxyz012345",
-                                   n, store, &p, 0, 0);
+    size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, "abcdefghijklmnopqrstuvwxyz012345", n,
+                                   store, &p, 0, 0);
     assert_true(fs - n <= 8);
   }
 }
@@ -140,7 +141,8 @@ static void test_damage_never_gives_wrong_output(void **state) {
       memcpy(copy, frame, cut);
       size_t h = sqz_frame_parse(&info, copy, cut);
       if (!sqz_is_error(h) && info.content_size <= (1 << 16))
-        assert_true(sqz_is_error(sqz_frame_decompress(ctx, &info, out, info.content_size, copy, cut)));
+        assert_true(
+            sqz_is_error(sqz_frame_decompress(ctx, &info, out, info.content_size, copy, cut)));
       free(copy);
     }
     for (size_t bit = 0; bit < fs * 8; bit++) {
@@ -185,7 +187,8 @@ static void test_declared_size_mismatch(void **state) {
   (void)state;
   /* A stored frame declaring 5 bytes but holding 4. */
   sqz_frame_info info;
-  const char f[] = "\xC1\x00\x05" "abcd";
+  const char f[] = "\xC1\x00\x05"
+                   "abcd";
   assert_false(sqz_is_error(sqz_frame_parse(&info, f, 7)));
   uint8_t out[5];
   assert_true(sqz_is_error(sqz_frame_decompress(ctx, &info, out, 5, f, 7)));
@@ -208,9 +211,9 @@ static void test_level_and_size_errors(void **state) {
   (void)state;
   uint8_t frame[64];
   sqz_params p = {99, 0};
-  assert_int_equal(sqz_frame_compress(ctx, frame, sizeof frame, "x", 1, sqz_codec_by_name("zstd"),
-                                      &p, 0, 0),
-                   SQZ_ERROR(LEVEL));
+  assert_int_equal(
+      sqz_frame_compress(ctx, frame, sizeof frame, "x", 1, sqz_codec_by_name("zstd"), &p, 0, 0),
+      SQZ_ERROR(LEVEL));
   for (size_t i = 0; i < sqz_codec_count(); i++) {
     const sqz_codec *c = sqz_codec_at(i);
     if (c->kind != SQZ_KIND_FLOAT64 && c->kind != SQZ_KIND_INT64) continue;
