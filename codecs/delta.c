@@ -24,9 +24,10 @@
 ** The value count is not stored: the frame records the original size. The
 ** byte format with a worked example is in docs/format/delta.md.
 **
-** Usage from SQL:
+** Usage from SQL (a thousand zeros as packed int64: eight width-0 blocks):
 **
-**   SELECT decompress(compress(x'0a00000000000000' || x'0b00000000000000', 'delta'));
+**   SELECT length(compress(zeroblob(8000), 'delta'));
+**   -- 25: an 8-byte frame header, 1 byte for the first value, 2 per block
 */
 #include "codec.h"
 #include "pool.h"

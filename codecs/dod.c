@@ -38,10 +38,12 @@
 ** The value count is not stored: the frame records the original size. The
 ** byte format with a worked example is in docs/format/dod.md.
 **
-** Usage from SQL:
+** Usage from SQL (three one-minute timestamps as packed little-endian int64):
 **
-**   SELECT decompress(compress(x'00f15365000000003cf15365000000007' ||
-**                              '8f1536500000000', 'dod'));
+**   SELECT hex(compress(x'00F15365000000003CF153650000000078F1536500000000',
+**                       'dod'));
+**   -- C148183447C97700F15365000000003C0200: after the 7-byte frame header,
+**   -- the first value, divisor 60, first quotient 1 (zigzag 2), one '0' bit
 */
 #include "codec.h"
 #include "pool.h"

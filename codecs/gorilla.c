@@ -27,9 +27,12 @@
 ** stored: the frame records the original size (8 bytes per value). The exact
 ** byte format, with a worked example, is in docs/format/gorilla.md.
 **
-** Usage from SQL:
+** Usage from SQL (three doubles 1.0, 1.0, 1.5 as packed little-endian bytes):
 **
-**   SELECT decompress(compress(x'000000000000f03f000000000000f03f', 'gorilla'));
+**   SELECT hex(compress(x'000000000000F03F000000000000F03F000000000000F83F',
+**                       'gorilla'));
+**   -- C1471870562D7D000000000000F03F6641: a 7-byte frame header, then the
+**   -- first value raw and 10 bits for the other two (docs/format/gorilla.md)
 **
 ** Any 64-bit pattern round-trips unchanged (NaN payloads, -0.0, infinities,
 ** subnormals): the codec never interprets a value as a number.
