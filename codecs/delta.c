@@ -12,7 +12,7 @@
 **   - frame of reference (Goldstein, Ramakrishnan, Shaft, "Compressing
 **     relations and indexes", ICDE 1998): the block's minimum m as a varint
 **     and every value's (u - m) in w bits, w the bit width of (max - m);
-**     a block of equal deltas takes w = 0 and costs two or three bytes;
+**     a block of equal deltas takes w = 0 and costs its header and m;
 **   - LEB128 varints, one per value, which win when a few large deltas
 **     would force a wide w on the whole block.
 **
