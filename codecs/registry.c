@@ -17,6 +17,7 @@ extern const sqz_codec sqz_codec_lz4hc;
 extern const sqz_codec sqz_codec_store;
 extern const sqz_codec sqz_codec_rle;
 extern const sqz_codec sqz_codec_huffman;
+extern const sqz_codec sqz_codec_lz77;
 extern const sqz_codec sqz_codec_gorilla;
 extern const sqz_codec sqz_codec_dod;
 extern const sqz_codec sqz_codec_delta;
@@ -29,6 +30,7 @@ static const sqz_codec *const codecs[] = {
     &sqz_codec_store,
     &sqz_codec_rle,
     &sqz_codec_huffman,
+    &sqz_codec_lz77,
     &sqz_codec_gorilla,
     &sqz_codec_dod,
     &sqz_codec_delta,
