@@ -67,6 +67,18 @@
 **
 ** Usage (SQL): SELECT compress(blob_of_doubles, 'alp');
 */
+/* Deterministic output needs every double operation rounded to double, one
+** at a time: no x87 excess precision and no multiply-add contraction (GCC
+** contracts across statements in its GNU modes; the pragma comes before the
+** includes so that every function of this file, inline helpers included,
+** has the same options). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#include <float.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -76,8 +88,8 @@
 #include "pool.h"
 #include "varint.h"
 
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD > 0
+#error "alp.c needs FLT_EVAL_METHOD == 0 (on 32-bit x86: -msse2 -mfpmath=sse)"
 #endif
 
 #define ALP_VECTOR 1024    /* values per vector */
@@ -189,14 +201,9 @@ static uint64_t estimate_alp(const uint64_t *bits, unsigned m, alp_combo c, unsi
   return (uint64_t)m * bw + (uint64_t)(m - ok) * ALP_EXC_BITS;
 }
 
-/* Copies up to ALP_SAMPLES values of a vector (count values at src), evenly
-** spaced, into out. Returns how many. */
-static unsigned sample_vector(const uint8_t *src, unsigned count, uint64_t *out) {
-  unsigned step = (count + ALP_SAMPLES - 1) / ALP_SAMPLES, m = 0;
-  if (step == 0) step = 1;
-  for (unsigned i = 0; i < count; i += step)
-    out[m++] = sqz_load64le(src + 8 * (size_t)i);
-  return m;
+/* The stride that samples at most ALP_SAMPLES of count >= 1 values evenly. */
+static unsigned sample_step(unsigned count) {
+  return (count + ALP_SAMPLES - 1) / ALP_SAMPLES;
 }
 
 /* First-level sampling: the (e, f) pairs worth trying on the n values of a
@@ -209,9 +216,10 @@ static unsigned rowgroup_combos(const uint8_t *src, size_t n, alp_combo *out) {
   for (size_t s = 0; s < sampled; s++) {
     size_t v = s * nvec / sampled;
     size_t left = n - v * ALP_VECTOR;
+    unsigned count = left < ALP_VECTOR ? (unsigned)left : ALP_VECTOR, m = 0;
     uint64_t smp[ALP_SAMPLES];
-    unsigned m = sample_vector(src + 8 * v * ALP_VECTOR,
-                               left < ALP_VECTOR ? (unsigned)left : ALP_VECTOR, smp);
+    for (unsigned i = 0; i < count; i += sample_step(count))
+      smp[m++] = sqz_load64le(src + 8 * (v * ALP_VECTOR + i));
     uint64_t best = UINT64_MAX;
     unsigned best_i = ALP_COMBOS;
     for (unsigned i = 0; i < ALP_COMBOS; i++) {
@@ -287,8 +295,8 @@ static size_t rd_vector_size(unsigned count, unsigned left, unsigned code_bits, 
 static alp_combo vector_combo(const alp_work *w, unsigned count, const alp_combo *cand, unsigned k,
                               uint64_t *est, unsigned *m) {
   uint64_t smp[ALP_SAMPLES];
-  unsigned step = (count + ALP_SAMPLES - 1) / ALP_SAMPLES, n = 0;
-  for (unsigned i = 0; i < count; i += step)
+  unsigned n = 0;
+  for (unsigned i = 0; i < count; i += sample_step(count))
     smp[n++] = w->bits[i];
   alp_combo best = cand[0];
   unsigned exact, worse = 0;
