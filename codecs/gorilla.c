@@ -65,10 +65,8 @@ static size_t gorilla_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, cons
                                size_t srcSize, const sqz_params *params) {
   (void)ctx;
   (void)params;
-  size_t err = ts_check_src(srcSize);
-  if (err) return err;
-  size_t n = srcSize / 8;
-  if (n == 0) return 0;
+  size_t n, err = ts_check_src(srcSize, &n);
+  if (err || n == 0) return err;
   const uint8_t *in = (const uint8_t *)src;
   sqz_bitwriter w;
   sqz_bw_init(&w, dst, dstCapacity);

@@ -47,8 +47,9 @@ static inline unsigned ts_bit_width(uint64_t v) {
 }
 
 /* The check a typed compress() starts with: SRC_SIZE when srcSize is not a
-** whole number of 8-byte values, else 0. */
-static inline size_t ts_check_src(size_t srcSize) {
+** whole number of 8-byte values, else 0 with *n = the number of values. */
+static inline size_t ts_check_src(size_t srcSize, size_t *n) {
+  *n = srcSize / 8;
   return srcSize % 8 ? SQZ_ERROR(SRC_SIZE) : 0;
 }
 

@@ -91,16 +91,64 @@ static inline uint8_t *ts_roundtrip(const sqz_codec *c, const void *src, size_t 
   return comp;
 }
 
-/* Round trip of n little-endian 64-bit values; returns the payload size. */
-static inline size_t ts_roundtrip_u64(const sqz_codec *c, const uint64_t *v, size_t n) {
+/* n 64-bit values as little-endian bytes (malloc'd, 8 n bytes). */
+static inline uint8_t *ts_pack_u64(const uint64_t *v, size_t n) {
   uint8_t *b = malloc(8 * n + 1);
   assert_non_null(b);
   for (size_t i = 0; i < n; i++)
     sqz_store64le(b + 8 * i, v[i]);
+  return b;
+}
+
+/* Round trip of n little-endian 64-bit values; returns the payload size. */
+static inline size_t ts_roundtrip_u64(const sqz_codec *c, const uint64_t *v, size_t n) {
+  uint8_t *b = ts_pack_u64(v, n);
   size_t csize;
   free(ts_roundtrip(c, b, 8 * n, &csize));
   free(b);
   return csize;
+}
+
+/* A test's own model of a codec's format: writes the payload of the n values
+** v into out (zeroed, TS_MODEL_CAPACITY(n) bytes) and returns its size. */
+typedef size_t (*ts_model_fn)(const uint64_t *v, size_t n, uint8_t *out);
+#define TS_MODEL_CAPACITY(n) (13 * (n) + 32)
+
+/* Round trip of n values (little-endian bytes at src) and byte-for-byte
+** equality of the payload with model's. Returns the payload size. */
+static inline size_t ts_check_model_bytes(const sqz_codec *c, ts_model_fn model, const uint8_t *src,
+                                          size_t n) {
+  uint64_t *v = malloc(8 * n + 8);
+  uint8_t *want = calloc(TS_MODEL_CAPACITY(n), 1);
+  assert_non_null(v);
+  assert_non_null(want);
+  for (size_t i = 0; i < n; i++)
+    v[i] = sqz_load64le(src + 8 * i);
+  size_t wantSize = model(v, n, want), csize;
+  uint8_t *comp = ts_roundtrip(c, src, 8 * n, &csize);
+  assert_int_equal(csize, wantSize);
+  if (csize) assert_memory_equal(comp, want, csize);
+  free(comp);
+  free(want);
+  free(v);
+  return csize;
+}
+
+/* The same for n values given as uint64_t / int64_t. */
+static inline size_t ts_check_model(const sqz_codec *c, ts_model_fn model, const uint64_t *v,
+                                    size_t n) {
+  uint8_t *b = ts_pack_u64(v, n);
+  size_t r = ts_check_model_bytes(c, model, b, n);
+  free(b);
+  return r;
+}
+static inline size_t ts_check_model_i64(const sqz_codec *c, ts_model_fn model, const int64_t *v,
+                                        size_t n) {
+  uint8_t *b = ts_pack_i64(v, n);
+  assert_non_null(b);
+  size_t r = ts_check_model_bytes(c, model, b, n);
+  free(b);
+  return r;
 }
 
 /* Every error path on one input of bytes bytes (a multiple of 8). Bit flips
@@ -183,10 +231,7 @@ static inline void ts_expect_error(const sqz_codec *c, const uint8_t *payload, s
 /* Compresses n values and compares the payload with the expected bytes. */
 static inline void ts_expect_bytes(const sqz_codec *c, const uint64_t *v, size_t n,
                                    const uint8_t *want, size_t wantSize) {
-  uint8_t *b = malloc(8 * n + 1);
-  assert_non_null(b);
-  for (size_t i = 0; i < n; i++)
-    sqz_store64le(b + 8 * i, v[i]);
+  uint8_t *b = ts_pack_u64(v, n);
   size_t csize;
   uint8_t *comp = ts_roundtrip(c, b, 8 * n, &csize);
   assert_int_equal(csize, wantSize);
@@ -254,9 +299,11 @@ static inline unsigned ts_ref_ctz(uint64_t x) {
   return n;
 }
 
-/* Random 64-bit values (xorshift64*), plus runs and small steps so that every
-** form of the codec appears; round trip at many lengths. */
-static inline void ts_check_random(const sqz_codec *c, uint64_t seed) {
+/* Random 64-bit values (xorshift64*) in stretches of noise, runs, small steps
+** and XORs of any width, so that every form of the codec appears; round trip
+** and equality with model at many lengths, then every error path on the
+** first 30 values. */
+static inline void ts_check_random(const sqz_codec *c, ts_model_fn model, uint64_t seed) {
   enum { N = 3000 };
   uint64_t *v = malloc(N * sizeof *v), x = seed;
   assert_non_null(v);
@@ -264,25 +311,31 @@ static inline void ts_check_random(const sqz_codec *c, uint64_t seed) {
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    uint64_t r = x * 2685821657736338717ULL;
-    switch ((i / 97) % 4) {
+    uint64_t r = x * 2685821657736338717ULL, prev = i ? v[i - 1] : r;
+    switch ((i / 97) % 5) {
     case 0:
       v[i] = r;
       break; /* noise */
     case 1:
-      v[i] = i ? v[i - 1] : r;
+      v[i] = prev;
       break; /* run */
     case 2:
-      v[i] = (i ? v[i - 1] : 0) + (r >> 58);
+      v[i] = prev + (r >> 58);
       break; /* small steps */
-    default:
-      v[i] = (i ? v[i - 1] : 0) ^ (r >> (r & 63));
+    case 3:
+      v[i] = prev ^ (r >> (r & 63));
       break; /* XOR of any width */
+    default:
+      v[i] = r >> (i % 64);
+      break; /* any bit width */
     }
   }
   static const size_t lens[] = {3, 7, 127, 128, 129, 130, 255, 256, 257, 1000, N};
   for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
-    ts_roundtrip_u64(c, v, lens[k]);
+    ts_check_model(c, model, v, lens[k]);
+  uint8_t *b = ts_pack_u64(v, 30);
+  ts_check_errors(c, b, 8 * 30, 16);
+  free(b);
   free(v);
 }
 
