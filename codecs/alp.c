@@ -88,8 +88,9 @@
 #include "pool.h"
 #include "varint.h"
 
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD > 0
-#error "alp.c needs FLT_EVAL_METHOD == 0 (on 32-bit x86: -msse2 -mfpmath=sse)"
+/* 2 (x87) and 128 evaluate double in a wider type; 0, 1, 16, 32, 64 do not */
+#if defined(FLT_EVAL_METHOD) && (FLT_EVAL_METHOD == 2 || FLT_EVAL_METHOD > 64)
+#error "alp.c needs double arithmetic in double (on 32-bit x86: -msse2 -mfpmath=sse)"
 #endif
 
 #define ALP_VECTOR 1024    /* values per vector */
