@@ -15,7 +15,8 @@
 ** timestamps; pressure, temperature, wind as doubles for gorilla and as
 ** tenths for dod/delta), the trading days of 2000-2023 (weekdays minus NYSE
 ** holidays, epoch seconds), and the 1M-row gen_ts files in build/ts/ when
-** present (make build/ts/ts.i64). Run from the repository root:
+** present (make build/ts/ts.i64): ts, the two walks for gorilla, and the
+** 2-decimal walk in cents for dod/delta. Run from the repository root:
 **
 **   make build/ts/ts.i64 build/bench/bench_timeseries && ./build/bench/bench_timeseries
 **
@@ -148,9 +149,9 @@ int main(void) {
     fprintf(stderr, "cannot read %s (run from the repository root)\n", TS_SEATTLE_PATH);
     return 1;
   }
-  series list[16];
+  series list[20];
   size_t count = 0;
-  uint8_t *owned[16];
+  uint8_t *owned[20];
   size_t nowned = 0;
 #define ADD(nm, b, cnt, kd, r0, r1, r2)                                                            \
   do {                                                                                             \
@@ -179,8 +180,22 @@ int main(void) {
           *vf = ts_gen_load("val_full.f64", &b3);
   if (ts && v2 && vf) {
     ADD("gen_ts ts (1 s steps)", ts, b1 / 8, SQZ_KIND_INT64, NULL, "<= 1.05", NULL);
-    ADD("gen_ts val_2dp", v2, b2 / 8, SQZ_KIND_FLOAT64, "brief: ~47.1", NULL, NULL);
-    ADD("gen_ts val_full", vf, b3 / 8, SQZ_KIND_FLOAT64, "brief: ~51.0", NULL, NULL);
+    ADD("gen_ts val_2dp", v2, b2 / 8, SQZ_KIND_FLOAT64, "brief ~47.1; docs/format/gorilla.md", NULL,
+        NULL);
+    ADD("gen_ts val_full", vf, b3 / 8, SQZ_KIND_FLOAT64, "brief ~51.0; docs/format/gorilla.md",
+        NULL, NULL);
+    /* the 2-decimal walk in cents, as a database would store a price */
+    double *d = malloc(b2);
+    for (size_t i = 0; d && i < b2 / 8; i++) {
+      uint64_t u = sqz_load64le(v2 + 8 * i);
+      memcpy(&d[i], &u, 8);
+    }
+    int64_t *cents = d ? ts_scale_to_i64(d, b2 / 8, 100) : NULL;
+    if (cents)
+      ADD("gen_ts val_2dp x100", ts_pack_i64(cents, b2 / 8), b2 / 8, SQZ_KIND_INT64, NULL, NULL,
+          NULL);
+    free(cents);
+    free(d);
   } else {
     free(ts), free(v2), free(vf);
     printf("(gen_ts series skipped: %s missing; make build/ts/ts.i64)\n", TS_GEN_DIR);
