@@ -69,7 +69,8 @@ size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
   size_t blocks = srcSize / block + 1;
   size_t per_block = codec->bound(srcSize < block ? srcSize : block);
   if (per_block == 0 && srcSize > 0) return 0;
-  if (per_block < (srcSize < block ? srcSize : block)) per_block = srcSize < block ? srcSize : block;
+  if (per_block < (srcSize < block ? srcSize : block))
+    per_block = srcSize < block ? srcSize : block;
   /* header + block_log byte + per block a varint header and its payload */
   size_t total = SQZ_FRAME_HEADER_MAX + 1 + blocks * (SQZ_VARINT_MAX + per_block);
   return total < srcSize ? 0 : total; /* overflow guard */
@@ -78,9 +79,9 @@ size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
 /* Compresses one piece of n bytes into dst; returns its size, or n with
 ** *stored set when the codec would not shrink it (dst then holds a copy).
 ** With keep set the codec's output is used even when it is not smaller. */
-static size_t compress_piece(sqz_ctx *ctx, uint8_t *dst, size_t cap, const uint8_t *src,
-                             size_t n, const sqz_codec *codec, const sqz_params *params,
-                             int keep, int *stored) {
+static size_t compress_piece(sqz_ctx *ctx, uint8_t *dst, size_t cap, const uint8_t *src, size_t n,
+                             const sqz_codec *codec, const sqz_params *params, int keep,
+                             int *stored) {
   *stored = 0;
   if (codec->id != SQZ_ID_STORE && (n > 0 || keep)) {
     size_t bound = codec->bound(n);
@@ -116,8 +117,7 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
     return SQZ_ERROR(PARAMETER);
   if (codec->kind != SQZ_KIND_BYTES && codec->kind != SQZ_KIND_TEXT && srcSize % 8 != 0)
     return SQZ_ERROR(SRC_SIZE);
-  if (params->level < codec->min_level || params->level > codec->max_level)
-    return SQZ_ERROR(LEVEL);
+  if (params->level < codec->min_level || params->level > codec->max_level) return SQZ_ERROR(LEVEL);
   size_t block = (size_t)1 << block_log;
   int blocked = srcSize > block;
   int checksum = !(flags & SQZ_FRAME_NO_CHECKSUM);
@@ -138,8 +138,8 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
 
   if (!blocked) {
     int stored;
-    size_t r = compress_piece(ctx, d + pos, dstCapacity - pos, s, srcSize, codec, params, keep,
-                              &stored);
+    size_t r =
+        compress_piece(ctx, d + pos, dstCapacity - pos, s, srcSize, codec, params, keep, &stored);
     if (sqz_is_error(r)) return r;
     d[desc_pos] = desc | (uint8_t)(stored ? SQZ_ID_STORE : codec->id);
     return pos + r;

@@ -30,7 +30,7 @@ struct sqz_ctx {
   unsigned free_count[CLASS_COUNT];     /* length of each free list */
   size_t free_bytes;                    /* bytes held by free blocks */
   sqz_pool_stats stats;
-  void *state[SQZ_STATE_SLOTS];                            /* persistent states */
+  void *state[SQZ_STATE_SLOTS];                           /* persistent states */
   void (*state_free[SQZ_STATE_SLOTS])(sqz_ctx *, void *); /* their destructors */
 };
 
@@ -55,7 +55,8 @@ sqz_ctx *sqz_ctx_create(const sqz_allocator *allocator) {
 
 static unsigned class_of(size_t bytes) {
   unsigned c = 0;
-  while (((size_t)1 << (c + CLASS_MIN_LOG)) < bytes) c++;
+  while (((size_t)1 << (c + CLASS_MIN_LOG)) < bytes)
+    c++;
   return c;
 }
 
@@ -91,8 +92,7 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
   }
   h->next = NULL;
   ctx->stats.in_use++;
-  if (ctx->stats.in_use > ctx->stats.high_water)
-    ctx->stats.high_water = ctx->stats.in_use;
+  if (ctx->stats.in_use > ctx->stats.high_water) ctx->stats.high_water = ctx->stats.in_use;
   return h + 1;
 }
 

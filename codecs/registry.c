@@ -22,19 +22,12 @@ extern const sqz_codec sqz_codec_gorilla;
 extern const sqz_codec sqz_codec_dod;
 extern const sqz_codec sqz_codec_delta;
 extern const sqz_codec sqz_codec_alp;
+extern const sqz_codec sqz_codec_dict;
 
 static const sqz_codec *const codecs[] = {
-    &sqz_codec_zstd,
-    &sqz_codec_lz4,
-    &sqz_codec_lz4hc,
-    &sqz_codec_store,
-    &sqz_codec_rle,
-    &sqz_codec_huffman,
-    &sqz_codec_lz77,
-    &sqz_codec_gorilla,
-    &sqz_codec_dod,
-    &sqz_codec_delta,
-    &sqz_codec_alp,
+    &sqz_codec_zstd,    &sqz_codec_lz4,     &sqz_codec_lz4hc, &sqz_codec_store, &sqz_codec_rle,
+    &sqz_codec_huffman, &sqz_codec_lz77, &sqz_codec_gorilla, &sqz_codec_dod,   &sqz_codec_delta, &sqz_codec_alp,
+    &sqz_codec_dict,
 };
 #define CODEC_COUNT (sizeof(codecs) / sizeof(codecs[0]))
 
@@ -72,29 +65,47 @@ char *sqz_codec_names(char *buf, size_t bufSize) {
 
 const char *sqz_error_string(size_t r) {
   switch (sqz_error_of(r)) {
-  case SQZ_OK: return "no error";
-  case SQZ_ERROR_GENERIC: return "internal library error";
-  case SQZ_ERROR_DST_TOO_SMALL: return "destination too small";
-  case SQZ_ERROR_CORRUPT: return "corrupt data";
-  case SQZ_ERROR_CHECKSUM: return "corrupt data (checksum mismatch)";
-  case SQZ_ERROR_LEVEL: return "level out of range";
-  case SQZ_ERROR_SRC_SIZE: return "input length is not a multiple of 8 bytes";
-  case SQZ_ERROR_MEMORY: return "out of memory";
-  case SQZ_ERROR_TOO_LARGE: return "size exceeds the length limit";
-  case SQZ_ERROR_UNKNOWN_CODEC: return "unknown codec";
-  case SQZ_ERROR_VERSION: return "frame format version is newer than this squeeze";
-  case SQZ_ERROR_TRUNCATED: return "corrupt data (truncated)";
-  case SQZ_ERROR_PARAMETER: return "parameter out of range";
-  default: return "unknown error";
+  case SQZ_OK:
+    return "no error";
+  case SQZ_ERROR_GENERIC:
+    return "internal library error";
+  case SQZ_ERROR_DST_TOO_SMALL:
+    return "destination too small";
+  case SQZ_ERROR_CORRUPT:
+    return "corrupt data";
+  case SQZ_ERROR_CHECKSUM:
+    return "corrupt data (checksum mismatch)";
+  case SQZ_ERROR_LEVEL:
+    return "level out of range";
+  case SQZ_ERROR_SRC_SIZE:
+    return "input length is not a multiple of 8 bytes";
+  case SQZ_ERROR_MEMORY:
+    return "out of memory";
+  case SQZ_ERROR_TOO_LARGE:
+    return "size exceeds the length limit";
+  case SQZ_ERROR_UNKNOWN_CODEC:
+    return "unknown codec";
+  case SQZ_ERROR_VERSION:
+    return "frame format version is newer than this squeeze";
+  case SQZ_ERROR_TRUNCATED:
+    return "corrupt data (truncated)";
+  case SQZ_ERROR_PARAMETER:
+    return "parameter out of range";
+  default:
+    return "unknown error";
   }
 }
 
 const char *sqz_kind_name(sqz_kind kind) {
   switch (kind) {
-  case SQZ_KIND_BYTES: return "bytes";
-  case SQZ_KIND_FLOAT64: return "float64";
-  case SQZ_KIND_INT64: return "int64";
-  case SQZ_KIND_TEXT: return "text";
+  case SQZ_KIND_BYTES:
+    return "bytes";
+  case SQZ_KIND_FLOAT64:
+    return "float64";
+  case SQZ_KIND_INT64:
+    return "int64";
+  case SQZ_KIND_TEXT:
+    return "text";
   }
   return "bytes";
 }
