@@ -60,6 +60,9 @@
 #define HUF_BLOCK_HEADER 3 /* bytes: type (2 bits) and content size (22 bits) */
 #define HUF_JUMP_TABLE 6   /* bytes: sizes of streams 0..2, 16 bits each */
 #define HUF_MIN_BLOCK 32   /* smaller blocks are never Huffman coded */
+#ifndef HUF_PAIRS_MIN_BLOCK
+#define HUF_PAIRS_MIN_BLOCK 6144 /* blocks this long decode with the pair table */
+#endif
 
 enum { HUF_RAW = 0, HUF_RLE = 1, HUF_COMPRESSED = 2 };
 
@@ -108,12 +111,14 @@ static size_t huf_stream_capacity(size_t seg) {
   return (seg * HUF_MAX_BITS + 7) / 8 + 16;
 }
 
-/* The low len bits of code in reverse order (len <= 11). */
+/* The low len bits of code in reverse order (1 <= len <= 16). */
 static unsigned huf_reverse(unsigned code, unsigned len) {
-  unsigned r = 0;
-  for (unsigned i = 0; i < len; i++)
-    r |= ((code >> i) & 1u) << (len - 1 - i);
-  return r;
+  unsigned x = code;
+  x = (x & 0x5555) << 1 | (x >> 1 & 0x5555);
+  x = (x & 0x3333) << 2 | (x >> 2 & 0x3333);
+  x = (x & 0x0F0F) << 4 | (x >> 4 & 0x0F0F);
+  x = (x & 0x00FF) << 8 | (x >> 8 & 0x00FF);
+  return x >> (16 - len);
 }
 
 /* Canonical codes (RFC 1951 3.2.2) for the lengths len[lo..hi] (0 = symbol
@@ -502,40 +507,75 @@ static size_t huf_compress(sqz_ctx *ctx, void *dst, size_t capacity, const void 
 
 /* ==== Decompression ====================================================== */
 
+/* Decoding tables of one block: single[] gives one symbol per 11-bit window
+** (symbol << 8 | length), pair[] up to two (length of both | first << 8 |
+** second << 16 | count << 24), in the manner of Huff0's X2 tables. The
+** length sits in the low bits, where a variable shift takes its count. */
+typedef struct huf_dtables {
+  uint16_t single[HUF_TABLE_SIZE];
+  uint32_t pair[HUF_TABLE_SIZE];
+  uint16_t first[256]; /* present symbols: reversed code << 4 | length */
+  unsigned nfirst;     /* entries in first[] */
+} huf_dtables;
+
 /* Reads the table header at p (size bytes available) and builds the decoding
-** table dt[2048]: entry (symbol << 8 | length) for every 11-bit window whose
-** first bits are that symbol's code. Returns the header size, or 0 when the
-** header does not fit, a length exceeds 11 bits, fewer than two symbols are
-** present or the lengths are not a complete prefix code (Kraft sum != 1).
-** The fill loop only writes indices below 2048 whatever the lengths are, and
-** the Kraft check guarantees that every entry is written exactly once. */
-static size_t huf_read_table(const uint8_t *p, size_t size, uint16_t *dt) {
+** table t->single: entry (symbol << 8 | length) for every 11-bit window whose
+** first bits are that symbol's code; t->first lists each present symbol's
+** reversed code and length. Returns the header size, or 0 when it does not
+** fit, a length exceeds 11 bits, fewer than two symbols are present or the
+** lengths are not a complete prefix code (Kraft sum != 1).
+**
+** The table grows by doubling, as libdeflate builds its tables: at length l
+** it holds the 2^l windows of l bits; going to l + 1 copies it onto its
+** upper half (a code shorter than l + 1 bits owns every window that starts
+** with it), then each code of exactly l + 1 bits takes its one window. Every
+** index written is a reversed code of l bits, below 2^l <= 2048, whatever
+** the lengths are; the Kraft check before it guarantees that the last
+** doubling leaves no window without its code. */
+static size_t huf_read_table(const uint8_t *p, size_t size, huf_dtables *t) {
   if (size < 2) return 0;
   unsigned lo = p[0], hi = lo + p[1];
   size_t tsize = 2 + (size_t)(p[1] + 2) / 2;
   if (hi > 255 || tsize > size) return 0;
   uint8_t len[256];
+  unsigned count[HUF_MAX_BITS + 2] = {0}, longest = 0, present = 0;
   uint32_t kraft = 0;
-  unsigned present = 0;
   for (unsigned s = lo; s <= hi; s++) {
     unsigned byte = p[2 + (s - lo) / 2], l = (s - lo) & 1 ? byte >> 4 : byte & 15;
     if (l > HUF_MAX_BITS) return 0;
     len[s] = (uint8_t)l;
-    if (l) {
-      kraft += HUF_TABLE_SIZE >> l;
-      present++;
-    }
+    if (!l) continue;
+    kraft += HUF_TABLE_SIZE >> l;
+    count[l]++;
+    present++;
+    if (l > longest) longest = l;
   }
   if ((hi - lo) % 2 == 0 && (p[tsize - 1] >> 4) != 0) return 0; /* unused nibble */
   if (present < 2 || kraft != HUF_TABLE_SIZE) return 0;
-  uint16_t rev[256];
-  huf_canonical(len, lo, hi, rev);
-  for (unsigned s = lo; s <= hi; s++) {
-    if (!len[s]) continue;
-    uint16_t entry = (uint16_t)(s << 8 | len[s]);
-    for (unsigned i = rev[s]; i < HUF_TABLE_SIZE; i += 1u << len[s])
-      dt[i] = entry;
+
+  /* Present symbols in canonical order: by length, then value. */
+  unsigned at[HUF_MAX_BITS + 2];
+  uint8_t sorted[256];
+  at[1] = 0;
+  for (unsigned l = 1; l <= HUF_MAX_BITS; l++)
+    at[l + 1] = at[l] + count[l];
+  for (unsigned s = lo; s <= hi; s++)
+    if (len[s]) sorted[at[len[s]]++] = (uint8_t)s;
+
+  uint16_t *dt = t->single;
+  unsigned code = 0, k = 0;
+  dt[0] = dt[1] = 0;
+  t->nfirst = 0;
+  for (unsigned l = 1; l <= longest; l++, code <<= 1) {
+    if (l > 1) memcpy(dt + (1u << (l - 1)), dt, (sizeof *dt) << (l - 1));
+    for (unsigned c = 0; c < count[l]; c++, code++, k++) {
+      unsigned r = huf_reverse(code, l);
+      dt[r] = (uint16_t)(sorted[k] << 8 | l);
+      t->first[t->nfirst++] = (uint16_t)(r << 4 | l);
+    }
   }
+  for (unsigned used = 1u << longest; used < HUF_TABLE_SIZE; used *= 2)
+    memcpy(dt + used, dt, used * sizeof *dt);
   return tsize;
 }
 
@@ -560,24 +600,18 @@ HUF_INLINE void huf_store16le(uint8_t *p, uint16_t v) {
   memcpy(p, &v, 2);
 }
 
-/* Decoding tables of one block: single[] gives one symbol per 11-bit window
-** (symbol << 8 | length), pair[] up to two (length of both | first << 8 |
-** second << 16 | count << 24), in the manner of Huff0's X2 tables. The
-** length sits in the low bits, where a variable shift takes its count. */
-typedef struct huf_dtables {
-  uint16_t single[HUF_TABLE_SIZE];
-  uint32_t pair[HUF_TABLE_SIZE];
-} huf_dtables;
-
-/* Builds t->pair from t->single: the window i starts with the code of the
-** symbol single[i]; the bits after it, i >> length, start with a second
-** whole code when that code is no longer than the bits left. */
+/* Builds t->pair from t->single: the windows that start with the code c of
+** a symbol of length l1 are i = c + (j << l1), and the bits after that code,
+** j, start with a second whole code when that code's length l2 fits in the
+** 11 - l1 bits left. Each window is written once (the Kraft sum is one). */
 static void huf_build_pairs(huf_dtables *t) {
-  for (unsigned i = 0; i < HUF_TABLE_SIZE; i++) {
-    unsigned e1 = t->single[i], l1 = e1 & 63, e2 = t->single[i >> l1], l2 = e2 & 63;
-    uint32_t first = (uint32_t)(e1 >> 8) << 8;
-    t->pair[i] = l1 + l2 <= HUF_MAX_BITS ? (l1 + l2) | first | (uint32_t)(e2 >> 8) << 16 | 2u << 24
-                                         : l1 | first | 1u << 24;
+  for (unsigned k = 0; k < t->nfirst; k++) {
+    unsigned c = t->first[k] >> 4, l1 = t->first[k] & 15, room = HUF_MAX_BITS - l1;
+    uint32_t one = l1 | (uint32_t)(t->single[c] >> 8) << 8 | 1u << 24;
+    for (unsigned j = 0; j < (1u << room); j++) {
+      unsigned e2 = t->single[j], l2 = e2 & 63;
+      t->pair[c | j << l1] = l2 <= room ? (one + l2 + (1u << 24)) | (uint32_t)(e2 >> 8) << 16 : one;
+    }
   }
 }
 
@@ -593,13 +627,28 @@ static void huf_build_pairs(huf_dtables *t) {
     (o) += e_ >> 24;                                                                               \
   } while (0)
 
-/* One lookup in each of the four streams. */
-#define HUF_DECODE2_4()                                                                            \
+/* Decodes one symbol from register b at o and moves o past it. */
+#define HUF_DECODE1(b, o)                                                                          \
   do {                                                                                             \
-    HUF_DECODE2(b0, op0);                                                                          \
-    HUF_DECODE2(b1, op1);                                                                          \
-    HUF_DECODE2(b2, op2);                                                                          \
-    HUF_DECODE2(b3, op3);                                                                          \
+    unsigned e_ = single[(b) & (HUF_TABLE_SIZE - 1)];                                              \
+    (b) >>= (e_ & 63);                                                                             \
+    *(o)++ = (uint8_t)(e_ >> 8);                                                                   \
+  } while (0)
+
+/* One lookup in each of the four streams, in the pair or the single table. */
+#define HUF_DECODE_4()                                                                             \
+  do {                                                                                             \
+    if (pairs) {                                                                                   \
+      HUF_DECODE2(b0, op0);                                                                        \
+      HUF_DECODE2(b1, op1);                                                                        \
+      HUF_DECODE2(b2, op2);                                                                        \
+      HUF_DECODE2(b3, op3);                                                                        \
+    } else {                                                                                       \
+      HUF_DECODE1(b0, op0);                                                                        \
+      HUF_DECODE1(b1, op1);                                                                        \
+      HUF_DECODE1(b2, op2);                                                                        \
+      HUF_DECODE1(b3, op3);                                                                        \
+    }                                                                                              \
   } while (0)
 
 /* Folds the bits register b consumed since its load (the sentinel's distance
@@ -622,11 +671,15 @@ HUF_INLINE uint64_t huf_load_tail(const uint8_t *p, size_t size, size_t off) {
 }
 
 /* Decodes the four streams of block[0..bsize) (stream k at start[k], the
-** fifth entry is bsize) into dst[0..n). Returns 0, or CORRUPT when a stream
-** does not end exactly at its last byte with zero padding bits. */
+** fifth entry is bsize) into dst[0..n), with t->pair when pairs (a constant
+** at each call, so each variant compiles to its own loop) else t->single.
+** Returns 0, or CORRUPT when a stream does not end exactly at its last byte
+** with zero padding bits. */
 HUF_INLINE size_t huf_decode_streams(const huf_dtables *t, uint8_t *dst, size_t n,
-                                     const uint8_t *block, size_t bsize, const size_t *start) {
+                                     const uint8_t *block, size_t bsize, const size_t *start,
+                                     const int pairs) {
   const uint32_t *pair = t->pair;
+  const uint16_t *single = t->single;
   size_t seg = huf_segment(n);
   uint8_t *end[4] = {dst + seg, dst + 2 * seg, dst + 3 * seg, dst + n};
   uint8_t *op0 = dst, *op1 = end[0], *op2 = end[1], *op3 = end[2];
@@ -655,11 +708,11 @@ HUF_INLINE size_t huf_decode_streams(const huf_dtables *t, uint8_t *dst, size_t 
       HUF_RELOAD(b1, ip1);
       HUF_RELOAD(b2, ip2);
       HUF_RELOAD(b3, ip3);
-      HUF_DECODE2_4();
-      HUF_DECODE2_4();
-      HUF_DECODE2_4();
-      HUF_DECODE2_4();
-      HUF_DECODE2_4();
+      HUF_DECODE_4();
+      HUF_DECODE_4();
+      HUF_DECODE_4();
+      HUF_DECODE_4();
+      HUF_DECODE_4();
     } while (op3 < olimit);
   }
 
@@ -673,7 +726,7 @@ HUF_INLINE size_t huf_decode_streams(const huf_dtables *t, uint8_t *dst, size_t 
     size_t pos = ((size_t)(ips[k] - block) - start[k]) * 8 + huf_clz64(bs[k]); /* bits used */
     for (uint8_t *op = ops[k]; op < end[k]; op++) {
       uint64_t b = huf_load_tail(block, bsize, start[k] + (pos >> 3)) >> (pos & 7);
-      unsigned e = t->single[b & (HUF_TABLE_SIZE - 1)];
+      unsigned e = single[b & (HUF_TABLE_SIZE - 1)];
       *op = (uint8_t)(e >> 8);
       pos += e & 63;
     }
@@ -685,15 +738,18 @@ HUF_INLINE size_t huf_decode_streams(const huf_dtables *t, uint8_t *dst, size_t 
 }
 
 static size_t huf_decode_streams_generic(const huf_dtables *t, uint8_t *dst, size_t n,
-                                         const uint8_t *block, size_t bsize, const size_t *start) {
-  return huf_decode_streams(t, dst, n, block, bsize, start);
+                                         const uint8_t *block, size_t bsize, const size_t *start,
+                                         int pairs) {
+  return pairs ? huf_decode_streams(t, dst, n, block, bsize, start, 1)
+               : huf_decode_streams(t, dst, n, block, bsize, start, 0);
 }
 
 #if HUF_BMI2_DISPATCH
 HUF_BMI2_TARGET static size_t huf_decode_streams_bmi2(const huf_dtables *t, uint8_t *dst, size_t n,
                                                       const uint8_t *block, size_t bsize,
-                                                      const size_t *start) {
-  return huf_decode_streams(t, dst, n, block, bsize, start);
+                                                      const size_t *start, int pairs) {
+  return pairs ? huf_decode_streams(t, dst, n, block, bsize, start, 1)
+               : huf_decode_streams(t, dst, n, block, bsize, start, 0);
 }
 #endif
 
@@ -702,7 +758,7 @@ HUF_BMI2_TARGET static size_t huf_decode_streams_bmi2(const huf_dtables *t, uint
 ** stream). */
 static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uint8_t *src,
                                size_t size, int bmi2) {
-  size_t tsize = huf_read_table(src, size, t->single);
+  size_t tsize = huf_read_table(src, size, t);
   if (!tsize || size - tsize < HUF_JUMP_TABLE) return SQZ_ERROR(CORRUPT);
   const uint8_t *block = src + tsize + HUF_JUMP_TABLE;
   size_t bsize = size - tsize - HUF_JUMP_TABLE, start[5], used = 0;
@@ -714,12 +770,15 @@ static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uin
   start[4] = bsize;
   for (unsigned k = 0; k < 4; k++)
     if (start[k + 1] <= start[k]) return SQZ_ERROR(CORRUPT); /* every stream has a byte */
-  huf_build_pairs(t);
+  /* The pair table costs about as much to build as decoding some thousands
+  ** of bytes one symbol per lookup saves (measured: bench_huffman). */
+  int pairs = n >= HUF_PAIRS_MIN_BLOCK;
+  if (pairs) huf_build_pairs(t);
 #if HUF_BMI2_DISPATCH
-  if (bmi2) return huf_decode_streams_bmi2(t, dst, n, block, bsize, start);
+  if (bmi2) return huf_decode_streams_bmi2(t, dst, n, block, bsize, start, pairs);
 #endif
   (void)bmi2;
-  return huf_decode_streams_generic(t, dst, n, block, bsize, start);
+  return huf_decode_streams_generic(t, dst, n, block, bsize, start, pairs);
 }
 
 /* Decompresses exactly n bytes from src[0..size) into dst. Returns n, or
