@@ -1,0 +1,249 @@
+/*
+** dict.c: the `dict` codec, dictionary encoding of a sequence of strings,
+** for low-cardinality TEXT columns (sensor names, states, categories).
+**
+** Input layout (kind "text", docs/format/dict.md): the strings one after the
+** other, each as an unsigned LEB128 varint length followed by that many
+** bytes. The empty input is the empty sequence. The virtual table hands a
+** chunk's TEXT values to the codec in this layout; through SQL:
+**
+**   SELECT hex(decompress(compress(x'026f6e036f6666026f6e026f6e', 'dict')));
+**   -- 026F6E036F6666026F6E026F6E   ('on', 'off', 'on', 'on')
+**
+** Output: one mode byte, then either the input unchanged (mode 0, "raw",
+** when no dictionary would make it smaller) or (mode 1) the value count, the
+** distinct values in order of first appearance, and one code per value of
+** w bits, w the bit width of (distinct - 1), packed LSB-first. Eight
+** thousand readings from a dozen sensors cost the dozen names plus 4 bits a
+** row. This is the dictionary encoding of column stores (C-Store, DuckDB's
+** dictionary compression, Parquet's RLE_DICTIONARY without the RLE step).
+**
+** Determinism: codes are given in order of first appearance and the hash
+** table only finds earlier equal strings, so the output depends on the input
+** alone. The decoder checks every length, count and code against the input
+** and the exact output size it is given, and never reads outside src nor
+** writes outside dst.
+**
+** Values passed through compress() must fit one frame block (1 MiB): the
+** frame layer cuts larger inputs at byte offsets that split the layout.
+*/
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "bitstream.h"
+#include "codec.h"
+#include "pool.h"
+#include "varint.h"
+
+#define DICT_MODE_RAW 0
+#define DICT_MODE_DICT 1
+
+/* Worst case: the raw form, one mode byte plus the input. */
+static size_t dict_bound(size_t srcSize) {
+  return srcSize < SIZE_MAX ? srcSize + 1 : 0;
+}
+
+/* Bit width of v: 0 for 0, else 64 - clz(v). */
+static unsigned dict_width(uint64_t v) {
+  return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
+}
+
+/* Splits the layout in src into n strings: start[i] is the offset of the
+** bytes of string i, len[i] its length. Counts only when start is NULL.
+** Returns the count, or an error: CORRUPT for a malformed layout (a varint
+** that does not end, or a length past the end of the input). */
+static size_t dict_split(const uint8_t *src, size_t size, uint32_t *start, uint32_t *len) {
+  size_t pos = 0, n = 0;
+  while (pos < size) {
+    uint64_t l;
+    size_t k = sqz_varint_get(src + pos, size - pos, &l);
+    if (!k || l > size - pos - k) return SQZ_ERROR(CORRUPT);
+    pos += k;
+    if (start) {
+      start[n] = (uint32_t)pos;
+      len[n] = (uint32_t)l;
+    }
+    pos += (size_t)l;
+    n++;
+  }
+  return n;
+}
+
+/* compress: see the file comment for the layout. Scratch: 16 bytes per
+** string plus a hash table of 2n..4n slots. Errors: CORRUPT (malformed
+** layout), DST_TOO_SMALL, MEMORY. */
+static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *srcv, size_t size,
+                            const sqz_params *params) {
+  (void)params;
+  const uint8_t *src = srcv;
+  uint8_t *dst = dstv;
+  if (size > UINT32_MAX) goto raw; /* offsets are 32-bit; keep huge inputs raw */
+  size_t n = dict_split(src, size, NULL, NULL);
+  if (sqz_is_error(n)) return n;
+  if (n < 2) goto raw;
+  size_t slots = 1;
+  while (slots < 2 * n)
+    slots <<= 1;
+  /* start, len, code per string; slot table; dictionary members (string index) */
+  size_t need = n * 4 * 4 + slots * 4;
+  uint8_t *mem = sqz_scratch_acquire(ctx, need);
+  if (!mem) return SQZ_ERROR(MEMORY);
+  uint32_t *start = (uint32_t *)mem, *len = start + n, *code = len + n, *member = code + n;
+  uint32_t *table = member + n;
+  memset(table, 0xff, slots * 4);
+  dict_split(src, size, start, len);
+  uint32_t d = 0;
+  size_t dict_bytes = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t h = XXH3_64bits(src + start[i], len[i]);
+    size_t s = (size_t)h & (slots - 1);
+    for (;;) {
+      uint32_t m = table[s];
+      if (m == UINT32_MAX) {
+        table[s] = d;
+        member[d] = (uint32_t)i;
+        code[i] = d++;
+        dict_bytes += sqz_varint_size(len[i]) + len[i];
+        break;
+      }
+      uint32_t j = member[m];
+      if (len[j] == len[i] && memcmp(src + start[j], src + start[i], len[i]) == 0) {
+        code[i] = m;
+        break;
+      }
+      s = (s + 1) & (slots - 1);
+    }
+  }
+  unsigned w = dict_width(d - 1);
+  size_t code_bytes = (n * w + 7) / 8;
+  size_t total = 1 + sqz_varint_size(n) + sqz_varint_size(d) + dict_bytes + code_bytes;
+  if (total >= size + 1) {
+    sqz_scratch_release(ctx, mem);
+    goto raw;
+  }
+  if (cap < total) {
+    sqz_scratch_release(ctx, mem);
+    return SQZ_ERROR(DST_TOO_SMALL);
+  }
+  size_t pos = 0;
+  dst[pos++] = DICT_MODE_DICT;
+  pos += sqz_varint_put(dst + pos, cap - pos, n);
+  pos += sqz_varint_put(dst + pos, cap - pos, d);
+  for (uint32_t m = 0; m < d; m++) {
+    uint32_t j = member[m];
+    pos += sqz_varint_put(dst + pos, cap - pos, len[j]);
+    memcpy(dst + pos, src + start[j], len[j]);
+    pos += len[j];
+  }
+  sqz_bitwriter bw;
+  sqz_bw_init(&bw, dst + pos, cap - pos);
+  for (size_t i = 0; i < n; i++)
+    sqz_bw_put(&bw, code[i], w);
+  size_t written = sqz_bw_finish(&bw);
+  sqz_scratch_release(ctx, mem);
+  if (written != code_bytes) return SQZ_ERROR(GENERIC);
+  return pos + written;
+
+raw:
+  if (cap < size + 1) return SQZ_ERROR(DST_TOO_SMALL);
+  dst[0] = DICT_MODE_RAW;
+  if (size) memcpy(dst + 1, src, size);
+  return size + 1;
+}
+
+/* decompress: dstSize is the exact size of the layout. Errors: CORRUPT,
+** TRUNCATED, MEMORY. */
+static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const void *srcv,
+                              size_t srcSize) {
+  const uint8_t *src = srcv;
+  uint8_t *dst = dstv;
+  if (srcSize < 1) return SQZ_ERROR(TRUNCATED);
+  if (src[0] == DICT_MODE_RAW) {
+    if (srcSize - 1 != dstSize) return SQZ_ERROR(CORRUPT);
+    if (sqz_is_error(dict_split(src + 1, srcSize - 1, NULL, NULL))) return SQZ_ERROR(CORRUPT);
+    if (dstSize) memcpy(dst, src + 1, dstSize);
+    return dstSize;
+  }
+  if (src[0] != DICT_MODE_DICT || srcSize > UINT32_MAX) return SQZ_ERROR(CORRUPT);
+  size_t pos = 1;
+  uint64_t n, d;
+  size_t k = sqz_varint_get(src + pos, srcSize - pos, &n);
+  if (!k) return SQZ_ERROR(TRUNCATED);
+  pos += k;
+  k = sqz_varint_get(src + pos, srcSize - pos, &d);
+  if (!k) return SQZ_ERROR(TRUNCATED);
+  pos += k;
+  /* every string takes at least its 1-byte length in the output */
+  if (n < 2 || d < 1 || d > n || n > dstSize || n > SIZE_MAX / 64) return SQZ_ERROR(CORRUPT);
+  /* every dictionary entry takes at least one byte of the input */
+  if (d > srcSize - pos) return SQZ_ERROR(TRUNCATED);
+  uint32_t *entry = sqz_scratch_acquire(ctx, (size_t)d * 8);
+  if (!entry) return SQZ_ERROR(MEMORY);
+  size_t r = 0;
+  for (uint64_t m = 0; m < d; m++) {
+    uint64_t l;
+    k = sqz_varint_get(src + pos, srcSize - pos, &l);
+    if (!k || l > srcSize - pos - k || l > UINT32_MAX) {
+      r = SQZ_ERROR(TRUNCATED);
+      goto done;
+    }
+    entry[2 * m] = (uint32_t)(pos + k); /* offset of the string's bytes */
+    entry[2 * m + 1] = (uint32_t)l;
+    pos += k + (size_t)l;
+  }
+  unsigned w = dict_width(d - 1);
+  size_t code_bytes = (size_t)((n * w + 7) / 8);
+  if (srcSize - pos != code_bytes) {
+    r = srcSize - pos < code_bytes ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+    goto done;
+  }
+  sqz_bitreader br;
+  sqz_br_init(&br, src + pos, code_bytes);
+  size_t out = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t c = sqz_br_read(&br, w);
+    if (c >= d) {
+      r = SQZ_ERROR(CORRUPT);
+      goto done;
+    }
+    uint32_t l = entry[2 * c + 1];
+    const uint8_t *p = src + entry[2 * c];
+    size_t vs = sqz_varint_size(l);
+    if (dstSize - out < vs || dstSize - out - vs < l) {
+      r = SQZ_ERROR(CORRUPT);
+      goto done;
+    }
+    out += sqz_varint_put(dst + out, dstSize - out, l);
+    memcpy(dst + out, p, l);
+    out += l;
+  }
+  if (out != dstSize) {
+    r = SQZ_ERROR(CORRUPT);
+    goto done;
+  }
+  /* the padding of the last code byte must be zero */
+  size_t used = (size_t)(n * w);
+  if (used % 8 && (src[srcSize - 1] >> (used % 8)) != 0) {
+    r = SQZ_ERROR(CORRUPT);
+    goto done;
+  }
+  r = dstSize;
+done:
+  sqz_scratch_release(ctx, entry);
+  return r;
+}
+
+const sqz_codec sqz_codec_dict = {
+    .name = "dict",
+    .id = SQZ_ID_DICT,
+    .kind = SQZ_KIND_TEXT,
+    .min_level = 0,
+    .default_level = 0,
+    .max_level = 0,
+    .description = "distinct strings once, then a packed code per value (low-cardinality TEXT)",
+    .bound = dict_bound,
+    .compress = dict_compress,
+    .decompress = dict_decompress,
+    .free_state = NULL,
+};
