@@ -61,7 +61,7 @@
 #define HUF_JUMP_TABLE 6   /* bytes: sizes of streams 0..2, 16 bits each */
 #define HUF_MIN_BLOCK 32   /* smaller blocks are never Huffman coded */
 #ifndef HUF_PAIRS_MIN_BLOCK
-#define HUF_PAIRS_MIN_BLOCK 6144 /* blocks this long decode with the pair table */
+#define HUF_PAIRS_MIN_BLOCK 8192 /* blocks this long decode with the pair table */
 #endif
 
 enum { HUF_RAW = 0, HUF_RLE = 1, HUF_COMPRESSED = 2 };
@@ -154,8 +154,8 @@ typedef struct huf_cwork {
   uint32_t count[256];                /* occurrences of each byte in the block */
   uint8_t len[256];                   /* code length per symbol, 0 when absent */
   uint16_t sym[256];                  /* present symbols sorted by count, then value */
-  uint32_t weight[256];               /* their counts, ascending */
-  uint32_t list[2][512];              /* package-merge: item weights of two levels */
+  uint32_t weight[257];               /* their counts, ascending, then a sentinel */
+  uint32_t list[2][514];              /* package-merge: item weights of two levels */
   uint8_t is_leaf[HUF_MAX_BITS][512]; /* package-merge: item is a symbol, per level */
   uint16_t list_len[HUF_MAX_BITS];    /* package-merge: items per level */
   int bmi2;                           /* the BMI2 variant may run */
@@ -165,6 +165,15 @@ typedef struct huf_cwork {
 ** distinct byte values. Four tables let the counts of equal neighbouring
 ** bytes proceed in parallel. */
 static unsigned huf_histogram(const uint8_t *p, size_t n, uint32_t *count) {
+  unsigned distinct = 0;
+  if (n < 1024) { /* not worth clearing and adding four tables */
+    memset(count, 0, 256 * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+      count[p[i]]++;
+    for (unsigned s = 0; s < 256; s++)
+      distinct += count[s] != 0;
+    return distinct;
+  }
   uint32_t c[4][256];
   memset(c, 0, sizeof c);
   size_t i = 0;
@@ -189,7 +198,6 @@ static unsigned huf_histogram(const uint8_t *p, size_t n, uint32_t *count) {
   }
   for (; i < n; i++)
     c[0][p[i]]++;
-  unsigned distinct = 0;
   for (unsigned s = 0; s < 256; s++) {
     count[s] = c[0][s] + c[1][s] + c[2][s] + c[3][s];
     distinct += count[s] != 0;
@@ -198,28 +206,36 @@ static unsigned huf_histogram(const uint8_t *p, size_t n, uint32_t *count) {
 }
 
 /* Sorts the present symbols by count, ties by symbol value, into w->sym[] and
-** w->weight[] (a stable LSD radix sort on the 18-bit counts, two passes of 9
-** bits). Returns the number m of present symbols. */
+** w->weight[] (a stable LSD radix sort on 6-bit digits, as many passes as
+** the largest count needs: at most 3 for a 128 KiB block), and puts a
+** sentinel weight after the last. Returns the number m of present symbols. */
 static unsigned huf_sort_symbols(huf_cwork *w) {
   uint16_t tmp[256];
   unsigned m = 0;
-  for (unsigned s = 0; s < 256; s++)
-    if (w->count[s]) tmp[m++] = (uint16_t)s;
-  for (unsigned pass = 0; pass < 2; pass++) {
-    unsigned shift = 9 * pass, bucket[513] = {0};
-    const uint16_t *from = pass ? w->sym : tmp;
-    uint16_t *to = pass ? tmp : w->sym;
+  uint32_t largest = 0;
+  for (unsigned s = 0; s < 256; s++) {
+    if (!w->count[s]) continue;
+    tmp[m++] = (uint16_t)s;
+    if (w->count[s] > largest) largest = w->count[s];
+  }
+  uint16_t *from = tmp, *to = w->sym;
+  for (unsigned shift = 0; shift < 32 && (largest >> shift); shift += 6) {
+    unsigned bucket[65] = {0};
     for (unsigned i = 0; i < m; i++)
-      bucket[((w->count[from[i]] >> shift) & 511) + 1]++;
-    for (unsigned b = 1; b < 513; b++)
+      bucket[((w->count[from[i]] >> shift) & 63) + 1]++;
+    for (unsigned b = 1; b < 65; b++)
       bucket[b] += bucket[b - 1];
     for (unsigned i = 0; i < m; i++)
-      to[bucket[(w->count[from[i]] >> shift) & 511]++] = from[i];
+      to[bucket[(w->count[from[i]] >> shift) & 63]++] = from[i];
+    uint16_t *t = from;
+    from = to;
+    to = t;
   }
   for (unsigned i = 0; i < m; i++) {
-    w->sym[i] = tmp[i];
-    w->weight[i] = w->count[tmp[i]];
+    w->sym[i] = from[i];
+    w->weight[i] = w->count[from[i]];
   }
+  w->weight[m] = UINT32_MAX;
   return m;
 }
 
@@ -241,17 +257,23 @@ static unsigned huf_package_merge(huf_cwork *w, unsigned m, unsigned limit) {
   }
   w->list_len[0] = (uint16_t)m;
   for (unsigned d = 1; d < limit; d++) {
-    unsigned packages = w->list_len[d - 1] / 2, a = 0, b = 0, n = 0;
-    while (a < m || b < packages) {
-      /* Ties go to the symbol: any fixed rule is optimal and deterministic. */
-      uint32_t pw = b < packages ? prev[2 * b] + prev[2 * b + 1] : UINT32_MAX;
-      if (a < m && w->weight[a] <= pw) {
-        cur[n] = w->weight[a++];
-        w->is_leaf[d][n++] = 1;
+    /* Package b weighs prev[2b] + prev[2b + 1]; a sentinel pair after the
+    ** last package and one after the last symbol spare the merge its bounds
+    ** tests. Ties go to the symbol: any fixed rule is optimal and
+    ** deterministic. */
+    unsigned packages = w->list_len[d - 1] / 2, a = 0, b = 0, n = m + packages;
+    prev[2 * packages] = UINT32_MAX;
+    prev[2 * packages + 1] = 0;
+    for (unsigned i = 0; i < n; i++) {
+      uint32_t x = w->weight[a], y = prev[2 * b] + prev[2 * b + 1];
+      if (x <= y) {
+        cur[i] = x;
+        w->is_leaf[d][i] = 1;
+        a++;
       } else {
-        cur[n] = pw;
+        cur[i] = y;
+        w->is_leaf[d][i] = 0;
         b++;
-        w->is_leaf[d][n++] = 0;
       }
     }
     w->list_len[d] = (uint16_t)n;
@@ -514,6 +536,11 @@ static size_t huf_compress(sqz_ctx *ctx, void *dst, size_t capacity, const void 
 typedef struct huf_dtables {
   uint16_t single[HUF_TABLE_SIZE];
   uint32_t pair[HUF_TABLE_SIZE];
+  /* second + 2^r: the 2^r windows of r bits (r = 0..10), each with the
+  ** symbol whose code fills at most r bits, as pair[] wants a second symbol
+  ** (length | symbol << 16 | 1 << 24), or 0 when the window starts with a
+  ** longer code. */
+  uint32_t second[HUF_TABLE_SIZE];
   uint16_t first[256]; /* present symbols: reversed code << 4 | length */
   unsigned nfirst;     /* entries in first[] */
 } huf_dtables;
@@ -532,7 +559,7 @@ typedef struct huf_dtables {
 ** index written is a reversed code of l bits, below 2^l <= 2048, whatever
 ** the lengths are; the Kraft check before it guarantees that the last
 ** doubling leaves no window without its code. */
-static size_t huf_read_table(const uint8_t *p, size_t size, huf_dtables *t) {
+static size_t huf_read_table(const uint8_t *p, size_t size, huf_dtables *t, int pairs) {
   if (size < 2) return 0;
   unsigned lo = p[0], hi = lo + p[1];
   size_t tsize = 2 + (size_t)(p[1] + 2) / 2;
@@ -562,20 +589,28 @@ static size_t huf_read_table(const uint8_t *p, size_t size, huf_dtables *t) {
   for (unsigned s = lo; s <= hi; s++)
     if (len[s]) sorted[at[len[s]]++] = (uint8_t)s;
 
+  /* single[] and the second-symbol tables grow together; the latter keep
+  ** every size, 2^r windows at second + 2^r. */
   uint16_t *dt = t->single;
+  uint32_t *sec = t->second;
   unsigned code = 0, k = 0;
   dt[0] = dt[1] = 0;
+  sec[1] = 0;
   t->nfirst = 0;
-  for (unsigned l = 1; l <= longest; l++, code <<= 1) {
-    if (l > 1) memcpy(dt + (1u << (l - 1)), dt, (sizeof *dt) << (l - 1));
+  for (unsigned l = 1; l <= HUF_MAX_BITS; l++, code <<= 1) {
+    unsigned half = 1u << (l - 1);
+    if (l > 1) memcpy(dt + half, dt, half * sizeof *dt);
+    if (pairs && l < HUF_MAX_BITS) {
+      memcpy(sec + 2 * half, sec + half, half * sizeof *sec);
+      memcpy(sec + 3 * half, sec + half, half * sizeof *sec);
+    }
     for (unsigned c = 0; c < count[l]; c++, code++, k++) {
       unsigned r = huf_reverse(code, l);
       dt[r] = (uint16_t)(sorted[k] << 8 | l);
+      if (pairs && l < HUF_MAX_BITS) sec[2 * half + r] = l | (uint32_t)sorted[k] << 16 | 1u << 24;
       t->first[t->nfirst++] = (uint16_t)(r << 4 | l);
     }
   }
-  for (unsigned used = 1u << longest; used < HUF_TABLE_SIZE; used *= 2)
-    memcpy(dt + used, dt, used * sizeof *dt);
   return tsize;
 }
 
@@ -600,18 +635,20 @@ HUF_INLINE void huf_store16le(uint8_t *p, uint16_t v) {
   memcpy(p, &v, 2);
 }
 
-/* Builds t->pair from t->single: the windows that start with the code c of
-** a symbol of length l1 are i = c + (j << l1), and the bits after that code,
-** j, start with a second whole code when that code's length l2 fits in the
-** 11 - l1 bits left. Each window is written once (the Kraft sum is one). */
+/* Builds t->pair: the windows that start with the code c of a symbol of
+** length l1 are i = c + (j << l1), and the bits after that code, j, start
+** with a second whole code when that code fits in the 11 - l1 bits left:
+** that is the second-symbol table of 11 - l1 bits, so an entry is the first
+** symbol's part plus one table load. Each window is written once (the
+** Kraft sum is one). */
 static void huf_build_pairs(huf_dtables *t) {
   for (unsigned k = 0; k < t->nfirst; k++) {
     unsigned c = t->first[k] >> 4, l1 = t->first[k] & 15, room = HUF_MAX_BITS - l1;
     uint32_t one = l1 | (uint32_t)(t->single[c] >> 8) << 8 | 1u << 24;
-    for (unsigned j = 0; j < (1u << room); j++) {
-      unsigned e2 = t->single[j], l2 = e2 & 63;
-      t->pair[c | j << l1] = l2 <= room ? (one + l2 + (1u << 24)) | (uint32_t)(e2 >> 8) << 16 : one;
-    }
+    const uint32_t *two = t->second + (1u << room);
+    uint32_t *out = t->pair + c;
+    for (unsigned j = 0; j < (1u << room); j++)
+      out[j << l1] = one + two[j];
   }
 }
 
@@ -758,7 +795,10 @@ HUF_BMI2_TARGET static size_t huf_decode_streams_bmi2(const huf_dtables *t, uint
 ** stream). */
 static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uint8_t *src,
                                size_t size, int bmi2) {
-  size_t tsize = huf_read_table(src, size, t);
+  /* The pair table costs about as much to build as decoding some thousands
+  ** of bytes one symbol per lookup saves (measured: bench_huffman). */
+  int pairs = n >= HUF_PAIRS_MIN_BLOCK;
+  size_t tsize = huf_read_table(src, size, t, pairs);
   if (!tsize || size - tsize < HUF_JUMP_TABLE) return SQZ_ERROR(CORRUPT);
   const uint8_t *block = src + tsize + HUF_JUMP_TABLE;
   size_t bsize = size - tsize - HUF_JUMP_TABLE, start[5], used = 0;
@@ -770,9 +810,6 @@ static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uin
   start[4] = bsize;
   for (unsigned k = 0; k < 4; k++)
     if (start[k + 1] <= start[k]) return SQZ_ERROR(CORRUPT); /* every stream has a byte */
-  /* The pair table costs about as much to build as decoding some thousands
-  ** of bytes one symbol per lookup saves (measured: bench_huffman). */
-  int pairs = n >= HUF_PAIRS_MIN_BLOCK;
   if (pairs) huf_build_pairs(t);
 #if HUF_BMI2_DISPATCH
   if (bmi2) return huf_decode_streams_bmi2(t, dst, n, block, bsize, start, pairs);
