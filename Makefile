@@ -5,6 +5,7 @@
 #   make test       every test suite, ending with "N passed, N failed"
 #   make demo       sql/demo.sql on the bundled real data
 #   make bench      benchmarks against the real peers (not tests)
+#   make bench-report  codec_bench on examples/data: docs/bench/codec_bench.{md,svg}
 #   make fuzz       a short run of every libFuzzer target
 #   make asan       the unit and SQL tests under ASan+UBSan
 
@@ -92,6 +93,14 @@ demo: deps all
 
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# codec_bench on the real datasets (sql/bench.sql), as tables and a gnuplot picture:
+# docs/bench/codec_bench.md and docs/bench/codec_bench.svg.
+.PHONY: bench-report
+bench-report: all
+	@mkdir -p build/bench docs/bench
+	sqlite3 :memory: < sql/bench.sql
+	gnuplot docs/bench/codec_bench.gp
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \

@@ -190,7 +190,7 @@ typedef struct bench_cursor {
   int ijob;                           /* the current row: jobs[ijob] */
   bench_row row;                      /* the current row's measurements */
   bench_bytes frames;                 /* compressed frames of one pass, back to back */
-  bench_bytes decoded;                /* decompressed output, laid out as the source */
+  bench_bytes work;                   /* scratch: one frame, or one decoded piece */
   size_t *frame_sizes;                /* the size of each frame, one per piece */
   size_t frame_sizes_cap;             /* entries allocated in frame_sizes */
   double times[2 * BENCH_PASSES_MAX]; /* pass timings of the current row */
@@ -793,10 +793,11 @@ static int bench_status(sqlite3_vtab *vtab, const sqz_codec *codec, int level, s
   }
 }
 
-/* One compress pass: every piece of set through sqz_frame_compress exactly as
-** compress() calls it, frames back to back in cur->frames (sized by the
-** caller), sizes in cur->frame_sizes; the total into *total. Returns an
-** SQLite result code (errors with vtab's message). */
+/* One compress pass: every piece of set through sqz_frame_compress as
+** compress() runs it (into a scratch block of the frame's bound, then copied
+** into the result: here the next place in cur->frames), sizes in
+** cur->frame_sizes; the total into *total. Returns an SQLite result code
+** (errors with vtab's message). */
 static int bench_compress_pass(bench_cursor *cur, sqz_ctx *ctx, const bench_job *job,
                                const uint8_t *src, const bench_pieces *set, size_t *total) {
   sqz_params params = {job->level, 0};
@@ -804,13 +805,14 @@ static int bench_compress_pass(bench_cursor *cur, sqz_ctx *ctx, const bench_job 
   for (size_t i = 0; i < set->n; i++) {
     const bench_piece *pc = &set->a[i];
     size_t cap = sqz_frame_bound(job->codec, pc->len);
-    size_t r = sqz_frame_compress(ctx, cur->frames.p + pos, cap, src + pc->off, pc->len, job->codec,
+    size_t r = sqz_frame_compress(ctx, cur->work.p, cap, src + pc->off, pc->len, job->codec,
                                   &params, pc->flags, 0);
     if (sqz_is_error(r)) return bench_status(cur->base.pVtab, job->codec, job->level, r);
     if ((sqlite3_uint64)r > (sqlite3_uint64)cur->length_limit)
       return bench_error(cur->base.pVtab, SQLITE_TOOBIG,
                          "%s level %d: a compressed value is above SQLITE_LIMIT_LENGTH",
                          job->codec->name, job->level);
+    memcpy(cur->frames.p + pos, cur->work.p, r);
     cur->frame_sizes[i] = r;
     pos += r;
     int rc = bench_tick(cur, pc->len);
@@ -821,27 +823,33 @@ static int bench_compress_pass(bench_cursor *cur, sqz_ctx *ctx, const bench_job 
 }
 
 /* One decompress pass over the frames of the last compress pass, as
-** decompress() reads them (parse, then decode into a buffer of the declared
-** size), into cur->decoded at each piece's own offset. *ok is cleared when a
-** frame does not decode to its piece's size and type. Returns SQLITE_OK,
-** SQLITE_NOMEM or SQLITE_INTERRUPT. */
-static int bench_decompress_pass(bench_cursor *cur, sqz_ctx *ctx, const bench_pieces *set,
-                                 int *ok) {
+** decompress() reads them: parse, then decode into a buffer of the declared
+** size (here cur->work, reused as SQLite's allocator reuses a freed result).
+** *ok is cleared when a frame does not decode to its piece's size and type,
+** and with verify set also when the bytes differ from the piece of src
+** (work is filled with their complement first, so a byte the decoder does not
+** write is noticed). Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_INTERRUPT. */
+static int bench_decompress_pass(bench_cursor *cur, sqz_ctx *ctx, const uint8_t *src,
+                                 const bench_pieces *set, int verify, int *ok) {
   size_t pos = 0;
   for (size_t i = 0; i < set->n; i++) {
     const bench_piece *pc = &set->a[i];
     const uint8_t *frame = cur->frames.p + pos;
     size_t n = cur->frame_sizes[i];
     pos += n;
+    if (verify)
+      for (size_t k = 0; k < pc->len; k++)
+        cur->work.p[k] = (uint8_t)~src[pc->off + k];
     sqz_frame_info info;
     size_t r = sqz_frame_parse(&info, frame, n);
     if (sqz_is_error(r) || info.content_size != pc->len ||
         info.is_text != ((pc->flags & SQZ_FRAME_TEXT) != 0)) {
       *ok = 0;
     } else {
-      r = sqz_frame_decompress(ctx, &info, cur->decoded.p + pc->off, pc->len, frame, n);
+      r = sqz_frame_decompress(ctx, &info, cur->work.p, pc->len, frame, n);
       if (sqz_error_of(r) == SQZ_ERROR_MEMORY) return SQLITE_NOMEM;
-      if (sqz_is_error(r)) *ok = 0;
+      if (sqz_is_error(r) || (verify && pc->len && memcmp(cur->work.p, src + pc->off, pc->len)))
+        *ok = 0;
     }
     int rc = bench_tick(cur, pc->len);
     if (rc != SQLITE_OK) return rc;
@@ -849,29 +857,25 @@ static int bench_decompress_pass(bench_cursor *cur, sqz_ctx *ctx, const bench_pi
   return SQLITE_OK;
 }
 
-/* Sizes cur's work buffers for job: room for every frame at its bound, one
-** size per piece, and a decode buffer as large as the source (src_bytes),
-** filled with the complement of src so a byte a decoder fails to write is
-** noticed. Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_TOOBIG. */
-static int bench_prepare_buffers(bench_cursor *cur, const bench_job *job, const uint8_t *src,
-                                 size_t src_bytes, const bench_pieces *set) {
-  size_t need = 0;
+/* Sizes cur's work buffers for job: room for every frame at its bound in
+** cur->frames, one size per piece, and a scratch block (cur->work) for the
+** largest frame bound, which also holds the largest piece. Returns SQLITE_OK,
+** SQLITE_NOMEM or SQLITE_TOOBIG. */
+static int bench_prepare_buffers(bench_cursor *cur, const bench_job *job, const bench_pieces *set) {
+  size_t need = 0, largest = 1;
   for (size_t i = 0; i < set->n; i++) {
     size_t b = sqz_frame_bound(job->codec, set->a[i].len);
     if (b == 0 || b > SIZE_MAX - need)
       return bench_error(cur->base.pVtab, SQLITE_TOOBIG, "%s: a value is too large for the codec",
                          job->codec->name);
     need += b;
+    if (b > largest) largest = b;
   }
   int rc = bench_reserve((void **)&cur->frames.p, &cur->frames.cap, need, 1);
   if (rc == SQLITE_OK)
     rc = bench_reserve((void **)&cur->frame_sizes, &cur->frame_sizes_cap, set->n, sizeof(size_t));
-  if (rc == SQLITE_OK)
-    rc = bench_reserve((void **)&cur->decoded.p, &cur->decoded.cap, src_bytes, 1);
-  if (rc != SQLITE_OK) return rc;
-  for (size_t i = 0; i < src_bytes; i++)
-    cur->decoded.p[i] = (uint8_t)~src[i];
-  return SQLITE_OK;
+  if (rc == SQLITE_OK) rc = bench_reserve((void **)&cur->work.p, &cur->work.cap, largest, 1);
+  return rc;
 }
 
 /* sqz_allocator functions over SQLite's allocator. */
@@ -907,7 +911,7 @@ static int bench_measure(bench_cursor *cur) {
     fprintf(stderr, FN ": %s level %d (%d of %d) on %lld values\n", job->codec->name, job->level,
             cur->ijob + 1, cur->njobs, (long long)row->value_count);
   int rc = bench_probe(cur);
-  if (rc == SQLITE_OK) rc = bench_prepare_buffers(cur, job, source->p, source->n, set);
+  if (rc == SQLITE_OK) rc = bench_prepare_buffers(cur, job, set);
   if (rc != SQLITE_OK) return rc;
   sqz_allocator a = {bench_alloc, bench_free, NULL};
   sqz_ctx *ctx = sqz_ctx_create(&a);
@@ -919,13 +923,15 @@ static int bench_measure(bench_cursor *cur) {
     double t0 = bench_now();
     rc = bench_compress_pass(cur, ctx, job, source->p, set, &total);
     double t1 = bench_now();
-    if (rc == SQLITE_OK) rc = bench_decompress_pass(cur, ctx, set, &row->roundtrip_ok);
+    if (rc == SQLITE_OK)
+      rc = bench_decompress_pass(cur, ctx, source->p, set, 0, &row->roundtrip_ok);
     double t2 = bench_now();
     tc[p] = t1 - t0;
     td[p] = t2 - t1;
     row->output_bytes = (sqlite3_int64)total;
-    if (source->n && memcmp(cur->decoded.p, source->p, source->n) != 0) row->roundtrip_ok = 0;
   }
+  /* the round trip is checked byte for byte once, outside the timed passes */
+  if (rc == SQLITE_OK) rc = bench_decompress_pass(cur, ctx, source->p, set, 1, &row->roundtrip_ok);
   sqz_pool_stats stats;
   sqz_ctx_stats(ctx, &stats);
   row->memory_bytes = (sqlite3_int64)(stats.bytes_high + stats.state_bytes);
@@ -1020,12 +1026,12 @@ static void bench_reset(bench_cursor *cur) {
   bench_input_clear(&cur->in);
   sqlite3_free(cur->jobs);
   sqlite3_free(cur->frames.p);
-  sqlite3_free(cur->decoded.p);
+  sqlite3_free(cur->work.p);
   sqlite3_free(cur->frame_sizes);
   cur->jobs = NULL;
   cur->njobs = cur->ijob = 0;
   cur->frames = (bench_bytes){0};
-  cur->decoded = (bench_bytes){0};
+  cur->work = (bench_bytes){0};
   cur->frame_sizes = NULL;
   cur->frame_sizes_cap = 0;
 }
