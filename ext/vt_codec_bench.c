@@ -46,6 +46,7 @@
 #include "squeeze.h"
 SQLITE_EXTENSION_INIT3
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -308,19 +309,19 @@ static int bench_parse_int(const char *s, sqlite3_int64 *v) {
   return 1;
 }
 
-/* Copies the next comma-separated item of *s (spaces around it removed) into
+/* Copies the next comma-separated item of *s (white space around it removed) into
 ** buf (size bytes, NUL-terminated) and advances *s past it. Returns 0 at the
 ** end of the list, -1 when the item does not fit in buf, else 1. An empty
 ** item ("a,,b") is returned as "". */
 static int bench_next_item(const char **s, char *buf, size_t size) {
   const char *p = *s;
-  while (*p == ' ')
+  while (isspace((unsigned char)*p))
     p++;
   if (!*p) return 0;
   const char *end = strchr(p, ',');
   const char *next = end ? end + 1 : p + strlen(p);
   if (!end) end = next;
-  while (end > p && end[-1] == ' ')
+  while (end > p && isspace((unsigned char)end[-1]))
     end--;
   *s = next;
   if ((size_t)(end - p) >= size) return -1;
@@ -346,8 +347,11 @@ static int bench_parse_options(sqlite3_vtab *vtab, const char *text, bench_optio
     if (!item[0]) continue;
     char *eq = strchr(item, '=');
     if (!eq) return bench_error(vtab, SQLITE_ERROR, "option '%s' is not key=value", item);
-    *eq = 0;
     const char *key = item, *value = eq + 1;
+    for (*eq = 0; eq > item && isspace((unsigned char)eq[-1]); eq--)
+      eq[-1] = 0;
+    while (isspace((unsigned char)*value))
+      value++;
     sqlite3_int64 v = 0;
     int is_int = bench_parse_int(value, &v);
     if (strcasecmp(key, "mode") == 0) {
@@ -878,11 +882,14 @@ static int bench_prepare_buffers(bench_cursor *cur, const bench_job *job, const 
   return rc;
 }
 
-/* sqz_allocator functions over SQLite's allocator. */
+/* sqz_allocator.alloc over SQLite's allocator: bytes bytes from
+** sqlite3_malloc64, NULL on failure; opaque is unused. */
 static void *bench_alloc(void *opaque, size_t bytes) {
   (void)opaque;
   return sqlite3_malloc64(bytes);
 }
+
+/* sqz_allocator.free: gives ptr (from bench_alloc, or NULL) back to SQLite. */
 static void bench_free(void *opaque, void *ptr) {
   (void)opaque;
   sqlite3_free(ptr);

@@ -4,7 +4,10 @@ options, every error path, interrupt and DIRECTONLY.
 Tables are small and passes=1 wherever speed is not the point, so the suite stays fast on a
 shared machine."""
 import os
+import pty
+import shutil
 import sqlite3
+import subprocess
 import tempfile
 import threading
 import time
@@ -289,6 +292,51 @@ class Arguments(CodecBenchCase):
             finally:
                 ro.close()
         self.assertEqual(got, [("zstd", 300)])
+
+
+    def test_options_allow_white_space(self):
+        got = self.bench("mail", "body", " store ,\tlz4:1 ", " passes = 2 ,\tmode= column ",
+                         "codec, options")
+        self.assertEqual(got, [("store", " passes = 2 ,\tmode= column "),
+                               ("lz4", " passes = 2 ,\tmode= column ")])
+
+
+@unittest.skipUnless(shutil.which("sqlite3"), "needs the sqlite3 shell")
+class Progress(unittest.TestCase):
+    SQL = ("CREATE TABLE t(x TEXT); INSERT INTO t VALUES ('a'), ('b');"
+           " SELECT count(*) FROM codec_bench('t', 'x', 'store,lz4:1', 'passes=1');")
+
+    def shell(self, stderr):
+        return subprocess.run(["sqlite3", "-cmd", ".load " + EXT, ":memory:", self.SQL],
+                              stdout=subprocess.PIPE, stderr=stderr, timeout=30)
+
+    def test_a_line_per_row_when_stderr_is_a_terminal(self):
+        master, slave = pty.openpty()
+        try:
+            out = self.shell(slave)
+            os.close(slave)
+            slave = None
+            messages = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                messages += chunk
+        finally:
+            os.close(master)
+            if slave is not None:
+                os.close(slave)
+        self.assertEqual(out.stdout.strip(), b"2")
+        lines = messages.decode().splitlines()
+        self.assertEqual(lines, ["codec_bench: store level 0 (1 of 2) on 2 values",
+                                 "codec_bench: lz4 level 1 (2 of 2) on 2 values"])
+
+    def test_silent_otherwise(self):
+        out = self.shell(subprocess.PIPE)
+        self.assertEqual((out.stdout.strip(), out.stderr), (b"2", b""))
 
 
 class Errors(CodecBenchCase):
