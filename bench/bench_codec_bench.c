@@ -8,12 +8,15 @@
 ** (which would sit in cache and flatter the loops). For each codec it prints
 ** MB/s of uncompressed data, compress and decompress, from
 **   codec_bench  SELECT compress_mb_s, decompress_mb_s FROM codec_bench('t', 'v', ...)
-**                (median of BENCH_RUNS passes, measured inside the extension)
+**                (median of PASSES passes, measured inside the extension)
 **   frame loop   a C loop over sqz_frame_compress / sqz_frame_decompress, the
 **                code codec_bench times (header and xxHash checksum included)
 **   library      a C loop over libzstd / liblz4 with one reused context
 ** and the ratios codec_bench / frame loop (the cost of measuring from SQL;
 ** target >= 0.90) and codec_bench / library (what a squeeze frame costs).
+** The machines are shared, so the three take turns: ROUNDS rounds of PASSES
+** passes each, and every figure is the median over the rounds (ratios too:
+** the median of each round's ratio).
 */
 #include <lz4.h>
 #include <sqlite3.h>
@@ -26,6 +29,8 @@ int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
 
 #define VALUES 4096
 #define VALUE_SIZE 4096
+#define PASSES 3 /* timed passes per measurement; the median is taken */
+#define ROUNDS 5 /* turns of codec_bench, frame loop, library */
 
 static const uint8_t *values[VALUES];
 
@@ -39,7 +44,7 @@ static speeds run_codec_bench(sqlite3 *db, const char *codec) {
   sqlite3_stmt *stmt;
   char *sql = sqlite3_mprintf("SELECT compress_mb_s, decompress_mb_s, roundtrip_ok FROM "
                               "codec_bench('t', 'v', %Q, 'passes=%d')",
-                              codec, BENCH_RUNS);
+                              codec, PASSES);
   if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
       sqlite3_step(stmt) != SQLITE_ROW || sqlite3_column_int(stmt, 2) != 1) {
     fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
@@ -51,7 +56,7 @@ static speeds run_codec_bench(sqlite3 *db, const char *codec) {
   return s;
 }
 
-/* Median MB/s of BENCH_RUNS passes of the frame API over the values, with
+/* Median MB/s of PASSES passes of the frame API over the values, with
 ** one sqz_ctx as a connection's pool would hold (exits on error). */
 static speeds run_frame_loop(const sqz_codec *codec, int level) {
   sqz_ctx *ctx = sqz_ctx_create(NULL);
@@ -59,9 +64,9 @@ static speeds run_frame_loop(const sqz_codec *codec, int level) {
   uint8_t *frames = malloc(bound * VALUES), *out = malloc(VALUE_SIZE);
   size_t sizes[VALUES];
   sqz_params params = {level, 0};
-  double tc[BENCH_RUNS], td[BENCH_RUNS];
+  double tc[PASSES], td[PASSES];
   if (!ctx || !frames || !out) exit(1);
-  for (int run = 0; run < BENCH_RUNS; run++) {
+  for (int run = 0; run < PASSES; run++) {
     double t0 = bench_now();
     for (int i = 0; i < VALUES; i++) {
       sizes[i] = sqz_frame_compress(ctx, frames + (size_t)i * bound, bound, values[i], VALUE_SIZE,
@@ -84,10 +89,10 @@ static speeds run_frame_loop(const sqz_codec *codec, int level) {
   free(out);
   sqz_ctx_free(ctx);
   double mb = (double)VALUES * VALUE_SIZE / 1e6;
-  return (speeds){mb / bench_median(tc, BENCH_RUNS), mb / bench_median(td, BENCH_RUNS)};
+  return (speeds){mb / bench_median(tc, PASSES), mb / bench_median(td, PASSES)};
 }
 
-/* Median MB/s of BENCH_RUNS passes of the plain library over the values:
+/* Median MB/s of PASSES passes of the plain library over the values:
 ** zstd at level 3 when zstd is set, else lz4 (exits on error). */
 static speeds run_library(int zstd) {
   ZSTD_CCtx *cctx = ZSTD_createCCtx();
@@ -96,9 +101,9 @@ static speeds run_library(int zstd) {
   size_t bound = ZSTD_compressBound(VALUE_SIZE);
   uint8_t *frames = malloc(bound * VALUES), *out = malloc(VALUE_SIZE);
   size_t sizes[VALUES];
-  double tc[BENCH_RUNS], td[BENCH_RUNS];
+  double tc[PASSES], td[PASSES];
   if (!cctx || !dctx || !lz4_state || !frames || !out) exit(1);
-  for (int run = 0; run < BENCH_RUNS; run++) {
+  for (int run = 0; run < PASSES; run++) {
     double t0 = bench_now();
     for (int i = 0; i < VALUES; i++) {
       uint8_t *f = frames + (size_t)i * bound;
@@ -125,14 +130,22 @@ static speeds run_library(int zstd) {
   free(frames);
   free(out);
   double mb = (double)VALUES * VALUE_SIZE / 1e6;
-  return (speeds){mb / bench_median(tc, BENCH_RUNS), mb / bench_median(td, BENCH_RUNS)};
+  return (speeds){mb / bench_median(tc, PASSES), mb / bench_median(td, PASSES)};
 }
 
-/* Prints one line of the comparison for one direction. */
-static void report(const char *what, double bench, double frame, double library) {
-  printf("%-20s codec_bench %7.0f MB/s  frame loop %7.0f MB/s  library %7.0f MB/s  "
+/* Prints one line of the comparison for one direction: the medians over
+** the rounds of each speed (sorting the arrays) and of each round's ratios. */
+static void report(const char *what, double *bench, double *frame, double *library) {
+  double to_frame[ROUNDS], to_library[ROUNDS];
+  for (int r = 0; r < ROUNDS; r++) {
+    to_frame[r] = bench[r] / frame[r];
+    to_library[r] = bench[r] / library[r];
+  }
+  printf("%-20s codec_bench %6.0f MB/s  frame loop %6.0f MB/s  library %6.0f MB/s  "
          "codec_bench/frame = %.2f  codec_bench/library = %.2f\n",
-         what, bench, frame, library, bench / frame, bench / library);
+         what, bench_median(bench, ROUNDS), bench_median(frame, ROUNDS),
+         bench_median(library, ROUNDS), bench_median(to_frame, ROUNDS),
+         bench_median(to_library, ROUNDS));
 }
 
 int main(void) {
@@ -159,21 +172,27 @@ int main(void) {
   sqlite3_exec(db, "COMMIT", 0, 0, 0);
 
   printf("codec_bench's speeds against C loops: %d values of %d bytes from moby-dick.txt,\n"
-         "median of %d passes (target: codec_bench/frame >= 0.90)\n",
-         VALUES, VALUE_SIZE, BENCH_RUNS);
+         "medians of %d rounds of %d passes (target: codec_bench/frame >= 0.90)\n",
+         VALUES, VALUE_SIZE, ROUNDS, PASSES);
   static const struct {
     const char *spec, *name;
     int level, zstd;
   } cases[] = {{"zstd:3", "zstd", 3, 1}, {"lz4:1", "lz4", 1, 0}};
   for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-    speeds b = run_codec_bench(db, cases[k].spec);
-    speeds f = run_frame_loop(sqz_codec_by_name(cases[k].name), cases[k].level);
-    speeds l = run_library(cases[k].zstd);
+    double bc[ROUNDS], bd[ROUNDS], fc[ROUNDS], fd[ROUNDS], lc[ROUNDS], ld[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+      speeds b = run_codec_bench(db, cases[k].spec);
+      speeds f = run_frame_loop(sqz_codec_by_name(cases[k].name), cases[k].level);
+      speeds l = run_library(cases[k].zstd);
+      bc[r] = b.compress, bd[r] = b.decompress;
+      fc[r] = f.compress, fd[r] = f.decompress;
+      lc[r] = l.compress, ld[r] = l.decompress;
+    }
     char what[64];
     snprintf(what, sizeof what, "compress %s", cases[k].spec);
-    report(what, b.compress, f.compress, l.compress);
+    report(what, bc, fc, lc);
     snprintf(what, sizeof what, "decompress %s", cases[k].spec);
-    report(what, b.decompress, f.decompress, l.decompress);
+    report(what, bd, fd, ld);
   }
   sqlite3_close(db);
   free(copy);
