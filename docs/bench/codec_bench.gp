@@ -21,13 +21,13 @@ set format x "%g"
 set format y "%g"
 
 set title "compress"
-set xlabel "compress speed, MB/s of uncompressed data (median of 3 passes)"
+set xlabel "compress speed, MB/s of uncompressed data (median of 5 passes)"
 plot for [w=1:4] data index 3*(w-1) using 1:3 with points pt 7 ps 0.8 lc rgb color[w] title workload[w], \
      for [w=1:4] data index 3*(w-1)+1 using 1:3 with lines lw 1.5 lc rgb color[w] notitle, \
      for [w=1:4] data index 3*(w-1)+1 using 1:3:4 with labels left offset 0.6,0.45 font ",9" tc rgb color[w] notitle
 
 set title "decompress"
-set xlabel "decompress speed, MB/s of uncompressed data (median of 3 passes)"
+set xlabel "decompress speed, MB/s of uncompressed data (median of 5 passes)"
 plot for [w=1:4] data index 3*(w-1) using 2:3 with points pt 7 ps 0.8 lc rgb color[w] title workload[w], \
      for [w=1:4] data index 3*(w-1)+2 using 2:3 with lines lw 1.5 lc rgb color[w] notitle, \
      for [w=1:4] data index 3*(w-1)+2 using 2:3:4 with labels left offset 0.6,0.45 font ",9" tc rgb color[w] notitle
