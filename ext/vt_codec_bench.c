@@ -523,17 +523,13 @@ static int bench_source_sql(sqlite3_vtab *vtab, sqlite3 *db, const char *table, 
     rc = bench_error(vtab, SQLITE_ERROR, "table '%s' has no column '%s'", table, column);
   } else if (rc == SQLITE_OK) {
     /* NOT INDEXED: read in table order, never through a (sorted) index. */
-    const char *fmt = schema
-                          ? "SELECT \"%w\" FROM \"%w\".\"%w\" NOT INDEXED WHERE \"%w\" IS NOT NULL"
-                          : "SELECT \"%w\" FROM \"%w\" NOT INDEXED WHERE \"%w\" IS NOT NULL";
-    const char *count_fmt =
-        schema ? "SELECT count(\"%w\") FROM \"%w\".\"%w\"" : "SELECT count(\"%w\") FROM \"%w\"";
-    if (schema) {
-      *sql = sqlite3_mprintf(fmt, column, schema, name, column);
-      *count_sql = sqlite3_mprintf(count_fmt, column, schema, name);
-    } else {
-      *sql = sqlite3_mprintf(fmt, column, name, column);
-      *count_sql = sqlite3_mprintf(count_fmt, column, name);
+    char *from =
+        schema ? sqlite3_mprintf("\"%w\".\"%w\"", schema, name) : sqlite3_mprintf("\"%w\"", name);
+    if (from) {
+      *sql = sqlite3_mprintf("SELECT \"%w\" FROM %s NOT INDEXED WHERE \"%w\" IS NOT NULL", column,
+                             from, column);
+      *count_sql = sqlite3_mprintf("SELECT count(\"%w\") FROM %s", column, from);
+      sqlite3_free(from);
     }
     if (!*sql || !*count_sql) rc = SQLITE_NOMEM;
   }
