@@ -161,10 +161,18 @@ static inline uint32_t lz_hash(const uint8_t *p, unsigned nbytes, unsigned hlog)
 
 /* Output cursor of a compress call. */
 typedef struct lz_out {
-  uint8_t *op;         /* next byte to write */
-  uint8_t *oend;       /* end of dst */
-  const uint8_t *iend; /* end of src: bounds the wild literal reads */
+  uint8_t *op;          /* next byte to write */
+  uint8_t *oend;        /* end of dst */
+  const uint8_t *iend;  /* end of src: bounds the wild literal reads */
+  uint8_t *ofast;       /* op < ofast: 32 bytes of room */
+  const uint8_t *ifast; /* lit < ifast: 16 bytes of src readable at lit */
 } lz_out;
+
+static lz_out lz_out_init(uint8_t *dst, size_t cap, const uint8_t *src, size_t n) {
+  lz_out o = {dst, dst + cap, src + n, cap >= 32 ? dst + cap - 31 : dst,
+              n >= 16 ? src + n - 15 : src};
+  return o;
+}
 
 /* Bytes a match of length ml at offset off saves over writing its bytes as
 ** literals: ml minus its offset field and one for the token. A match is only
@@ -173,25 +181,24 @@ static inline int lz_saving(size_t ml, uint32_t off) {
   return (int)(ml < 0xffff ? ml : 0xffff) - 1 - (int)lz_offset_bytes(off);
 }
 
+/* How much dearer the greedy and lazy parsers count a long offset than its
+** bytes: they judge one match at a time, and measured on examples/data a
+** far match pays only when it is much longer than a near one (with less, a
+** 1 MiB window compresses worse than 64 KiB). The optimal parser prices
+** exactly instead. */
+#define LZ_FAR_PENALTY 16
+/* lz_saving() with a long offset counted LZ_FAR_PENALTY bytes dearer: what
+** the parsers compare. */
+static inline int lz_score(size_t ml, uint32_t off) {
+  return lz_saving(ml, off) - (off > LZ_OFF_SHORT_MAX ? LZ_FAR_PENALTY : 0);
+}
+
 /* Writes one sequence: ll literals from lit, then a match of ml bytes at
 ** offset off (ml == 0: the closing literal-only sequence, no offset).
-** Returns 0 when dst lacks room, 1 otherwise. */
-static inline int lz_put(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off, size_t ml) {
+** Returns 0 when dst lacks room, 1 otherwise. Any lengths and offsets. */
+static int lz_put_any(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off, size_t ml) {
   uint8_t *op = o->op;
   const size_t mlv = ml ? ml - LZ_MIN_MATCH : 0;
-  /* The common sequence: a short literal run, a two-byte offset, room for
-  ** wild copies. One check instead of the exact size below. */
-  if (ll < LZ_LEN_ESC && ml && off <= LZ_OFF_SHORT_MAX &&
-      (size_t)(o->oend - op) >= 1 + 16 + 2 + SQZ_VARINT_MAX && (size_t)(o->iend - lit) >= 16) {
-    *op++ = LZ_TOKEN(ll, mlv < LZ_LEN_ESC ? mlv : LZ_LEN_ESC);
-    memcpy(op, lit, 16);
-    op += ll;
-    *op++ = (uint8_t)off;
-    *op++ = (uint8_t)(off >> 8);
-    if (mlv >= LZ_LEN_ESC) op += sqz_varint_put(op, SQZ_VARINT_MAX, mlv - LZ_LEN_ESC);
-    o->op = op;
-    return 1;
-  }
   const unsigned ob = ml ? lz_offset_bytes(off) : 0;
   const size_t need = 1 + lz_ext_size(ll) + ll + ob + (ml ? lz_ext_size(mlv) : 0);
   const size_t room = (size_t)(o->oend - op);
@@ -220,24 +227,62 @@ static inline int lz_put(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off,
   return 1;
 }
 
+/* lz_put_any() for a match (ml >= LZ_MIN_MATCH), with the common case
+** inline: fewer than 15 literals, a two-byte offset, a match length whose
+** varint takes at most a byte, and room for wild copies. */
+static inline int lz_put(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off, size_t ml) {
+  uint8_t *op = o->op;
+  const size_t mlv = ml - LZ_MIN_MATCH;
+  if (ll < LZ_LEN_ESC && off <= LZ_OFF_SHORT_MAX && mlv < LZ_LEN_ESC + 0x80 && op < o->ofast &&
+      lit < o->ifast) {
+    const unsigned esc = mlv >= LZ_LEN_ESC;
+    op[0] = LZ_TOKEN(ll, esc ? LZ_LEN_ESC : mlv);
+    memcpy(op + 1, lit, 16);
+    op += 1 + ll;
+    op[0] = (uint8_t)off;
+    op[1] = (uint8_t)(off >> 8);
+    op[2] = (uint8_t)(mlv - LZ_LEN_ESC); /* kept only when esc */
+    o->op = op + 2 + esc;
+    return 1;
+  }
+  return lz_put_any(o, lit, ll, off, ml);
+}
+
 /* ---- Levels --------------------------------------------------------------- */
+
+/* Positions one optimal-parse window covers; with its LZ_OPT_SLACK spare
+** nodes (16 bytes each) the window takes 64 KiB of scratch. */
+#define LZ_OPT_NUM 4088u
+#define LZ_OPT_SLACK 8u
+
+/* Match finder and parser of a level. */
+typedef enum { LZ_FAST, LZ_LAZY, LZ_OPT } lz_strategy;
 
 /* How one level searches. */
 typedef struct lz_level {
+  uint8_t strategy; /* lz_strategy */
   uint8_t hash_log; /* log2 of the hash-table entries for large inputs */
   uint8_t min_len;  /* bytes hashed; the fast finder's shortest match (4..8) */
   uint8_t skip_log; /* step grows by one every 2^skip_log misses */
-  uint8_t lazy;     /* positions looked ahead before taking a match: 0..2 */
-  uint16_t depth;   /* chain candidates per search; 0 = fast finder */
-  uint16_t nice;    /* a match this long ends the search */
+  uint8_t lazy;     /* LZ_LAZY: positions looked ahead before taking a match, 0..2 */
+  uint16_t depth;   /* chain candidates per search */
+  uint16_t nice;    /* a match this long ends the search (<= LZ_OPT_NUM) */
 } lz_level;
 
 static const lz_level lz_levels[13] = {
-    {0, 0, 0, 0, 0, 0}, /* unused: levels start at 1 */
-    {13, 5, 6, 0, 0, 0},     {14, 6, 6, 0, 0, 0},       {16, 5, 7, 0, 0, 0},
-    {16, 5, 8, 0, 4, 32},    {16, 4, 8, 1, 8, 32},      {16, 4, 8, 1, 16, 64},
-    {16, 4, 8, 1, 32, 64},   {16, 4, 8, 1, 64, 128},    {16, 4, 8, 2, 128, 256},
-    {16, 4, 8, 2, 256, 512}, {16, 4, 8, 2, 1024, 1024}, {16, 4, 8, 2, 4096, 4096},
+    {0, 0, 0, 0, 0, 0, 0}, /* unused: levels start at 1 */
+    {LZ_FAST, 13, 6, 5, 0, 0, 0},
+    {LZ_FAST, 14, 6, 6, 0, 0, 0},
+    {LZ_FAST, 16, 6, 7, 0, 0, 0},
+    {LZ_LAZY, 16, 5, 8, 0, 4, 32},
+    {LZ_LAZY, 16, 5, 8, 1, 8, 32},
+    {LZ_LAZY, 16, 5, 8, 1, 16, 64},
+    {LZ_LAZY, 16, 4, 8, 1, 32, 64},
+    {LZ_LAZY, 16, 4, 8, 2, 64, 128},
+    {LZ_LAZY, 16, 4, 8, 2, 128, 256},
+    {LZ_OPT, 16, 4, 8, 0, 128, 64},
+    {LZ_OPT, 16, 4, 8, 0, 512, 128},
+    {LZ_OPT, 16, 4, 8, 0, 2048, 1024},
 };
 
 #define LZ_LEVEL_MIN 1
@@ -251,13 +296,14 @@ static const lz_level lz_levels[13] = {
 ** compare decides. table holds 2^hlog entries, all zero (zero = position 0,
 ** verified like any other candidate). Returns bytes written or
 ** DST_TOO_SMALL. */
-static size_t lz_compress_fast(uint32_t *table, unsigned hlog, const lz_level *lv, uint32_t maxoff,
-                               uint8_t *dst, size_t cap, const uint8_t *src, size_t n) {
-  lz_out o = {dst, dst + cap, src + n};
+static inline size_t lz_compress_fast(uint64_t *table, unsigned hlog, const lz_level *lv,
+                                      const unsigned min_len, uint32_t maxoff, uint8_t *dst,
+                                      size_t cap, const uint8_t *src, size_t n) {
+  lz_out o = lz_out_init(dst, cap, src, n);
   const uint8_t *ip = src + 1, *anchor = src;
   const uint8_t *const iend = src + n;
   const uint8_t *const ilimit = iend - 8; /* the hash and the compare read 8 bytes */
-  const unsigned min_len = lv->min_len, skip_log = lv->skip_log;
+  const unsigned skip_log = lv->skip_log;
   const uint64_t mask = ~(uint64_t)0 >> (64 - 8 * min_len);
 
   for (;;) {
@@ -276,12 +322,17 @@ static size_t lz_compress_fast(uint32_t *table, unsigned hlog, const lz_level *l
       next += step;
       step = attempts++ >> skip_log;
       if (next > ilimit) goto done;
-      match = src + table[h];
+      const uint64_t cur = sqz_load64le(ip), e = table[h];
       hnext = lz_hash(next, min_len, hlog);
-      table[h] = (uint32_t)(ip - src);
-      if (((size_t)(ip - match) <= maxoff) & !((sqz_load64le(match) ^ sqz_load64le(ip)) & mask)) {
-        ml = min_len + lz_count(ip + min_len, match + min_len, iend);
-        if (lz_saving(ml, (uint32_t)(ip - match)) >= 1) break;
+      table[h] = cur << 32 | (uint64_t)(ip - src);
+      /* The entry's high half holds the first 4 bytes at its position:
+      ** src is read only for a candidate that shares them. */
+      if ((uint32_t)(e >> 32) == (uint32_t)cur) {
+        match = src + (uint32_t)e;
+        if (((size_t)(ip - match) <= maxoff) & !((sqz_load64le(match) ^ cur) & mask)) {
+          ml = min_len + lz_count(ip + min_len, match + min_len, iend);
+          if (ip - match <= LZ_OFF_SHORT_MAX || lz_score(ml, (uint32_t)(ip - match)) >= 1) break;
+        }
       }
     }
     while (ip > anchor && match > src && ip[-1] == match[-1]) {
@@ -294,10 +345,11 @@ static size_t lz_compress_fast(uint32_t *table, unsigned hlog, const lz_level *l
     ip += ml;
     anchor = ip;
     if (ip > ilimit) break;
-    table[lz_hash(ip - 2, min_len, hlog)] = (uint32_t)(ip - 2 - src);
+    const uint8_t *p = ip - 2;
+    table[lz_hash(p, min_len, hlog)] = sqz_load64le(p) << 32 | (uint64_t)(p - src);
   }
 done:
-  if (iend > anchor && !lz_put(&o, anchor, (size_t)(iend - anchor), 0, 0))
+  if (iend > anchor && !lz_put_any(&o, anchor, (size_t)(iend - anchor), 0, 0))
     return SQZ_ERROR(DST_TOO_SMALL);
   return (size_t)(o.op - dst);
 }
@@ -320,18 +372,23 @@ typedef struct lz_chain {
   const uint8_t *base; /* src: positions count from here */
 } lz_chain;
 
-/* A match candidate: length 0 when there is none. */
+/* A match: len bytes at offset off. */
 typedef struct lz_match {
-  size_t len;
+  uint32_t len;
   uint32_t off;
-  int saving; /* lz_saving() of this match */
 } lz_match;
 
-/* The match at ip (ip + 8 <= iend) that saves the most bytes among up to
-** depth chain candidates within maxoff; length 0 when none saves a byte.
-** Inserts every position before ip first. */
-static lz_match lz_chain_find(lz_chain *c, const uint8_t *ip, const uint8_t *iend, uint32_t maxoff,
-                              unsigned depth, size_t nice) {
+/* Most matches lz_chain_matches() reports for one position. */
+#define LZ_MAX_MATCHES 64
+
+/* Walks the chain of ip (ip + 8 <= iend) through up to depth candidates
+** within maxoff and writes to out[] each candidate that is longer than all
+** before it and saves at least a byte (lz_saving): lengths rise, and each
+** is the nearest offset that reaches its length. Stops at a match of nice
+** bytes or at the end of the input. Inserts every position before ip
+** first. Returns the number of matches (0..LZ_MAX_MATCHES). */
+static size_t lz_chain_matches(lz_chain *c, const uint8_t *ip, const uint8_t *iend, uint32_t maxoff,
+                               unsigned depth, size_t nice, lz_match *out) {
   const uint8_t *const base = c->base;
   const uint32_t pos = (uint32_t)(ip - base);
   for (uint32_t p = c->next; p < pos; p++) {
@@ -341,44 +398,58 @@ static lz_match lz_chain_find(lz_chain *c, const uint8_t *ip, const uint8_t *ien
   }
   c->next = pos;
 
-  lz_match best = {0, 0, 0};
+  size_t count = 0;
   const size_t maxlen = (size_t)(iend - ip);
   const uint32_t lowest = pos > maxoff ? pos - maxoff : 0;
-  uint32_t cand = c->head[lz_hash(ip, c->hbytes, c->hlog)];
   const uint32_t first = sqz_load32le(ip);
-  size_t probe = LZ_MIN_MATCH - 1; /* a byte that a longer match must match */
+  size_t best = LZ_MIN_MATCH - 1; /* a longer match must also match byte [best] */
+  uint32_t cand = c->head[lz_hash(ip, c->hbytes, c->hlog)];
   while (depth-- && cand < pos && cand >= lowest) {
     const uint8_t *m = base + cand;
-    if (m[probe] == ip[probe] && sqz_load32le(m) == first) {
+    if (m[best] == ip[best] && sqz_load32le(m) == first) {
       size_t len = LZ_MIN_MATCH + lz_count(ip + LZ_MIN_MATCH, m + LZ_MIN_MATCH, iend);
-      int saving = lz_saving(len, pos - cand);
-      if (saving > best.saving) {
-        best.len = len;
-        best.off = pos - cand;
-        best.saving = saving;
-        if (len >= nice || len >= maxlen) break;
-        probe = len;
+      if (len > best && lz_saving(len, pos - cand) >= 1) {
+        best = len;
+        out[count].len = len < UINT32_MAX ? (uint32_t)len : UINT32_MAX;
+        out[count].off = pos - cand;
+        if (++count == LZ_MAX_MATCHES || len >= nice || len >= maxlen) break;
       }
     }
     uint32_t next = c->chain[cand & c->cmask];
     if (next >= cand) break;
     cand = next;
   }
-  if (best.saving < 1) best.len = 0;
+  return count;
+}
+
+/* The match at ip that scores best (lz_score), or length 0. */
+static lz_match lz_chain_best(lz_chain *c, const uint8_t *ip, const uint8_t *iend, uint32_t maxoff,
+                              const lz_level *lv, int *score) {
+  lz_match all[LZ_MAX_MATCHES], best = {0, 0};
+  size_t count = lz_chain_matches(c, ip, iend, maxoff, lv->depth, lv->nice, all);
+  *score = 0;
+  for (size_t i = 0; i < count; i++) {
+    int sc = lz_score(all[i].len, all[i].off);
+    if (sc > *score) {
+      best = all[i];
+      *score = sc;
+    }
+  }
   return best;
 }
 
 /* Lazy (or greedy, lazy == 0) parse over hash chains. c is set up with its
 ** head table cleared. Returns bytes written or DST_TOO_SMALL. */
-static size_t lz_compress_chain(lz_chain *c, const lz_level *lv, uint32_t maxoff, uint8_t *dst,
-                                size_t cap, const uint8_t *src, size_t n) {
-  lz_out o = {dst, dst + cap, src + n};
+static size_t lz_compress_lazy(lz_chain *c, const lz_level *lv, uint32_t maxoff, uint8_t *dst,
+                               size_t cap, const uint8_t *src, size_t n) {
+  lz_out o = lz_out_init(dst, cap, src, n);
   const uint8_t *ip = src + 1, *anchor = src;
   const uint8_t *const iend = src + n;
   const uint8_t *const ilimit = iend - 8;
 
   while (ip <= ilimit) {
-    lz_match m = lz_chain_find(c, ip, iend, maxoff, lv->depth, lv->nice);
+    int score;
+    lz_match m = lz_chain_best(c, ip, iend, maxoff, lv, &score);
     if (!m.len) {
       ip += 1 + ((size_t)(ip - anchor) >> lv->skip_log);
       continue;
@@ -387,26 +458,176 @@ static size_t lz_compress_chain(lz_chain *c, const lz_level *lv, uint32_t maxoff
     ** saves more than the literals it leaves behind cost. */
     for (unsigned ahead = 1; ahead <= lv->lazy && m.len < lv->nice;) {
       if (ip + ahead > ilimit) break;
-      lz_match m2 = lz_chain_find(c, ip + ahead, iend, maxoff, lv->depth, lv->nice);
-      if (m2.len && m2.saving > m.saving + (int)ahead) {
+      int score2;
+      lz_match m2 = lz_chain_best(c, ip + ahead, iend, maxoff, lv, &score2);
+      if (m2.len && score2 > score + (int)ahead) {
         ip += ahead;
         m = m2;
+        score = score2;
         ahead = 1;
         continue;
       }
       ahead++;
     }
     const uint8_t *match = ip - m.off;
+    size_t ml = m.len;
     while (ip > anchor && match > src && ip[-1] == match[-1]) {
       ip--;
       match--;
-      m.len++;
+      ml++;
     }
-    if (!lz_put(&o, anchor, (size_t)(ip - anchor), m.off, m.len)) return SQZ_ERROR(DST_TOO_SMALL);
-    ip += m.len;
+    if (!lz_put(&o, anchor, (size_t)(ip - anchor), m.off, ml)) return SQZ_ERROR(DST_TOO_SMALL);
+    ip += ml;
     anchor = ip;
   }
-  if (iend > anchor && !lz_put(&o, anchor, (size_t)(iend - anchor), 0, 0))
+  if (iend > anchor && !lz_put_any(&o, anchor, (size_t)(iend - anchor), 0, 0))
+    return SQZ_ERROR(DST_TOO_SMALL);
+  return (size_t)(o.op - dst);
+}
+
+/* ---- Optimal parser (levels 10..12) ---------------------------------------------- */
+
+#define LZ_OPT_TAIL 3u /* literals priced past the last match of a window */
+#define LZ_PRICE_MAX UINT32_MAX
+
+/* A node of the optimal parse: the cheapest way found to reach a position
+** of the window, counted from the window start (ip). */
+typedef struct lz_node {
+  uint32_t price;  /* bytes of output up to here; a pending literal run's token not yet counted */
+  uint32_t mlen;   /* 1: the last step is a literal; else a match of mlen bytes */
+  uint32_t off;    /* that match's offset */
+  uint32_t litlen; /* literal run before that match, or ending here (mlen == 1) */
+} lz_node;
+
+/* Bytes ll literals cost: themselves and the varint of their length. */
+static inline uint32_t lz_lit_price(size_t ll) {
+  return (uint32_t)(ll + lz_ext_size(ll));
+}
+
+/* Bytes of a sequence of ll literals and a match of ml at off. */
+static inline uint32_t lz_seq_price(size_t ll, size_t ml, uint32_t off) {
+  return 1 + lz_lit_price(ll) + lz_offset_bytes(off) + (uint32_t)lz_ext_size(ml - LZ_MIN_MATCH);
+}
+
+/* The price at which the literal run ending at node x began. */
+static inline uint32_t lz_run_start(const lz_node *x) {
+  return x->mlen == 1 ? x->price - lz_lit_price(x->litlen) : x->price;
+}
+
+/* Optimal parse after LZ4HC_compress_optimal (lz4/lz4 lib/lz4hc.c): from a
+** position with a match, the cheapest path in exact output bytes is found
+** through every later position reached by a match or a literal, until no
+** match reaches past the last one (or one is nice bytes long, or the window
+** is full); then the path is written out. Unlike LZ4HC, every match length
+** of the chain walk is priced with its own offset, since a far offset costs
+** more. opt holds LZ_OPT_NUM + LZ_OPT_SLACK nodes. Returns bytes
+** written or DST_TOO_SMALL. */
+static size_t lz_compress_opt(lz_chain *c, const lz_level *lv, lz_node *opt, uint32_t maxoff,
+                              uint8_t *dst, size_t cap, const uint8_t *src, size_t n) {
+  lz_out o = lz_out_init(dst, cap, src, n);
+  const uint8_t *ip = src + 1, *anchor = src;
+  const uint8_t *const iend = src + n;
+  const uint8_t *const ilimit = iend - 8;
+  lz_match ms[LZ_MAX_MATCHES];
+
+  while (ip <= ilimit) {
+    size_t nm = lz_chain_matches(c, ip, iend, maxoff, lv->depth, lv->nice, ms);
+    if (!nm) { /* as in the lazy parser, skip faster the longer nothing matches */
+      ip += 1 + ((size_t)(ip - anchor) >> lv->skip_log);
+      continue;
+    }
+    size_t last, cur, best_len = ms[nm - 1].len;
+    uint32_t best_off = ms[nm - 1].off;
+    if (best_len >= lv->nice) { /* long enough: take it at once */
+      cur = 0;
+      last = best_len;
+      opt[0].mlen = 1;
+      goto encode;
+    }
+    /* Position 0 and the next literals carry the run since anchor. */
+    const size_t llen = (size_t)(ip - anchor);
+    size_t filled = LZ_MIN_MATCH - 1; /* nodes 0..filled hold a price */
+    for (size_t r = 0; r <= filled; r++)
+      opt[r] = (lz_node){lz_lit_price(llen + r), 1, 0, (uint32_t)(llen + r)};
+    last = 0;
+    for (cur = 0;; cur++) {
+      if (cur > 0) {
+        if (cur >= last || ip + cur > ilimit) break;
+        /* A position no cheaper than the next is not worth a search. */
+        if (opt[cur + 1].price <= opt[cur].price) continue;
+        nm = lz_chain_matches(c, ip + cur, iend, maxoff, lv->depth, lv->nice, ms);
+        if (!nm) continue;
+        if (ms[nm - 1].len >= lv->nice || cur + ms[nm - 1].len >= LZ_OPT_NUM) {
+          best_len = ms[nm - 1].len;
+          best_off = ms[nm - 1].off;
+          last = cur + best_len;
+          goto encode;
+        }
+      }
+      const lz_node here = opt[cur];
+      if (here.price == LZ_PRICE_MAX) continue; /* not reached */
+      const size_t end = cur + ms[nm - 1].len + LZ_OPT_TAIL;
+      for (; filled < end; filled++)
+        opt[filled + 1].price = LZ_PRICE_MAX;
+      /* Literals after cur. */
+      const uint32_t run_start = lz_run_start(&here);
+      const size_t run = here.mlen == 1 ? here.litlen : 0;
+      for (size_t a = 1; a <= LZ_OPT_TAIL; a++) {
+        uint32_t price = run_start + lz_lit_price(run + a);
+        if (price < opt[cur + a].price) opt[cur + a] = (lz_node){price, 1, 0, (uint32_t)(run + a)};
+      }
+      /* Matches at cur: each length with the nearest offset that reaches it,
+      ** and only lengths at which that offset saves a byte. */
+      size_t len = LZ_MIN_MATCH;
+      for (size_t i = 0; i < nm; i++) {
+        size_t min_len = 2 + lz_offset_bytes(ms[i].off);
+        if (len < min_len) len = min_len;
+        for (; len <= ms[i].len; len++) {
+          uint32_t price = run_start + lz_seq_price(run, len, ms[i].off);
+          if (price <= opt[cur + len].price)
+            opt[cur + len] = (lz_node){price, (uint32_t)len, ms[i].off, (uint32_t)run};
+        }
+      }
+      if (cur + ms[nm - 1].len > last) {
+        last = cur + ms[nm - 1].len;
+        for (size_t a = 1; a <= LZ_OPT_TAIL; a++)
+          opt[last + a] = (lz_node){opt[last].price + lz_lit_price(a), 1, 0, (uint32_t)a};
+      }
+    }
+    best_len = opt[last].mlen;
+    best_off = opt[last].off;
+    cur = last - best_len;
+  encode:
+    /* Turn the path that ends with the match (cur, best_len, best_off) into
+    ** steps stored at the position where each starts. */
+    {
+      size_t at = cur, step_len = best_len;
+      uint32_t step_off = best_off;
+      for (;;) {
+        size_t prev_len = opt[at].mlen;
+        uint32_t prev_off = opt[at].off;
+        opt[at].mlen = (uint32_t)step_len;
+        opt[at].off = step_off;
+        if (prev_len > at) break;
+        step_len = prev_len;
+        step_off = prev_off;
+        at -= prev_len;
+      }
+    }
+    for (size_t r = 0; r < last;) {
+      if (opt[r].mlen == 1) {
+        ip++;
+        r++;
+        continue;
+      }
+      if (!lz_put(&o, anchor, (size_t)(ip - anchor), opt[r].off, opt[r].mlen))
+        return SQZ_ERROR(DST_TOO_SMALL);
+      ip += opt[r].mlen;
+      anchor = ip;
+      r += opt[r].mlen;
+    }
+  }
+  if (iend > anchor && !lz_put_any(&o, anchor, (size_t)(iend - anchor), 0, 0))
     return SQZ_ERROR(DST_TOO_SMALL);
   return (size_t)(o.op - dst);
 }
@@ -438,8 +659,8 @@ static size_t lz77_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const v
   const uint8_t *in = src;
   const uint32_t maxoff = ((uint32_t)1 << wlog) - 1;
   if (srcSize < LZ_MIN_INPUT) {
-    lz_out o = {dst, (uint8_t *)dst + dstCapacity, in + srcSize};
-    if (srcSize && !lz_put(&o, in, srcSize, 0, 0)) return SQZ_ERROR(DST_TOO_SMALL);
+    lz_out o = lz_out_init(dst, dstCapacity, in, srcSize);
+    if (srcSize && !lz_put_any(&o, in, srcSize, 0, 0)) return SQZ_ERROR(DST_TOO_SMALL);
     return (size_t)(o.op - (uint8_t *)dst);
   }
 
@@ -448,21 +669,35 @@ static size_t lz77_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const v
   const unsigned in_log = lz_log2_ceil(srcSize);
   const unsigned hlog = in_log < lv->hash_log ? in_log : lv->hash_log;
   const unsigned clog = in_log < (unsigned)wlog ? in_log : (unsigned)wlog;
-  const size_t head_bytes = (size_t)4 << hlog;
-  const size_t chain_bytes = lv->depth ? (size_t)4 << clog : 0;
-  uint32_t *table = sqz_scratch_acquire(ctx, head_bytes + chain_bytes);
-  if (!table) return SQZ_ERROR(MEMORY);
-  memset(table, 0, head_bytes);
-
-  size_t r;
-  if (!lv->depth) {
-    r = lz_compress_fast(table, hlog, lv, maxoff, dst, dstCapacity, in, srcSize);
-  } else {
-    lz_chain c = {
-        table, table + ((size_t)1 << hlog), hlog, lv->min_len, ((uint32_t)1 << clog) - 1, 0, in};
-    r = lz_compress_chain(&c, lv, maxoff, dst, dstCapacity, in, srcSize);
+  /* The fast finder's entries are 8 bytes (position and tag), the chains' 4. */
+  const size_t head_bytes = (lv->strategy == LZ_FAST ? (size_t)8 : 4) << hlog;
+  uint32_t *head = sqz_scratch_acquire(ctx, head_bytes), *chain = NULL;
+  lz_node *opt = NULL;
+  size_t r = SQZ_ERROR(MEMORY);
+  if (!head) goto done;
+  memset(head, 0, head_bytes);
+  if (lv->strategy == LZ_FAST) {
+    /* min_len as a constant: the hash shifts and the mask become immediates. */
+    uint64_t *table = (uint64_t *)(void *)head;
+    if (lv->min_len == 5)
+      r = lz_compress_fast(table, hlog, lv, 5, maxoff, dst, dstCapacity, in, srcSize);
+    else
+      r = lz_compress_fast(table, hlog, lv, 6, maxoff, dst, dstCapacity, in, srcSize);
+    goto done;
   }
-  sqz_scratch_release(ctx, table);
+  chain = sqz_scratch_acquire(ctx, (size_t)4 << clog);
+  if (!chain) goto done;
+  lz_chain c = {head, chain, hlog, lv->min_len, ((uint32_t)1 << clog) - 1, 0, in};
+  if (lv->strategy == LZ_LAZY) {
+    r = lz_compress_lazy(&c, lv, maxoff, dst, dstCapacity, in, srcSize);
+  } else {
+    opt = sqz_scratch_acquire(ctx, (LZ_OPT_NUM + LZ_OPT_SLACK) * sizeof(lz_node));
+    if (opt) r = lz_compress_opt(&c, lv, opt, maxoff, dst, dstCapacity, in, srcSize);
+  }
+done:
+  sqz_scratch_release(ctx, opt);
+  sqz_scratch_release(ctx, chain);
+  sqz_scratch_release(ctx, head);
   return r;
 }
 
