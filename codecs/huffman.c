@@ -29,14 +29,21 @@
 **      shift, an OR and an add (the idea of Huff0's HUF_addBits/HUF_CElt).
 **
 ** Decoding (per block): the lengths are checked to form a complete prefix
-** code (Kraft sum exactly 1, every length <= 11) before any table is built,
-** then a 2048-entry table maps the next 11 bits to (symbol, length). The four
-** streams are decoded together, five symbols per stream per refill of a
-** 64-bit register, with no branch per symbol: the idea of Huff0's
-** HUF_decompress4X1 fast loop. A sentinel bit at the top of each register
-** counts the bits consumed (count leading zeros), so no counter is kept.
-** Near the end of the block a careful loop finishes each stream, and every
-** stream must end exactly at its last byte with zero padding bits.
+** code (Kraft sum exactly 1, every length <= 11) before any table is built.
+** A 2048-entry table maps the next 11 bits to (symbol, length); it is built
+** by doubling, as libdeflate does. From 8 KiB blocks up, a second table maps
+** the next 11 bits to up to two symbols (Huff0's X2 idea: English text
+** averages about 1.8 symbols per lookup); below that it costs more to build
+** than it saves. The four streams are decoded together, five lookups per
+** stream per refill of a 64-bit register, with no branch per symbol: the
+** idea of Huff0's fast 4-stream loops. A sentinel bit at the top of each
+** register counts the bits consumed (count leading zeros), so no counter is
+** kept. Near the end of the block a careful loop finishes each stream, and
+** every stream must end exactly at its last byte with zero padding bits.
+**
+** Measured (bench/bench_huffman.c, same run, same 128 KiB blocks): sizes
+** within 0.1% of zstd 1.5.4's Huff0, compression and decompression speed
+** about equal to it on the example files.
 **
 ** This file has its own bit writer and reader rather than codecs/bitstream.h:
 ** the 4-stream loops need the state of each stream in registers, a writer
