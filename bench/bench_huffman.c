@@ -10,9 +10,9 @@
 ** squeeze's codec gets the whole file in one call and cuts the same blocks
 ** itself. Both use BMI2 when the CPU has it. Printed per file: ratio
 ** (compressed / original bytes), compression and decompression MB/s of
-** original bytes (median of BENCH_RUNS runs; each run repeats its work for
-** at least 20 ms; the runs of both contestants are interleaved so load from
-** other processes falls on both alike), then squeeze / Huff0 for size
+** original bytes (median of BENCH_RUNS runs; in each run single calls of
+** the two contestants alternate for at least 40 ms, so load from other
+** processes falls on both alike), then squeeze / Huff0 for size
 ** (target <= 1.01), compression and decompression speed (target >= 0.8).
 **
 ** rle: 1 MiB of zeros, a 1 MiB column of one double, and a sparse column
@@ -51,7 +51,7 @@ extern const sqz_codec sqz_codec_huffman;
 extern const sqz_codec sqz_codec_rle;
 
 #define BLOCK ((size_t)128 << 10)
-#define MIN_RUN_SECONDS 0.02
+#define MIN_RUN_SECONDS 0.04
 
 static int huf_flags;
 
@@ -141,14 +141,25 @@ static void run_job(job_state *s, int job) {
   }
 }
 
-static double time_job(job_state *s, int job) {
-  int reps = 0;
-  double t0 = bench_now(), t;
+/* One run of a pair of jobs (ours and Huff0's, compress or decompress):
+** single calls alternate, the order swapped every round, until the run has
+** lasted MIN_RUN_SECONDS; each side's time is summed. Load from other
+** processes then falls on both sides alike. Seconds per call go to t[0]
+** (job a) and t[1] (job b). */
+static void time_pair(job_state *s, int a, int b, double *t) {
+  double spent[2] = {0, 0}, start = bench_now();
+  int rounds = 0;
   do {
-    run_job(s, job);
-    reps++;
-  } while ((t = bench_now() - t0) < MIN_RUN_SECONDS);
-  return t / reps;
+    for (int k = 0; k < 2; k++) {
+      int side = (rounds + k) & 1;
+      double t0 = bench_now();
+      run_job(s, side ? b : a);
+      spent[side] += bench_now() - t0;
+    }
+    rounds++;
+  } while (bench_now() - start < MIN_RUN_SECONDS);
+  t[0] = spent[0] / rounds;
+  t[1] = spent[1] / rounds;
 }
 
 static void check(const uint8_t *a, const uint8_t *b, size_t n, const char *who, const char *f) {
@@ -176,9 +187,13 @@ static void bench_file(sqz_ctx *ctx, const char *path) {
   check(s.out, src, n, "Huff0", path);
 
   double t[JOBS][BENCH_RUNS];
-  for (int r = 0; r < BENCH_RUNS; r++)
-    for (int job = 0; job < JOBS; job++)
-      t[job][r] = time_job(&s, job);
+  for (int r = 0; r < BENCH_RUNS; r++) {
+    double pair[2];
+    time_pair(&s, OURS_C, HUF0_C, pair);
+    t[OURS_C][r] = pair[0], t[HUF0_C][r] = pair[1];
+    time_pair(&s, OURS_D, HUF0_D, pair);
+    t[OURS_D][r] = pair[0], t[HUF0_D][r] = pair[1];
+  }
   double med[JOBS];
   for (int job = 0; job < JOBS; job++)
     med[job] = bench_median(t[job], BENCH_RUNS);
