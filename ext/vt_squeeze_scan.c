@@ -1,0 +1,804 @@
+/*
+** vt_squeeze_scan.c: reading a squeeze table: xBestIndex and the cursor.
+**
+**   SELECT sum(temp) FROM readings;                          -- every chunk, one column
+**   SELECT * FROM readings WHERE rowid BETWEEN 1000 AND 1999; -- the chunks holding them
+**   SELECT count(*) FROM readings WHERE temp > 40;           -- chunks whose max <= 40 skipped
+**   SELECT * FROM readings ORDER BY rowid LIMIT 10;          -- no sort, first chunk only
+**
+** A scan merges two streams in rowid order: the rows of the chosen chunks
+** (each chunk's rowids decoded at once; chunks cover disjoint, increasing
+** rowid ranges) and the rows of the tail table (a SELECT ordered by id). A
+** tail row replaces the chunk row with the same rowid, and a tail tombstone
+** hides it. A column of a chunk is decoded, whole, into an array the first
+** time xColumn asks for it in that chunk, so only the columns a query uses
+** are decoded (colUsed also trims the tail SELECT), a chunk whose rows all
+** fail the WHERE clause never decodes the other columns, and LIMIT stops
+** before the next chunk is touched. The output is always in ascending rowid
+** order, so ORDER BY rowid is consumed.
+**
+** Zone maps. Each column chunk's data row keeps the null count, min and max
+** (SQLite's order: numbers < TEXT < BLOB). A chunk is skipped when a
+** constraint (=, <, <=, >, >=, BETWEEN, IN) cannot hold for any value in
+** [min, max], and its blobs are never read. Constraints are only ever used
+** to skip whole chunks, never to drop rows, so SQLite still tests every row
+** it gets (omit stays 0) and the tail needs no zone map.
+**
+** Comparison affinity: SQLite compares a column of this table with the
+** affinity of its declared type. The right-hand value is converted here the
+** same way before it meets min and max (numeric affinity for INTEGER and
+** REAL columns, TEXT affinity for TEXT columns). A TEXT, BLOB or untyped
+** column's own values could be converted by the affinity of a right-hand
+** side that is another table's column, so those columns only use zone maps
+** when the right-hand side is a literal (sqlite3_vtab_rhs_value).
+*/
+#include "vt_squeeze.h"
+SQLITE_EXTENSION_INIT3
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Plan encoding ---------------------------------------------------------
+** idxNum bits:
+**   SQ_IDX_ORDERED  ORDER BY rowid (ascending) is consumed; the scan's order
+**                   is always ascending rowid, so this changes nothing in
+**                   xFilter
+**   SQ_IDX_ROWID    argv holds at least one rowid constraint
+**   SQ_IDX_ZONE     argv holds at least one column constraint (zone maps)
+** idxStr: 16 hex digits of colUsed, then one entry per argv value, in
+** order: an operator letter and a column, "r" for the rowid or the column
+** index in decimal, entries ended by ','. Operators: E (=), L (<), l (<=),
+** G (>), g (>=), I (IN, all values at once through sqlite3_vtab_in_first).
+** Example: "0000000000000003g-r,lr,G1," is rowid >= ?1 AND rowid <= ?2 AND
+** column 1 > ?3, using columns 0 and 1.
+*/
+#define SQ_IDX_ORDERED 1
+#define SQ_IDX_ROWID 2
+#define SQ_IDX_ZONE 4
+#define SQ_MAX_ARGS 32
+
+static char op_letter(unsigned char op, int in) {
+  if (in) return 'I';
+  switch (op) {
+  case SQLITE_INDEX_CONSTRAINT_EQ:
+    return 'E';
+  case SQLITE_INDEX_CONSTRAINT_LT:
+    return 'L';
+  case SQLITE_INDEX_CONSTRAINT_LE:
+    return 'l';
+  case SQLITE_INDEX_CONSTRAINT_GT:
+    return 'G';
+  case SQLITE_INDEX_CONSTRAINT_GE:
+    return 'g';
+  }
+  return 0;
+}
+
+int sq_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
+  sq_vtab *p = (sq_vtab *)vtab;
+  sqlite3_str *s = sqlite3_str_new(p->db);
+  sqlite3_str_appendf(s, "%016llx", (unsigned long long)info->colUsed);
+  int argc = 0, idxNum = 0, rowid_eq = 0, rowid_in = 0, rowid_lo = 0, rowid_hi = 0, zone = 0;
+  for (int i = 0; i < info->nConstraint && argc < SQ_MAX_ARGS; i++) {
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    if (!c->usable) continue;
+    char op = op_letter(c->op, 0);
+    if (!op) continue;
+    int col = c->iColumn;
+    if (col >= p->decl.ncol) continue;
+    if (col >= 0) {
+      const char *coll = sqlite3_vtab_collation(info, i);
+      if (coll && sqlite3_stricmp(coll, "BINARY") != 0) continue;
+      sqz_class cls = p->decl.col[col].cls;
+      if (cls != SQZ_CLASS_INT && cls != SQZ_CLASS_REAL) {
+        sqlite3_value *rhs = NULL;
+        if (sqlite3_vtab_rhs_value(info, i, &rhs) != SQLITE_OK) continue; /* not a literal */
+      }
+    }
+    int in = c->op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(info, i, -1);
+    if (in) sqlite3_vtab_in(info, i, 1);
+    op = op_letter(c->op, in);
+    info->aConstraintUsage[i].argvIndex = ++argc;
+    info->aConstraintUsage[i].omit = 0;
+    if (col < 0) {
+      sqlite3_str_appendf(s, "%cr,", op);
+      idxNum |= SQ_IDX_ROWID;
+      if (op == 'E') rowid_eq = 1;
+      if (op == 'I') rowid_in = 1;
+      if (op == 'G' || op == 'g') rowid_lo = 1;
+      if (op == 'L' || op == 'l') rowid_hi = 1;
+    } else {
+      sqlite3_str_appendf(s, "%c%d,", op, col);
+      idxNum |= SQ_IDX_ZONE;
+      zone++;
+    }
+  }
+  double rows = p->est_rows > 0 ? (double)p->est_rows : 1;
+  if (rowid_eq) {
+    rows = 1;
+  } else if (rowid_in) {
+    rows = rows < 10 ? rows : 10;
+  } else {
+    if (rowid_lo) rows /= 4;
+    if (rowid_hi) rows /= 4;
+  }
+  for (int k = 0; k < zone; k++)
+    rows /= 2;
+  if (rows < 1) rows = 1;
+  info->estimatedRows = (sqlite3_int64)rows;
+  info->estimatedCost = 10 + rows;
+  if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc) {
+    info->orderByConsumed = 1;
+    idxNum |= SQ_IDX_ORDERED;
+  }
+  info->idxNum = idxNum;
+  info->idxStr = sqlite3_str_finish(s);
+  if (!info->idxStr) return SQLITE_NOMEM;
+  info->needToFreeIdxStr = 1;
+  return SQLITE_OK;
+}
+
+/* ---- The cursor ------------------------------------------------------------ */
+
+typedef struct sq_cursor {
+  sqlite3_vtab_cursor base; /* base class: must be first */
+  sq_vtab *tab;             /* the table */
+  int eof;                  /* no current row */
+  int64_t rowid;            /* rowid of the current row */
+  int from_tail;            /* the current row is the tail statement's row */
+  int64_t lo, hi;           /* rowid bounds of the scan */
+  int64_t *points;          /* sorted rowids to return (rowid = / IN), or NULL */
+  int npoints;              /* entries in points */
+  int ipoint;               /* next point to look for */
+  uint64_t used;            /* colUsed of the plan */
+
+  sq_chunkref *chunks; /* chunks to read, in rowid order */
+  int nchunks;         /* entries in chunks */
+  int ichunk;          /* current chunk, -1 before the first */
+  sqz_column ids;      /* rowids of the current chunk */
+  uint32_t row, end;   /* current row index and the end of the chunk's range */
+  sqz_column *cols;    /* [ncol] decoded columns of the current chunk */
+  uint8_t *decoded;    /* [ncol] whether cols[i] holds the current chunk */
+
+  sqlite3_stmt *tail; /* SELECT id, dead, <used columns> FROM tail ... */
+  uint64_t tail_used; /* the colUsed tail was prepared for */
+  int *tail_index;    /* [ncol] result column of each column in tail, -1 if absent */
+  int tail_ok;        /* tail is on a row */
+  int64_t tail_id;    /* its id */
+} sq_cursor;
+
+int sq_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
+  sq_vtab *p = (sq_vtab *)vtab;
+  sq_cursor *c = sqlite3_malloc64(sizeof(*c));
+  if (!c) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  c->tab = p;
+  int n = p->decl.ncol;
+  c->cols = sqlite3_malloc64(sizeof(sqz_column) * (size_t)n);
+  c->decoded = sqlite3_malloc64((size_t)n);
+  c->tail_index = sqlite3_malloc64(sizeof(int) * (size_t)n);
+  if (!c->cols || !c->decoded || !c->tail_index) {
+    sqlite3_free(c->cols);
+    sqlite3_free(c->decoded);
+    sqlite3_free(c->tail_index);
+    sqlite3_free(c);
+    return SQLITE_NOMEM;
+  }
+  for (int i = 0; i < n; i++)
+    sqz_column_init(&c->cols[i], &p->alloc);
+  sqz_column_init(&c->ids, &p->alloc);
+  c->eof = 1;
+  *ppCursor = &c->base;
+  return SQLITE_OK;
+}
+
+int sq_close(sqlite3_vtab_cursor *cur) {
+  sq_cursor *c = (sq_cursor *)cur;
+  for (int i = 0; i < c->tab->decl.ncol; i++)
+    sqz_column_free(&c->cols[i]);
+  sqz_column_free(&c->ids);
+  sqlite3_finalize(c->tail);
+  sqlite3_free(c->cols);
+  sqlite3_free(c->decoded);
+  sqlite3_free(c->tail_index);
+  sqlite3_free(c->chunks);
+  sqlite3_free(c->points);
+  sqlite3_free(c);
+  return SQLITE_OK;
+}
+
+sqz_value sq_value_of(sqlite3_value *v) {
+  sqz_value x = {SQZ_CLASS_NULL, 0, NULL, 0};
+  switch (sqlite3_value_type(v)) {
+  case SQLITE_INTEGER:
+    x.cls = SQZ_CLASS_INT;
+    x.v = (uint64_t)sqlite3_value_int64(v);
+    break;
+  case SQLITE_FLOAT: {
+    double d = sqlite3_value_double(v);
+    x.cls = SQZ_CLASS_REAL;
+    memcpy(&x.v, &d, 8);
+    break;
+  }
+  case SQLITE_TEXT:
+    x.cls = SQZ_CLASS_TEXT;
+    x.p = sqlite3_value_text(v);
+    x.n = (size_t)sqlite3_value_bytes(v);
+    break;
+  case SQLITE_BLOB:
+    x.cls = SQZ_CLASS_BLOB;
+    x.p = sqlite3_value_blob(v);
+    x.n = (size_t)sqlite3_value_bytes(v);
+    break;
+  }
+  if ((x.cls == SQZ_CLASS_TEXT || x.cls == SQZ_CLASS_BLOB) && !x.p) x.p = (const uint8_t *)"";
+  return x;
+}
+
+/* A right-hand value as the comparison with column col sees it: with the
+** column's affinity applied (numeric for INTEGER/REAL, TEXT for TEXT).
+** *dup receives a converted copy to free with sqlite3_value_free. */
+static sqz_value rhs_value(const sq_column *col, sqlite3_value *v, sqlite3_value **dup) {
+  int t = sqlite3_value_type(v);
+  *dup = NULL;
+  if ((col->cls == SQZ_CLASS_INT || col->cls == SQZ_CLASS_REAL) && t == SQLITE_TEXT) {
+    *dup = sqlite3_value_dup(v);
+    if (*dup) {
+      sqlite3_value_numeric_type(*dup);
+      return sq_value_of(*dup);
+    }
+  } else if (col->cls == SQZ_CLASS_TEXT && (t == SQLITE_INTEGER || t == SQLITE_FLOAT)) {
+    *dup = sqlite3_value_dup(v);
+    if (*dup) {
+      sqz_value x = {SQZ_CLASS_TEXT, 0, sqlite3_value_text(*dup), 0};
+      x.n = (size_t)sqlite3_value_bytes(*dup);
+      if (x.p) return x;
+    }
+  }
+  return sq_value_of(v);
+}
+
+/* Whether some value in [lo, hi] (a NULL bound: unknown) can satisfy
+** "value op v". */
+static int may_match(char op, const sqz_value *lo, const sqz_value *hi, const sqz_value *v) {
+  if (v->cls == SQZ_CLASS_NULL) return 0;
+  int has_lo = lo->cls != SQZ_CLASS_NULL, has_hi = hi->cls != SQZ_CLASS_NULL;
+  switch (op) {
+  case 'E':
+  case 'I':
+    return (!has_lo || sqz_value_compare(v, lo) >= 0) && (!has_hi || sqz_value_compare(v, hi) <= 0);
+  case 'L':
+    return !has_lo || sqz_value_compare(lo, v) < 0;
+  case 'l':
+    return !has_lo || sqz_value_compare(lo, v) <= 0;
+  case 'G':
+    return !has_hi || sqz_value_compare(hi, v) > 0;
+  case 'g':
+    return !has_hi || sqz_value_compare(hi, v) >= 0;
+  }
+  return 1;
+}
+
+/* One column constraint of the plan. */
+typedef struct zone_term {
+  char op;            /* E L l G g I */
+  int col;            /* column index */
+  sqlite3_value *arg; /* the xFilter argument */
+} zone_term;
+
+/* Whether chunk k can hold a row that satisfies every term. Sets *rc. */
+static int chunk_may_match(sq_cursor *c, const sq_chunkref *k, const zone_term *t, int nt,
+                           int *rc) {
+  sq_vtab *p = c->tab;
+  for (int i = 0; i < nt; i++) {
+    sqlite3_stmt *s = sq_stmt(p, SQ_DATA_STAT);
+    if (!s) {
+      *rc = SQLITE_ERROR;
+      return 0;
+    }
+    sqlite3_bind_int64(s, 1, sq_key(k->gen, t[i].col + 1));
+    int step = sqlite3_step(s);
+    if (step != SQLITE_ROW) {
+      sqlite3_reset(s);
+      *rc = step == SQLITE_DONE ? sq_error(p, SQLITE_CORRUPT_VTAB,
+                                           "table %s: chunk of rows %lld..%lld, column %s: data "
+                                           "row missing",
+                                           p->zName, (long long)k->minrow, (long long)k->maxrow,
+                                           p->decl.col[t[i].col].name)
+                                : step;
+      return 0;
+    }
+    int match;
+    if (sqlite3_column_int64(s, 0) >= (sqlite3_int64)k->nrows) {
+      match = 0; /* every value NULL: no comparison holds */
+    } else {
+      sqz_value lo = sq_value_of(sqlite3_column_value(s, 1));
+      sqz_value hi = sq_value_of(sqlite3_column_value(s, 2));
+      const sq_column *col = &p->decl.col[t[i].col];
+      sqlite3_value *dup = NULL;
+      if (t[i].op == 'I') {
+        sqlite3_value *x;
+        match = 0;
+        int r;
+        for (r = sqlite3_vtab_in_first(t[i].arg, &x); r == SQLITE_OK && x && !match;
+             r = sqlite3_vtab_in_next(t[i].arg, &x)) {
+          sqz_value v = rhs_value(col, x, &dup);
+          match = may_match('I', &lo, &hi, &v);
+          sqlite3_value_free(dup);
+        }
+        if (r != SQLITE_OK && r != SQLITE_DONE) match = 1;
+      } else {
+        sqz_value v = rhs_value(col, t[i].arg, &dup);
+        match = may_match(t[i].op, &lo, &hi, &v);
+        sqlite3_value_free(dup);
+      }
+    }
+    sqlite3_reset(s);
+    if (!match) return 0;
+  }
+  return 1;
+}
+
+/* v (integral) as an int64: 0 with *out set, -1 below, 1 above the range. */
+static int to_i64(double v, int64_t *out) {
+  if (v < -9223372036854775808.0) return -1;
+  if (v >= 9223372036854775808.0) return 1;
+  *out = (int64_t)v;
+  return 0;
+}
+
+/* The integers x with "x op d" as [*a, *b]; 0 when there are none. */
+static int real_bound(char op, double d, int64_t *a, int64_t *b) {
+  int64_t x = 0;
+  int r;
+  if (d != d) return 0;
+  switch (op) {
+  case 'E':
+    if (floor(d) != d || to_i64(d, &x) != 0) return 0;
+    *a = *b = x;
+    return 1;
+  case 'L':
+    r = to_i64(ceil(d), &x);
+    if (r < 0 || (r == 0 && x == INT64_MIN)) return 0;
+    if (r == 0) *b = x - 1;
+    return 1;
+  case 'l':
+    r = to_i64(floor(d), &x);
+    if (r < 0) return 0;
+    if (r == 0) *b = x;
+    return 1;
+  case 'G':
+    r = to_i64(floor(d), &x);
+    if (r > 0 || (r == 0 && x == INT64_MAX)) return 0;
+    if (r == 0) *a = x + 1;
+    return 1;
+  case 'g':
+    r = to_i64(ceil(d), &x);
+    if (r > 0) return 0;
+    if (r == 0) *a = x;
+    return 1;
+  }
+  return 1;
+}
+
+/* A rowid constraint value as an integer bound. Returns 0 when no rowid can
+** satisfy "rowid op v", else 1 with [*lo, *hi] narrowed. Rowids have
+** INTEGER affinity: TEXT that looks like a number compares as that number. */
+static int rowid_bound(char op, sqlite3_value *arg, int64_t *lo, int64_t *hi) {
+  sqlite3_value *dup = NULL;
+  int t = sqlite3_value_type(arg);
+  if (t == SQLITE_TEXT) {
+    dup = sqlite3_value_dup(arg);
+    if (dup) {
+      sqlite3_value_numeric_type(dup);
+      arg = dup;
+      t = sqlite3_value_type(arg);
+    }
+  }
+  int ok = 1;
+  int64_t a = INT64_MIN, b = INT64_MAX;
+  if (t == SQLITE_NULL) {
+    ok = 0;
+  } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+    ok = op == 'L' || op == 'l'; /* every integer sorts below TEXT and BLOB */
+  } else if (t == SQLITE_INTEGER) {
+    int64_t v = sqlite3_value_int64(arg);
+    switch (op) {
+    case 'E':
+      a = b = v;
+      break;
+    case 'L':
+      if (v == INT64_MIN)
+        ok = 0;
+      else
+        b = v - 1;
+      break;
+    case 'l':
+      b = v;
+      break;
+    case 'G':
+      if (v == INT64_MAX)
+        ok = 0;
+      else
+        a = v + 1;
+      break;
+    case 'g':
+      a = v;
+      break;
+    }
+  } else {
+    ok = real_bound(op, sqlite3_value_double(arg), &a, &b);
+  }
+  if (ok) {
+    if (a > *lo) *lo = a;
+    if (b < *hi) *hi = b;
+  }
+  sqlite3_value_free(dup);
+  return ok;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Collects the integer rowids of an IN list (or intersects them with the
+** points already there). */
+static int rowid_in(sq_cursor *c, sqlite3_value *list) {
+  int64_t *v = NULL;
+  int n = 0, cap = 0, r;
+  sqlite3_value *x;
+  for (r = sqlite3_vtab_in_first(list, &x); r == SQLITE_OK && x;
+       r = sqlite3_vtab_in_next(list, &x)) {
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    if (!rowid_bound('E', x, &lo, &hi) || lo != hi) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 16;
+      int64_t *q = sqlite3_realloc64(v, sizeof(int64_t) * (size_t)cap);
+      if (!q) {
+        sqlite3_free(v);
+        return SQLITE_NOMEM;
+      }
+      v = q;
+    }
+    v[n++] = lo;
+  }
+  if (r != SQLITE_OK && r != SQLITE_DONE) {
+    sqlite3_free(v);
+    return r;
+  }
+  qsort(v, (size_t)n, sizeof(int64_t), cmp_i64);
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    if (m > 0 && v[m - 1] == v[i]) continue;
+    if (c->points && !bsearch(&v[i], c->points, (size_t)c->npoints, sizeof(int64_t), cmp_i64))
+      continue;
+    v[m++] = v[i];
+  }
+  sqlite3_free(c->points);
+  c->points = v;
+  c->npoints = m;
+  return SQLITE_OK;
+}
+
+/* Prepares the tail statement for the columns in used (reused when the
+** plan's colUsed is the same). */
+static int prepare_tail(sq_cursor *c, uint64_t used) {
+  sq_vtab *p = c->tab;
+  if (c->tail && c->tail_used == used) {
+    sqlite3_reset(c->tail);
+    return SQLITE_OK;
+  }
+  sqlite3_finalize(c->tail);
+  c->tail = NULL;
+  sqlite3_str *s = sqlite3_str_new(p->db);
+  sqlite3_str_appendall(s, "SELECT id, dead");
+  int k = 2;
+  for (int i = 0; i < p->decl.ncol; i++) {
+    int want = i >= 63 ? (used >> 63) & 1 : (used >> i) & 1;
+    c->tail_index[i] = want ? k++ : -1;
+    if (want) sqlite3_str_appendf(s, ", c%d", i);
+  }
+  sqlite3_str_appendf(s, " FROM %Q.'%q_tail' WHERE id BETWEEN ?1 AND ?2 ORDER BY id", p->zDb,
+                      p->zName);
+  char *sql = sqlite3_str_finish(s);
+  if (!sql) return SQLITE_NOMEM;
+  int rc = sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->tail, NULL);
+  sqlite3_free(sql);
+  if (rc != SQLITE_OK) return sq_error(p, rc, "%s", sqlite3_errmsg(p->db));
+  c->tail_used = used;
+  return SQLITE_OK;
+}
+
+/* Moves the tail statement to its next row. */
+static int tail_step(sq_cursor *c) {
+  int rc = sqlite3_step(c->tail);
+  if (rc == SQLITE_ROW) {
+    c->tail_ok = 1;
+    c->tail_id = sqlite3_column_int64(c->tail, 0);
+    return SQLITE_OK;
+  }
+  c->tail_ok = 0;
+  if (rc == SQLITE_DONE) return SQLITE_OK;
+  return sq_error(c->tab, rc, "%s", sqlite3_errmsg(c->tab->db));
+}
+
+/* Index of the first rowid >= r in ids[lo, hi). */
+static uint32_t lower_bound(const sqz_column *ids, uint32_t lo, uint32_t hi, int64_t r) {
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if ((int64_t)ids->v[mid] < r)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Loads chunk i: its rowids, and the row range within [lo, hi]. */
+static int load_chunk(sq_cursor *c, int i) {
+  c->ichunk = i;
+  memset(c->decoded, 0, (size_t)c->tab->decl.ncol);
+  int rc = sq_decode_slot(c->tab, &c->chunks[i], 0, &c->ids);
+  if (rc != SQLITE_OK) return rc;
+  const sq_chunkref *k = &c->chunks[i];
+  uint32_t n = c->ids.count;
+  for (uint32_t j = 0; j < n; j++) {
+    if (c->ids.type[j] != SQZ_CLASS_INT || (j && (int64_t)c->ids.v[j] <= (int64_t)c->ids.v[j - 1]))
+      goto corrupt;
+  }
+  if ((int64_t)c->ids.v[0] != k->minrow || (int64_t)c->ids.v[n - 1] != k->maxrow) goto corrupt;
+  c->row = lower_bound(&c->ids, 0, n, c->lo);
+  c->end = c->hi == INT64_MAX ? n : lower_bound(&c->ids, c->row, n, c->hi + 1);
+  return SQLITE_OK;
+corrupt:
+  sqz_column_clear(&c->ids);
+  c->row = c->end = 0;
+  return sq_error(c->tab, SQLITE_CORRUPT_VTAB,
+                  "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",
+                  c->tab->zName, (long long)k->minrow, (long long)k->maxrow);
+}
+
+/* The rowid of the current chunk row, loading chunks as needed; *have = 0
+** when the chunks are exhausted. */
+static int chunk_head(sq_cursor *c, int64_t *id, int *have) {
+  while (c->row >= c->end) {
+    if (c->ichunk + 1 >= c->nchunks) {
+      *have = 0;
+      return SQLITE_OK;
+    }
+    int rc = load_chunk(c, c->ichunk + 1);
+    if (rc != SQLITE_OK) return rc;
+  }
+  *have = 1;
+  *id = (int64_t)c->ids.v[c->row];
+  return SQLITE_OK;
+}
+
+/* Finds the next row at or after the current positions of both streams. */
+static int settle(sq_cursor *c) {
+  for (;;) {
+    int64_t cid = 0;
+    int have;
+    int rc = chunk_head(c, &cid, &have);
+    if (rc != SQLITE_OK) return rc;
+    if (!have && !c->tail_ok) {
+      c->eof = 1;
+      return SQLITE_OK;
+    }
+    int64_t id;
+    int from_tail = c->tail_ok && (!have || c->tail_id <= cid);
+    id = from_tail ? c->tail_id : cid;
+    if (c->points) {
+      while (c->ipoint < c->npoints && c->points[c->ipoint] < id)
+        c->ipoint++;
+      if (c->ipoint >= c->npoints) {
+        c->eof = 1;
+        return SQLITE_OK;
+      }
+      int64_t want = c->points[c->ipoint];
+      if (id != want) {
+        /* skip ahead in both streams */
+        if (have && cid < want) c->row = lower_bound(&c->ids, c->row, c->end, want);
+        while (c->tail_ok && c->tail_id < want) {
+          rc = tail_step(c);
+          if (rc != SQLITE_OK) return rc;
+        }
+        continue;
+      }
+    }
+    if (from_tail) {
+      if (have && cid == id) c->row++; /* replaced (or deleted) by the tail row */
+      if (sqlite3_column_int64(c->tail, 1) != 0) {
+        rc = tail_step(c); /* a tombstone */
+        if (rc != SQLITE_OK) return rc;
+        continue;
+      }
+    }
+    c->from_tail = from_tail;
+    c->rowid = id;
+    c->eof = 0;
+    return SQLITE_OK;
+  }
+}
+
+int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+              sqlite3_value **argv) {
+  sq_cursor *c = (sq_cursor *)cur;
+  sq_vtab *p = c->tab;
+  (void)idxNum;
+  c->eof = 1;
+  c->nchunks = 0;
+  c->ichunk = -1;
+  c->row = c->end = 0;
+  c->tail_ok = 0;
+  c->ipoint = 0;
+  sqlite3_free(c->points);
+  c->points = NULL;
+  c->npoints = 0;
+  c->lo = INT64_MIN;
+  c->hi = INT64_MAX;
+  int rc = sq_flush(p, 1);
+  if (rc != SQLITE_OK) return rc;
+
+  /* decode the plan (see the comment above sq_best_index) */
+  zone_term terms[SQ_MAX_ARGS];
+  int nt = 0, possible = 1;
+  c->used = idxStr ? strtoull(idxStr, NULL, 16) : ~(uint64_t)0;
+  const char *s = idxStr && strlen(idxStr) >= 16 ? idxStr + 16 : "";
+  for (int a = 0; a < argc && *s && rc == SQLITE_OK; a++) {
+    char op = *s++;
+    if (*s == 'r') {
+      s++;
+      if (op == 'I')
+        rc = rowid_in(c, argv[a]);
+      else if (!rowid_bound(op, argv[a], &c->lo, &c->hi))
+        possible = 0;
+    } else {
+      int col = (int)strtol(s, (char **)&s, 10);
+      if (col >= 0 && col < p->decl.ncol && nt < SQ_MAX_ARGS) {
+        terms[nt].op = op;
+        terms[nt].col = col;
+        terms[nt].arg = argv[a];
+        nt++;
+      }
+    }
+    if (*s == ',') s++;
+  }
+  if (rc != SQLITE_OK) return rc;
+  if (c->points) {
+    int m = 0;
+    for (int i = 0; i < c->npoints; i++)
+      if (c->points[i] >= c->lo && c->points[i] <= c->hi) c->points[m++] = c->points[i];
+    c->npoints = m;
+    if (m == 0)
+      possible = 0;
+    else
+      c->lo = c->points[0], c->hi = c->points[m - 1];
+  }
+  if (!possible || c->lo > c->hi) return SQLITE_OK;
+
+  /* the chunks to read */
+  sqlite3_stmt *q = sq_stmt(p, SQ_CHUNK_FROM);
+  if (!q) return SQLITE_ERROR;
+  sqlite3_bind_int64(q, 1, c->lo);
+  int cap = 0, step, ip = 0;
+  int64_t prev_max = 0;
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    sq_chunkref k;
+    rc = sq_chunkref_read(p, q, &k);
+    if (rc == SQLITE_OK && ip && k.minrow <= prev_max)
+      rc = sq_error(p, SQLITE_CORRUPT_VTAB, "table %s: chunks overlap at rowid %lld", p->zName,
+                    (long long)k.minrow);
+    if (rc != SQLITE_OK) break;
+    ip = 1;
+    prev_max = k.maxrow;
+    if (k.minrow > c->hi) break;
+    if (c->points) {
+      /* the first point at or above minrow must not be past maxrow */
+      int l = 0, h = c->npoints;
+      while (l < h) {
+        int m = l + (h - l) / 2;
+        if (c->points[m] < k.minrow)
+          l = m + 1;
+        else
+          h = m;
+      }
+      if (l == c->npoints || c->points[l] > k.maxrow) continue;
+    }
+    if (nt > 0 && !chunk_may_match(c, &k, terms, nt, &rc)) {
+      if (rc != SQLITE_OK) break;
+      continue;
+    }
+    if (c->nchunks == cap) {
+      cap = cap ? cap * 2 : 16;
+      sq_chunkref *n = sqlite3_realloc64(c->chunks, sizeof(sq_chunkref) * (size_t)cap);
+      if (!n) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      c->chunks = n;
+    }
+    c->chunks[c->nchunks++] = k;
+  }
+  if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+    rc = sq_error(p, step, "%s", sqlite3_errmsg(p->db));
+  sqlite3_reset(q);
+  if (rc != SQLITE_OK) return rc;
+
+  /* the tail, over the same rowid range */
+  rc = prepare_tail(c, c->used);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_int64(c->tail, 1, c->lo);
+  sqlite3_bind_int64(c->tail, 2, c->hi);
+  rc = tail_step(c);
+  if (rc != SQLITE_OK) return rc;
+  return settle(c);
+}
+
+int sq_next(sqlite3_vtab_cursor *cur) {
+  sq_cursor *c = (sq_cursor *)cur;
+  if (c->from_tail) {
+    int rc = tail_step(c);
+    if (rc != SQLITE_OK) return rc;
+  } else {
+    c->row++;
+    /* the common case: the next row of the same chunk, no tail row before it */
+    if (c->row < c->end && !c->points) {
+      int64_t id = (int64_t)c->ids.v[c->row];
+      if (!c->tail_ok || c->tail_id > id) {
+        c->rowid = id;
+        return SQLITE_OK;
+      }
+    }
+  }
+  return settle(c);
+}
+
+int sq_eof(sqlite3_vtab_cursor *cur) {
+  return ((sq_cursor *)cur)->eof;
+}
+
+int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  sq_cursor *c = (sq_cursor *)cur;
+  if (i < 0 || i >= c->tab->decl.ncol) return SQLITE_OK;
+  if (c->from_tail) {
+    if (c->tail_index[i] >= 0)
+      sqlite3_result_value(ctx, sqlite3_column_value(c->tail, c->tail_index[i]));
+    return SQLITE_OK;
+  }
+  sqz_column *col = &c->cols[i];
+  if (!c->decoded[i]) {
+    int rc = sq_decode_slot(c->tab, &c->chunks[c->ichunk], i + 1, col);
+    if (rc != SQLITE_OK) return rc;
+    c->decoded[i] = 1;
+  }
+  uint32_t r = c->row;
+  switch (col->type[r]) {
+  case SQZ_CLASS_INT:
+    sqlite3_result_int64(ctx, (sqlite3_int64)col->v[r]);
+    break;
+  case SQZ_CLASS_REAL: {
+    double d;
+    memcpy(&d, &col->v[r], 8);
+    sqlite3_result_double(ctx, d);
+    break;
+  }
+  case SQZ_CLASS_TEXT:
+    sqlite3_result_text64(ctx, (const char *)col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT,
+                          SQLITE_UTF8);
+    break;
+  case SQZ_CLASS_BLOB:
+    sqlite3_result_blob64(ctx, col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT);
+    break;
+  default:
+    break;
+  }
+  return SQLITE_OK;
+}
+
+int sq_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid) {
+  *pRowid = ((sq_cursor *)cur)->rowid;
+  return SQLITE_OK;
+}

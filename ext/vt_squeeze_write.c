@@ -1,0 +1,202 @@
+/*
+** vt_squeeze_write.c: xUpdate of the squeeze virtual table: INSERT, UPDATE
+** and DELETE with the rowid rules of an ordinary rowid table.
+**
+**   INSERT INTO readings(ts, temp) VALUES (1, 20.5);      -- rowid max+1, buffered
+**   INSERT INTO readings(rowid, ts) VALUES (7, 2);        -- explicit rowid
+**   INSERT OR REPLACE INTO readings(rowid, ts) VALUES (7, 3);
+**   UPDATE readings SET temp = temp + 1 WHERE ts < 100;   -- patches in the tail
+**   UPDATE readings SET rowid = rowid + 1000000;          -- rowids may change
+**   DELETE FROM readings WHERE ts < 50;                   -- tombstones, then compaction
+**
+** A new row without a rowid gets the largest rowid in the table plus one
+** (or, when that is 2^63-1, an unused random one), as OP_NewRowid does for a
+** plain table, so a squeeze table and a plain table fed the same statements
+** hold the same rows under the same rowids. A rowid that exists already
+** fails with "UNIQUE constraint failed: t.rowid" (SQLITE_CONSTRAINT), and
+** OR IGNORE / OR REPLACE / OR ROLLBACK / OR ABORT / OR FAIL behave as for a
+** plain table (the table declares SQLITE_VTAB_CONSTRAINT_SUPPORT and does the
+** REPLACE itself). A rowid that is not an integer is a datatype mismatch.
+**
+** Rows above every stored rowid go to the insert buffer (vt_squeeze_store.c);
+** everything else is written to the tail at once: new rows past the last
+** chunk, and for rows inside chunks a patch (the new version) or a tombstone.
+*/
+#include "vt_squeeze.h"
+SQLITE_EXTENSION_INIT3
+
+#include <math.h>
+#include <string.h>
+
+/* The rowid in v, which must be an integer or convert to one exactly
+** (SQLITE_MISMATCH otherwise, as for a plain table). */
+static int rowid_of(sq_vtab *p, sqlite3_value *v, int64_t *out) {
+  sqlite3_value *dup = NULL;
+  int t = sqlite3_value_type(v);
+  if (t == SQLITE_TEXT) {
+    dup = sqlite3_value_dup(v);
+    if (!dup) return SQLITE_NOMEM;
+    sqlite3_value_numeric_type(dup);
+    v = dup;
+    t = sqlite3_value_type(v);
+  }
+  int rc = SQLITE_OK;
+  if (t == SQLITE_INTEGER) {
+    *out = sqlite3_value_int64(v);
+  } else if (t == SQLITE_FLOAT) {
+    double d = sqlite3_value_double(v);
+    if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && floor(d) == d) {
+      *out = (int64_t)d;
+    } else {
+      rc = SQLITE_MISMATCH;
+    }
+  } else {
+    rc = SQLITE_MISMATCH;
+  }
+  sqlite3_value_free(dup);
+  if (rc == SQLITE_MISMATCH) {
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = sqlite3_mprintf("datatype mismatch");
+  }
+  return rc;
+}
+
+/* The error of a rowid that exists already. */
+static int unique_failed(sq_vtab *p) {
+  sqlite3_free(p->base.zErrMsg);
+  p->base.zErrMsg = sqlite3_mprintf("UNIQUE constraint failed: %s.rowid", p->zName);
+  return SQLITE_CONSTRAINT;
+}
+
+/* Flushes the buffer when rowid r may be in it or above its first row. */
+static int flush_if_needed(sq_vtab *p, int64_t r) {
+  if (p->buf.id.count && r >= (int64_t)p->buf.id.v[0]) return sq_flush(p, 1);
+  return SQLITE_OK;
+}
+
+/* Appends a row whose rowid is above every stored one to the buffer, and
+** writes chunks when there are enough rows. */
+static int append_row(sq_vtab *p, int64_t r, sqlite3_value **vals) {
+  int rc = sq_rows_append_values(&p->buf, r, vals);
+  if (rc != SQLITE_OK) return rc;
+  p->max_rowid = r;
+  p->max_known = 1;
+  p->est_rows++;
+  if ((uint64_t)p->tail_count + p->buf.id.count >= p->decl.chunk_rows ||
+      p->buf.bytes >= SQ_CHUNK_BYTES)
+    rc = sq_flush(p, 0);
+  return rc;
+}
+
+/* Writes a row with rowid r, known not to exist, straight to the tail. */
+static int insert_direct(sq_vtab *p, int64_t r, sqlite3_value **vals) {
+  int rc = flush_if_needed(p, r);
+  if (rc != SQLITE_OK) return rc;
+  rc = sq_put_tail(p, r, 0, vals, NULL, 0);
+  if (rc != SQLITE_OK) return rc;
+  if (!p->have_chunks || r > p->lcm)
+    p->tail_count++;
+  else
+    p->patched = 1;
+  if (p->max_known && r > p->max_rowid) p->max_rowid = r;
+  p->est_rows++;
+  return SQLITE_OK;
+}
+
+/* Deletes the existing row r. */
+static int delete_row(sq_vtab *p, int64_t r) {
+  int rc = flush_if_needed(p, r);
+  if (rc != SQLITE_OK) return rc;
+  if (!p->have_chunks || r > p->lcm) {
+    sqlite3_stmt *s = sq_stmt(p, SQ_TAIL_DELETE);
+    if (!s) return SQLITE_ERROR;
+    sqlite3_bind_int64(s, 1, r);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return sq_error(p, rc, "%s", sqlite3_errmsg(p->db));
+    if (p->tail_count > 0) p->tail_count--;
+  } else {
+    rc = sq_put_tail(p, r, 1, NULL, NULL, 0);
+    if (rc != SQLITE_OK) return rc;
+    p->patched = 1;
+  }
+  if (p->max_known && r == p->max_rowid) p->max_known = 0;
+  if (p->est_rows > 0) p->est_rows--;
+  return SQLITE_OK;
+}
+
+/* Makes room for a new row r: SQLITE_OK when r is free (after deleting the
+** old row under OR REPLACE), SQLITE_CONSTRAINT when it is taken. */
+static int claim_rowid(sq_vtab *p, int64_t r) {
+  int exists;
+  int rc = sq_exists(p, r, &exists);
+  if (rc != SQLITE_OK || !exists) return rc;
+  if (sqlite3_vtab_on_conflict(p->db) == SQLITE_REPLACE) return delete_row(p, r);
+  return unique_failed(p);
+}
+
+/* A rowid for a row inserted without one: max + 1, or a random free one. */
+static int new_rowid(sq_vtab *p, int64_t *r, int *append) {
+  int rc = sq_max_rowid(p);
+  if (rc != SQLITE_OK) return rc;
+  if (p->max_rowid < INT64_MAX) {
+    *r = p->max_rowid + 1;
+    *append = 1;
+    return SQLITE_OK;
+  }
+  for (int attempt = 0; attempt < 100; attempt++) {
+    int64_t x;
+    sqlite3_randomness(sizeof x, &x);
+    x &= INT64_MAX;
+    if (x == 0) continue;
+    int exists;
+    rc = sq_exists(p, x, &exists);
+    if (rc != SQLITE_OK) return rc;
+    if (!exists) {
+      *r = x;
+      *append = 0;
+      return SQLITE_OK;
+    }
+  }
+  return SQLITE_FULL;
+}
+
+int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
+  sq_vtab *p = (sq_vtab *)vtab;
+  int rc = sq_load(p);
+  if (rc != SQLITE_OK) return rc;
+  if (argc == 1) return delete_row(p, sqlite3_value_int64(argv[0]));
+  sqlite3_value **vals = argv + 2;
+  int64_t r;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    /* INSERT */
+    int append = 1;
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+      rc = new_rowid(p, &r, &append);
+    } else {
+      rc = rowid_of(p, argv[1], &r);
+      if (rc == SQLITE_OK) rc = sq_max_rowid(p);
+      if (rc == SQLITE_OK && r <= p->max_rowid) {
+        append = 0;
+        rc = claim_rowid(p, r);
+      }
+    }
+    if (rc != SQLITE_OK) return rc;
+    *pRowid = r;
+    return append ? append_row(p, r, vals) : insert_direct(p, r, vals);
+  }
+  /* UPDATE */
+  int64_t old = sqlite3_value_int64(argv[0]);
+  rc = rowid_of(p, argv[1], &r);
+  if (rc != SQLITE_OK) return rc;
+  if (r != old) {
+    rc = claim_rowid(p, r);
+    if (rc == SQLITE_OK) rc = delete_row(p, old);
+    if (rc == SQLITE_OK) rc = insert_direct(p, r, vals);
+    return rc;
+  }
+  rc = flush_if_needed(p, r);
+  if (rc == SQLITE_OK) rc = sq_put_tail(p, r, 0, vals, NULL, 0);
+  if (rc == SQLITE_OK && p->have_chunks && r <= p->lcm) p->patched = 1;
+  return rc;
+}
