@@ -141,6 +141,7 @@ __declspec(dllexport)
   if (rc == SQLITE_OK) rc = sqz_register_pool_stats(db, c);
   if (rc == SQLITE_OK) rc = sqz_register_series(db, c);
   if (rc == SQLITE_OK) rc = sqz_register_codec_bench(db, c);
+  if (rc == SQLITE_OK) rc = sqz_register_squeeze_table(db, c);
   sqz_conn_unref(c); /* the registrations hold their own references */
   return rc;
 }
