@@ -169,8 +169,8 @@ typedef struct huf_cwork {
 } huf_cwork;
 
 /* Counts the bytes of p[0..n) into count[256]. Returns the number of
-** distinct byte values. Four tables let the counts of equal neighbouring
-** bytes proceed in parallel. */
+** distinct byte values. From 1 KiB up, four tables let the counts of equal
+** neighbouring bytes proceed in parallel (as Huff0's HIST_count does). */
 static unsigned huf_histogram(const uint8_t *p, size_t n, uint32_t *count) {
   unsigned distinct = 0;
   if (n < 1024) { /* not worth clearing and adding four tables */
