@@ -17,22 +17,31 @@
 **     when exactly dstSize bytes are out (the frame stores dstSize).
 **
 ** Compression keeps positions in uint32_t, so one call takes at most
-** LZ_MAX_INPUT bytes. The levels (1..12, default 2) use two match finders:
-**   - 1..3: one hash-table probe per position and greedy parsing, as in
-**     LZ4_compress_generic (lz4/lz4 lib/lz4.c): the hash of the next
+** LZ_MAX_INPUT bytes. The levels (1..12, default 2) use three parsers:
+**   - 1..3 (fast): one hash-table probe per position and greedy parsing, as
+**     in LZ4_compress_generic (lz4/lz4 lib/lz4.c): the hash of the next
 **     position is computed before the current candidate is checked, and
-**     after every 2^skip_log probes without a match the step grows by one, so
-**     incompressible input is crossed quickly. A candidate must share
-**     min_len bytes (5 or 6): fewer, longer matches decode faster and, in a
-**     table of 2^14 entries, cost little ratio;
-**   - 4..12: hash chains (the longest_match of zlib's deflate.c, as LZ4HC
-**     uses them) walked to a depth that grows with the level, with lazy
-**     evaluation: before a match is taken, the next position (levels 5..8)
-**     or the next two (9..12) are searched too, and a match there that saves
-**     more wins (zlib's deflate_slow; zstd's ZSTD_compressBlock_lazy2).
-** Matches are weighed by the bytes they save: length minus the token and
-** the offset field. A match is taken only when that is at least one byte,
-** which is what bounds the worst case (lz77_bound).
+**     after every 2^skip_log probes without a match the step grows by one,
+**     so incompressible input is crossed quickly. A candidate must share 6
+**     bytes: fewer, longer matches decode faster. Each table entry keeps the
+**     first 4 bytes at its position beside the position, so a candidate
+**     that cannot match costs no read of src;
+**   - 4..9 (lazy): hash chains (the longest_match of zlib's deflate.c, as
+**     LZ4HC uses them) walked to a depth that grows with the level; before
+**     a match is taken the next position (levels 5..7) or the next two
+**     (8, 9) are searched too, and a match there that scores better wins
+**     (zlib's deflate_slow; zstd's ZSTD_compressBlock_lazy2);
+**   - 10..12 (optimal): LZ4HC's optimal parser over the same chains, pricing
+**     every path in exact output bytes (lz_compress_opt).
+** A match's score is the bytes it saves: its length minus the token and the
+** offset field. A match is taken only when it saves at least one byte,
+** which is what bounds the worst case (lz77_bound). The greedy and lazy
+** parsers count a long offset LZ_FAR_PENALTY bytes dearer, because judged
+** one match at a time a far match pays only when it is much longer.
+** Measured on examples/data (bench/bench_lz77.c, docs/format/lz77.md):
+** level 2 writes 4-8% less than LZ4_compress_default at 0.8-0.95x its
+** speed and decodes as fast; level 12 writes what LZ4_compress_HC level 12
+** writes.
 **
 ** Decompression is LZ4's two-speed loop: while plenty of room is left in
 ** both buffers, a sequence with short fields is copied 16 bytes at a time
@@ -40,9 +49,10 @@
 ** through a loop that checks every field. It never reads outside src or
 ** writes outside dst, whatever the input.
 **
-** Memory: the hash table (and chain table) come from sqz_scratch_acquire()
-** and are sized to the input, so a 4 KiB value clears 16 KiB of table, not
-** a megabyte. The decoder uses nothing beyond dst.
+** Memory: the tables come from sqz_scratch_acquire() and are sized to the
+** input (a hash entry per input byte at most, a chain entry per position
+** of the window or the input), so a 4 KiB value clears 32 KiB of table,
+** not a megabyte. The decoder uses nothing beyond dst.
 **
 ** From SQL: SELECT decompress(compress(body, 'lz77', 9)) FROM docs;
 */
@@ -137,6 +147,12 @@ static inline void lz_wild_copy16(uint8_t *dst, const uint8_t *src, size_t n) {
 /* Length of the common prefix of a and b, counted up to aend; b < a. */
 static inline size_t lz_count(const uint8_t *a, const uint8_t *b, const uint8_t *aend) {
   const uint8_t *const start = a;
+  if ((size_t)(aend - a) >= 8) { /* most matches end in their first 8 bytes */
+    uint64_t x = sqz_load64le(a) ^ sqz_load64le(b);
+    if (x) return lz_ctz64(x) >> 3;
+    a += 8;
+    b += 8;
+  }
   while ((size_t)(aend - a) >= 8) {
     uint64_t x = sqz_load64le(a) ^ sqz_load64le(b);
     if (x) return (size_t)(a - start) + (lz_ctz64(x) >> 3);
@@ -293,17 +309,17 @@ static const lz_level lz_levels[13] = {
 
 /* Greedy parse with one hash-table probe per position; a candidate counts
 ** when its first min_len bytes equal those at ip, which one masked 8-byte
-** compare decides. table holds 2^hlog entries, all zero (zero = position 0,
-** verified like any other candidate). Returns bytes written or
-** DST_TOO_SMALL. */
-static inline size_t lz_compress_fast(uint64_t *table, unsigned hlog, const lz_level *lv,
-                                      const unsigned min_len, uint32_t maxoff, uint8_t *dst,
-                                      size_t cap, const uint8_t *src, size_t n) {
+** compare decides. table holds 2^hlog entries, all zero: an entry is the
+** first 4 bytes at a position (high half) and the position (low half); a
+** zero entry is position 0, verified like any other candidate. Returns
+** bytes written or DST_TOO_SMALL. */
+static size_t lz_compress_fast(uint64_t *table, unsigned hlog, const lz_level *lv, uint32_t maxoff,
+                               uint8_t *dst, size_t cap, const uint8_t *src, size_t n) {
   lz_out o = lz_out_init(dst, cap, src, n);
   const uint8_t *ip = src + 1, *anchor = src;
   const uint8_t *const iend = src + n;
   const uint8_t *const ilimit = iend - 8; /* the hash and the compare read 8 bytes */
-  const unsigned skip_log = lv->skip_log;
+  const unsigned min_len = lv->min_len, skip_log = lv->skip_log;
   const uint64_t mask = ~(uint64_t)0 >> (64 - 8 * min_len);
 
   for (;;) {
@@ -542,6 +558,7 @@ static size_t lz_compress_opt(lz_chain *c, const lz_level *lv, lz_node *opt, uin
       cur = 0;
       last = best_len;
       opt[0].mlen = 1;
+      opt[0].off = 0;
       goto encode;
     }
     /* Position 0 and the next literals carry the run since anchor. */
@@ -553,8 +570,9 @@ static size_t lz_compress_opt(lz_chain *c, const lz_level *lv, lz_node *opt, uin
     for (cur = 0;; cur++) {
       if (cur > 0) {
         if (cur >= last || ip + cur > ilimit) break;
-        /* A position no cheaper than the next is not worth a search. */
-        if (opt[cur + 1].price <= opt[cur].price) continue;
+        /* A position not reached, or no cheaper than the next, is not
+        ** worth a search. */
+        if (opt[cur].price == LZ_PRICE_MAX || opt[cur + 1].price <= opt[cur].price) continue;
         nm = lz_chain_matches(c, ip + cur, iend, maxoff, lv->depth, lv->nice, ms);
         if (!nm) continue;
         if (ms[nm - 1].len >= lv->nice || cur + ms[nm - 1].len >= LZ_OPT_NUM) {
@@ -565,7 +583,6 @@ static size_t lz_compress_opt(lz_chain *c, const lz_level *lv, lz_node *opt, uin
         }
       }
       const lz_node here = opt[cur];
-      if (here.price == LZ_PRICE_MAX) continue; /* not reached */
       const size_t end = cur + ms[nm - 1].len + LZ_OPT_TAIL;
       for (; filled < end; filled++)
         opt[filled + 1].price = LZ_PRICE_MAX;
@@ -677,12 +694,7 @@ static size_t lz77_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const v
   if (!head) goto done;
   memset(head, 0, head_bytes);
   if (lv->strategy == LZ_FAST) {
-    /* min_len as a constant: the hash shifts and the mask become immediates. */
-    uint64_t *table = (uint64_t *)(void *)head;
-    if (lv->min_len == 5)
-      r = lz_compress_fast(table, hlog, lv, 5, maxoff, dst, dstCapacity, in, srcSize);
-    else
-      r = lz_compress_fast(table, hlog, lv, 6, maxoff, dst, dstCapacity, in, srcSize);
+    r = lz_compress_fast((uint64_t *)(void *)head, hlog, lv, maxoff, dst, dstCapacity, in, srcSize);
     goto done;
   }
   chain = sqz_scratch_acquire(ctx, (size_t)4 << clog);
