@@ -75,7 +75,9 @@ static void vtab_free(sq_vtab *p) {
   if (!p) return;
   sq_stmt_finalize_all(p);
   sq_rows_free(&p->buf);
-  sqz_column_free(&p->rowid_cache);
+  sq_rows_free(&p->cache);
+  sq_rows_free(&p->fetch);
+  sq_rows_free(&p->one);
   sqz_buf_free(&p->enc);
   sq_decl_free(&p->decl);
   sqlite3_free(p->zDb);
@@ -172,7 +174,6 @@ static int sq_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   p->alloc.alloc = vt_alloc;
   p->alloc.free = vt_free;
   p->alloc.opaque = NULL;
-  sqz_column_init(&p->rowid_cache, &p->alloc);
   sqz_buf_init(&p->enc, &p->alloc);
   p->zDb = sqlite3_mprintf("%s", argv[1]);
   p->zName = sqlite3_mprintf("%s", argv[2]);
@@ -182,7 +183,10 @@ static int sq_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (rc == SQLITE_OK) rc = sq_decl_parse(argc, argv, max_columns, &p->decl, pzErr);
   if (rc == SQLITE_OK) {
     sq_rows_init(&p->buf, p->decl.ncol, &p->alloc);
-    if (!p->buf.col) rc = SQLITE_NOMEM;
+    sq_rows_init(&p->cache, p->decl.ncol, &p->alloc);
+    sq_rows_init(&p->fetch, p->decl.ncol, &p->alloc);
+    sq_rows_init(&p->one, p->decl.ncol, &p->alloc);
+    if (!p->buf.col || !p->cache.col || !p->fetch.col || !p->one.col) rc = SQLITE_NOMEM;
   }
   if (rc == SQLITE_OK && isCreate) rc = create_shadow_tables(db, p->zDb, p->zName, &p->decl, pzErr);
   if (rc == SQLITE_OK && !isCreate) rc = check_format(db, p->zDb, p->zName, pzErr);

@@ -147,7 +147,8 @@ struct sq_vtab {
   int64_t lcm;        /* largest rowid of any chunk (when have_chunks) */
   int64_t tail_count; /* tail rows past lcm (not counting the buffer) */
   int max_known;      /* max_rowid is exact */
-  int64_t max_rowid;  /* largest rowid in the table (0 when empty) */
+  int64_t max_rowid;  /* largest rowid in the table (INT64_MIN when empty) */
+  int max_empty;      /* the table has no row (with max_known) */
   int64_t last_gen;   /* last generation number handed out */
   int gen_dirty;      /* last_gen not yet written to t_config */
   int patched;        /* patches written since the last compaction check */
@@ -157,10 +158,13 @@ struct sq_vtab {
   sq_rows buf;
 
   /* Caches. */
-  int64_t rowid_cache_gen; /* generation whose rowids are in rowid_cache, or 0 */
-  sqz_column rowid_cache;  /* rowids of that chunk */
-  sqz_buf enc;             /* encoder output */
-  int64_t est_rows;        /* row estimate for xBestIndex */
+  int64_t cache_gen; /* generation of the chunk in cache, or 0 */
+  int cache_full;    /* cache holds every column, not only the rowids */
+  sq_rows cache;     /* a decoded chunk, for rowid lookups and UPDATE */
+  sq_rows fetch;     /* the current version of a row being updated */
+  sq_rows one;       /* its new version */
+  sqz_buf enc;       /* encoder output */
+  int64_t est_rows;  /* row estimate for xBestIndex */
 };
 
 /* The data key of slot (0 rowids, k column k-1) of generation gen. */
@@ -214,6 +218,13 @@ void sq_reset(sq_vtab *p);
 ** table. Returns an SQLite code. */
 int sq_flush(sq_vtab *p, int full);
 
+/* Whether the min and max of slot's rows [start, start+n) of col are left
+** unknown (NULL) in the data row: when SQLite's comparison affinity for the
+** column could convert one of its values (numeric affinity on TEXT in an
+** INTEGER or REAL column, TEXT affinity on numbers in a TEXT column), so that
+** the stored order would not be the order comparisons see. */
+int sq_stats_unknown(const sq_vtab *p, int slot, const sqz_column *col, uint32_t start, uint32_t n);
+
 /* Writes rows [start, start+n) of rows as one new chunk. */
 int sq_write_chunk(sq_vtab *p, const sq_rows *rows, uint32_t start, uint32_t n);
 
@@ -235,6 +246,12 @@ int sq_put_tail(sq_vtab *p, int64_t id, int dead, sqlite3_value **vals, const sq
 
 /* *exists = whether a row with rowid r exists (the buffer flushed or not). */
 int sq_exists(sq_vtab *p, int64_t r, int *exists);
+
+/* Appends the stored row r (which exists, and is not in the buffer) to out. */
+int sq_fetch_row(sq_vtab *p, int64_t r, sq_rows *out);
+
+/* Appends an SQLite value to a column, adding TEXT/BLOB sizes to *bytes. */
+int sq_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes);
 
 /* Makes p->max_rowid exact. */
 int sq_max_rowid(sq_vtab *p);

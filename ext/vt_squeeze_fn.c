@@ -93,8 +93,9 @@ static int check_slot(sq_vtab *p, const sq_chunkref *c, int slot, sqz_column *co
   if (rc != SQLITE_OK) return rc;
   if (sqlite3_step(s) == SQLITE_ROW) {
     sqz_value none = {SQZ_CLASS_NULL, 0, NULL, 0};
-    sqz_value vlo = lo >= 0 ? sqz_column_value(col, (uint32_t)lo) : none;
-    sqz_value vhi = hi >= 0 ? sqz_column_value(col, (uint32_t)hi) : none;
+    int unknown = sq_stats_unknown(p, slot, col, 0, col->count);
+    sqz_value vlo = lo >= 0 && !unknown ? sqz_column_value(col, (uint32_t)lo) : none;
+    sqz_value vhi = hi >= 0 && !unknown ? sqz_column_value(col, (uint32_t)hi) : none;
     sqz_chunk_info info;
     const void *body = sqlite3_column_blob(s, 5);
     size_t n = (size_t)sqlite3_column_bytes(s, 5);

@@ -645,7 +645,13 @@ int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc
   /* decode the plan (see the comment above sq_best_index) */
   zone_term terms[SQ_MAX_ARGS];
   int nt = 0, possible = 1;
-  c->used = idxStr ? strtoull(idxStr, NULL, 16) : ~(uint64_t)0;
+  c->used = ~(uint64_t)0;
+  if (idxStr && strlen(idxStr) >= 16) {
+    char hex[17];
+    memcpy(hex, idxStr, 16); /* exactly 16 digits: the operator letter E is a hex digit too */
+    hex[16] = 0;
+    c->used = strtoull(hex, NULL, 16);
+  }
   const char *s = idxStr && strlen(idxStr) >= 16 ? idxStr + 16 : "";
   for (int a = 0; a < argc && *s && rc == SQLITE_OK; a++) {
     char op = *s++;
@@ -763,6 +769,8 @@ int sq_eof(sqlite3_vtab_cursor *cur) {
 int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   sq_cursor *c = (sq_cursor *)cur;
   if (i < 0 || i >= c->tab->decl.ncol) return SQLITE_OK;
+  /* an UPDATE that leaves column i alone: xUpdate reads the current value */
+  if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
   if (c->from_tail) {
     if (c->tail_index[i] >= 0)
       sqlite3_result_value(ctx, sqlite3_column_value(c->tail, c->tail_index[i]));

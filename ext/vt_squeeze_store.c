@@ -176,8 +176,7 @@ int sq_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *c
   }
 }
 
-/* Appends an SQLite value to a column. Returns an SQLite code. */
-static int append_value(sqz_column *c, sqlite3_value *v, size_t *bytes) {
+int sq_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes) {
   size_t r;
   switch (sqlite3_value_type(v)) {
   case SQLITE_INTEGER:
@@ -262,7 +261,7 @@ int sq_rows_append_row(sq_rows *r, const sq_rows *src, uint32_t i) {
 int sq_rows_append_values(sq_rows *r, int64_t rowid, sqlite3_value **vals) {
   int rc = status_rc(sqz_column_append(&r->id, SQZ_CLASS_INT, (uint64_t)rowid, NULL, 0));
   for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++)
-    rc = append_value(&r->col[k], vals[k], &r->bytes);
+    rc = sq_column_append_value(&r->col[k], vals[k], &r->bytes);
   return rc;
 }
 
@@ -386,7 +385,7 @@ int sq_load(sq_vtab *p) {
 void sq_reset(sq_vtab *p) {
   p->loaded = 0;
   p->max_known = 0;
-  p->rowid_cache_gen = 0;
+  p->cache_gen = 0;
   sq_rows_clear(&p->buf);
 }
 
@@ -415,6 +414,18 @@ static int codec_error(sq_vtab *p, size_t r, const char *what) {
   }
 }
 
+int sq_stats_unknown(const sq_vtab *p, int slot, const sqz_column *col, uint32_t start,
+                     uint32_t n) {
+  if (slot == 0) return 0;
+  sqz_class cls = p->decl.col[slot - 1].cls;
+  for (uint32_t i = start; i < start + n; i++) {
+    uint8_t t = col->type[i];
+    if ((cls == SQZ_CLASS_INT || cls == SQZ_CLASS_REAL) && t == SQZ_CLASS_TEXT) return 1;
+    if (cls == SQZ_CLASS_TEXT && (t == SQZ_CLASS_INT || t == SQZ_CLASS_REAL)) return 1;
+  }
+  return 0;
+}
+
 /* Encodes slot (0 rowids, k column k-1) of rows [start, start+n) and writes
 ** its data row. */
 static int write_slot(sq_vtab *p, int64_t gen, int slot, const sqz_column *col, uint32_t start,
@@ -439,7 +450,7 @@ static int write_slot(sq_vtab *p, int64_t gen, int slot, const sqz_column *col, 
   sqlite3_bind_int64(s, 1, sq_key(gen, slot));
   sqlite3_bind_int64(s, 2, st.nulls);
   int rc = SQLITE_OK;
-  if (st.min_row >= 0) {
+  if (st.min_row >= 0 && !sq_stats_unknown(p, slot, col, start, n)) {
     sqz_value lo = sqz_column_value(col, start + (uint32_t)st.min_row);
     sqz_value hi = sqz_column_value(col, start + (uint32_t)st.max_row);
     int cut;
@@ -495,7 +506,7 @@ static int delete_chunk(sq_vtab *p, const sq_chunkref *c) {
   if (!s) return SQLITE_ERROR;
   sqlite3_bind_int64(s, 1, sq_key(c->gen, 0));
   sqlite3_bind_int64(s, 2, sq_key(c->gen + 1, 0));
-  if (p->rowid_cache_gen == c->gen) p->rowid_cache_gen = 0;
+  if (p->cache_gen == c->gen) p->cache_gen = 0;
   return step_done(p, s);
 }
 
@@ -580,7 +591,7 @@ int sq_read_tail(sq_vtab *p, int64_t lo, int64_t hi, sq_rows *r) {
     if (rc == SQLITE_OK)
       rc = status_rc(sqz_column_append(&r->dead, SQZ_CLASS_INT, (uint64_t)dead, NULL, 0));
     for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++)
-      rc = append_value(&r->col[k], sqlite3_column_value(s, k + 2), &r->bytes);
+      rc = sq_column_append_value(&r->col[k], sqlite3_column_value(s, k + 2), &r->bytes);
     if (rc != SQLITE_OK) {
       sqlite3_reset(s);
       return rc;
@@ -727,6 +738,17 @@ static uint32_t lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64
   return lo;
 }
 
+/* Decodes chunk c into p->cache: its rowids, and with full every column. */
+static int cache_chunk(sq_vtab *p, const sq_chunkref *c, int full) {
+  if (p->cache_gen == c->gen && (p->cache_full || !full)) return SQLITE_OK;
+  p->cache_gen = 0;
+  int rc = full ? decode_chunk(p, c, &p->cache) : decode_rowids(p, c, &p->cache.id);
+  if (rc != SQLITE_OK) return rc;
+  p->cache_gen = c->gen;
+  p->cache_full = full;
+  return SQLITE_OK;
+}
+
 int sq_exists(sq_vtab *p, int64_t r, int *exists) {
   *exists = 0;
   int rc = sq_load(p);
@@ -752,15 +774,32 @@ int sq_exists(sq_vtab *p, int64_t r, int *exists) {
   sq_chunkref c;
   rc = chunk_query(p, SQ_CHUNK_OWNER, 1, r, &c, &found);
   if (rc != SQLITE_OK || !found || r < c.minrow) return rc;
-  if (p->rowid_cache_gen != c.gen) {
-    p->rowid_cache_gen = 0;
-    rc = decode_rowids(p, &c, &p->rowid_cache);
-    if (rc != SQLITE_OK) return rc;
-    p->rowid_cache_gen = c.gen;
-  }
-  uint32_t i = lower_bound(&p->rowid_cache, 0, p->rowid_cache.count, r);
-  *exists = i < p->rowid_cache.count && (int64_t)p->rowid_cache.v[i] == r;
+  rc = cache_chunk(p, &c, 0);
+  if (rc != SQLITE_OK) return rc;
+  uint32_t i = lower_bound(&p->cache.id, 0, p->cache.id.count, r);
+  *exists = i < p->cache.id.count && (int64_t)p->cache.id.v[i] == r;
   return SQLITE_OK;
+}
+
+int sq_fetch_row(sq_vtab *p, int64_t r, sq_rows *out) {
+  uint32_t before = out->id.count;
+  int rc = sq_read_tail(p, r, r, out);
+  if (rc != SQLITE_OK) return rc;
+  if (out->id.count > before) {
+    if (out->dead.v[out->dead.count - 1] == 0) return SQLITE_OK;
+    return sq_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is deleted", p->zName,
+                    (long long)r);
+  }
+  sq_chunkref c;
+  int found = 0;
+  if (p->have_chunks && r <= p->lcm) rc = chunk_query(p, SQ_CHUNK_OWNER, 1, r, &c, &found);
+  if (rc == SQLITE_OK && found) rc = cache_chunk(p, &c, 1);
+  if (rc != SQLITE_OK) return rc;
+  uint32_t i = found ? lower_bound(&p->cache.id, 0, p->cache.id.count, r) : 0;
+  if (!found || i >= p->cache.id.count || (int64_t)p->cache.id.v[i] != r)
+    return sq_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is missing", p->zName,
+                    (long long)r);
+  return sq_rows_append_row(out, &p->cache, i);
 }
 
 /* The largest live rowid among chunk c's rows and the tail rows in
@@ -808,6 +847,7 @@ static int chunk_max_live(sq_vtab *p, const sq_chunkref *c, int64_t lo, int64_t 
 int sq_max_rowid(sq_vtab *p) {
   int rc = sq_load(p);
   if (rc != SQLITE_OK || p->max_known) return rc;
+  p->max_empty = 0;
   uint32_t nbuf = p->buf.id.count;
   if (nbuf) {
     p->max_rowid = (int64_t)p->buf.id.v[nbuf - 1];
@@ -844,7 +884,8 @@ int sq_max_rowid(sq_vtab *p) {
     have = has_prev;
   }
   if (rc == SQLITE_OK) {
-    p->max_rowid = 0;
+    p->max_rowid = INT64_MIN;
+    p->max_empty = 1;
     p->max_known = 1;
   }
   return rc;
@@ -882,59 +923,62 @@ static int load_directory(sq_vtab *p, sq_chunkref **out, int *count) {
   return SQLITE_OK;
 }
 
-/* Writes rows in pieces of at most chunk_rows rows of equal size. */
+/* Writes rows as chunks of chunk_rows rows (fewer where the byte cut says),
+** the last one partial. */
 static int write_pieces(sq_vtab *p, const sq_rows *rows, int *written) {
-  uint32_t total = rows->id.count, chunk = p->decl.chunk_rows, pos = 0;
-  if (total == 0) return SQLITE_OK;
-  uint32_t pieces = (total + chunk - 1) / chunk;
+  uint32_t total = rows->id.count, pos = 0;
   int rc = SQLITE_OK;
-  for (uint32_t k = 0; k < pieces && rc == SQLITE_OK; k++) {
-    uint32_t n = (total - pos) / (pieces - k);
+  while (rc == SQLITE_OK && pos < total) {
+    uint32_t n = total - pos < p->decl.chunk_rows ? total - pos : p->decl.chunk_rows;
     n = rows_fitting(rows, pos, n);
     rc = sq_write_chunk(p, rows, pos, n);
     pos += n;
     if (written) (*written)++;
-    if (k + 1 == pieces && pos < total) pieces++; /* cut by bytes: go on */
   }
   return rc;
 }
 
-/* Rewrites chunks c[0..n) (consecutive) with their patches: the tail rows in
-** (prev, c[n-1].maxrow]. */
-static int rewrite_chunks(sq_vtab *p, const sq_chunkref *c, int n, int64_t prev, int has_prev,
+/* Rewrites the consecutive chunks c[0..n) (n may be 0) together with the
+** tail rows in [lo, hi] (patches of those chunks, and with hi past the last
+** chunk also tail rows after it): decode, merge, delete, write again. */
+static int rewrite_chunks(sq_vtab *p, const sq_chunkref *c, int n, int64_t lo, int64_t hi,
                           int *written) {
   sq_rows merged, part, patch;
   sq_rows_init(&merged, p->decl.ncol, &p->alloc);
   sq_rows_init(&part, p->decl.ncol, &p->alloc);
   sq_rows_init(&patch, p->decl.ncol, &p->alloc);
   int rc = (merged.col && part.col && patch.col) || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
-  int64_t lo = has_prev ? prev + 1 : INT64_MIN, hi = c[n - 1].maxrow;
   if (rc == SQLITE_OK) rc = sq_read_tail(p, lo, hi, &patch);
   uint32_t j = 0;
   for (int k = 0; k < n && rc == SQLITE_OK; k++) {
     rc = decode_chunk(p, &c[k], &part);
     uint32_t i = 0;
-    while (rc == SQLITE_OK && (i < part.id.count || (k == n - 1 && j < patch.id.count))) {
-      int64_t a = i < part.id.count ? (int64_t)part.id.v[i] : INT64_MAX;
-      int64_t b = j < patch.id.count ? (int64_t)patch.id.v[j] : INT64_MAX;
-      if (i < part.id.count && (j >= patch.id.count || a < b)) {
+    while (rc == SQLITE_OK && i < part.id.count) {
+      int64_t a = (int64_t)part.id.v[i];
+      if (j >= patch.id.count || a < (int64_t)patch.id.v[j]) {
         rc = sq_rows_append_row(&merged, &part, i++);
-      } else {
-        if (b > c[k].maxrow && k < n - 1) break; /* belongs to a later chunk */
-        if (i < part.id.count && a == b) i++;
-        if (patch.dead.v[j] == 0) rc = sq_rows_append_row(&merged, &patch, j);
-        j++;
+        continue;
       }
+      if (a == (int64_t)patch.id.v[j]) i++; /* replaced or deleted */
+      if (patch.dead.v[j] == 0) rc = sq_rows_append_row(&merged, &patch, j);
+      j++;
     }
+    /* patches between this chunk's last row and its maxrow... and past it,
+    ** up to the next chunk's first row */
+    int64_t limit = k + 1 < n ? c[k + 1].minrow : INT64_MAX;
+    while (rc == SQLITE_OK && j < patch.id.count && (int64_t)patch.id.v[j] < limit) {
+      if (patch.dead.v[j] == 0) rc = sq_rows_append_row(&merged, &patch, j);
+      j++;
+    }
+  }
+  while (rc == SQLITE_OK && j < patch.id.count) {
+    if (patch.dead.v[j] == 0) rc = sq_rows_append_row(&merged, &patch, j);
+    j++;
   }
   for (int k = 0; k < n && rc == SQLITE_OK; k++)
     rc = delete_chunk(p, &c[k]);
   if (rc == SQLITE_OK) rc = delete_tail_range(p, lo, hi);
-  if (rc == SQLITE_OK) {
-    /* the directory rows may have changed ranges: reload lcm lazily */
-    merged.dead.count = 0;
-    rc = write_pieces(p, &merged, written);
-  }
+  if (rc == SQLITE_OK) rc = write_pieces(p, &merged, written);
   sq_rows_free(&merged);
   sq_rows_free(&part);
   sq_rows_free(&patch);
@@ -986,13 +1030,14 @@ int sq_compact(sq_vtab *p, int all, int *written) {
   for (int k = n - 1; k >= 0 && rc == SQLITE_OK; k--) {
     uint32_t threshold = all ? 1 : (dir[k].nrows + 7) / 8;
     if (count[k] == 0 || count[k] < threshold) continue;
-    rc = rewrite_chunks(p, &dir[k], 1, k > 0 ? dir[k - 1].maxrow : 0, k > 0, written);
+    rc = rewrite_chunks(p, &dir[k], 1, k > 0 ? dir[k - 1].maxrow + 1 : INT64_MIN, dir[k].maxrow,
+                        written);
   }
   sqlite3_free(dir);
   sqlite3_free(count);
   if (rc == SQLITE_OK) rc = reload_lcm(p);
   if (rc == SQLITE_OK) rc = sq_save_generation(p);
-  p->rowid_cache_gen = 0;
+  p->cache_gen = 0;
   return rc;
 }
 
@@ -1001,53 +1046,30 @@ int sq_optimize(sq_vtab *p, int *written) {
   int rc = sq_compact(p, 1, written);
   sq_chunkref *dir = NULL;
   int n = 0;
+  int64_t tail = 0;
+  int found;
   if (rc == SQLITE_OK) rc = load_directory(p, &dir, &n);
-  /* merge runs of neighbours that fit one chunk, from the last run down */
+  if (rc == SQLITE_OK && (!p->have_chunks || p->lcm < INT64_MAX))
+    rc = int_query(p, SQ_TAIL_COUNT, sq_tail_from(p), NULL, &tail, &found);
+  /* runs of partial chunks are packed into full ones, from the last run down
+  ** so that earlier directory rows stay valid; the last run takes the tail */
   int end = n;
-  while (rc == SQLITE_OK && end > 0) {
-    int start = end - 1;
-    uint64_t rows = dir[start].nrows;
-    while (start > 0 && rows + dir[start - 1].nrows <= p->decl.chunk_rows)
-      rows += dir[--start].nrows;
-    if (end - start >= 2)
-      rc = rewrite_chunks(p, &dir[start], end - start, start > 0 ? dir[start - 1].maxrow : 0,
-                          start > 0, written);
-    end = start;
+  while (rc == SQLITE_OK && end >= 0) {
+    int last = end == n;
+    int start = end;
+    while (start > 0 && dir[start - 1].nrows < p->decl.chunk_rows)
+      start--;
+    if (end - start >= 2 || (last && tail > 0)) {
+      int64_t lo = start > 0 ? dir[start - 1].maxrow + 1 : INT64_MIN;
+      int64_t hi = last ? INT64_MAX : dir[end - 1].maxrow;
+      rc = rewrite_chunks(p, &dir[start], end - start, lo, hi, written);
+    }
+    end = start - 1; /* skip the full chunk before the run */
   }
   sqlite3_free(dir);
   if (rc == SQLITE_OK) rc = reload_lcm(p);
-  /* the tail: with the last chunk when that one is partial */
-  if (rc == SQLITE_OK) {
-    int64_t count = 0;
-    int found;
-    if (!p->have_chunks || p->lcm < INT64_MAX)
-      rc = int_query(p, SQ_TAIL_COUNT, sq_tail_from(p), NULL, &count, &found);
-    if (rc == SQLITE_OK && count > 0) {
-      sq_rows stage;
-      sq_rows_init(&stage, p->decl.ncol, &p->alloc);
-      sq_chunkref last, prev;
-      int has_last = 0, has_prev = 0;
-      rc = stage.col || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
-      if (rc == SQLITE_OK && p->have_chunks)
-        rc = chunk_query(p, SQ_CHUNK_LAST, 0, 0, &last, &has_last);
-      if (rc == SQLITE_OK && has_last && last.nrows < p->decl.chunk_rows) {
-        rc = chunk_query(p, SQ_CHUNK_BEFORE, 1, last.maxrow, &prev, &has_prev);
-        if (rc == SQLITE_OK) rc = decode_chunk(p, &last, &stage);
-        if (rc == SQLITE_OK) rc = delete_chunk(p, &last);
-      } else {
-        has_last = 0;
-      }
-      int64_t from = sq_tail_from(p);
-      if (rc == SQLITE_OK) rc = sq_read_tail(p, from, INT64_MAX, &stage);
-      if (rc == SQLITE_OK) rc = delete_tail_range(p, from, INT64_MAX);
-      stage.dead.count = 0;
-      if (rc == SQLITE_OK) rc = write_pieces(p, &stage, written);
-      sq_rows_free(&stage);
-      (void)has_prev;
-    }
-  }
   if (rc == SQLITE_OK) rc = sq_save_generation(p);
   p->loaded = 0; /* tail_count and lcm changed */
-  p->rowid_cache_gen = 0;
+  p->cache_gen = 0;
   return rc;
 }

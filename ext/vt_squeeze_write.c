@@ -81,6 +81,7 @@ static int append_row(sq_vtab *p, int64_t r, sqlite3_value **vals) {
   if (rc != SQLITE_OK) return rc;
   p->max_rowid = r;
   p->max_known = 1;
+  p->max_empty = 0;
   p->est_rows++;
   if ((uint64_t)p->tail_count + p->buf.id.count >= p->decl.chunk_rows ||
       p->buf.bytes >= SQ_CHUNK_BYTES)
@@ -88,17 +89,19 @@ static int append_row(sq_vtab *p, int64_t r, sqlite3_value **vals) {
   return rc;
 }
 
-/* Writes a row with rowid r, known not to exist, straight to the tail. */
-static int insert_direct(sq_vtab *p, int64_t r, sqlite3_value **vals) {
+/* Writes a row with rowid r, known not to exist, straight to the tail: the
+** values vals, or row 0 of rows when vals is NULL. */
+static int insert_direct(sq_vtab *p, int64_t r, sqlite3_value **vals, const sq_rows *rows) {
   int rc = flush_if_needed(p, r);
   if (rc != SQLITE_OK) return rc;
-  rc = sq_put_tail(p, r, 0, vals, NULL, 0);
+  rc = sq_put_tail(p, r, 0, vals, rows, 0);
   if (rc != SQLITE_OK) return rc;
   if (!p->have_chunks || r > p->lcm)
     p->tail_count++;
   else
     p->patched = 1;
-  if (p->max_known && r > p->max_rowid) p->max_rowid = r;
+  if (p->max_known && (p->max_empty || r > p->max_rowid)) p->max_rowid = r;
+  p->max_empty = 0;
   p->est_rows++;
   return SQLITE_OK;
 }
@@ -125,6 +128,25 @@ static int delete_row(sq_vtab *p, int64_t r) {
   return SQLITE_OK;
 }
 
+/* The new version of row old in *out (one row): the current value of each
+** column vals marks "no change", vals elsewhere. */
+static int merged_row(sq_vtab *p, int64_t old, sqlite3_value **vals, sq_rows *out) {
+  sq_rows_clear(&p->fetch);
+  sq_rows_clear(out);
+  int rc = sq_fetch_row(p, old, &p->fetch);
+  if (rc == SQLITE_OK)
+    rc = sqz_column_append(&out->id, SQZ_CLASS_INT, (uint64_t)old, NULL, 0) ? SQLITE_NOMEM
+                                                                            : SQLITE_OK;
+  for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++) {
+    if (sqlite3_value_nochange(vals[k])) {
+      rc = sqz_column_append_row(&out->col[k], &p->fetch.col[k], 0) ? SQLITE_NOMEM : SQLITE_OK;
+    } else {
+      rc = sq_column_append_value(&out->col[k], vals[k], &out->bytes);
+    }
+  }
+  return rc;
+}
+
 /* Makes room for a new row r: SQLITE_OK when r is free (after deleting the
 ** old row under OR REPLACE), SQLITE_CONSTRAINT when it is taken. */
 static int claim_rowid(sq_vtab *p, int64_t r) {
@@ -139,8 +161,8 @@ static int claim_rowid(sq_vtab *p, int64_t r) {
 static int new_rowid(sq_vtab *p, int64_t *r, int *append) {
   int rc = sq_max_rowid(p);
   if (rc != SQLITE_OK) return rc;
-  if (p->max_rowid < INT64_MAX) {
-    *r = p->max_rowid + 1;
+  if (p->max_empty || p->max_rowid < INT64_MAX) {
+    *r = p->max_empty ? 1 : p->max_rowid + 1;
     *append = 1;
     return SQLITE_OK;
   }
@@ -176,27 +198,49 @@ int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 
     } else {
       rc = rowid_of(p, argv[1], &r);
       if (rc == SQLITE_OK) rc = sq_max_rowid(p);
-      if (rc == SQLITE_OK && r <= p->max_rowid) {
+      if (rc == SQLITE_OK && !p->max_empty && r <= p->max_rowid) {
         append = 0;
         rc = claim_rowid(p, r);
       }
     }
     if (rc != SQLITE_OK) return rc;
     *pRowid = r;
-    return append ? append_row(p, r, vals) : insert_direct(p, r, vals);
+    /* the buffer takes rows above every stored rowid, tombstoned ones too */
+    if (append && p->have_chunks && r <= p->lcm) append = 0;
+    return append ? append_row(p, r, vals) : insert_direct(p, r, vals, NULL);
   }
-  /* UPDATE */
+  /* UPDATE. SQLite collects the rows first; one of them may have gone since
+  ** (an earlier row's OR REPLACE), and then, as in a plain table, nothing
+  ** happens to it. */
   int64_t old = sqlite3_value_int64(argv[0]);
   rc = rowid_of(p, argv[1], &r);
   if (rc != SQLITE_OK) return rc;
+  int exists;
+  rc = sq_exists(p, old, &exists);
+  if (rc != SQLITE_OK || !exists) return rc;
+  /* columns the UPDATE leaves alone come as "no change": take the current
+  ** values, which an earlier row of the same statement may have changed */
+  sq_rows *row = NULL;
+  for (int k = 0; k < p->decl.ncol; k++) {
+    if (sqlite3_value_nochange(vals[k])) {
+      row = &p->one;
+      break;
+    }
+  }
+  if (row) {
+    rc = flush_if_needed(p, old);
+    if (rc == SQLITE_OK) rc = merged_row(p, old, vals, row);
+    if (rc != SQLITE_OK) return rc;
+    vals = NULL;
+  }
   if (r != old) {
     rc = claim_rowid(p, r);
     if (rc == SQLITE_OK) rc = delete_row(p, old);
-    if (rc == SQLITE_OK) rc = insert_direct(p, r, vals);
+    if (rc == SQLITE_OK) rc = insert_direct(p, r, vals, row);
     return rc;
   }
   rc = flush_if_needed(p, r);
-  if (rc == SQLITE_OK) rc = sq_put_tail(p, r, 0, vals, NULL, 0);
+  if (rc == SQLITE_OK) rc = sq_put_tail(p, r, 0, vals, row, 0);
   if (rc == SQLITE_OK && p->have_chunks && r <= p->lcm) p->patched = 1;
   return rc;
 }

@@ -1,0 +1,396 @@
+"""The squeeze virtual table through SQL: declaration, types, chunks,
+transactions, rowid rules, zone maps, colUsed, ORDER BY/LIMIT, the
+maintenance functions and its shadow tables. The randomized comparison with a
+plain table is test_vtab_mirror.py; damaged shadow rows are test_vtab_corrupt.py.
+"""
+import os
+import sqlite3
+import tempfile
+import unittest
+
+from sqz import SqlTestCase, connect
+
+SERIES = """WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
+            SELECT 1700000000 + i AS ts, round(100 + 10 * sin(i / 50.0), 2) AS v,
+                   'sensor-' || ((i * 2654435761) % 1000003 % 7) AS s FROM s"""
+
+
+class Declaration(SqlTestCase):
+    def create(self, args):
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(%s)" % args)
+
+    def test_full_declaration(self):
+        self.create("ts INTEGER CODEC dod, sensor TEXT CODEC dict, temp REAL CODEC auto,"
+                    " body BLOB CODEC zstd(9), note, chunk_rows = 8192")
+        cols = self.db.execute("SELECT name, type FROM pragma_table_info('t')").fetchall()
+        self.assertEqual(cols, [("ts", "INTEGER"), ("sensor", "TEXT"), ("temp", "REAL"),
+                                ("body", "BLOB"), ("note", "")])
+        shadows = [r[0] for r in self.db.execute(
+            "SELECT name FROM sqlite_schema WHERE name LIKE 't\\_%' ESCAPE '\\' ORDER BY 1")]
+        self.assertEqual(shadows, ["t_chunk", "t_config", "t_data", "t_tail"])
+        self.assertEqual(self.one("SELECT v FROM t_config WHERE k = 'format'"), 1)
+
+    def test_quoted_names_and_synonyms(self):
+        self.create('"a b" INT, [c] DOUBLE CODEC gorilla, `d` FLOAT, \'e\' text codec LZ4')
+        cols = self.db.execute("SELECT name, type FROM pragma_table_info('t')").fetchall()
+        self.assertEqual(cols, [("a b", "INTEGER"), ("c", "REAL"), ("d", "REAL"), ("e", "TEXT")])
+        self.db.execute('INSERT INTO t VALUES (1, 2.5, 3.5, \'x\')')
+        self.assertEqual(self.db.execute('SELECT "a b", c, d, e FROM t').fetchall(),
+                         [(1, 2.5, 3.5, "x")])
+
+    def test_errors_name_the_problem(self):
+        cases = [
+            ("ts INTEGER CODEC dodd", "unknown codec 'dodd'"),
+            ("ts INTEGER CODEC alp", "codec 'alp' takes float64 values and does not fit a INTEGER"),
+            ("temp REAL CODEC dod", "codec 'dod' takes int64 values"),
+            ("s TEXT CODEC gorilla", "codec 'gorilla'"),
+            ("b BLOB CODEC dict", "codec 'dict' takes text values"),
+            ("x CODEC delta", "does not fit a untyped column"),
+            ("ts VARCHAR", "unknown type 'VARCHAR'"),
+            ("ts INTEGER, chunk_rows = 0", "chunk_rows must be an integer from 1 to 1048576"),
+            ("ts INTEGER, chunk_rows = 2000000", "chunk_rows"),
+            ("ts INTEGER, chunk_rows = many", "chunk_rows"),
+            ("ts INTEGER, zip = 1", "unknown option 'zip'"),
+            ("b BLOB CODEC zstd(99)", "level 99 out of range for zstd"),
+            ("b BLOB CODEC zstd(x)", "codec level must be an integer"),
+            ("b BLOB CODEC auto(3)", "auto takes no level"),
+            ("a, A", "duplicate column name: A"),
+            ("chunk_rows = 10", "at least one column"),
+            ("a INTEGER junk", "unexpected 'junk'"),
+            ("a INTEGER CODEC dod extra", "unexpected 'extra'"),
+        ]
+        for args, fragment in cases:
+            with self.subTest(args=args):
+                self.assertSqlError(fragment, "CREATE VIRTUAL TABLE bad USING squeeze(%s)" % args)
+                self.assertIsNone(self.db.execute(
+                    "SELECT 1 FROM sqlite_schema WHERE name LIKE 'bad%'").fetchone())
+
+    def test_newer_format_is_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "f.db")
+            db = connect(path)
+            db.execute("CREATE VIRTUAL TABLE t USING squeeze(a INTEGER)")
+            db.execute("UPDATE t_config SET v = 99 WHERE k = 'format'")
+            db.close()
+            db = connect(path)
+            with self.assertRaises(sqlite3.Error) as cm:
+                db.execute("SELECT * FROM t").fetchall()
+            self.assertIn("format 99 by a newer squeeze", str(cm.exception))
+            db.close()
+
+
+class TypesAndChunks(SqlTestCase):
+    def setUp(self):
+        super().setUp()
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(i INTEGER, r REAL, s TEXT, b BLOB,"
+                        " u, chunk_rows = 4)")
+
+    def test_types_are_kept_per_row(self):
+        rows = [(3, 3, 3, 3, 3), ("x", "x", "x", "x", "x"), (1.5, 2.5, 3.5, 4.5, 5.5),
+                (None, None, None, None, None), (b"\x00\xff", b"", b"z", b"\x01", b""),
+                (2 ** 63 - 1, -0.0, "", b"", -2 ** 63), ("12", "1e3", 7, 8.25, "é✓")]
+        for r in rows * 3:  # several chunks
+            self.db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", r)
+        got = self.db.execute("SELECT i, r, s, b, u FROM t").fetchall()
+        self.assertEqual(got, rows * 3)
+        types = self.db.execute("SELECT typeof(i), typeof(r), typeof(s), typeof(b) FROM t"
+                                " WHERE rowid = 1").fetchone()
+        self.assertEqual(types, ("integer", "integer", "integer", "integer"))
+        self.assertGreater(self.one("SELECT count(*) FROM t_chunk"), 3)
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+    def test_real_column_keeps_integers_and_text(self):
+        self.db.execute("INSERT INTO t(r) VALUES (3), ('x'), (2.5), (4)")
+        got = self.db.execute("SELECT typeof(r), r FROM t").fetchall()
+        self.assertEqual(got, [("integer", 3), ("text", "x"), ("real", 2.5), ("integer", 4)])
+
+    def test_nulls_everywhere(self):
+        for k in range(10):
+            self.db.execute("INSERT INTO t VALUES (?, NULL, ?, NULL, NULL)",
+                            (k if k % 3 else None, None if k % 2 else "v"))
+        self.assertEqual(self.one("SELECT count(*) FROM t WHERE i IS NULL"), 4)
+        self.assertEqual(self.one("SELECT count(*) FROM t WHERE s IS NULL"), 5)
+        self.assertEqual(self.one("SELECT count(*) FROM t WHERE r IS NULL"), 10)
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+    def test_large_values(self):
+        big = os.urandom(300000)
+        text = "word " * 100000
+        self.db.execute("INSERT INTO t(b, s) VALUES (?, ?)", (big, text))
+        for _ in range(5):
+            self.db.execute("INSERT INTO t(b, s) VALUES (?, ?)", (big[:1000], text[:10]))
+        self.assertEqual(self.one("SELECT b FROM t WHERE rowid = 1"), big)
+        self.assertEqual(self.one("SELECT s FROM t WHERE rowid = 1"), text)
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+    def test_bulk_insert_select(self):
+        self.db.execute("CREATE VIRTUAL TABLE ts USING squeeze(ts INTEGER, v REAL, s TEXT,"
+                        " chunk_rows = 1000)")
+        self.db.execute("INSERT INTO ts " + SERIES, (9999,))
+        self.assertEqual(self.one("SELECT count(*) FROM ts"), 10000)
+        self.assertEqual(self.one("SELECT count(*) FROM ts_chunk"), 10)
+        self.assertEqual(self.one("SELECT count(*) FROM ts_tail"), 0)
+        plain = self.db.execute("SELECT sum(ts), total(v), count(DISTINCT s) FROM (%s)" % SERIES,
+                                (9999,)).fetchone()
+        self.assertEqual(self.db.execute("SELECT sum(ts), total(v), count(DISTINCT s) FROM ts")
+                         .fetchone(), plain)
+        stats = {r[0]: r for r in self.db.execute("SELECT * FROM squeeze_stats('ts')")}
+        self.assertIn(stats["ts"][3].split()[0], ("dod", "delta"))
+        self.assertEqual(stats["v"][3].split()[0], "alp")
+        self.assertIn(stats["s"][3].split()[0], ("dict", "zstd"))  # 7 names: ~3 bits a row
+        self.assertGreater(stats["s"][8], 10)
+        self.assertGreater(stats["ts"][8], 50)  # ratio
+
+
+class Transactions(SqlTestCase):
+    def setUp(self):
+        super().setUp()
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(a INTEGER, b TEXT, chunk_rows = 3)")
+
+    def rows(self):
+        return self.db.execute("SELECT rowid, a, b FROM t").fetchall()
+
+    def test_rollback(self):
+        self.db.execute("INSERT INTO t VALUES (1, 'a')")
+        self.db.execute("BEGIN")
+        for k in range(10):
+            self.db.execute("INSERT INTO t VALUES (?, 'x')", (k,))
+        self.db.execute("UPDATE t SET b = 'changed' WHERE rowid = 1")
+        self.db.execute("ROLLBACK")
+        self.assertEqual(self.rows(), [(1, 1, "a")])
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+    def test_savepoints(self):
+        self.db.execute("BEGIN")
+        self.db.execute("INSERT INTO t VALUES (1, 'one')")
+        self.db.execute("SAVEPOINT s1")
+        self.db.execute("INSERT INTO t VALUES (2, 'two')")
+        self.db.execute("INSERT INTO t VALUES (3, 'three')")
+        self.db.execute("SAVEPOINT s2")
+        self.db.execute("INSERT INTO t VALUES (4, 'four')")
+        self.db.execute("DELETE FROM t WHERE a = 1")
+        self.db.execute("ROLLBACK TO s2")
+        self.assertEqual([r[1] for r in self.rows()], [1, 2, 3])
+        self.db.execute("INSERT INTO t VALUES (5, 'five')")
+        self.db.execute("RELEASE s2")
+        self.db.execute("ROLLBACK TO s1")
+        self.assertEqual([r[1] for r in self.rows()], [1])
+        self.db.execute("INSERT INTO t VALUES (6, 'six')")
+        self.db.execute("COMMIT")
+        self.assertEqual(self.rows(), [(1, 1, "one"), (2, 6, "six")])
+
+    def test_failed_statement_in_transaction_is_undone(self):
+        self.db.execute("INSERT INTO t(rowid, a) VALUES (10, 10)")
+        self.db.execute("BEGIN")
+        with self.assertRaises(sqlite3.IntegrityError):
+            self.db.execute("INSERT INTO t(rowid, a) VALUES (11, 1), (12, 2), (10, 3)")
+        self.assertEqual([r[0] for r in self.rows()], [10])
+        self.db.execute("INSERT OR FAIL INTO t(rowid, a) VALUES (11, 1), (10, 3)") \
+            if False else None
+        with self.assertRaises(sqlite3.IntegrityError):
+            self.db.execute("INSERT OR FAIL INTO t(rowid, a) VALUES (11, 1), (10, 3)")
+        self.assertEqual([r[0] for r in self.rows()], [10, 11])  # FAIL keeps earlier rows
+        self.db.execute("COMMIT")
+        self.assertEqual([r[0] for r in self.rows()], [10, 11])
+
+    def test_commit_persists_and_other_connections_see_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "t.db")
+            a, b = connect(path), connect(path)
+            a.execute("CREATE VIRTUAL TABLE t USING squeeze(x INTEGER, chunk_rows = 4)")
+            self.assertEqual(b.execute("SELECT count(*) FROM t").fetchone()[0], 0)
+            a.execute("BEGIN")
+            a.executemany("INSERT INTO t VALUES (?)", [(k,) for k in range(10)])
+            a.execute("COMMIT")
+            self.assertEqual(b.execute("SELECT count(*), sum(x) FROM t").fetchone(), (10, 45))
+            b.execute("INSERT INTO t VALUES (100)")  # b's rowid must follow a's rows
+            self.assertEqual(a.execute("SELECT max(rowid) FROM t").fetchone()[0], 11)
+            a.execute("DELETE FROM t WHERE x < 5")
+            self.assertEqual(b.execute("SELECT count(*) FROM t").fetchone()[0], 6)
+            a.close()
+            b.close()
+            c = connect(path)
+            self.assertEqual(c.execute("SELECT group_concat(x) FROM t").fetchone()[0],
+                             "5,6,7,8,9,100")
+            self.assertEqual(c.execute("SELECT squeeze_check('t')").fetchone()[0], "ok")
+            c.close()
+
+
+class Rowids(SqlTestCase):
+    def setUp(self):
+        super().setUp()
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(a, chunk_rows = 2)")
+        self.db.execute("CREATE TABLE p(a)")
+
+    def both(self, sql, *args):
+        out = []
+        for t in ("t", "p"):
+            try:
+                self.db.execute(sql.format(t=t), args)
+                out.append("ok")
+            except sqlite3.Error as e:
+                out.append(type(e).__name__ + ": " + str(e).replace(t + ".", "T."))
+        self.assertEqual(out[0], out[1], sql)
+        self.assertEqual(self.db.execute("SELECT rowid, a FROM t").fetchall(),
+                         self.db.execute("SELECT rowid, a FROM p").fetchall(), sql)
+        return out[0]
+
+    def test_rules_of_a_rowid_table(self):
+        self.both("INSERT INTO {t} VALUES (1)")
+        self.both("INSERT INTO {t}(rowid, a) VALUES (10, 2)")
+        self.both("INSERT INTO {t} VALUES (3)")  # 11
+        self.assertIn("UNIQUE constraint failed: T.rowid",
+                      self.both("INSERT INTO {t}(rowid, a) VALUES (10, 4)"))
+        self.both("INSERT OR IGNORE INTO {t}(rowid, a) VALUES (10, 5)")
+        self.both("INSERT OR REPLACE INTO {t}(rowid, a) VALUES (10, 6)")
+        self.both("INSERT INTO {t}(rowid, a) VALUES (-5, 7)")
+        self.both("INSERT INTO {t}(rowid, a) VALUES ('20', 8)")
+        self.both("INSERT INTO {t}(rowid, a) VALUES (21.0, 9)")
+        self.assertIn("datatype mismatch", self.both("INSERT INTO {t}(rowid, a) VALUES (2.5, 9)"))
+        self.assertIn("datatype mismatch", self.both("INSERT INTO {t}(rowid, a) VALUES ('x', 9)"))
+        self.both("DELETE FROM {t} WHERE rowid = 21")
+        self.both("INSERT INTO {t} VALUES (10)")  # reuses 21, as max + 1
+        self.both("UPDATE {t} SET rowid = 100 WHERE rowid = 1")
+        self.both("UPDATE {t} SET rowid = rowid + 1")
+        self.both("UPDATE OR REPLACE {t} SET rowid = 11 WHERE rowid = 101")
+        self.both("DELETE FROM {t} WHERE rowid > 15")
+        self.both("INSERT INTO {t} VALUES (11)")
+        self.both("DELETE FROM {t}")
+        self.both("INSERT INTO {t} VALUES (12)")  # empty table: rowid 1
+        self.both("INSERT INTO {t}(rowid, a) VALUES (-9, 13)")
+        self.both("DELETE FROM {t} WHERE rowid = 1")
+        self.both("INSERT INTO {t} VALUES (14)")  # max is -9: rowid -8
+
+    def test_largest_rowid_gives_random_ones(self):
+        self.db.execute("INSERT INTO t(rowid, a) VALUES (9223372036854775807, 'max')")
+        for k in range(5):
+            self.db.execute("INSERT INTO t VALUES (?)", (k,))
+        ids = [r[0] for r in self.db.execute("SELECT rowid FROM t")]
+        self.assertEqual(len(set(ids)), 6)
+        self.assertTrue(all(i > 0 for i in ids))
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+
+class Queries(SqlTestCase):
+    def setUp(self):
+        super().setUp()
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(ts INTEGER, v REAL, s TEXT,"
+                        " chunk_rows = 100)")
+        self.db.execute("INSERT INTO t " + SERIES, (999,))
+        self.db.execute("CREATE TABLE p AS SELECT rowid AS id, * FROM t")
+
+    def same(self, where, *args, order="ORDER BY rowid"):
+        got = self.db.execute("SELECT rowid, * FROM t WHERE %s %s" % (where, order), args).fetchall()
+        want = self.db.execute("SELECT id, ts, v, s FROM p WHERE %s %s" % (
+            where.replace("rowid", "id"), order.replace("rowid", "id")), args).fetchall()
+        self.assertEqual(got, want, where)
+        return got
+
+    def test_constraints(self):
+        self.same("rowid = 500")
+        self.same("rowid BETWEEN 250 AND 260")
+        self.same("rowid > 990")
+        self.same("rowid >= 995.5")
+        self.same("rowid < 3.5")
+        self.same("rowid IN (1, 100, 101, 999, 5000, 100)")
+        self.same("rowid > 'abc'")
+        self.same("rowid < 'abc' AND rowid < 4")
+        self.same("ts BETWEEN ? AND ?", 1700000100, 1700000199)
+        self.same("ts = 1700000500")
+        self.same("ts IN (1700000001, 1700000998)")
+        self.same("v > 109.9")
+        self.same("v < 90.05 AND rowid < 500")
+        self.same("s = 'sensor-3' AND ts < 1700000100")
+        self.same("s IN ('sensor-1', 'sensor-2') AND rowid < 30")
+        self.same("ts > '1700000990'")  # numeric affinity on the right-hand side
+        self.same("s > 5")  # TEXT affinity on the right-hand side
+        self.same("v IS NULL")
+        self.same("ts = ? ", None)
+
+    def test_order_by_rowid_is_consumed(self):
+        plan = " ".join(r[3] for r in self.db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE ts > 5 ORDER BY rowid"))
+        self.assertNotIn("TEMP B-TREE", plan)
+        plan = " ".join(r[3] for r in self.db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY rowid DESC"))
+        self.assertIn("TEMP B-TREE", plan)
+        self.same("1", order="ORDER BY rowid DESC LIMIT 3")
+
+    def test_joins_use_rowid_lookups(self):
+        got = self.db.execute("SELECT count(*), sum(t.v) FROM p JOIN t ON t.rowid = p.id"
+                              " WHERE p.id % 97 = 0").fetchone()
+        want = self.db.execute("SELECT count(*), sum(v) FROM p WHERE id % 97 = 0").fetchone()
+        self.assertEqual(got, want)
+
+    def test_text_that_looks_numeric_in_a_numeric_column(self):
+        # SQLite compares a REAL/INTEGER column with numeric affinity on both
+        # sides: '12' < 500 holds. Zone maps must not drop such a chunk.
+        self.db.execute("CREATE VIRTUAL TABLE n USING squeeze(a INTEGER, c TEXT, chunk_rows = 2)")
+        self.db.executemany("INSERT INTO n VALUES (?, ?)",
+                            [(1000, "b"), (2000, "c"), ("12", 5), ("x", 7.5), (3000, "a")])
+        for where in ["a < 500", "a > 1500", "a = 12", "c < 'a'", "c = '5'", "c > '7'"]:
+            with self.subTest(where=where):
+                got = self.db.execute("SELECT rowid FROM n WHERE %s" % where).fetchall()
+                want = self.db.execute("SELECT rowid FROM n WHERE (%s) IS 1" % where).fetchall()
+                self.assertEqual(got, want)
+
+
+class Maintenance(SqlTestCase):
+    def setUp(self):
+        super().setUp()
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(ts INTEGER, v REAL, s TEXT,"
+                        " chunk_rows = 100)")
+        self.db.execute("INSERT INTO t " + SERIES, (1049,))
+
+    def test_stats(self):
+        rows = self.db.execute("SELECT name, type, codec, chunks, nulls, raw_bytes,"
+                               " stored_bytes > 0, ratio > 1 FROM squeeze_stats('t')").fetchall()
+        self.assertEqual([r[:3] for r in rows], [("rowid", "INTEGER", "auto"),
+                                                 ("ts", "INTEGER", "auto"), ("v", "REAL", "auto"),
+                                                 ("s", "TEXT", "auto")])
+        self.assertEqual({r[3] for r in rows}, {10})
+        self.assertEqual(rows[1][5], 8000)
+        self.assertTrue(all(r[6] and r[7] for r in rows))
+        self.assertSqlError("no squeeze table named 'nope'", "SELECT * FROM squeeze_stats('nope')")
+        self.assertSqlError("no query solution", "SELECT * FROM squeeze_stats")
+
+    def test_optimize(self):
+        self.db.execute("DELETE FROM t WHERE rowid % 3 = 0")
+        self.db.execute("UPDATE t SET s = 'changed' WHERE rowid % 5 = 0")
+        before = self.db.execute("SELECT rowid, * FROM t").fetchall()
+        self.assertGreater(self.one("SELECT count(*) FROM t_tail"), 0)
+        written = self.one("SELECT squeeze_optimize('t')")
+        self.assertGreater(written, 0)
+        self.assertEqual(self.one("SELECT count(*) FROM t_tail"), 0)
+        self.assertEqual(self.one("SELECT count(*) FROM t_chunk"), 7)  # 700 rows: 7 full chunks
+        self.assertEqual(self.db.execute("SELECT rowid, * FROM t").fetchall(), before)
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+        self.assertEqual(self.one("SELECT squeeze_optimize('t')"), 0)  # nothing left to do
+
+    def test_optimize_in_a_transaction_rolls_back(self):
+        self.db.execute("DELETE FROM t WHERE rowid < 500")
+        self.db.execute("BEGIN")
+        self.db.execute("SELECT squeeze_optimize('t')")
+        self.db.execute("ROLLBACK")
+        self.assertEqual(self.one("SELECT count(*) FROM t"), 551)
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+    def test_function_errors(self):
+        self.assertSqlError("squeeze_check: no squeeze table named 'x'", "SELECT squeeze_check('x')")
+        self.assertSqlError("squeeze_optimize: needs a table name", "SELECT squeeze_optimize(NULL)")
+        self.db.execute("CREATE TABLE plain(a)")
+        self.assertSqlError("no squeeze table named 'plain'", "SELECT squeeze_check('plain')")
+        self.assertEqual(self.one("SELECT squeeze_check('main.t')"), "ok")
+
+    def test_rename_and_drop(self):
+        self.db.execute("ALTER TABLE t RENAME TO u")
+        self.assertEqual(self.one("SELECT count(*) FROM u"), 1050)
+        self.assertEqual(self.one("SELECT count(*) FROM u_chunk"), 10)
+        self.assertEqual(self.one("SELECT squeeze_check('u')"), "ok")
+        self.db.execute("INSERT INTO u(ts) VALUES (1)")
+        self.db.execute("DROP TABLE u")
+        self.assertEqual(self.one("SELECT count(*) FROM sqlite_schema"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,247 @@
+"""Randomized mirror test of the squeeze virtual table against a plain table.
+
+The same random mix of INSERT (automatic and explicit rowids, every ON CONFLICT
+mode, multi-row), UPDATE (values and rowids), DELETE, BEGIN/COMMIT/ROLLBACK and
+SAVEPOINT/RELEASE/ROLLBACK TO goes to a squeeze table and to a plain table with
+untyped columns (a squeeze table stores values as given, like an untyped
+column). After every batch both must hold the same rows under the same rowids
+with the same types, answer the same filtered queries, and squeeze_check must
+say 'ok'. Small chunk_rows values make chunks, patches, compaction and the
+insert buffer meet often. Seeds are fixed, so a failure replays.
+"""
+import os
+import random
+import sqlite3
+import unittest
+
+from sqz import connect
+
+COLS = ["a", "b", "c", "d"]
+DECL = "a INTEGER CODEC {a}, b REAL CODEC {b}, c TEXT CODEC {c}, d CODEC {d}"
+CODECS = {"a": ["auto", "dod", "delta", "zstd(1)"], "b": ["auto", "alp", "gorilla", "lz4"],
+          "c": ["auto", "dict", "zstd"], "d": ["auto", "zstd", "huffman", "store"]}
+
+
+def value(rng, col):
+    """A random value, mostly of the column's type, sometimes of another."""
+    r = rng.random()
+    if r < 0.08:
+        return None
+    if r < 0.16:
+        # another class; TEXT that looks like a number only where comparison
+        # affinity cannot change a WHERE clause of the test (c is compared with
+        # words, d has no affinity)
+        return rng.choice([rng.randint(-5, 5), rng.random() * 100, "t%d" % rng.randint(0, 9),
+                           bytes([rng.randint(0, 255) for _ in range(rng.randint(0, 4))]),
+                           "12" if col in "cd" else "x12", 3.0, -0.0, 2 ** 62])
+    if col == "a":
+        return rng.choice([rng.randint(0, 1000), 1700000000 + rng.randint(0, 100000),
+                           rng.randint(-2 ** 63, 2 ** 63 - 1)])
+    if col == "b":
+        return rng.choice([round(rng.uniform(-50, 50), 2), rng.random(), float(rng.randint(0, 9))])
+    if col == "c":
+        return rng.choice(["north", "south", "east", "west", "", "é" * rng.randint(1, 3)])
+    return rng.choice([rng.randint(0, 9), "x" * rng.randint(0, 20), b"\x00\x01" * rng.randint(0, 3)])
+
+
+def row(rng):
+    return tuple(value(rng, c) for c in COLS)
+
+
+class Mirror:
+    def __init__(self, db, rng):
+        self.db = db
+        self.rng = rng
+        self.savepoints = []
+        self.in_txn = False
+        self.log = []  # the last statements, for failure messages
+
+    def both(self, sql, args=()):
+        """Runs sql on both tables; both must fail or both succeed."""
+        self.log = (self.log + [(sql, args)])[-6:]
+        errors = []
+        for t in ("sq", "pl"):
+            try:
+                self.db.execute(sql.format(t=t), args)
+                errors.append(None)
+            except sqlite3.Error as e:
+                errors.append(str(e).replace("sq.", "T.").replace("pl.", "T."))
+        if errors[0] != errors[1]:
+            raise AssertionError("%s %r: squeeze %r, plain %r" % (sql, args, errors[0], errors[1]))
+
+    def control(self, sql):
+        self.log = (self.log + [(sql, ())])[-6:]
+        self.db.execute(sql)
+
+    def max_rowid(self):
+        return max(self.db.execute("SELECT max(rowid) FROM pl").fetchone()[0] or 0, 0)
+
+    def step(self):
+        rng = self.rng
+        op = rng.random()
+        conflict = rng.choice(["", "", "OR IGNORE ", "OR REPLACE ", "OR ABORT ", "OR FAIL "])
+        if op < 0.30:
+            self.both("INSERT INTO {t} VALUES (?, ?, ?, ?)", row(rng))
+        elif op < 0.38:
+            rid = rng.randint(-3, self.max_rowid() + 5)
+            self.both("INSERT %sINTO {t}(rowid, a, b, c, d) VALUES (?, ?, ?, ?, ?)" % conflict,
+                      (rid,) + row(rng))
+        elif op < 0.44:
+            n = rng.randint(1, 40)
+            vals = [v for _ in range(n) for v in row(rng)]
+            self.both("INSERT %sINTO {t}(a, b, c, d) VALUES " % conflict +
+                      ", ".join(["(?, ?, ?, ?)"] * n), vals)
+        elif op < 0.48:
+            rids = [rng.randint(1, self.max_rowid() + 3) for _ in range(rng.randint(1, 5))]
+            vals = [v for r in rids for v in (r,) + row(rng)]
+            self.both("INSERT %sINTO {t}(rowid, a, b, c, d) VALUES " % conflict +
+                      ", ".join(["(?, ?, ?, ?, ?)"] * len(rids)), vals)
+        elif op < 0.58:
+            col = rng.choice(COLS)
+            rid = rng.randint(1, self.max_rowid() + 1)
+            self.both("UPDATE %s{t} SET %s = ? WHERE rowid = ?" % (conflict, col),
+                      (value(rng, col), rid))
+        elif op < 0.63:
+            lo = rng.randint(0, self.max_rowid() + 1)
+            self.both("UPDATE {t} SET b = ?, c = ? WHERE rowid BETWEEN ? AND ?",
+                      (value(rng, "b"), value(rng, "c"), lo, lo + rng.randint(0, 30)))
+        elif op < 0.66:
+            self.both("UPDATE {t} SET a = a + 1 WHERE typeof(a) = 'integer' AND a < ?",
+                      (rng.randint(0, 1000),))
+        elif op < 0.70:
+            rid = rng.randint(1, self.max_rowid() + 1)
+            self.both("UPDATE %s{t} SET rowid = ? WHERE rowid = ?" % conflict,
+                      (rng.randint(1, self.max_rowid() + 10), rid))
+        elif op < 0.72:
+            self.both("UPDATE %s{t} SET rowid = rowid + ? WHERE rowid > ?" % conflict,
+                      (rng.randint(-3, 50), rng.randint(0, self.max_rowid())))
+        elif op < 0.80:
+            self.both("DELETE FROM {t} WHERE rowid = ?", (rng.randint(1, self.max_rowid() + 1),))
+        elif op < 0.84:
+            lo = rng.randint(0, self.max_rowid() + 1)
+            self.both("DELETE FROM {t} WHERE rowid BETWEEN ? AND ?", (lo, lo + rng.randint(0, 50)))
+        elif op < 0.86:
+            self.both("DELETE FROM {t} WHERE b > ?", (rng.uniform(20, 60),))
+        elif op < 0.87:
+            self.both("DELETE FROM {t} WHERE rowid = (SELECT max(rowid) FROM {t})")
+        elif op < 0.91:
+            if not self.in_txn and not self.savepoints:
+                self.control("BEGIN")
+                self.in_txn = True
+            elif not self.in_txn:
+                pass
+            elif rng.random() < 0.5:
+                self.control("COMMIT")
+                self.in_txn = False
+                self.savepoints = []
+            else:
+                self.control("ROLLBACK")
+                self.in_txn = False
+                self.savepoints = []
+        elif op < 0.95:
+            name = "s%d" % len(self.savepoints)
+            self.control("SAVEPOINT " + name)
+            self.savepoints.append(name)
+        elif self.savepoints:
+            name = self.savepoints[-1]
+            if rng.random() < 0.5:
+                self.control("RELEASE " + name)
+                self.savepoints.pop()
+            else:
+                self.control("ROLLBACK TO " + name)
+
+    def finish(self):
+        if self.in_txn or self.savepoints:
+            self.control("COMMIT" if self.rng.random() < 0.5 else "ROLLBACK")
+        self.in_txn = False
+        self.savepoints = []
+
+
+QUERIES = [
+    ("SELECT rowid, a, typeof(a), b, typeof(b), c, typeof(c), d, typeof(d) FROM {t} ORDER BY rowid", ()),
+    ("SELECT rowid, a FROM {t} WHERE a > ? ORDER BY rowid", (500,)),
+    ("SELECT rowid, b FROM {t} WHERE b BETWEEN ? AND ? ORDER BY rowid", (-10.5, 10.5)),
+    ("SELECT rowid, c FROM {t} WHERE c = 'north' ORDER BY rowid", ()),
+    ("SELECT rowid, c FROM {t} WHERE c IN ('east', 'west') ORDER BY rowid", ()),
+    ("SELECT rowid FROM {t} WHERE rowid IN (1, 5, 9, 13, 40, 41) ORDER BY rowid", ()),
+    ("SELECT rowid, d FROM {t} WHERE rowid > ? AND rowid <= ? ORDER BY rowid", (10, 60)),
+    ("SELECT rowid, a FROM {t} WHERE a IN (1, 2, 3, 500) ORDER BY rowid", ()),
+    ("SELECT count(*), sum(typeof(a) = 'integer'), total(b) FROM {t}", ()),
+    ("SELECT rowid, b FROM {t} WHERE rowid >= 2.5 AND rowid < 30.5 ORDER BY rowid", ()),
+    ("SELECT rowid FROM {t} ORDER BY rowid LIMIT 7", ()),
+]
+
+
+class MirrorTest(unittest.TestCase):
+    def compare(self, db, note, mirror=None):
+        if mirror:
+            note += "; last statements:\n" + "\n".join(
+                "  %s %r" % (q[:100], a if len(repr(a)) < 300 else "...") for q, a in mirror.log)
+        for sql, args in QUERIES:
+            got = db.execute(sql.format(t="sq"), args).fetchall()
+            want = db.execute(sql.format(t="pl"), args).fetchall()
+            if sql.startswith("SELECT count"):
+                got = [(g[0], g[1], round(g[2], 6)) for g in got]
+                want = [(w[0], w[1], round(w[2], 6)) for w in want]
+            self.assertEqual(got, want, "%s: %s" % (note, sql))
+        self.assertEqual(db.execute("SELECT squeeze_check('sq')").fetchone()[0], "ok", note)
+
+    def run_seed(self, seed, steps, chunk_rows):
+        rng = random.Random(seed)
+        db = connect()
+        try:
+            codecs = {c: rng.choice(CODECS[c]) for c in COLS}
+            db.execute("CREATE VIRTUAL TABLE sq USING squeeze(%s, chunk_rows = %d)" %
+                       (DECL.format(**codecs), chunk_rows))
+            db.execute("CREATE TABLE pl(a, b, c, d)")
+            m = Mirror(db, rng)
+            every = int(os.environ.get("SQZ_MIRROR_EVERY", "25"))  # 1 to debug a seed
+            for i in range(steps):
+                m.step()
+                if i % every == every - 1:
+                    # inside a transaction the tables must agree too
+                    self.compare(db, "seed %d step %d" % (seed, i), m)
+                if rng.random() < 0.01:
+                    m.finish()
+                    db.execute("SELECT squeeze_optimize('sq')")
+                    self.compare(db, "seed %d after optimize" % seed)
+            m.finish()
+            self.compare(db, "seed %d end" % seed)
+        finally:
+            db.close()
+
+    def test_small_chunks(self):
+        for seed in range(6):
+            with self.subTest(seed=seed):
+                self.run_seed(seed, 400, chunk_rows=1 + seed % 4 * 3)
+
+    def test_medium_chunks(self):
+        for seed in range(100, 103):
+            with self.subTest(seed=seed):
+                self.run_seed(seed, 600, chunk_rows=16 + seed % 3 * 16)
+
+    def test_file_database_reopened(self):
+        """The same on a file, reopening the connection between batches."""
+        import os
+        import tempfile
+        rng = random.Random(7)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.db")
+            db = connect(path)
+            db.execute("CREATE VIRTUAL TABLE sq USING squeeze(%s, chunk_rows = 5)" %
+                       DECL.format(a="auto", b="auto", c="auto", d="auto"))
+            db.execute("CREATE TABLE pl(a, b, c, d)")
+            for batch in range(6):
+                m = Mirror(db, rng)
+                for _ in range(80):
+                    m.step()
+                m.finish()
+                self.compare(db, "batch %d" % batch)
+                db.close()
+                db = connect(path)
+                self.compare(db, "batch %d reopened" % batch)
+            db.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
