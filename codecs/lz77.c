@@ -672,12 +672,14 @@ static size_t lz77_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const v
   if (level < LZ_LEVEL_MIN || level > LZ_LEVEL_MAX) return SQZ_ERROR(LEVEL);
   if (wlog < LZ_WLOG_MIN || wlog > LZ_WLOG_MAX) return SQZ_ERROR(PARAMETER);
   if (srcSize > LZ_MAX_INPUT) return SQZ_ERROR(TOO_LARGE);
+  if (!srcSize) return 0;
+  if (!dstCapacity) return SQZ_ERROR(DST_TOO_SMALL);
   const lz_level *lv = &lz_levels[level];
   const uint8_t *in = src;
   const uint32_t maxoff = ((uint32_t)1 << wlog) - 1;
   if (srcSize < LZ_MIN_INPUT) {
     lz_out o = lz_out_init(dst, dstCapacity, in, srcSize);
-    if (srcSize && !lz_put_any(&o, in, srcSize, 0, 0)) return SQZ_ERROR(DST_TOO_SMALL);
+    if (!lz_put_any(&o, in, srcSize, 0, 0)) return SQZ_ERROR(DST_TOO_SMALL);
     return (size_t)(o.op - (uint8_t *)dst);
   }
 
@@ -812,6 +814,8 @@ static int lz_decode_careful(lz_in *d) {
 static size_t lz77_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src,
                               size_t srcSize) {
   (void)ctx;
+  if (!srcSize || !dstSize) /* also keeps NULL buffers out of pointer arithmetic */
+    return srcSize || dstSize ? SQZ_ERROR(CORRUPT) : 0;
   lz_in d = {src, (const uint8_t *)src + srcSize, dst, (uint8_t *)dst + dstSize, dst};
   /* The fast loop (after LZ4_decompress_generic's) runs while more than
   ** LZ_FAST_IN bytes of src and LZ_FAST_OUT of dst remain: then a sequence

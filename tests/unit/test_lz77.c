@@ -197,6 +197,12 @@ static void test_empty_and_tiny(void **state) {
   sqz_params p = {2, 0};
   assert_int_equal(C->compress(ctx, b + 16, 16, b, 0, &p), 0);
   assert_int_equal(C->decompress(ctx, b + 16, 0, b, 0), 0);
+  /* Empty buffers may be NULL. */
+  assert_int_equal(C->compress(ctx, NULL, 0, NULL, 0, &p), 0);
+  assert_int_equal(C->decompress(ctx, NULL, 0, NULL, 0), 0);
+  assert_int_equal(C->compress(ctx, NULL, 0, b, 5, &p), SQZ_ERROR(DST_TOO_SMALL));
+  assert_int_equal(C->decompress(ctx, NULL, 0, b, 5), SQZ_ERROR(CORRUPT));
+  assert_int_equal(C->decompress(ctx, b + 16, 5, NULL, 0), SQZ_ERROR(CORRUPT));
   assert_int_equal(round_trip(b, 1, 2, 0), 2);   /* token, 'C' */
   assert_int_equal(round_trip(b, 14, 2, 0), 15); /* token, 14 literals */
   assert_int_equal(round_trip(b, 15, 2, 0), 17); /* token, varint 0, 15 literals */
