@@ -166,6 +166,7 @@ typedef struct sq_cursor {
   int *tail_index;    /* [ncol] result column of each column in tail, -1 if absent */
   int tail_ok;        /* tail is on a row */
   int64_t tail_id;    /* its id */
+  int tail_dead;      /* it is a tombstone */
 } sq_cursor;
 
 int sq_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
@@ -517,6 +518,12 @@ static int tail_step(sq_cursor *c) {
   if (rc == SQLITE_ROW) {
     c->tail_ok = 1;
     c->tail_id = sqlite3_column_int64(c->tail, 0);
+    c->tail_dead = sqlite3_column_int(c->tail, 1);
+    if (sqlite3_column_type(c->tail, 1) != SQLITE_INTEGER || (c->tail_dead & ~1)) {
+      c->tail_ok = 0;
+      return sq_error(c->tab, SQLITE_CORRUPT_VTAB, "table %s: tail row %lld is corrupt",
+                      c->tab->zName, (long long)c->tail_id);
+    }
     return SQLITE_OK;
   }
   c->tail_ok = 0;
@@ -610,7 +617,7 @@ static int settle(sq_cursor *c) {
     }
     if (from_tail) {
       if (have && cid == id) c->row++; /* replaced (or deleted) by the tail row */
-      if (sqlite3_column_int64(c->tail, 1) != 0) {
+      if (c->tail_dead) {
         rc = tail_step(c); /* a tombstone */
         if (rc != SQLITE_OK) return rc;
         continue;
