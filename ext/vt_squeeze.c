@@ -283,6 +283,7 @@ static int sq_begin(sqlite3_vtab *vtab) {
   sq_vtab *p = (sq_vtab *)vtab;
   sq_reset(p); /* another connection may have written since */
   p->patched = 0;
+  p->in_write = 1;
   return SQLITE_OK;
 }
 
@@ -299,12 +300,14 @@ static int sq_sync(sqlite3_vtab *vtab) {
 static int sq_commit(sqlite3_vtab *vtab) {
   sq_vtab *p = (sq_vtab *)vtab;
   sq_reset(p);
+  p->in_write = 0;
   return SQLITE_OK;
 }
 
 static int sq_rollback(sqlite3_vtab *vtab) {
   sq_vtab *p = (sq_vtab *)vtab;
   sq_reset(p);
+  p->in_write = 0;
   p->patched = 0;
   return SQLITE_OK;
 }

@@ -153,6 +153,7 @@ struct sq_vtab {
   int gen_dirty;      /* last_gen not yet written to t_config */
   int patched;        /* patches written since the last compaction check */
   int busy;           /* a flush is running (no re-entry from xSavepoint) */
+  int in_write;       /* between xBegin and the commit or rollback */
 
   /* The insert buffer: appended rows, rowids above everything stored. */
   sq_rows buf;

@@ -158,6 +158,7 @@ typedef struct sq_cursor {
   int ichunk;          /* current chunk, -1 before the first */
   sqz_column ids;      /* rowids of the current chunk */
   uint32_t row, end;   /* current row index and the end of the chunk's range */
+  uint32_t fast_end;   /* rows before it follow row without a merge decision */
   sqz_column *cols;    /* [ncol] decoded columns of the current chunk */
   uint8_t *decoded;    /* [ncol] whether cols[i] holds the current chunk */
 
@@ -547,10 +548,22 @@ static uint32_t lower_bound(const sqz_column *ids, uint32_t lo, uint32_t hi, int
 static int load_chunk(sq_cursor *c, int i) {
   c->ichunk = i;
   memset(c->decoded, 0, (size_t)c->tab->decl.ncol);
-  int rc = sq_decode_slot(c->tab, &c->chunks[i], 0, &c->ids);
-  if (rc != SQLITE_OK) return rc;
   const sq_chunkref *k = &c->chunks[i];
-  uint32_t n = c->ids.count;
+  uint32_t n = k->nrows;
+  if ((uint64_t)k->maxrow - (uint64_t)k->minrow == n - 1) {
+    /* rowids without gaps (the usual case): no need to decode them */
+    sqz_column_clear(&c->ids);
+    if (sqz_column_reserve(&c->ids, n, 0)) return SQLITE_NOMEM;
+    for (uint32_t j = 0; j < n; j++)
+      c->ids.v[j] = (uint64_t)k->minrow + j;
+    c->ids.count = n;
+    c->row = lower_bound(&c->ids, 0, n, c->lo);
+    c->end = c->hi == INT64_MAX ? n : lower_bound(&c->ids, c->row, n, c->hi + 1);
+    return SQLITE_OK;
+  }
+  int rc = sq_decode_slot(c->tab, k, 0, &c->ids);
+  if (rc != SQLITE_OK) return rc;
+  n = c->ids.count;
   for (uint32_t j = 0; j < n; j++) {
     if (c->ids.type[j] != SQZ_CLASS_INT || (j && (int64_t)c->ids.v[j] <= (int64_t)c->ids.v[j - 1]))
       goto corrupt;
@@ -626,6 +639,10 @@ static int settle(sq_cursor *c) {
     c->from_tail = from_tail;
     c->rowid = id;
     c->eof = 0;
+    /* chunk rows up to fast_end need no merge decision (sq_next) */
+    c->fast_end = c->row + 1;
+    if (!from_tail && !c->points)
+      c->fast_end = c->tail_ok ? lower_bound(&c->ids, c->row, c->end, c->tail_id) : c->end;
     return SQLITE_OK;
   }
 }
@@ -638,7 +655,7 @@ int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc
   c->eof = 1;
   c->nchunks = 0;
   c->ichunk = -1;
-  c->row = c->end = 0;
+  c->row = c->end = c->fast_end = 0;
   c->tail_ok = 0;
   c->ipoint = 0;
   sqlite3_free(c->points);
@@ -755,16 +772,10 @@ int sq_next(sqlite3_vtab_cursor *cur) {
   if (c->from_tail) {
     int rc = tail_step(c);
     if (rc != SQLITE_OK) return rc;
-  } else {
-    c->row++;
+  } else if (++c->row < c->fast_end) {
     /* the common case: the next row of the same chunk, no tail row before it */
-    if (c->row < c->end && !c->points) {
-      int64_t id = (int64_t)c->ids.v[c->row];
-      if (!c->tail_ok || c->tail_id > id) {
-        c->rowid = id;
-        return SQLITE_OK;
-      }
-    }
+    c->rowid = (int64_t)c->ids.v[c->row];
+    return SQLITE_OK;
   }
   return settle(c);
 }
@@ -776,8 +787,9 @@ int sq_eof(sqlite3_vtab_cursor *cur) {
 int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   sq_cursor *c = (sq_cursor *)cur;
   if (i < 0 || i >= c->tab->decl.ncol) return SQLITE_OK;
-  /* an UPDATE that leaves column i alone: xUpdate reads the current value */
-  if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
+  /* an UPDATE that leaves column i alone: xUpdate reads the current value
+  ** (only asked inside a write transaction, where an UPDATE can run) */
+  if (c->tab->in_write && sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
   if (c->from_tail) {
     if (c->tail_index[i] >= 0)
       sqlite3_result_value(ctx, sqlite3_column_value(c->tail, c->tail_index[i]));
