@@ -91,7 +91,7 @@ test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN)
 demo: deps all
 	@sh sql/run_demo.sh
 
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) $(BUILD)/ts/ts.i64
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # codec_bench on the real datasets (sql/bench.sql), as tables and a gnuplot picture:
