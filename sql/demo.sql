@@ -91,3 +91,72 @@ INSERT INTO notes(z) SELECT compress(body, 'zstd', 9) FROM chapters;
 SELECT id, replace(substr(body, 1, 40), char(10), ' ') AS starts_with, length(z) AS stored, decompressed_size(z) AS original,
        compressed_codec(z) AS codec
 FROM notes WHERE body LIKE '%Call me Ishmael%';
+
+-- 5. The compressed column store ---------------------------------------------
+-- The bundled hourly weather normals for Seattle (8,759 rows: a timestamp and
+-- three readings with one decimal) go into a plain table and into a squeeze
+-- table. Then: their sizes, the codec squeeze chose for each column, and the
+-- answer and time of a few queries on both (each query run 500 times).
+.headers off
+.mode list
+.import --csv examples/data/seattle-weather-hourly-normals.csv weather_csv
+CREATE TABLE weather_plain(ts INTEGER, pressure REAL, temperature REAL, wind REAL);
+INSERT INTO weather_plain
+  SELECT unixepoch(date), pressure + 0.0, temperature + 0.0, wind + 0.0 FROM weather_csv;
+CREATE VIRTUAL TABLE weather USING squeeze(
+  ts INTEGER, pressure REAL, temperature REAL, wind REAL, chunk_rows = 1024);
+INSERT INTO weather SELECT * FROM weather_plain;
+-- 8 full chunks and a tail of 567 rows; make the tail a chunk too
+SELECT 'squeeze_optimize wrote ' || squeeze_optimize('weather') || ' chunk(s)';
+
+.headers on
+.mode column
+SELECT p.bytes AS plain_table_bytes, s.bytes AS squeeze_table_bytes,
+       printf('%.1f', 1.0 * p.bytes / s.bytes) AS smaller_by
+FROM (SELECT sum(pgsize) AS bytes FROM dbstat WHERE name = 'weather_plain') p,
+     (SELECT sum(pgsize) AS bytes FROM dbstat
+      WHERE name IN ('weather_config', 'weather_chunk', 'weather_data', 'weather_tail')) s;
+
+SELECT name AS column, chosen AS codec_per_chunk, raw_bytes, stored_bytes,
+       printf('%.1f', ratio) AS ratio
+FROM squeeze_stats('weather') WHERE name <> 'rowid';
+
+CREATE TEMP TABLE wq(id INTEGER PRIMARY KEY, query TEXT, expr TEXT, cond TEXT);
+INSERT INTO wq(query, expr, cond) VALUES
+  ('mean temperature, whole year', 'printf(''%.4f'', avg(temperature))', '1'),
+  ('mean temperature, 1-7 July', 'printf(''%.4f'', avg(temperature))',
+   'ts >= unixepoch(''2010-07-01'') AND ts < unixepoch(''2010-07-08'')'),
+  ('hours above 22 degrees', 'count(*)', 'temperature > 22'),
+  ('windiest hour', 'max(wind)', '1'),
+  ('pressure at row 4242', 'pressure', 'rowid = 4242');
+CREATE TEMP TABLE wt(id INTEGER, tbl TEXT, answer TEXT, t0 REAL, t1 REAL);
+CREATE TEMP TABLE sink(x);
+.headers off
+.mode list
+.once build/demo_weather.sql
+SELECT printf('
+INSERT INTO wt VALUES (%d, %Q, (SELECT %s FROM %s WHERE %s), julianday(''now''), NULL);
+INSERT INTO sink WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 500)
+  SELECT count((SELECT %s FROM %s WHERE %s AND r.i > 0)) FROM r;
+UPDATE wt SET t1 = julianday(''now'') WHERE id = %d AND tbl = %Q;',
+  id, tbl, expr, tbl, cond, expr, tbl, cond, id, tbl)
+FROM wq, (SELECT 'weather_plain' AS tbl UNION ALL SELECT 'weather') ORDER BY id, tbl DESC;
+.read build/demo_weather.sql
+
+.headers on
+.mode column
+SELECT q.query, p.answer AS plain, s.answer AS squeeze,
+       printf('%.0f', (p.t1 - p.t0) * 86400e6 / 500) AS plain_us,
+       printf('%.0f', (s.t1 - s.t0) * 86400e6 / 500) AS squeeze_us
+FROM wq q
+JOIN wt p ON p.id = q.id AND p.tbl = 'weather_plain'
+JOIN wt s ON s.id = q.id AND s.tbl = 'weather'
+ORDER BY q.id;
+
+-- Both tables must have answered alike, and every chunk must verify.
+SELECT CASE WHEN (SELECT count(*) FROM wt p JOIN wt s ON s.id = p.id
+                  WHERE p.tbl = 'weather_plain' AND s.tbl = 'weather'
+                    AND p.answer IS NOT s.answer) = 0
+            THEN 'same answers from both tables' ELSE json('answers DIFFER') END AS check_result
+UNION ALL
+SELECT 'squeeze_check: ' || squeeze_check('weather');
