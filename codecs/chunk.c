@@ -80,6 +80,15 @@ static int grow(const sqz_allocator *a, void **p, size_t used, size_t want) {
   return 1;
 }
 
+/* A capacity of at least want bytes: cap doubled as often as needed (256
+** to start). Callers keep want below SIZE_MAX / 2. */
+static size_t doubled(size_t cap, size_t want) {
+  if (!cap) cap = 256;
+  while (cap < want)
+    cap *= 2;
+  return cap;
+}
+
 void sqz_column_init(sqz_column *c, const sqz_allocator *alloc) {
   memset(c, 0, sizeof(*c));
   set_alloc(&c->alloc, alloc);
@@ -111,9 +120,7 @@ size_t sqz_column_reserve(sqz_column *c, size_t rows, size_t bytes) {
   if (bytes > SIZE_MAX / 2 - c->nbytes) return SQZ_ERROR(TOO_LARGE);
   /* the arena always exists once rows do, so bytes + offset is never NULL + 0 */
   if (c->nbytes + bytes > c->bytes_capacity || !c->bytes) {
-    size_t cap = c->bytes_capacity ? c->bytes_capacity : 256;
-    while (cap < c->nbytes + bytes)
-      cap *= 2;
+    size_t cap = doubled(c->bytes_capacity, c->nbytes + bytes);
     if (!grow(&c->alloc, (void **)&c->bytes, c->nbytes, cap)) return SQZ_ERROR(MEMORY);
     c->bytes_capacity = cap;
   }
@@ -161,9 +168,7 @@ void sqz_buf_free(sqz_buf *b) {
 static size_t buf_reserve(sqz_buf *b, size_t more) {
   if (more > ((size_t)1 << 62) - b->n) return SQZ_ERROR(TOO_LARGE);
   if (b->n + more <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < b->n + more)
-    cap *= 2;
+  size_t cap = doubled(b->cap, b->n + more);
   if (!grow(&b->alloc, (void **)&b->p, b->n, cap)) return SQZ_ERROR(MEMORY);
   b->cap = cap;
   return 0;
@@ -182,18 +187,6 @@ static void buf_bytes(sqz_buf *b, const void *p, size_t n) {
 }
 
 /* ---- Comparison -------------------------------------------------------- */
-
-static double as_double(uint64_t bits) {
-  double d;
-  memcpy(&d, &bits, 8);
-  return d;
-}
-
-static uint64_t double_bits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
-}
 
 /* Compares int64 i with double r exactly (SQLite's sqlite3IntFloatCompare).
 ** NaN sorts below every number. */
@@ -240,9 +233,9 @@ int sqz_value_compare(const sqz_value *a, const sqz_value *b) {
       return x < y ? -1 : (x > y ? 1 : 0);
     }
     if (a->cls == SQZ_CLASS_REAL && b->cls == SQZ_CLASS_REAL)
-      return real_compare(as_double(a->v), as_double(b->v));
-    if (a->cls == SQZ_CLASS_INT) return int_real_compare((int64_t)a->v, as_double(b->v));
-    return -int_real_compare((int64_t)b->v, as_double(a->v));
+      return real_compare(sqz_bits_double(a->v), sqz_bits_double(b->v));
+    if (a->cls == SQZ_CLASS_INT) return int_real_compare((int64_t)a->v, sqz_bits_double(b->v));
+    return -int_real_compare((int64_t)b->v, sqz_bits_double(a->v));
   default: {
     size_t n = a->n < b->n ? a->n : b->n;
     int c = n ? memcmp(a->p, b->p, n) : 0;
@@ -407,7 +400,7 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
         pos += 8;
       }
     } else if (c == SQZ_CLASS_INT && primary == SQZ_CLASS_REAL && int_fits_double((int64_t)v[i])) {
-      sqz_store64le(stream + pos, double_bits((double)(int64_t)v[i]));
+      sqz_store64le(stream + pos, sqz_double_bits((double)(int64_t)v[i]));
       pos += 8;
     }
   }
@@ -835,7 +828,7 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
       if (t == h.primary) {
         out->v[i] = sqz_load64le(stream + 8 * k++);
       } else if (t == CLASS_INT_IN_REAL) {
-        double d = as_double(sqz_load64le(stream + 8 * k++));
+        double d = sqz_bits_double(sqz_load64le(stream + 8 * k++));
         if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != trunc(d)) {
           result = SQZ_ERROR(CORRUPT);
           break;

@@ -233,6 +233,11 @@ int sq_write_chunk(sq_vtab *p, const sq_rows *rows, uint32_t start, uint32_t n);
 ** SQLITE_CORRUPT_VTAB/NOMEM/TOOBIG with p's error set. */
 int sq_decode_slot(sq_vtab *p, const sq_chunkref *c, int slot, sqz_column *out);
 
+/* The rowids of chunk c into out: computed when the chunk has no gaps
+** (maxrow - minrow + 1 == nrows), else decoded and checked against the
+** directory (strictly increasing, from minrow to maxrow). */
+int sq_chunk_rowids(sq_vtab *p, const sq_chunkref *c, sqz_column *out);
+
 /* Reads a chunk row from a statement whose columns 0..3 are maxrow, minrow,
 ** nrows, gen. Returns 0, or SQLITE_CORRUPT_VTAB for impossible values. */
 int sq_chunkref_read(sq_vtab *p, sqlite3_stmt *s, sq_chunkref *c);
@@ -244,6 +249,9 @@ int sq_read_tail(sq_vtab *p, int64_t lo, int64_t hi, sq_rows *r);
 ** row i of rows; dead rows take no values. */
 int sq_put_tail(sq_vtab *p, int64_t id, int dead, sqlite3_value **vals, const sq_rows *rows,
                 uint32_t i);
+
+/* Index of the first rowid >= r among the increasing rowids c->v[lo, hi). */
+uint32_t sq_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t r);
 
 /* *exists = whether a row with rowid r exists (the buffer flushed or not). */
 int sq_exists(sq_vtab *p, int64_t r, int *exists);

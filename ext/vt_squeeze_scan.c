@@ -218,9 +218,8 @@ sqz_value sq_value_of(sqlite3_value *v) {
     x.v = (uint64_t)sqlite3_value_int64(v);
     break;
   case SQLITE_FLOAT: {
-    double d = sqlite3_value_double(v);
     x.cls = SQZ_CLASS_REAL;
-    memcpy(&x.v, &d, 8);
+    x.v = sqz_double_bits(sqlite3_value_double(v));
     break;
   }
   case SQLITE_TEXT:
@@ -532,52 +531,19 @@ static int tail_step(sq_cursor *c) {
   return sq_error(c->tab, rc, "%s", sqlite3_errmsg(c->tab->db));
 }
 
-/* Index of the first rowid >= r in ids[lo, hi). */
-static uint32_t lower_bound(const sqz_column *ids, uint32_t lo, uint32_t hi, int64_t r) {
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if ((int64_t)ids->v[mid] < r)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 /* Loads chunk i: its rowids, and the row range within [lo, hi]. */
 static int load_chunk(sq_cursor *c, int i) {
   c->ichunk = i;
   memset(c->decoded, 0, (size_t)c->tab->decl.ncol);
-  const sq_chunkref *k = &c->chunks[i];
-  uint32_t n = k->nrows;
-  if ((uint64_t)k->maxrow - (uint64_t)k->minrow == n - 1) {
-    /* rowids without gaps (the usual case): no need to decode them */
-    sqz_column_clear(&c->ids);
-    if (sqz_column_reserve(&c->ids, n, 0)) return SQLITE_NOMEM;
-    for (uint32_t j = 0; j < n; j++)
-      c->ids.v[j] = (uint64_t)k->minrow + j;
-    c->ids.count = n;
-    c->row = lower_bound(&c->ids, 0, n, c->lo);
-    c->end = c->hi == INT64_MAX ? n : lower_bound(&c->ids, c->row, n, c->hi + 1);
-    return SQLITE_OK;
+  int rc = sq_chunk_rowids(c->tab, &c->chunks[i], &c->ids);
+  if (rc != SQLITE_OK) {
+    c->row = c->end = 0;
+    return rc;
   }
-  int rc = sq_decode_slot(c->tab, k, 0, &c->ids);
-  if (rc != SQLITE_OK) return rc;
-  n = c->ids.count;
-  for (uint32_t j = 0; j < n; j++) {
-    if (c->ids.type[j] != SQZ_CLASS_INT || (j && (int64_t)c->ids.v[j] <= (int64_t)c->ids.v[j - 1]))
-      goto corrupt;
-  }
-  if ((int64_t)c->ids.v[0] != k->minrow || (int64_t)c->ids.v[n - 1] != k->maxrow) goto corrupt;
-  c->row = lower_bound(&c->ids, 0, n, c->lo);
-  c->end = c->hi == INT64_MAX ? n : lower_bound(&c->ids, c->row, n, c->hi + 1);
+  uint32_t n = c->ids.count;
+  c->row = sq_lower_bound(&c->ids, 0, n, c->lo);
+  c->end = c->hi == INT64_MAX ? n : sq_lower_bound(&c->ids, c->row, n, c->hi + 1);
   return SQLITE_OK;
-corrupt:
-  sqz_column_clear(&c->ids);
-  c->row = c->end = 0;
-  return sq_error(c->tab, SQLITE_CORRUPT_VTAB,
-                  "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",
-                  c->tab->zName, (long long)k->minrow, (long long)k->maxrow);
 }
 
 /* The rowid of the current chunk row, loading chunks as needed; *have = 0
@@ -620,7 +586,7 @@ static int settle(sq_cursor *c) {
       int64_t want = c->points[c->ipoint];
       if (id != want) {
         /* skip ahead in both streams */
-        if (have && cid < want) c->row = lower_bound(&c->ids, c->row, c->end, want);
+        if (have && cid < want) c->row = sq_lower_bound(&c->ids, c->row, c->end, want);
         while (c->tail_ok && c->tail_id < want) {
           rc = tail_step(c);
           if (rc != SQLITE_OK) return rc;
@@ -642,7 +608,7 @@ static int settle(sq_cursor *c) {
     /* chunk rows up to fast_end need no merge decision (sq_next) */
     c->fast_end = c->row + 1;
     if (!from_tail && !c->points)
-      c->fast_end = c->tail_ok ? lower_bound(&c->ids, c->row, c->end, c->tail_id) : c->end;
+      c->fast_end = c->tail_ok ? sq_lower_bound(&c->ids, c->row, c->end, c->tail_id) : c->end;
     return SQLITE_OK;
   }
 }
@@ -806,12 +772,9 @@ int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   case SQZ_CLASS_INT:
     sqlite3_result_int64(ctx, (sqlite3_int64)col->v[r]);
     break;
-  case SQZ_CLASS_REAL: {
-    double d;
-    memcpy(&d, &col->v[r], 8);
-    sqlite3_result_double(ctx, d);
+  case SQZ_CLASS_REAL:
+    sqlite3_result_double(ctx, sqz_bits_double(col->v[r]));
     break;
-  }
   case SQZ_CLASS_TEXT:
     sqlite3_result_text64(ctx, (const char *)col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT,
                           SQLITE_UTF8);

@@ -143,18 +143,6 @@ static int step_error(sq_vtab *p, sqlite3_stmt *s, int rc) {
 
 /* ---- Values ------------------------------------------------------------- */
 
-static double bits_double(uint64_t b) {
-  double d;
-  memcpy(&d, &b, 8);
-  return d;
-}
-
-static uint64_t double_bits(double d) {
-  uint64_t b;
-  memcpy(&b, &d, 8);
-  return b;
-}
-
 int sq_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *cut) {
   size_t n = v->n;
   if (cut) *cut = 0;
@@ -166,7 +154,7 @@ int sq_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *c
   case SQZ_CLASS_INT:
     return sqlite3_bind_int64(s, i, (sqlite3_int64)v->v);
   case SQZ_CLASS_REAL:
-    return sqlite3_bind_double(s, i, bits_double(v->v));
+    return sqlite3_bind_double(s, i, sqz_bits_double(v->v));
   case SQZ_CLASS_TEXT:
     return sqlite3_bind_text64(s, i, n ? (const char *)v->p : "", n, SQLITE_TRANSIENT, SQLITE_UTF8);
   case SQZ_CLASS_BLOB:
@@ -183,7 +171,7 @@ int sq_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes) {
     r = sqz_column_append(c, SQZ_CLASS_INT, (uint64_t)sqlite3_value_int64(v), NULL, 0);
     break;
   case SQLITE_FLOAT:
-    r = sqz_column_append(c, SQZ_CLASS_REAL, double_bits(sqlite3_value_double(v)), NULL, 0);
+    r = sqz_column_append(c, SQZ_CLASS_REAL, sqz_double_bits(sqlite3_value_double(v)), NULL, 0);
     break;
   case SQLITE_TEXT: {
     const unsigned char *t = sqlite3_value_text(v);
@@ -539,9 +527,18 @@ int sq_decode_slot(sq_vtab *p, const sq_chunkref *c, int slot, sqz_column *out) 
                   (long long)c->minrow, (long long)c->maxrow, what, sqz_error_string(r));
 }
 
-/* Decodes the rowids of c and checks them against the directory: strictly
-** increasing from minrow to maxrow. */
-static int decode_rowids(sq_vtab *p, const sq_chunkref *c, sqz_column *out) {
+int sq_chunk_rowids(sq_vtab *p, const sq_chunkref *c, sqz_column *out) {
+  uint32_t n = c->nrows;
+  if ((uint64_t)c->maxrow - (uint64_t)c->minrow == n - 1) {
+    /* rowids without gaps, the usual case: minrow + i, nothing to decode */
+    sqz_column_clear(out);
+    if (sqz_column_reserve(out, n, 0)) return SQLITE_NOMEM;
+    memset(out->type, SQZ_CLASS_INT, n);
+    for (uint32_t i = 0; i < n; i++)
+      out->v[i] = (uint64_t)c->minrow + i;
+    out->count = n;
+    return SQLITE_OK;
+  }
   int rc = sq_decode_slot(p, c, 0, out);
   if (rc != SQLITE_OK) return rc;
   for (uint32_t i = 0; i < out->count; i++) {
@@ -562,7 +559,7 @@ static int decode_rowids(sq_vtab *p, const sq_chunkref *c, sqz_column *out) {
 /* Decodes every slot of c into r (cleared first). */
 static int decode_chunk(sq_vtab *p, const sq_chunkref *c, sq_rows *r) {
   sq_rows_clear(r);
-  int rc = decode_rowids(p, c, &r->id);
+  int rc = sq_chunk_rowids(p, c, &r->id);
   for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++) {
     rc = sq_decode_slot(p, c, k + 1, &r->col[k]);
     for (uint32_t i = 0; rc == SQLITE_OK && i < r->col[k].count; i++)
@@ -726,8 +723,7 @@ int sq_flush(sq_vtab *p, int full) {
 
 /* ---- Rowid questions -------------------------------------------------- */
 
-/* Binary search: index of the first rowid >= r in c[lo, hi). */
-static uint32_t lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t r) {
+uint32_t sq_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t r) {
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     if ((int64_t)c->v[mid] < r)
@@ -742,7 +738,7 @@ static uint32_t lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64
 static int cache_chunk(sq_vtab *p, const sq_chunkref *c, int full) {
   if (p->cache_gen == c->gen && (p->cache_full || !full)) return SQLITE_OK;
   p->cache_gen = 0;
-  int rc = full ? decode_chunk(p, c, &p->cache) : decode_rowids(p, c, &p->cache.id);
+  int rc = full ? decode_chunk(p, c, &p->cache) : sq_chunk_rowids(p, c, &p->cache.id);
   if (rc != SQLITE_OK) return rc;
   p->cache_gen = c->gen;
   p->cache_full = full;
@@ -755,7 +751,7 @@ int sq_exists(sq_vtab *p, int64_t r, int *exists) {
   if (rc != SQLITE_OK) return rc;
   uint32_t nbuf = p->buf.id.count;
   if (nbuf && r >= (int64_t)p->buf.id.v[0]) {
-    uint32_t i = lower_bound(&p->buf.id, 0, nbuf, r);
+    uint32_t i = sq_lower_bound(&p->buf.id, 0, nbuf, r);
     *exists = i < nbuf && (int64_t)p->buf.id.v[i] == r;
     return SQLITE_OK;
   }
@@ -776,7 +772,7 @@ int sq_exists(sq_vtab *p, int64_t r, int *exists) {
   if (rc != SQLITE_OK || !found || r < c.minrow) return rc;
   rc = cache_chunk(p, &c, 0);
   if (rc != SQLITE_OK) return rc;
-  uint32_t i = lower_bound(&p->cache.id, 0, p->cache.id.count, r);
+  uint32_t i = sq_lower_bound(&p->cache.id, 0, p->cache.id.count, r);
   *exists = i < p->cache.id.count && (int64_t)p->cache.id.v[i] == r;
   return SQLITE_OK;
 }
@@ -795,7 +791,7 @@ int sq_fetch_row(sq_vtab *p, int64_t r, sq_rows *out) {
   if (p->have_chunks && r <= p->lcm) rc = chunk_query(p, SQ_CHUNK_OWNER, 1, r, &c, &found);
   if (rc == SQLITE_OK && found) rc = cache_chunk(p, &c, 1);
   if (rc != SQLITE_OK) return rc;
-  uint32_t i = found ? lower_bound(&p->cache.id, 0, p->cache.id.count, r) : 0;
+  uint32_t i = found ? sq_lower_bound(&p->cache.id, 0, p->cache.id.count, r) : 0;
   if (!found || i >= p->cache.id.count || (int64_t)p->cache.id.v[i] != r)
     return sq_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is missing", p->zName,
                     (long long)r);
@@ -807,7 +803,7 @@ int sq_fetch_row(sq_vtab *p, int64_t r, sq_rows *out) {
 static int chunk_max_live(sq_vtab *p, const sq_chunkref *c, int64_t lo, int64_t *out, int *found) {
   sqz_column ids;
   sqz_column_init(&ids, &p->alloc);
-  int rc = decode_rowids(p, c, &ids);
+  int rc = sq_chunk_rowids(p, c, &ids);
   sqlite3_stmt *s = rc == SQLITE_OK ? sq_stmt(p, SQ_TAIL_DESC) : NULL;
   if (rc == SQLITE_OK && !s) rc = SQLITE_ERROR;
   *found = 0;
