@@ -154,6 +154,8 @@ struct sq_vtab {
   int patched;        /* patches written since the last compaction check */
   int busy;           /* a flush is running (no re-entry from xSavepoint) */
   int in_write;       /* between xBegin and the commit or rollback */
+  uint64_t epoch;     /* bumped by every write to the shadow tables and by
+                        rollbacks: open scans then read them again */
 
   /* The insert buffer: appended rows, rowids above everything stored. */
   sq_rows buf;
@@ -237,6 +239,9 @@ int sq_decode_slot(sq_vtab *p, const sq_chunkref *c, int slot, sqz_column *out);
 ** (maxrow - minrow + 1 == nrows), else decoded and checked against the
 ** directory (strictly increasing, from minrow to maxrow). */
 int sq_chunk_rowids(sq_vtab *p, const sq_chunkref *c, sqz_column *out);
+
+/* *yes = whether chunk c is still in the directory with the same generation. */
+int sq_chunk_current(sq_vtab *p, const sq_chunkref *c, int *yes);
 
 /* Reads a chunk row from a statement whose columns 0..3 are maxrow, minrow,
 ** nrows, gen. Returns 0, or SQLITE_CORRUPT_VTAB for impossible values. */

@@ -153,6 +153,13 @@ typedef struct sq_cursor {
   int ipoint;               /* next point to look for */
   uint64_t used;            /* colUsed of the plan */
 
+  int emitted;         /* a row has been returned (rowid holds the last one) */
+  uint64_t epoch;      /* tab->epoch when chunks was read */
+  int64_t chunk_lo;    /* rows of chunks below this are skipped */
+  sq_rows now;         /* the current version of the row (see column_now) */
+  int64_t now_rowid;   /* whose version now holds */
+  int now_state;       /* 0 none, 1 now holds it, 2 the row is gone */
+  int cap_chunks;      /* entries allocated in chunks */
   sq_chunkref *chunks; /* chunks to read, in rowid order */
   int nchunks;         /* entries in chunks */
   int ichunk;          /* current chunk, -1 before the first */
@@ -190,6 +197,11 @@ int sq_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
   for (int i = 0; i < n; i++)
     sqz_column_init(&c->cols[i], &p->alloc);
   sqz_column_init(&c->ids, &p->alloc);
+  sq_rows_init(&c->now, n, &p->alloc);
+  if (!c->now.col && n) {
+    sq_close(&c->base);
+    return SQLITE_NOMEM;
+  }
   c->eof = 1;
   *ppCursor = &c->base;
   return SQLITE_OK;
@@ -200,6 +212,7 @@ int sq_close(sqlite3_vtab_cursor *cur) {
   for (int i = 0; i < c->tab->decl.ncol; i++)
     sqz_column_free(&c->cols[i]);
   sqz_column_free(&c->ids);
+  sq_rows_free(&c->now);
   sqlite3_finalize(c->tail);
   sqlite3_free(c->cols);
   sqlite3_free(c->decoded);
@@ -541,9 +554,71 @@ static int load_chunk(sq_cursor *c, int i) {
     return rc;
   }
   uint32_t n = c->ids.count;
-  c->row = sq_lower_bound(&c->ids, 0, n, c->lo);
+  c->row = sq_lower_bound(&c->ids, 0, n, c->chunk_lo);
   c->end = c->hi == INT64_MAX ? n : sq_lower_bound(&c->ids, c->row, n, c->hi + 1);
   return SQLITE_OK;
+}
+
+/* Reads the directory rows of the chunks that can hold rows in [from, hi],
+** one of the points, and (with terms) rows matching every term, into
+** c->chunks, and starts before the first one. */
+static int load_chunk_list(sq_cursor *c, int64_t from, const zone_term *terms, int nt) {
+  sq_vtab *p = c->tab;
+  int rc = SQLITE_OK;
+  c->nchunks = 0;
+  c->ichunk = -1;
+  c->row = c->end = c->fast_end = 0;
+  c->emitted = 0;
+  c->now_state = 0;
+  c->chunk_lo = from;
+  c->epoch = p->epoch;
+  sqlite3_stmt *q = sq_stmt(p, SQ_CHUNK_FROM);
+  if (!q) return SQLITE_ERROR;
+  sqlite3_bind_int64(q, 1, from);
+  int step, ip = 0;
+  int64_t prev_max = 0;
+  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+    sq_chunkref k;
+    rc = sq_chunkref_read(p, q, &k);
+    if (rc == SQLITE_OK && ip && k.minrow <= prev_max)
+      rc = sq_error(p, SQLITE_CORRUPT_VTAB, "table %s: chunks overlap at rowid %lld", p->zName,
+                    (long long)k.minrow);
+    if (rc != SQLITE_OK) break;
+    ip = 1;
+    prev_max = k.maxrow;
+    if (k.minrow > c->hi) break;
+    if (c->points) {
+      /* the first point at or above minrow must not be past maxrow */
+      int l = 0, h = c->npoints;
+      while (l < h) {
+        int m = l + (h - l) / 2;
+        if (c->points[m] < k.minrow)
+          l = m + 1;
+        else
+          h = m;
+      }
+      if (l == c->npoints || c->points[l] > k.maxrow) continue;
+    }
+    if (nt > 0 && !chunk_may_match(c, &k, terms, nt, &rc)) {
+      if (rc != SQLITE_OK) break;
+      continue;
+    }
+    if (c->nchunks == c->cap_chunks) {
+      int cap = c->cap_chunks ? c->cap_chunks * 2 : 16;
+      sq_chunkref *n = sqlite3_realloc64(c->chunks, sizeof(sq_chunkref) * (size_t)cap);
+      if (!n) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      c->chunks = n;
+      c->cap_chunks = cap;
+    }
+    c->chunks[c->nchunks++] = k;
+  }
+  if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+    rc = sq_error(p, step, "%s", sqlite3_errmsg(p->db));
+  sqlite3_reset(q);
+  return rc;
 }
 
 /* The rowid of the current chunk row, loading chunks as needed; *have = 0
@@ -556,6 +631,10 @@ static int chunk_head(sq_cursor *c, int64_t *id, int *have) {
     }
     int rc = load_chunk(c, c->ichunk + 1);
     if (rc != SQLITE_OK) return rc;
+  }
+  if (c->row >= c->end) {
+    *have = 0;
+    return SQLITE_OK;
   }
   *have = 1;
   *id = (int64_t)c->ids.v[c->row];
@@ -604,6 +683,7 @@ static int settle(sq_cursor *c) {
     }
     c->from_tail = from_tail;
     c->rowid = id;
+    c->emitted = 1;
     c->eof = 0;
     /* chunk rows up to fast_end need no merge decision (sq_next) */
     c->fast_end = c->row + 1;
@@ -675,52 +755,7 @@ int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc
   }
   if (!possible || c->lo > c->hi) return SQLITE_OK;
 
-  /* the chunks to read */
-  sqlite3_stmt *q = sq_stmt(p, SQ_CHUNK_FROM);
-  if (!q) return SQLITE_ERROR;
-  sqlite3_bind_int64(q, 1, c->lo);
-  int cap = 0, step, ip = 0;
-  int64_t prev_max = 0;
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-    sq_chunkref k;
-    rc = sq_chunkref_read(p, q, &k);
-    if (rc == SQLITE_OK && ip && k.minrow <= prev_max)
-      rc = sq_error(p, SQLITE_CORRUPT_VTAB, "table %s: chunks overlap at rowid %lld", p->zName,
-                    (long long)k.minrow);
-    if (rc != SQLITE_OK) break;
-    ip = 1;
-    prev_max = k.maxrow;
-    if (k.minrow > c->hi) break;
-    if (c->points) {
-      /* the first point at or above minrow must not be past maxrow */
-      int l = 0, h = c->npoints;
-      while (l < h) {
-        int m = l + (h - l) / 2;
-        if (c->points[m] < k.minrow)
-          l = m + 1;
-        else
-          h = m;
-      }
-      if (l == c->npoints || c->points[l] > k.maxrow) continue;
-    }
-    if (nt > 0 && !chunk_may_match(c, &k, terms, nt, &rc)) {
-      if (rc != SQLITE_OK) break;
-      continue;
-    }
-    if (c->nchunks == cap) {
-      cap = cap ? cap * 2 : 16;
-      sq_chunkref *n = sqlite3_realloc64(c->chunks, sizeof(sq_chunkref) * (size_t)cap);
-      if (!n) {
-        rc = SQLITE_NOMEM;
-        break;
-      }
-      c->chunks = n;
-    }
-    c->chunks[c->nchunks++] = k;
-  }
-  if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-    rc = sq_error(p, step, "%s", sqlite3_errmsg(p->db));
-  sqlite3_reset(q);
+  rc = load_chunk_list(c, c->lo, terms, nt);
   if (rc != SQLITE_OK) return rc;
 
   /* the tail, over the same rowid range */
@@ -733,8 +768,29 @@ int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc
   return settle(c);
 }
 
+/* Another statement of this connection wrote the table during the scan
+** (the epoch moved): read the directory and the tail again past the row last
+** returned, so the scan goes on with the table as it is now, as a b-tree
+** cursor does on a plain table. */
+static int resync(sq_cursor *c) {
+  if (c->rowid == INT64_MAX || c->rowid >= c->hi) {
+    c->eof = 1;
+    return SQLITE_OK;
+  }
+  int64_t from = c->rowid + 1 > c->lo ? c->rowid + 1 : c->lo;
+  int rc = load_chunk_list(c, from, NULL, 0);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_reset(c->tail);
+  sqlite3_bind_int64(c->tail, 1, from);
+  sqlite3_bind_int64(c->tail, 2, c->hi);
+  rc = tail_step(c);
+  if (rc != SQLITE_OK) return rc;
+  return settle(c);
+}
+
 int sq_next(sqlite3_vtab_cursor *cur) {
   sq_cursor *c = (sq_cursor *)cur;
+  if (c->epoch != c->tab->epoch) return resync(c);
   if (c->from_tail) {
     int rc = tail_step(c);
     if (rc != SQLITE_OK) return rc;
@@ -750,6 +806,43 @@ int sq_eof(sqlite3_vtab_cursor *cur) {
   return ((sq_cursor *)cur)->eof;
 }
 
+/* Column i of the current row when its chunk was rewritten under the scan
+** by a statement of this connection: the row's current version (NULL once
+** the row is gone), as a plain table shows rows changed during a scan. */
+static int column_now(sq_cursor *c, sqlite3_context *ctx, int i) {
+  sq_vtab *p = c->tab;
+  if (c->now_state == 0 || c->now_rowid != c->rowid) {
+    int exists = 0;
+    sq_rows_clear(&c->now);
+    int rc = sq_flush(p, 1);
+    if (rc == SQLITE_OK) rc = sq_exists(p, c->rowid, &exists);
+    if (rc == SQLITE_OK && exists) rc = sq_fetch_row(p, c->rowid, &c->now);
+    if (rc != SQLITE_OK) return rc;
+    c->now_rowid = c->rowid;
+    c->now_state = exists ? 1 : 2;
+  }
+  if (c->now_state == 1) {
+    sqz_value v = sqz_column_value(&c->now.col[i], 0);
+    switch (v.cls) {
+    case SQZ_CLASS_INT:
+      sqlite3_result_int64(ctx, (sqlite3_int64)v.v);
+      break;
+    case SQZ_CLASS_REAL:
+      sqlite3_result_double(ctx, sqz_bits_double(v.v));
+      break;
+    case SQZ_CLASS_TEXT:
+      sqlite3_result_text64(ctx, (const char *)v.p, v.n, SQLITE_TRANSIENT, SQLITE_UTF8);
+      break;
+    case SQZ_CLASS_BLOB:
+      sqlite3_result_blob64(ctx, v.p, v.n, SQLITE_TRANSIENT);
+      break;
+    default:
+      break;
+    }
+  }
+  return SQLITE_OK;
+}
+
 int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   sq_cursor *c = (sq_cursor *)cur;
   if (i < 0 || i >= c->tab->decl.ncol) return SQLITE_OK;
@@ -763,6 +856,12 @@ int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   }
   sqz_column *col = &c->cols[i];
   if (!c->decoded[i]) {
+    if (c->epoch != c->tab->epoch) {
+      int current;
+      int rc = sq_chunk_current(c->tab, &c->chunks[c->ichunk], &current);
+      if (rc != SQLITE_OK) return rc;
+      if (!current) return column_now(c, ctx, i);
+    }
     int rc = sq_decode_slot(c->tab, &c->chunks[c->ichunk], i + 1, col);
     if (rc != SQLITE_OK) return rc;
     c->decoded[i] = 1;

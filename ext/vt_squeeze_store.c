@@ -345,6 +345,13 @@ static int int_query(sq_vtab *p, int id, int64_t arg, const char *text_arg, int6
   return SQLITE_OK;
 }
 
+int sq_chunk_current(sq_vtab *p, const sq_chunkref *c, int *yes) {
+  sq_chunkref now;
+  int found, rc = chunk_query(p, SQ_CHUNK_OWNER, 1, c->maxrow, &now, &found);
+  *yes = rc == SQLITE_OK && found && now.maxrow == c->maxrow && now.gen == c->gen;
+  return rc;
+}
+
 int sq_load(sq_vtab *p) {
   if (p->loaded) return SQLITE_OK;
   sq_chunkref last;
@@ -372,6 +379,7 @@ int sq_load(sq_vtab *p) {
 
 void sq_reset(sq_vtab *p) {
   p->loaded = 0;
+  p->epoch++;
   p->max_known = 0;
   p->cache_gen = 0;
   sq_rows_clear(&p->buf);
@@ -463,6 +471,7 @@ static int write_slot(sq_vtab *p, int64_t gen, int slot, const sqz_column *col, 
 
 int sq_write_chunk(sq_vtab *p, const sq_rows *rows, uint32_t start, uint32_t n) {
   int64_t gen = ++p->last_gen;
+  p->epoch++;
   p->gen_dirty = 1;
   int rc = write_slot(p, gen, 0, &rows->id, start, n);
   for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++)
@@ -485,6 +494,7 @@ int sq_write_chunk(sq_vtab *p, const sq_rows *rows, uint32_t start, uint32_t n) 
 
 /* Deletes chunk c: its directory row and data rows. */
 static int delete_chunk(sq_vtab *p, const sq_chunkref *c) {
+  p->epoch++;
   sqlite3_stmt *s = sq_stmt(p, SQ_CHUNK_DELETE);
   if (!s) return SQLITE_ERROR;
   sqlite3_bind_int64(s, 1, c->maxrow);
@@ -601,6 +611,7 @@ int sq_read_tail(sq_vtab *p, int64_t lo, int64_t hi, sq_rows *r) {
 
 int sq_put_tail(sq_vtab *p, int64_t id, int dead, sqlite3_value **vals, const sq_rows *rows,
                 uint32_t i) {
+  p->epoch++;
   sqlite3_stmt *s = sq_stmt(p, SQ_TAIL_PUT);
   if (!s) return SQLITE_ERROR;
   sqlite3_bind_int64(s, 1, id);
@@ -628,6 +639,7 @@ int sq_put_tail(sq_vtab *p, int64_t id, int dead, sqlite3_value **vals, const sq
 
 /* Deletes the tail rows with ids in [lo, hi]. */
 static int delete_tail_range(sq_vtab *p, int64_t lo, int64_t hi) {
+  p->epoch++;
   sqlite3_stmt *s = sq_stmt(p, SQ_TAIL_DELETE_RANGE);
   if (!s) return SQLITE_ERROR;
   sqlite3_bind_int64(s, 1, lo);

@@ -110,6 +110,7 @@ static int insert_direct(sq_vtab *p, int64_t r, sqlite3_value **vals, const sq_r
 static int delete_row(sq_vtab *p, int64_t r) {
   int rc = flush_if_needed(p, r);
   if (rc != SQLITE_OK) return rc;
+  p->epoch++;
   if (!p->have_chunks || r > p->lcm) {
     sqlite3_stmt *s = sq_stmt(p, SQ_TAIL_DELETE);
     if (!s) return SQLITE_ERROR;

@@ -335,6 +335,43 @@ class Queries(SqlTestCase):
                 self.assertEqual(got, want)
 
 
+class WritesDuringScans(SqlTestCase):
+    def test_updating_rows_while_iterating_them(self):
+        # the common loop "for each row: UPDATE it" in autocommit mode, where
+        # every UPDATE commits (and may compact chunks) under the open SELECT:
+        # the squeeze table must see exactly what a plain table sees
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(a INTEGER, b TEXT, chunk_rows = 8)")
+        self.db.execute("CREATE TABLE p(a, b)")
+        results = {}
+        for tb in ("t", "p"):
+            self.db.executemany("INSERT INTO %s VALUES (?, ?)" % tb,
+                                [(i, "x%d" % i) for i in range(100)])
+            seen = []
+            for rowid, a, b in self.db.execute("SELECT rowid, a, b FROM %s WHERE rowid > 3" % tb):
+                seen.append((rowid, a, b))
+                self.db.execute("UPDATE %s SET a = a + 1000 WHERE rowid = ?" % tb, (rowid,))
+                self.db.execute("UPDATE %s SET b = 'ahead' WHERE rowid = ?" % tb, (rowid + 2,))
+                if rowid % 7 == 0:
+                    self.db.execute("DELETE FROM %s WHERE rowid = ?" % tb, (rowid + 1,))
+                if rowid % 11 == 0:
+                    self.db.execute("INSERT INTO %s(a, b) VALUES (?, 'new')" % tb, (rowid,))
+                if rowid % 30 == 0 and tb == "t":
+                    self.db.execute("SELECT squeeze_optimize('t')")
+                if rowid > 400:
+                    break
+            results[tb] = (seen, self.db.execute("SELECT rowid, * FROM %s" % tb).fetchall())
+        self.assertEqual(results["t"], results["p"])
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+    def test_insert_select_from_itself(self):
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(a INTEGER, chunk_rows = 3)")
+        self.db.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(10)])
+        self.db.execute("INSERT INTO t SELECT a + 100 FROM t")
+        self.assertEqual(self.one("SELECT count(*) FROM t"), 20)
+        got = self.db.execute("SELECT count(*) FROM t a JOIN t b ON a.rowid = b.rowid").fetchone()
+        self.assertEqual(got[0], 20)
+
+
 class Maintenance(SqlTestCase):
     def setUp(self):
         super().setUp()
