@@ -202,9 +202,12 @@ sqlite3_stmt *sq_stmt(sq_vtab *p, int id);
 /* Finalizes every prepared statement of p. */
 void sq_stmt_finalize_all(sq_vtab *p);
 
-/* Row sets. */
+/* Initialises an empty row set of ncol columns on allocator a; on OOM
+** r->col is NULL (check it when ncol > 0). */
 void sq_rows_init(sq_rows *r, int ncol, const sqz_allocator *a);
+/* Frees a row set's memory. */
 void sq_rows_free(sq_rows *r);
+/* Forgets every row, keeping the memory. */
 void sq_rows_clear(sq_rows *r);
 /* Appends row i of src. Returns an SQLite code. */
 int sq_rows_append_row(sq_rows *r, const sq_rows *src, uint32_t i);
@@ -287,7 +290,14 @@ int sq_save_generation(sq_vtab *p);
 ** in full. */
 int sq_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *cut);
 
-/* ---- vt_squeeze_scan.c ------------------------------------------------- */
+/* ---- vt_squeeze_scan.c -------------------------------------------------
+** The read side of sqlite3_module, with the contracts of the SQLite
+** virtual-table interface (https://sqlite.org/vtab.html). sq_best_index
+** encodes the plan in idxNum/idxStr as vt_squeeze_scan.c documents;
+** sq_filter flushes the insert buffer, picks the chunks (zone maps) and
+** starts the merge of chunk rows and tail rows; sq_result_column decodes a
+** column chunk on first use. Errors set the table's zErrMsg: corrupt shadow
+** data gives SQLITE_CORRUPT_VTAB. */
 
 int sq_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info);
 int sq_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor);
@@ -304,6 +314,10 @@ sqz_value sq_value_of(sqlite3_value *v);
 
 /* ---- vt_squeeze_write.c ------------------------------------------------ */
 
+/* xUpdate: argc 1 deletes argv[0]; argv[0] NULL inserts (argv[1] the rowid
+** or NULL, argv[2..] the values; *pRowid gets the rowid); otherwise updates
+** row argv[0] to rowid argv[1]. SQLITE_CONSTRAINT for a rowid that exists
+** (unless OR REPLACE), SQLITE_MISMATCH for a rowid that is not an integer. */
 int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid);
 
 /* ---- vt_squeeze_fn.c ---------------------------------------------------- */
