@@ -78,6 +78,7 @@ static void vtab_free(sq_vtab *p) {
   sq_rows_free(&p->cache);
   sq_rows_free(&p->fetch);
   sq_rows_free(&p->one);
+  sqlite3_free(p->patches);
   sqz_buf_free(&p->enc);
   sq_decl_free(&p->decl);
   sqlite3_free(p->zDb);
@@ -281,8 +282,8 @@ static int sq_shadow_name(const char *zSuffix) {
 
 static int sq_begin(sqlite3_vtab *vtab) {
   sq_vtab *p = (sq_vtab *)vtab;
-  sq_reset(p); /* another connection may have written since */
-  p->patched = 0;
+  sq_reset(p, 0); /* another connection may have written since */
+  sq_forget_patches(p);
   p->in_write = 1;
   return SQLITE_OK;
 }
@@ -291,24 +292,24 @@ static int sq_begin(sqlite3_vtab *vtab) {
 static int sq_sync(sqlite3_vtab *vtab) {
   sq_vtab *p = (sq_vtab *)vtab;
   int rc = sq_flush(p, 1);
-  if (rc == SQLITE_OK && p->patched) rc = sq_compact(p, 0, NULL);
-  if (rc == SQLITE_OK) p->patched = 0;
+  if (rc == SQLITE_OK && (p->npatch || p->patch_overflow)) rc = sq_compact(p, 0, NULL);
+  if (rc == SQLITE_OK) sq_forget_patches(p);
   return rc;
 }
 
 /* Commit, phase two: cannot fail. */
 static int sq_commit(sqlite3_vtab *vtab) {
   sq_vtab *p = (sq_vtab *)vtab;
-  sq_reset(p);
+  sq_reset(p, 0);
   p->in_write = 0;
   return SQLITE_OK;
 }
 
 static int sq_rollback(sqlite3_vtab *vtab) {
   sq_vtab *p = (sq_vtab *)vtab;
-  sq_reset(p);
+  sq_reset(p, 1);
   p->in_write = 0;
-  p->patched = 0;
+  sq_forget_patches(p);
   return SQLITE_OK;
 }
 
@@ -325,7 +326,7 @@ static int sq_release(sqlite3_vtab *vtab, int iSavepoint) {
 
 static int sq_rollback_to(sqlite3_vtab *vtab, int iSavepoint) {
   (void)iSavepoint;
-  sq_reset((sq_vtab *)vtab);
+  sq_reset((sq_vtab *)vtab, 1);
   return SQLITE_OK;
 }
 

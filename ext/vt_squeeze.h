@@ -123,6 +123,7 @@ enum {
   SQ_TAIL_RANGE,        /* id, dead, c0... for ids in [?1, ?2], ascending */
   SQ_TAIL_COUNT,        /* rows with id > ?1 */
   SQ_TAIL_MAX,          /* largest id */
+  SQ_TAIL_COUNT_RANGE,  /* rows with ids in [?1, ?2] */
   SQ_TAIL_DESC,         /* id, dead for ids in [?1, ?2], descending */
   SQ_PATCH_IDS,         /* ids <= ?1, ascending */
   SQ_CONFIG_GET,        /* v of key ?1 */
@@ -151,7 +152,10 @@ struct sq_vtab {
   int max_empty;      /* the table has no row (with max_known) */
   int64_t last_gen;   /* last generation number handed out */
   int gen_dirty;      /* last_gen not yet written to t_config */
-  int patched;        /* patches written since the last compaction check */
+  int64_t *patches;   /* rowids patched since the last compaction check */
+  size_t npatch;      /* entries in patches */
+  size_t cap_patch;   /* entries allocated */
+  int patch_overflow; /* too many to note: the commit scans every patch */
   int busy;           /* a flush is running (no re-entry from xSavepoint) */
   int in_write;       /* between xBegin and the commit or rollback */
   uint64_t epoch;     /* bumped by every write to the shadow tables and by
@@ -216,8 +220,9 @@ int sq_rows_append_values(sq_rows *r, int64_t rowid, sqlite3_value **vals);
 
 /* Loads the write state (lcm, tail_count, last_gen) if not loaded. */
 int sq_load(sq_vtab *p);
-/* Forgets the write state and the insert buffer (rollback). */
-void sq_reset(sq_vtab *p);
+/* Forgets the write state and the insert buffer (at transaction boundaries),
+** and with rollback also the decoded-chunk cache. */
+void sq_reset(sq_vtab *p, int rollback);
 
 /* Moves the insert buffer to storage: whole chunks when the tail and the
 ** buffer hold chunk_rows rows, and with full also the rest into the tail
@@ -272,6 +277,11 @@ int sq_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes);
 
 /* Makes p->max_rowid exact. */
 int sq_max_rowid(sq_vtab *p);
+
+/* Notes that rowid r got a patch or tombstone (for sq_compact at commit). */
+int sq_note_patch(sq_vtab *p, int64_t r);
+/* Forgets the noted patches (after the commit's compaction, or a rollback). */
+void sq_forget_patches(sq_vtab *p);
 
 /* Folds tail patches into their chunks: with all == 0 only chunks whose
 ** patches reach an eighth of their rows, else every patched chunk. *written

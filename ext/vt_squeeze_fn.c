@@ -292,7 +292,7 @@ static void optimize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   }
   result_vtab_error(ctx, "squeeze_optimize", p, rc);
   sqlite3_exec(p->db, "ROLLBACK TO squeeze_optimize; RELEASE squeeze_optimize", NULL, NULL, NULL);
-  sq_reset(p);
+  sq_reset(p, 1);
 }
 
 /* ---- squeeze_stats ----------------------------------------------------- */

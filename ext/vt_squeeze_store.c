@@ -29,6 +29,7 @@
 #include "vt_squeeze.h"
 SQLITE_EXTENSION_INIT3
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- Statements ---------------------------------------------------------- */
@@ -88,6 +89,8 @@ static char *stmt_sql(sq_vtab *p, int id) {
                            t);
   case SQ_TAIL_COUNT:
     return sqlite3_mprintf("SELECT count(*) FROM %Q.'%q_tail' WHERE id >= ?1", db, t);
+  case SQ_TAIL_COUNT_RANGE:
+    return sqlite3_mprintf("SELECT count(*) FROM %Q.'%q_tail' WHERE id BETWEEN ?1 AND ?2", db, t);
   case SQ_TAIL_MAX:
     return sqlite3_mprintf("SELECT max(id) FROM %Q.'%q_tail'", db, t);
   case SQ_TAIL_DESC:
@@ -275,6 +278,11 @@ static int rows_drop_front(sq_vtab *p, sq_rows *r, uint32_t k) {
   return SQLITE_OK;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
 /* ---- Write state ------------------------------------------------------- */
 
 /* The first rowid of the true tail: lcm + 1, or INT64_MIN without chunks.
@@ -377,11 +385,13 @@ int sq_load(sq_vtab *p) {
   return SQLITE_OK;
 }
 
-void sq_reset(sq_vtab *p) {
+void sq_reset(sq_vtab *p, int rollback) {
   p->loaded = 0;
   p->epoch++;
   p->max_known = 0;
-  p->cache_gen = 0;
+  /* a committed generation's chunk never changes (generations only grow), so
+  ** the decoded chunk stays valid across transactions unless rolled back */
+  if (rollback) p->cache_gen = 0;
   sq_rows_clear(&p->buf);
 }
 
@@ -1003,10 +1013,72 @@ static int reload_lcm(sq_vtab *p) {
   return SQLITE_OK;
 }
 
+int sq_note_patch(sq_vtab *p, int64_t r) {
+  if (p->patch_overflow) return SQLITE_OK;
+  if (p->npatch == p->cap_patch) {
+    size_t cap = p->cap_patch ? p->cap_patch * 2 : 64;
+    int64_t *q = cap <= ((size_t)1 << 20) ? sqlite3_realloc64(p->patches, cap * 8) : NULL;
+    if (!q) {
+      p->patch_overflow = 1; /* the commit scans every patch instead */
+      return SQLITE_OK;
+    }
+    p->patches = q;
+    p->cap_patch = cap;
+  }
+  p->patches[p->npatch++] = r;
+  return SQLITE_OK;
+}
+
+void sq_forget_patches(sq_vtab *p) {
+  p->npatch = 0;
+  p->patch_overflow = 0;
+}
+
+/* The tail rows with ids in [lo, hi]. */
+static int count_tail(sq_vtab *p, int64_t lo, int64_t hi, int64_t *n) {
+  sqlite3_stmt *s = sq_stmt(p, SQ_TAIL_COUNT_RANGE);
+  if (!s) return SQLITE_ERROR;
+  sqlite3_bind_int64(s, 1, lo);
+  sqlite3_bind_int64(s, 2, hi);
+  int rc = sqlite3_step(s);
+  *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  if (rc != SQLITE_ROW) return step_error(p, s, rc);
+  sqlite3_reset(s);
+  return SQLITE_OK;
+}
+
+/* Compaction at commit when the patched rowids are known: only their chunks
+** are looked at. */
+static int compact_noted(sq_vtab *p, int *written) {
+  qsort(p->patches, p->npatch, sizeof(int64_t), cmp_i64);
+  int rc = SQLITE_OK;
+  size_t i = 0;
+  while (rc == SQLITE_OK && i < p->npatch) {
+    sq_chunkref owner, prev;
+    int found, has_prev;
+    rc = chunk_query(p, SQ_CHUNK_OWNER, 1, p->patches[i], &owner, &found);
+    if (rc != SQLITE_OK || !found) break;
+    rc = chunk_query(p, SQ_CHUNK_BEFORE, 1, owner.maxrow, &prev, &has_prev);
+    int64_t lo = has_prev ? prev.maxrow + 1 : INT64_MIN, n = 0;
+    if (rc == SQLITE_OK) rc = count_tail(p, lo, owner.maxrow, &n);
+    if (rc == SQLITE_OK && n > 0 && (uint64_t)n >= (owner.nrows + 7) / 8)
+      rc = rewrite_chunks(p, &owner, 1, lo, owner.maxrow, written);
+    while (i < p->npatch && p->patches[i] <= owner.maxrow)
+      i++;
+  }
+  return rc;
+}
+
 int sq_compact(sq_vtab *p, int all, int *written) {
   int rc = sq_flush(p, 1);
   if (rc == SQLITE_OK) rc = sq_load(p);
   if (rc != SQLITE_OK || !p->have_chunks) return rc;
+  if (!all && !p->patch_overflow) {
+    rc = compact_noted(p, written);
+    if (rc == SQLITE_OK) rc = reload_lcm(p);
+    if (rc == SQLITE_OK) rc = sq_save_generation(p);
+    return rc;
+  }
   sq_chunkref *dir = NULL;
   int n = 0;
   uint32_t *count = NULL;
@@ -1045,7 +1117,6 @@ int sq_compact(sq_vtab *p, int all, int *written) {
   sqlite3_free(count);
   if (rc == SQLITE_OK) rc = reload_lcm(p);
   if (rc == SQLITE_OK) rc = sq_save_generation(p);
-  p->cache_gen = 0;
   return rc;
 }
 

@@ -99,7 +99,8 @@ static int insert_direct(sq_vtab *p, int64_t r, sqlite3_value **vals, const sq_r
   if (!p->have_chunks || r > p->lcm)
     p->tail_count++;
   else
-    p->patched = 1;
+    rc = sq_note_patch(p, r);
+  if (rc != SQLITE_OK) return rc;
   if (p->max_known && (p->max_empty || r > p->max_rowid)) p->max_rowid = r;
   p->max_empty = 0;
   p->est_rows++;
@@ -121,8 +122,8 @@ static int delete_row(sq_vtab *p, int64_t r) {
     if (p->tail_count > 0) p->tail_count--;
   } else {
     rc = sq_put_tail(p, r, 1, NULL, NULL, 0);
+    if (rc == SQLITE_OK) rc = sq_note_patch(p, r);
     if (rc != SQLITE_OK) return rc;
-    p->patched = 1;
   }
   if (p->max_known && r == p->max_rowid) p->max_known = 0;
   if (p->est_rows > 0) p->est_rows--;
@@ -242,6 +243,6 @@ int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 
   }
   rc = flush_if_needed(p, r);
   if (rc == SQLITE_OK) rc = sq_put_tail(p, r, 0, vals, row, 0);
-  if (rc == SQLITE_OK && p->have_chunks && r <= p->lcm) p->patched = 1;
+  if (rc == SQLITE_OK && p->have_chunks && r <= p->lcm) rc = sq_note_patch(p, r);
   return rc;
 }
