@@ -22,6 +22,12 @@
 ** analyze step picks a compression per column segment; store wins when no
 ** candidate shrinks the stream.
 **
+** Usage (SQL): every body of a squeeze table's data rows is a chunk, e.g.
+**
+**   CREATE VIRTUAL TABLE r USING squeeze(ts INTEGER, temp REAL, chunk_rows = 2);
+**   INSERT INTO r VALUES (1, 20.5), (2, 'warm');
+**   SELECT key & 65535 AS slot, codec, raw, length(body) FROM r_data;
+**
 ** Usage (C):
 **
 **   sqz_column col; sqz_column_init(&col, NULL);
