@@ -13,9 +13,12 @@
 ** Output: one mode byte, then either the input unchanged (mode 0, "raw",
 ** when no dictionary would make it smaller) or (mode 1) the value count, the
 ** distinct values in order of first appearance, and one code per value of
-** w bits, w the bit width of (distinct - 1), packed LSB-first. Eight
-** thousand readings from a dozen sensors cost the dozen names plus 4 bits a
-** row. This is the dictionary encoding of column stores (C-Store, DuckDB's
+** w bits, w the bit width of (distinct - 1), packed LSB-first; or (mode 2,
+** at most 256 distinct values) the same dictionary and the codes as bytes
+** through the huffman codec, which takes a skewed column to its entropy.
+** The smallest form wins. Eight thousand readings from a dozen sensors cost
+** the dozen names plus about log2(12) = 3.6 bits a row. This is the dictionary encoding of column
+*stores (C-Store, DuckDB's
 ** dictionary compression, Parquet's RLE_DICTIONARY without the RLE step).
 **
 ** Determinism: codes are given in order of first appearance and the hash
@@ -38,6 +41,7 @@
 
 #define DICT_MODE_RAW 0
 #define DICT_MODE_DICT 1
+#define DICT_MODE_HUFFMAN 2 /* dictionary, codes as bytes through the huffman codec */
 
 /* Worst case: the raw form, one mode byte plus the input. */
 static size_t dict_bound(size_t srcSize) {
@@ -117,17 +121,38 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
   }
   unsigned w = dict_width(d - 1);
   size_t code_bytes = (n * w + 7) / 8;
-  size_t total = 1 + sqz_varint_size(n) + sqz_varint_size(d) + dict_bytes + code_bytes;
-  if (total >= size + 1) {
-    sqz_scratch_release(ctx, mem);
-    goto raw;
+  size_t head = 1 + sqz_varint_size(n) + sqz_varint_size(d) + dict_bytes;
+  size_t total = head + code_bytes;
+  /* mode 2: with at most 256 distinct values the codes are bytes, and an
+  ** order-0 Huffman coder takes them to their entropy */
+  const sqz_codec *huf = d > 1 && d <= 256 ? sqz_codec_by_name("huffman") : NULL;
+  uint8_t *huf_out = NULL;
+  size_t huf_size = 0, total2 = SIZE_MAX;
+  if (huf && huf->bound(n)) {
+    uint8_t *bytes = sqz_scratch_acquire(ctx, n);
+    huf_out = bytes ? sqz_scratch_acquire(ctx, huf->bound(n)) : NULL;
+    if (huf_out) {
+      for (size_t i = 0; i < n; i++)
+        bytes[i] = (uint8_t)code[i];
+      sqz_params hp = {huf->default_level, 0};
+      size_t r = huf->compress(ctx, huf_out, huf->bound(n), bytes, n, &hp);
+      if (!sqz_is_error(r)) {
+        huf_size = r;
+        total2 = head + sqz_varint_size(r) + r;
+      }
+    }
+    sqz_scratch_release(ctx, bytes);
   }
+  int mode = total2 < total ? DICT_MODE_HUFFMAN : DICT_MODE_DICT;
+  if (mode == DICT_MODE_HUFFMAN) total = total2;
+  size_t result = 0;
+  if (total >= size + 1) goto raw_release;
   if (cap < total) {
-    sqz_scratch_release(ctx, mem);
-    return SQZ_ERROR(DST_TOO_SMALL);
+    result = SQZ_ERROR(DST_TOO_SMALL);
+    goto release;
   }
   size_t pos = 0;
-  dst[pos++] = DICT_MODE_DICT;
+  dst[pos++] = (uint8_t)mode;
   pos += sqz_varint_put(dst + pos, cap - pos, n);
   pos += sqz_varint_put(dst + pos, cap - pos, d);
   for (uint32_t m = 0; m < d; m++) {
@@ -136,14 +161,25 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
     memcpy(dst + pos, src + start[j], len[j]);
     pos += len[j];
   }
+  if (mode == DICT_MODE_HUFFMAN) {
+    pos += sqz_varint_put(dst + pos, cap - pos, huf_size);
+    memcpy(dst + pos, huf_out, huf_size);
+    result = pos + huf_size;
+    goto release;
+  }
   sqz_bitwriter bw;
   sqz_bw_init(&bw, dst + pos, cap - pos);
   for (size_t i = 0; i < n; i++)
     sqz_bw_put(&bw, code[i], w);
   size_t written = sqz_bw_finish(&bw);
+  result = written == code_bytes ? pos + written : SQZ_ERROR(GENERIC);
+release:
+  sqz_scratch_release(ctx, huf_out);
   sqz_scratch_release(ctx, mem);
-  if (written != code_bytes) return SQZ_ERROR(GENERIC);
-  return pos + written;
+  return result;
+raw_release:
+  sqz_scratch_release(ctx, huf_out);
+  sqz_scratch_release(ctx, mem);
 
 raw:
   if (cap < size + 1) return SQZ_ERROR(DST_TOO_SMALL);
@@ -165,7 +201,9 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
     if (dstSize) memcpy(dst, src + 1, dstSize);
     return dstSize;
   }
-  if (src[0] != DICT_MODE_DICT || srcSize > UINT32_MAX) return SQZ_ERROR(CORRUPT);
+  int mode = src[0];
+  if ((mode != DICT_MODE_DICT && mode != DICT_MODE_HUFFMAN) || srcSize > UINT32_MAX)
+    return SQZ_ERROR(CORRUPT);
   size_t pos = 1;
   uint64_t n, d;
   size_t k = sqz_varint_get(src + pos, srcSize - pos, &n);
@@ -176,10 +214,12 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
   pos += k;
   /* every string takes at least its 1-byte length in the output */
   if (n < 2 || d < 1 || d > n || n > dstSize || n > SIZE_MAX / 64) return SQZ_ERROR(CORRUPT);
+  if (mode == DICT_MODE_HUFFMAN && (d < 2 || d > 256)) return SQZ_ERROR(CORRUPT);
   /* every dictionary entry takes at least one byte of the input */
   if (d > srcSize - pos) return SQZ_ERROR(TRUNCATED);
   uint32_t *entry = sqz_scratch_acquire(ctx, (size_t)d * 8);
   if (!entry) return SQZ_ERROR(MEMORY);
+  uint8_t *bytes = NULL;
   size_t r = 0;
   for (uint64_t m = 0; m < d; m++) {
     uint64_t l;
@@ -193,16 +233,44 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
     pos += k + (size_t)l;
   }
   unsigned w = dict_width(d - 1);
-  size_t code_bytes = (size_t)((n * w + 7) / 8);
-  if (srcSize - pos != code_bytes) {
-    r = srcSize - pos < code_bytes ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-    goto done;
-  }
   sqz_bitreader br;
-  sqz_br_init(&br, src + pos, code_bytes);
+  sqz_br_init(&br, src, 0);
+  if (mode == DICT_MODE_HUFFMAN) {
+    uint64_t hsize;
+    k = sqz_varint_get(src + pos, srcSize - pos, &hsize);
+    if (!k || hsize != srcSize - pos - k) {
+      r = !k || hsize > srcSize - pos - k ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+      goto done;
+    }
+    pos += k;
+    const sqz_codec *huf = sqz_codec_by_name("huffman");
+    bytes = huf ? sqz_scratch_acquire(ctx, (size_t)n) : NULL;
+    if (!huf || !bytes) {
+      r = huf ? SQZ_ERROR(MEMORY) : SQZ_ERROR(UNKNOWN_CODEC);
+      goto done;
+    }
+    size_t got = huf->decompress(ctx, bytes, (size_t)n, src + pos, (size_t)hsize);
+    if (got != n) {
+      r = sqz_is_error(got) ? got : SQZ_ERROR(CORRUPT);
+      goto done;
+    }
+  } else {
+    size_t code_bytes = (size_t)((n * w + 7) / 8);
+    if (srcSize - pos != code_bytes) {
+      r = srcSize - pos < code_bytes ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+      goto done;
+    }
+    /* the padding of the last code byte must be zero */
+    size_t used = (size_t)(n * w);
+    if (used % 8 && (src[srcSize - 1] >> (used % 8)) != 0) {
+      r = SQZ_ERROR(CORRUPT);
+      goto done;
+    }
+    sqz_br_init(&br, src + pos, code_bytes);
+  }
   size_t out = 0;
   for (uint64_t i = 0; i < n; i++) {
-    uint64_t c = sqz_br_read(&br, w);
+    uint64_t c = bytes ? bytes[i] : sqz_br_read(&br, w);
     if (c >= d) {
       r = SQZ_ERROR(CORRUPT);
       goto done;
@@ -218,18 +286,9 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
     memcpy(dst + out, p, l);
     out += l;
   }
-  if (out != dstSize) {
-    r = SQZ_ERROR(CORRUPT);
-    goto done;
-  }
-  /* the padding of the last code byte must be zero */
-  size_t used = (size_t)(n * w);
-  if (used % 8 && (src[srcSize - 1] >> (used % 8)) != 0) {
-    r = SQZ_ERROR(CORRUPT);
-    goto done;
-  }
-  r = dstSize;
+  r = out == dstSize ? dstSize : SQZ_ERROR(CORRUPT);
 done:
+  sqz_scratch_release(ctx, bytes);
   sqz_scratch_release(ctx, entry);
   return r;
 }

@@ -3,8 +3,9 @@
 **
 ** - round trips: the worked example of docs/format/dict.md byte for byte,
 **   the empty sequence, one value, all-distinct values (raw mode), empty
-**   strings, 8,192 readings of 12 sensors (mode 1, 4-bit codes), the words of
-**   moby-dick.txt and the lines of birdstrikes.csv;
+**   strings, 8,192 readings of 12 sensors (Huffman-coded codes beat 4-bit
+**   ones), a skewed status column (mode 2, with its error paths), the words
+**   of moby-dick.txt and the lines of birdstrikes.csv;
 ** - output is deterministic and never larger than bound();
 ** - compress rejects a malformed layout (CORRUPT) and a short destination;
 ** - every decoder error path: each truncation, a wrong dstSize, codes past
@@ -120,9 +121,49 @@ static void test_sensors(void **state) {
     lay_add(&l, s, (size_t)k);
   }
   size_t r = roundtrip(l.p, l.n);
-  /* 12 names of 9 bytes and 4 bits a row */
-  assert_true(r <= 1 + 3 + 1 + 12 * 10 + 8192 / 2);
-  assert_true(r >= 8192 / 2);
+  /* 12 names of 9 bytes and, Huffman-coded, about log2(12) = 3.58 bits a row
+  ** (a fixed 4-bit code would take 4096 bytes) */
+  assert_true(r < 1 + 3 + 1 + 12 * 10 + 8192 / 2);
+  assert_true(r >= 8192 * 358 / 800);
+  free(l.p);
+}
+
+static size_t decode(const uint8_t *src, size_t n, size_t dstSize);
+
+static void test_huffman_mode(void **state) {
+  (void)state;
+  layout l = {0};
+  uint64_t x = 99;
+  for (int i = 0; i < 5000; i++) { /* skewed: mostly 'ok' */
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    unsigned r = (unsigned)(x >> 40) % 100;
+    const char *v = r < 90 ? "ok" : r < 95 ? "warn" : r < 98 ? "error" : "fatal";
+    lay_add(&l, v, strlen(v));
+  }
+  size_t r = roundtrip(l.p, l.n);
+  assert_true(r < 5000 * 2 / 8); /* under the 2-bit fixed codes */
+  sqz_params p = {0, 0};
+  uint8_t *z = malloc(C->bound(l.n));
+  size_t zn = C->compress(ctx, z, C->bound(l.n), l.p, l.n, &p);
+  assert_int_equal(z[0], 2); /* the Huffman-coded form */
+  assert_int_equal(decode(z, zn, l.n), l.n);
+  for (size_t k = 0; k < zn; k += 7)
+    assert_true(sqz_is_error(decode(z, k, l.n)));
+  uint8_t *big = malloc(zn + 1);
+  memcpy(big, z, zn);
+  big[zn] = 0;
+  assert_true(sqz_is_error(decode(big, zn + 1, l.n))); /* trailing byte */
+  for (size_t bit = 0; bit < zn * 8; bit += 3) {
+    z[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    size_t d = decode(z, zn, l.n);
+    assert_true(sqz_is_error(d) || d == l.n);
+    z[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+  }
+  /* more than 256 distinct values can not use it */
+  z[2] = 0xff;
+  assert_true(sqz_is_error(decode(z, zn, l.n)));
+  free(big);
+  free(z);
   free(l.p);
 }
 
@@ -236,9 +277,10 @@ static void test_decode_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_worked_example),  cmocka_unit_test(test_small_cases),
-      cmocka_unit_test(test_sensors),         cmocka_unit_test(test_real_data),
-      cmocka_unit_test(test_compress_errors), cmocka_unit_test(test_decode_errors),
+      cmocka_unit_test(test_worked_example), cmocka_unit_test(test_small_cases),
+      cmocka_unit_test(test_sensors),        cmocka_unit_test(test_huffman_mode),
+      cmocka_unit_test(test_real_data),      cmocka_unit_test(test_compress_errors),
+      cmocka_unit_test(test_decode_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
