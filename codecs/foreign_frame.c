@@ -131,8 +131,8 @@ static uint64_t foreign_run(sqz_ctx *ctx, const sqz_frame_info *info, const uint
   }
   LZ4F_dctx *d = lz4_dctx(ctx);
   if (!d) return SQZ_ERROR(MEMORY);
-  if (count && lz4_declared_size(src, srcSize) != SQZ_CONTENT_SIZE_UNKNOWN &&
-      lz4_declared_size(src, srcSize) > limit)
+  uint64_t declared = lz4_declared_size(src, srcSize);
+  if (count && declared != SQZ_CONTENT_SIZE_UNKNOWN && declared > limit)
     return SQZ_ERROR(TOO_LARGE);
   size_t ret = 1;
   for (;;) {

@@ -67,10 +67,10 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
 size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
   size_t block = (size_t)1 << SQZ_FRAME_BLOCK_LOG;
   size_t blocks = srcSize / block + 1;
-  size_t per_block = codec->bound(srcSize < block ? srcSize : block);
+  size_t piece = srcSize < block ? srcSize : block; /* largest piece a codec sees */
+  size_t per_block = codec->bound(piece);
   if (per_block == 0 && srcSize > 0) return 0;
-  if (per_block < (srcSize < block ? srcSize : block))
-    per_block = srcSize < block ? srcSize : block;
+  if (per_block < piece) per_block = piece; /* room for a stored piece */
   /* header + block_log byte + per block a varint header and its payload */
   size_t total = SQZ_FRAME_HEADER_MAX + 1 + blocks * (SQZ_VARINT_MAX + per_block);
   return total < srcSize ? 0 : total; /* overflow guard */

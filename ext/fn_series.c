@@ -27,6 +27,7 @@ SQLITE_EXTENSION_INIT3
 
 #include <string.h>
 
+#include "bitstream.h"
 #include "frame.h"
 
 /* What one encoder/decoder pair works on. */
@@ -71,18 +72,6 @@ typedef struct series_acc {
   sqlite3_int64 cap; /* bytes allocated */
   int failed;        /* an error was reported: ignore later steps */
 } series_acc;
-
-static void put64le(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64le(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++)
-    v |= (uint64_t)p[i] << (8 * i);
-  return v;
-}
 
 /* The 64-bit word for arg as def's kind, or 0 with an error set. */
 static int series_word(sqlite3_context *context, const series_def *def, sqlite3_value *arg,
@@ -161,7 +150,7 @@ static void series_step(sqlite3_context *context, int argc, sqlite3_value **argv
     acc->buf = grown;
     acc->cap = cap;
   }
-  put64le(acc->buf + acc->n, word);
+  sqz_store64le(acc->buf + acc->n, word);
   acc->n += 8;
 }
 
@@ -334,7 +323,7 @@ static int series_column(sqlite3_vtab_cursor *base, sqlite3_context *context, in
   if (col == COL_SEQ) {
     sqlite3_result_int64(context, cur->i + 1);
   } else if (col == COL_VALUE) {
-    uint64_t w = get64le(cur->values + 8 * cur->i);
+    uint64_t w = sqz_load64le(cur->values + 8 * cur->i);
     if (def->kind == SQZ_KIND_FLOAT64) {
       double d;
       memcpy(&d, &w, 8);
