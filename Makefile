@@ -14,14 +14,19 @@ CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra
 OPT     ?= -O2
 CFLAGS  ?=
-ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) -g -fPIC -Icodecs -Iext $(CFLAGS)
+INCLUDES := -Icodecs -Iext -Iext/table -Iexamples
+ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) -g -fPIC $(INCLUDES) $(CFLAGS)
 LIBS    := -lzstd -llz4 -lxxhash -lm
 BUILD   := build
 FUZZ_SECONDS ?= 20
 
+# codecs/ is the pure C library; ext/ the SQLite layer, ext/table/ the column
+# store inside it. PURE_SRC is everything that never includes sqlite3.h: the
+# codec fuzz targets link it alone.
 CODEC_SRC := $(sort $(wildcard codecs/*.c))
-EXT_SRC   := $(sort $(wildcard ext/*.c))
-HEADERS   := $(wildcard codecs/*.h ext/*.h)
+EXT_SRC   := $(sort $(wildcard ext/*.c ext/table/*.c))
+PURE_SRC  := $(CODEC_SRC) ext/table/sqt_chunk.c ext/options.c
+HEADERS   := $(wildcard codecs/*.h ext/*.h ext/table/*.h examples/*.h)
 CODEC_OBJ := $(CODEC_SRC:%.c=$(BUILD)/obj/%.o)
 EXT_OBJ   := $(EXT_SRC:%.c=$(BUILD)/obj/%.o)
 EXT_STATIC_OBJ := $(EXT_SRC:%.c=$(BUILD)/obj-static/%.o)
@@ -71,17 +76,17 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
 	$(CC) $(ALL_CFLAGS) -O3 -Ibench $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 \
 	  -l:libzstd.a -llz4 -lxxhash -lm
 
-FUZZ_CFLAGS := $(CSTD) -g -O1 -Icodecs -Iext -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS := $(CSTD) -g -O1 $(INCLUDES) -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CODEC_SRC) $(HEADERS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $< $(CODEC_SRC) -o $@ $(LIBS)
+	clang $(FUZZ_CFLAGS) $< $(PURE_SRC) -o $@ $(LIBS)
 
 # Replays a corpus without libFuzzer (tests/fuzz/replay_main.c), under ASan+UBSan.
-$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(CODEC_SRC) $(HEADERS)
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(PURE_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -g -O1 -Icodecs -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	  $< tests/fuzz/replay_main.c $(CODEC_SRC) -o $@ $(LIBS)
+	$(CC) $(CSTD) -g -O1 $(INCLUDES) -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  $< tests/fuzz/replay_main.c $(PURE_SRC) -o $@ $(LIBS)
 
 unit: $(UNIT_BIN)
 FUZZ_TEST_SECONDS ?= 4
@@ -117,7 +122,8 @@ asan:
 	BUILD=build/asan SANITIZED=1 sh tests/run_all.sh
 
 format:
-	clang-format -i codecs/*.[ch] ext/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.[ch]
+	clang-format -i codecs/*.[ch] ext/*.[ch] ext/table/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c \
+	  bench/*.[ch] examples/*.[ch]
 
 PREFIX ?= /usr/local
 install: all

@@ -83,6 +83,7 @@ typedef struct sqz_ctx sqz_ctx; /* codecs/pool.h */
 typedef struct sqz_params {
   int level;
   int window_log;
+  int acceleration;
 } sqz_params;
 
 /* ---- The codec descriptor ------------------------------------------------
@@ -97,6 +98,8 @@ typedef struct sqz_codec {
   int default_level; /* used when the caller gives none */
   int max_level;
   const char *description; /* one line for squeeze_codecs */
+  uint8_t window_log_min;  /* codecs with a match window: the window_log range */
+  uint8_t window_log_max;  /* params->window_log accepts; both 0 without a window */
 
   /* Worst-case compressed size in bytes for srcSize input bytes, or 0 when
   ** srcSize is too large for the codec (then compress must not be called). */

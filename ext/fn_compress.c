@@ -1,25 +1,26 @@
 /*
 ** fn_compress.c: compress(), decompress(), compressed_codec(),
-** decompressed_size() and squeeze_version().
+** decompressed_size() and is_compressed().
 **
 **   SELECT compress('hello hello hello');             -- zstd, level 3
 **   SELECT compress(body, 'lz4hc', 12) FROM docs;
 **   SELECT compress(body, 'lz77', 'level=6,window=1M') FROM docs;
 **   SELECT decompress(compress(x)) IS x;               -- 1 for any TEXT or BLOB x
 **   SELECT decompress(readfile('notes.txt.zst'));      -- zstd/lz4 tool output too
+**   SELECT is_compressed(body), compressed_codec(body) FROM docs;  -- NULL: not a frame
 **
 ** Every call draws its scratch memory from the connection's pool (sqz_conn),
 ** so in steady state it allocates only its result. Sizes are checked against
 ** SQLITE_LIMIT_LENGTH before anything is allocated.
 */
-#include "squeeze.h"
+#include "register.h"
 SQLITE_EXTENSION_INIT3
 
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "frame.h"
+#include "options.h"
 
 /* Options of one compress() call. */
 typedef struct compress_options {
@@ -27,92 +28,94 @@ typedef struct compress_options {
   unsigned flags; /* SQZ_FRAME_* */
 } compress_options;
 
-/* Parses "SIZE" with an optional K/M/G suffix (powers of 1024) into bytes. */
-static int parse_size(const char *s, sqlite3_int64 *out) {
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (end == s || v < 0) return 0;
-  if (*end == 'K' || *end == 'k')
-    v <<= 10, end++;
-  else if (*end == 'M' || *end == 'm')
-    v <<= 20, end++;
-  else if (*end == 'G' || *end == 'g')
-    v <<= 30, end++;
-  if (*end == 'i' || *end == 'B') end++;
-  if (*end == 'B') end++;
-  *out = v;
-  return *end == 0;
+/* n bytes as "3K", "16M", "1G" when a whole multiple, else the number, into
+** buf (24 bytes). */
+static const char *size_text(int64_t n, char buf[24]) {
+  static const char units[] = "GMK";
+  for (int i = 0; i < 3; i++) {
+    int shift = 30 - 10 * i;
+    if (n > 0 && n % ((int64_t)1 << shift) == 0) {
+      snprintf(buf, 24, "%lld%c", (long long)(n >> shift), units[i]);
+      return buf;
+    }
+  }
+  snprintf(buf, 24, "%lld", (long long)n);
+  return buf;
 }
 
-/* Reads the third argument of compress(): an integer level, or options text
-** "level=N,window=SIZE,checksum=on|off". Sets an error on context and returns
-** 0 when it is malformed. */
+/* The options compress() knows, in the order of options[] below. */
+enum { OPT_LEVEL, OPT_WINDOW, OPT_CHECKSUM, OPT_ACCELERATION, OPT_COUNT };
+
+/* Reads the third argument of compress(): an integer level (also as TEXT),
+** or an options text "level=N,window=SIZE,checksum=on|off,acceleration=N"
+** (ext/options.h). Sets an error on context and returns 0 when it is
+** malformed, names an option twice, or does not fit codec. */
 static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_codec *codec,
                         compress_options *o) {
   o->params.level = codec->default_level;
   o->params.window_log = 0;
+  o->params.acceleration = 0;
   o->flags = 0;
   if (!arg || sqlite3_value_type(arg) == SQLITE_NULL) return 1;
+  int64_t level = codec->default_level;
+  int level_given = 0;
   if (sqlite3_value_type(arg) == SQLITE_INTEGER) {
-    sqlite3_int64 level = sqlite3_value_int64(arg);
-    if (level < codec->min_level || level > codec->max_level) {
-      sqz_result_errorf(context, "compress", "level %lld out of range for %s (%d..%d)", level,
-                        codec->name, codec->min_level, codec->max_level);
+    level = sqlite3_value_int64(arg);
+    level_given = 1;
+  } else {
+    const char *text = (const char *)sqlite3_value_text(arg);
+    if (!text) {
+      sqlite3_result_error_nomem(context);
       return 0;
     }
-    o->params.level = (int)level;
-    return 1;
-  }
-  const char *text = (const char *)sqlite3_value_text(arg);
-  if (!text) {
-    sqlite3_result_error_nomem(context);
-    return 0;
-  }
-  char buf[256];
-  if (strlen(text) >= sizeof buf) {
-    sqz_result_errorf(context, "compress", "options too long");
-    return 0;
-  }
-  strcpy(buf, text);
-  char *save = NULL;
-  for (char *item = strtok_r(buf, ", ", &save); item; item = strtok_r(NULL, ", ", &save)) {
-    char *eq = strchr(item, '=');
-    const char *key = eq ? item : "level";
-    const char *value = eq ? eq + 1 : item;
-    if (eq) *eq = 0;
-    sqlite3_int64 v;
-    if (strcasecmp(key, "level") == 0) {
-      char *end;
-      v = strtoll(value, &end, 10);
-      if (end == value || *end || v < codec->min_level || v > codec->max_level) {
-        sqz_result_errorf(context, "compress", "level '%s' out of range for %s (%d..%d)", value,
-                          codec->name, codec->min_level, codec->max_level);
+    static const sqz_opt spec[OPT_COUNT] = {
+        {"level", SQZ_OPT_INT, INT64_MIN, INT64_MAX, NULL},
+        {"window", SQZ_OPT_SIZE, 0, INT64_MAX, NULL},
+        {"checksum", SQZ_OPT_BOOL, 0, 1, NULL},
+        {"acceleration", SQZ_OPT_INT, 1, 65537, NULL},
+    };
+    sqz_opt_value v[OPT_COUNT] = {{0, 0}};
+    char err[SQZ_OPT_ERROR_MAX];
+    if (sqz_parse_int64(text, &level) == 0) {
+      level_given = 1;
+    } else if (sqz_options_parse(text, spec, OPT_COUNT, v, err, sizeof err) != 0) {
+      sqz_result_errorf(context, "compress", "%s", err);
+      return 0;
+    }
+    if (v[OPT_LEVEL].set) level = v[OPT_LEVEL].v, level_given = 1;
+    if (v[OPT_CHECKSUM].set && !v[OPT_CHECKSUM].v) o->flags |= SQZ_FRAME_NO_CHECKSUM;
+    if (v[OPT_WINDOW].set) {
+      int64_t w = v[OPT_WINDOW].v;
+      int64_t lo = (int64_t)1 << codec->window_log_min, hi = (int64_t)1 << codec->window_log_max;
+      if (!codec->window_log_max) {
+        sqz_result_errorf(context, "compress", "codec '%s' has no window option", codec->name);
         return 0;
       }
-      o->params.level = (int)v;
-    } else if (strcasecmp(key, "window") == 0) {
-      if (!parse_size(value, &v) || v < 1024 || v > ((sqlite3_int64)1 << 30) || (v & (v - 1))) {
+      if (w < lo || w > hi || (w & (w - 1))) {
+        char a[24], b[24], c[24];
         sqz_result_errorf(context, "compress",
-                          "window '%s' must be a power of two from 1K to 1G bytes", value);
+                          "window %s must be a power of two from %s to %s bytes for %s",
+                          size_text(w, a), size_text(lo, b), size_text(hi, c), codec->name);
         return 0;
       }
-      int log = 0;
-      while (((sqlite3_int64)1 << log) < v)
-        log++;
-      o->params.window_log = log;
-    } else if (strcasecmp(key, "checksum") == 0) {
-      if (strcasecmp(value, "off") == 0 || strcmp(value, "0") == 0) {
-        o->flags |= SQZ_FRAME_NO_CHECKSUM;
-      } else if (!(strcasecmp(value, "on") == 0 || strcmp(value, "1") == 0)) {
-        sqz_result_errorf(context, "compress", "checksum must be on or off, not '%s'", value);
+      while (((int64_t)1 << o->params.window_log) < w)
+        o->params.window_log++;
+    }
+    if (v[OPT_ACCELERATION].set) {
+      if (codec->id != SQZ_ID_LZ4) {
+        sqz_result_errorf(context, "compress", "codec '%s' has no acceleration option",
+                          codec->name);
         return 0;
       }
-    } else {
-      sqz_result_errorf(context, "compress", "unknown option '%s' (known: level, window, checksum)",
-                        key);
-      return 0;
+      o->params.acceleration = (int)v[OPT_ACCELERATION].v;
     }
   }
+  if (level_given && (level < codec->min_level || level > codec->max_level)) {
+    sqz_result_errorf(context, "compress", "level %lld out of range for %s (%d..%d)",
+                      (long long)level, codec->name, codec->min_level, codec->max_level);
+    return 0;
+  }
+  o->params.level = (int)level;
   return 1;
 }
 
@@ -129,21 +132,6 @@ static const sqz_codec *read_codec(sqlite3_context *context, sqlite3_value *arg)
   return codec;
 }
 
-static const char *type_name(int type) {
-  switch (type) {
-  case SQLITE_INTEGER:
-    return "INTEGER";
-  case SQLITE_FLOAT:
-    return "REAL";
-  case SQLITE_TEXT:
-    return "TEXT";
-  case SQLITE_BLOB:
-    return "BLOB";
-  default:
-    return "NULL";
-  }
-}
-
 /* compress(X [, codec [, level | options]]) -> BLOB frame. */
 static void compress_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
   sqz_conn *c = sqlite3_user_data(context);
@@ -154,14 +142,13 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
   compress_options o;
   if (!read_options(context, argc > 2 ? argv[2] : NULL, codec, &o)) return;
   if (type != SQLITE_TEXT && type != SQLITE_BLOB) {
-    sqz_result_errorf(context, "compress", "X must be TEXT or BLOB, not %s", type_name(type));
+    sqz_result_errorf(context, "compress", "X must be TEXT or BLOB, not %s", sqz_type_name(type));
     return;
   }
   if (type == SQLITE_TEXT) {
     if (codec->kind != SQZ_KIND_BYTES) {
-      sqz_result_errorf(context, "compress",
-                        "codec '%s' takes a BLOB of little-endian 8-byte values, not TEXT",
-                        codec->name);
+      sqz_result_errorf(context, "compress", "codec '%s' takes %s, not TEXT", codec->name,
+                        sqz_codec_input(codec));
       return;
     }
     o.flags |= SQZ_FRAME_TEXT;
@@ -186,7 +173,7 @@ static int read_frame(sqlite3_context *context, const char *fn, sqlite3_value *a
   int type = sqlite3_value_type(arg);
   if (type != SQLITE_BLOB) {
     sqz_result_errorf(context, fn, "argument must be a BLOB written by compress(), not %s",
-                      type_name(type));
+                      sqz_type_name(type));
     return 0;
   }
   *src = sqlite3_value_blob(arg);
@@ -245,34 +232,41 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
   }
 }
 
-/* compressed_codec(B) -> the codec name from the header. */
+/* The header of the squeeze, zstd or LZ4 frame in arg, or 0 when arg is not
+** one (not a BLOB, or a header that does not parse). */
+static int peek_frame(sqlite3_value *arg, sqz_frame_info *info) {
+  if (sqlite3_value_type(arg) != SQLITE_BLOB) return 0;
+  const void *src = sqlite3_value_blob(arg);
+  size_t n = (size_t)sqlite3_value_bytes(arg);
+  return src && !sqz_is_error(sqz_frame_parse(info, src, n));
+}
+
+/* compressed_codec(B) -> the codec name from the header; NULL when B is not
+** a frame. */
 static void compressed_codec_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
   (void)argc;
-  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
   sqz_frame_info info;
-  const void *src;
-  size_t n;
-  if (!read_frame(context, "compressed_codec", argv[0], &info, &src, &n)) return;
+  if (!peek_frame(argv[0], &info)) return;
   sqlite3_result_text(context, sqz_codec_by_id(info.codec_id)->name, -1, SQLITE_STATIC);
 }
 
-/* decompressed_size(B) -> original size in bytes from the header; NULL for a
-** zstd/lz4 frame that does not declare it. */
+/* decompressed_size(B) -> original size in bytes from the header; NULL when
+** B is not a frame, or is a zstd/lz4 frame that does not declare its size. */
 static void decompressed_size_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
   (void)argc;
-  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
   sqz_frame_info info;
-  const void *src;
-  size_t n;
-  if (!read_frame(context, "decompressed_size", argv[0], &info, &src, &n)) return;
+  if (!peek_frame(argv[0], &info)) return;
   if (info.content_size == SQZ_CONTENT_SIZE_UNKNOWN || info.content_size > INT64_MAX) return;
   sqlite3_result_int64(context, (sqlite3_int64)info.content_size);
 }
 
-static void version_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
+/* is_compressed(X) -> 1 when X is a frame whose header decompress() reads
+** (squeeze, zstd or LZ4), else 0; NULL for NULL. */
+static void is_compressed_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
   (void)argc;
-  (void)argv;
-  sqlite3_result_text(context, SQUEEZE_VERSION, -1, SQLITE_STATIC);
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  sqz_frame_info info;
+  sqlite3_result_int(context, peek_frame(argv[0], &info));
 }
 
 int sqz_register_compress(sqlite3 *db, sqz_conn *c) {
@@ -287,7 +281,7 @@ int sqz_register_compress(sqlite3 *db, sqz_conn *c) {
       {"decompress", 1, decompress_func},
       {"compressed_codec", 1, compressed_codec_func},
       {"decompressed_size", 1, decompressed_size_func},
-      {"squeeze_version", 0, version_func},
+      {"is_compressed", 1, is_compressed_func},
   };
   const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   int rc = SQLITE_OK;

@@ -22,7 +22,8 @@
 ** frame of their own codec or of another codec of the same kind (alp for
 ** gorilla_decode, delta for dod_decode), as compress(X, 'alp') writes.
 */
-#include "squeeze.h"
+#include "register.h"
+#include "tvf.h"
 SQLITE_EXTENSION_INIT3
 
 #include <string.h>
@@ -33,15 +34,13 @@ SQLITE_EXTENSION_INIT3
 /* What one encoder/decoder pair works on. */
 typedef struct series_def {
   const char *encode_name; /* "gorilla_encode" */
-  const char *decode_name; /* "gorilla_decode" */
   const char *codec_name;  /* "gorilla" */
   const char *value_name;  /* "value": the argument and the decoder's column */
   sqz_kind kind;           /* SQZ_KIND_FLOAT64 or SQZ_KIND_INT64 */
 } series_def;
 
-static const series_def gorilla_def = {"gorilla_encode", "gorilla_decode", "gorilla", "value",
-                                       SQZ_KIND_FLOAT64};
-static const series_def dod_def = {"dod_encode", "dod_decode", "dod", "ts", SQZ_KIND_INT64};
+static const series_def gorilla_def = {"gorilla_encode", "gorilla", "value", SQZ_KIND_FLOAT64};
+static const series_def dod_def = {"dod_encode", "dod", "ts", SQZ_KIND_INT64};
 
 /* What a registration holds: the connection and the pair. */
 typedef struct series_reg {
@@ -160,7 +159,7 @@ static void series_final(sqlite3_context *context) {
   if (!acc) return; /* no rows: NULL */
   if (!acc->failed && acc->n > 0) {
     const sqz_codec *codec = sqz_codec_by_name(reg->def->codec_name);
-    sqz_params params = {codec->default_level, 0};
+    sqz_params params = {codec->default_level, 0, 0};
     sqz_result_frame(context, reg->conn, reg->def->encode_name, acc->buf, (size_t)acc->n, codec,
                      &params, SQZ_FRAME_KEEP_CODEC);
   }
@@ -169,92 +168,13 @@ static void series_final(sqlite3_context *context) {
 
 /* ---- Decoders: table-valued functions ------------------------------------ */
 
-typedef struct series_vtab {
-  sqlite3_vtab base;     /* base class: must be first */
-  const series_def *def; /* which pair this table belongs to */
-  sqz_conn *conn;        /* pool and connection */
-} series_vtab;
-
-typedef struct series_cursor {
-  sqlite3_vtab_cursor base; /* base class: must be first */
-  uint8_t *values;          /* decoded 8-byte words, sqlite3_malloc64'd */
-  sqlite3_int64 count;      /* values decoded */
-  sqlite3_int64 i;          /* current value, 0-based */
-} series_cursor;
+/* A decoder's scan: the decoded 8-byte words. */
+typedef struct series_scan {
+  uint8_t *values; /* decoded words, sqlite3_malloc64'd */
+} series_scan;
 
 /* Columns of the decoders: seq, the value, and the hidden argument. */
-enum { COL_SEQ = 0, COL_VALUE = 1, COL_BLOB = 2 };
-
-static int series_connect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                          sqlite3_vtab **ppVtab, char **pzErr) {
-  (void)argc;
-  (void)argv;
-  (void)pzErr;
-  sqz_conn *c = ((series_reg *)pAux)->conn;
-  const series_def *def = ((series_reg *)pAux)->def;
-  char *schema = sqlite3_mprintf("CREATE TABLE x(seq INTEGER, %s %s, b HIDDEN)", def->value_name,
-                                 def->kind == SQZ_KIND_FLOAT64 ? "REAL" : "INTEGER");
-  if (!schema) return SQLITE_NOMEM;
-  int rc = sqlite3_declare_vtab(db, schema);
-  sqlite3_free(schema);
-  if (rc != SQLITE_OK) return rc;
-  series_vtab *v = sqlite3_malloc(sizeof(*v));
-  if (!v) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->def = def;
-  v->conn = c;
-  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
-}
-
-static int series_disconnect(sqlite3_vtab *vtab) {
-  sqlite3_free(vtab);
-  return SQLITE_OK;
-}
-
-/* idxNum 1: the hidden argument b is constrained by equality and passed as
-** argv[0] of xFilter. Without it the plan is refused. */
-static int series_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  (void)vtab;
-  for (int i = 0; i < info->nConstraint; i++) {
-    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if (c->iColumn != COL_BLOB) continue;
-    if (!c->usable || c->op != SQLITE_INDEX_CONSTRAINT_EQ) return SQLITE_CONSTRAINT;
-    info->aConstraintUsage[i].argvIndex = 1;
-    info->aConstraintUsage[i].omit = 1;
-    info->idxNum = 1;
-    info->estimatedCost = 1000;
-    info->estimatedRows = 1000;
-    if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == COL_SEQ && !info->aOrderBy[0].desc)
-      info->orderByConsumed = 1;
-    return SQLITE_OK;
-  }
-  return SQLITE_CONSTRAINT;
-}
-
-static int series_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
-  (void)vtab;
-  series_cursor *cur = sqlite3_malloc(sizeof(*cur));
-  if (!cur) return SQLITE_NOMEM;
-  memset(cur, 0, sizeof(*cur));
-  *ppCursor = &cur->base;
-  return SQLITE_OK;
-}
-
-static int series_close(sqlite3_vtab_cursor *base) {
-  series_cursor *cur = (series_cursor *)base;
-  sqlite3_free(cur->values);
-  sqlite3_free(cur);
-  return SQLITE_OK;
-}
-
-/* Sets the vtab error message "fn: message" and returns rc. */
-static int series_error(sqlite3_vtab *vtab, int rc, const char *fn, const char *msg) {
-  sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = sqlite3_mprintf("%s: %s", fn, msg);
-  return vtab->zErrMsg ? rc : SQLITE_NOMEM;
-}
+enum { COL_SEQ = 0, COL_VALUE = 1 };
 
 /* Whether a frame of codec id may be read by def's decoder: only codecs of
 ** its kind, since a stored frame does not say what its bytes are. */
@@ -263,67 +183,49 @@ static int series_accepts(const series_def *def, unsigned codec_id) {
   return codec && codec->kind == def->kind;
 }
 
-static int series_filter(sqlite3_vtab_cursor *base, int idxNum, const char *idxStr, int argc,
-                         sqlite3_value **argv) {
-  (void)idxStr;
-  series_cursor *cur = (series_cursor *)base;
-  series_vtab *v = (series_vtab *)base->pVtab;
-  const char *fn = v->def->decode_name;
-  sqlite3_free(cur->values);
-  cur->values = NULL;
-  cur->count = 0;
-  cur->i = 0;
-  if (idxNum != 1 || argc < 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) return SQLITE_OK;
-  if (sqlite3_value_type(argv[0]) != SQLITE_BLOB)
-    return series_error(base->pVtab, SQLITE_ERROR, fn, "argument must be a BLOB");
-  const void *src = sqlite3_value_blob(argv[0]);
-  size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+static void series_reset(sqz_tvf_cursor *cur) {
+  series_scan *scan = cur->state;
+  sqlite3_free(scan->values);
+  scan->values = NULL;
+}
+
+/* Decodes the frame in args[0]: NULL gives no rows. */
+static int series_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
+  series_scan *scan = cur->state;
+  const series_def *def = cur->aux;
+  if (sqlite3_value_type(args[0]) == SQLITE_NULL) return SQLITE_OK;
+  if (sqlite3_value_type(args[0]) != SQLITE_BLOB)
+    return sqz_tvf_error(cur, SQLITE_ERROR, "argument must be a BLOB, not %s",
+                         sqz_type_name(sqlite3_value_type(args[0])));
+  const void *src = sqlite3_value_blob(args[0]);
+  size_t n = (size_t)sqlite3_value_bytes(args[0]);
   if (!src && n) return SQLITE_NOMEM;
   sqz_frame_info info;
   size_t r = sqz_frame_parse(&info, src, n);
   if (sqz_is_error(r) || info.type != SQZ_FRAME_SQUEEZE)
-    return series_error(base->pVtab, SQLITE_ERROR, fn, "not a squeeze frame, or a damaged header");
-  if (!series_accepts(v->def, info.codec_id)) {
-    char *msg = sqlite3_mprintf("blob holds codec '%s', not %s",
-                                sqz_codec_by_id(info.codec_id)->name, v->def->codec_name);
-    int rc = msg ? series_error(base->pVtab, SQLITE_ERROR, fn, msg) : SQLITE_NOMEM;
-    sqlite3_free(msg);
-    return rc;
-  }
+    return sqz_tvf_error(cur, SQLITE_ERROR, "not a squeeze frame, or a damaged header");
+  if (!series_accepts(def, info.codec_id))
+    return sqz_tvf_error(cur, SQLITE_ERROR, "blob holds codec '%s', not %s",
+                         sqz_codec_by_id(info.codec_id)->name, def->codec_name);
   if (info.content_size % 8 != 0)
-    return series_error(base->pVtab, SQLITE_ERROR, fn, "corrupt data (size not a multiple of 8)");
-  if (info.content_size > (uint64_t)sqz_length_limit(v->conn->db))
-    return series_error(base->pVtab, SQLITE_TOOBIG, fn, "series larger than the length limit");
-  cur->values = sqlite3_malloc64(info.content_size ? info.content_size : 1);
-  if (!cur->values) return SQLITE_NOMEM;
-  r = sqz_frame_decompress(v->conn->ctx, &info, cur->values, (size_t)info.content_size, src, n);
-  if (sqz_is_error(r)) {
-    sqlite3_free(cur->values);
-    cur->values = NULL;
-    if (sqz_error_of(r) == SQZ_ERROR_MEMORY) return SQLITE_NOMEM;
-    return series_error(base->pVtab, SQLITE_ERROR, fn, sqz_error_string(r));
-  }
+    return sqz_tvf_error(cur, SQLITE_ERROR, "corrupt data (size not a multiple of 8)");
+  if (info.content_size > (uint64_t)sqz_length_limit(cur->db))
+    return sqz_tvf_error(cur, SQLITE_TOOBIG, "series larger than the length limit");
+  scan->values = sqlite3_malloc64(info.content_size ? info.content_size : 1);
+  if (!scan->values) return SQLITE_NOMEM;
+  r = sqz_frame_decompress(cur->conn->ctx, &info, scan->values, (size_t)info.content_size, src, n);
+  if (sqz_is_error(r)) return sqz_tvf_error(cur, sqz_status_rc(r), "%s", sqz_error_string(r));
   cur->count = (sqlite3_int64)(info.content_size / 8);
   return SQLITE_OK;
 }
 
-static int series_next(sqlite3_vtab_cursor *base) {
-  ((series_cursor *)base)->i++;
-  return SQLITE_OK;
-}
-
-static int series_eof(sqlite3_vtab_cursor *base) {
-  series_cursor *cur = (series_cursor *)base;
-  return cur->i >= cur->count;
-}
-
-static int series_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int col) {
-  series_cursor *cur = (series_cursor *)base;
-  const series_def *def = ((series_vtab *)base->pVtab)->def;
+static int series_column(sqz_tvf_cursor *cur, sqlite3_context *context, int col) {
+  series_scan *scan = cur->state;
+  const series_def *def = cur->aux;
   if (col == COL_SEQ) {
-    sqlite3_result_int64(context, cur->i + 1);
+    sqlite3_result_int64(context, cur->row + 1);
   } else if (col == COL_VALUE) {
-    uint64_t w = sqz_load64le(cur->values + 8 * cur->i);
+    uint64_t w = sqz_load64le(scan->values + 8 * cur->row);
     if (def->kind == SQZ_KIND_FLOAT64) {
       double d;
       memcpy(&d, &w, 8);
@@ -335,53 +237,47 @@ static int series_column(sqlite3_vtab_cursor *base, sqlite3_context *context, in
   return SQLITE_OK;
 }
 
-static int series_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *pRowid) {
-  *pRowid = ((series_cursor *)base)->i + 1;
-  return SQLITE_OK;
-}
-
-static const sqlite3_module series_module = {
-    0,                 /* iVersion */
-    NULL,              /* xCreate: NULL makes it eponymous-only */
-    series_connect,    /* xConnect */
-    series_best_index, /* xBestIndex */
-    series_disconnect, /* xDisconnect */
-    NULL,              /* xDestroy */
-    series_open,       /* xOpen */
-    series_close,      /* xClose */
-    series_filter,     /* xFilter */
-    series_next,       /* xNext */
-    series_eof,        /* xEof */
-    series_column,     /* xColumn */
-    series_rowid,      /* xRowid */
-    NULL,              /* xUpdate: read-only */
-    NULL,              /* xBegin */
-    NULL,              /* xSync */
-    NULL,              /* xCommit */
-    NULL,              /* xRollback */
-    NULL,              /* xFindFunction */
-    NULL,              /* xRename */
-    NULL,              /* xSavepoint */
-    NULL,              /* xRelease */
-    NULL,              /* xRollbackTo */
-    NULL,              /* xShadowName */
+static const sqz_tvf_def gorilla_decode_def = {
+    .name = "gorilla_decode",
+    .schema = "CREATE TABLE x(seq INTEGER, value REAL, b HIDDEN)",
+    .nargs = 1,
+    .required = 1,
+    .usage = "SELECT seq, value FROM gorilla_decode(blob)",
+    .state_size = sizeof(series_scan),
+    .ordered_column = COL_SEQ,
+    .cost = 1000,
+    .filter = series_filter,
+    .column = series_column,
+    .reset = series_reset,
 };
 
-static int register_series(sqlite3 *db, sqz_conn *c, const series_def *def) {
+static const sqz_tvf_def dod_decode_def = {
+    .name = "dod_decode",
+    .schema = "CREATE TABLE x(seq INTEGER, ts INTEGER, b HIDDEN)",
+    .nargs = 1,
+    .required = 1,
+    .usage = "SELECT seq, ts FROM dod_decode(blob)",
+    .state_size = sizeof(series_scan),
+    .ordered_column = COL_SEQ,
+    .cost = 1000,
+    .filter = series_filter,
+    .column = series_column,
+    .reset = series_reset,
+};
+
+static int register_series(sqlite3 *db, sqz_conn *c, const series_def *def,
+                           const sqz_tvf_def *decoder) {
   series_reg *fn_reg = series_reg_new(c, def);
   if (!fn_reg) return SQLITE_NOMEM;
   int rc = sqlite3_create_function_v2(db, def->encode_name, 1,
                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_reg,
                                       NULL, series_step, series_final, series_reg_free);
   if (rc != SQLITE_OK) return rc;
-  series_reg *module_reg = series_reg_new(c, def);
-  if (!module_reg) return SQLITE_NOMEM;
-  return sqlite3_create_module_v2(db, def->decode_name, &series_module, module_reg,
-                                  series_reg_free);
+  return sqz_register_tvf(db, c, decoder, (void *)def, NULL);
 }
 
 int sqz_register_series(sqlite3 *db, sqz_conn *c) {
-  int rc = register_series(db, c, &gorilla_def);
-  if (rc == SQLITE_OK) rc = register_series(db, c, &dod_def);
+  int rc = register_series(db, c, &gorilla_def, &gorilla_decode_def);
+  if (rc == SQLITE_OK) rc = register_series(db, c, &dod_def, &dod_decode_def);
   return rc;
 }

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "bitstream.h"
-#include "chunk.h"
+#include "sqt_chunk.h"
 #include "frame.h"
 
 static sqz_ctx *ctx;

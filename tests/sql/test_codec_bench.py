@@ -360,7 +360,11 @@ class Errors(CodecBenchCase):
         ("mail", "body", None, "mode=row", "codec_bench: mode must be value or column, not 'row'"),
         ("mail", "body", None, "speed=1", "codec_bench: unknown option 'speed' (known: sample"),
         ("mail", "body", None, "passes", "codec_bench: option 'passes' is not key=value"),
-        ("mail", "body", None, "x" * 200, "codec_bench: option too long"),
+        ("mail", "body", None, "x" * 200, "codec_bench: option 'xxxxxxxx"),
+        ("mail", "body", None, "passes=3,passes=4", "codec_bench: option 'passes' is given twice"),
+        ("mail", "body", None, "passes=3,,seed=2", "codec_bench: empty option"),
+        ("mail", "body", None, "passes=3,", "codec_bench: empty option at the end"),
+        ("mail", "body", None, "sample=99999999999999999999", "codec_bench: sample must be an integer from 1"),
     ]
 
     def test_each_error(self):

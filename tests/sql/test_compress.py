@@ -109,22 +109,23 @@ class Errors(SqlTestCase):
         self.assertSqlError("out of range for lz4hc (1..12)", "SELECT compress('x', 'lz4hc', 0)")
         self.assertSqlError("compress: unknown option 'speed'",
                             "SELECT compress('x', 'zstd', 'speed=3')")
-        self.assertSqlError("compress: window '3K' must be a power of two",
+        self.assertSqlError("compress: window 3K must be a power of two from 1K to 1G bytes for zstd",
                             "SELECT compress('x', 'zstd', 'window=3K')")
 
     def test_wrong_types(self):
         self.assertSqlError("compress: X must be TEXT or BLOB, not INTEGER", "SELECT compress(42)")
         self.assertSqlError("compress: X must be TEXT or BLOB, not REAL", "SELECT compress(4.2)")
         self.assertSqlError("decompress: argument must be a BLOB", "SELECT decompress('text')")
-        self.assertSqlError("decompressed_size: argument must be a BLOB",
-                            "SELECT decompressed_size(7)")
+        # the header readers answer NULL for anything that is not a frame
+        self.assertIsNone(self.one("SELECT decompressed_size(7)"))
+        self.assertIsNone(self.one("SELECT compressed_codec('text')"))
 
     def test_not_a_frame(self):
         self.assertSqlError("decompress: not a squeeze, zstd or lz4 frame",
                             "SELECT decompress(x'00112233445566')")
         self.assertSqlError("decompress:", "SELECT decompress(x'')")
-        self.assertSqlError("compressed_codec: not a squeeze",
-                            "SELECT compressed_codec(x'DEADBEEF')")
+        self.assertIsNone(self.one("SELECT compressed_codec(x'DEADBEEF')"))
+        self.assertIsNone(self.one("SELECT decompressed_size(x'DEADBEEF')"))
 
     def test_truncated_and_flipped(self):
         data = read_data("seattle-weather-hourly-normals.csv")[:20000]

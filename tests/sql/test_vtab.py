@@ -48,6 +48,8 @@ class Declaration(SqlTestCase):
             ("x CODEC delta", "does not fit a untyped column"),
             ("ts VARCHAR", "unknown type 'VARCHAR'"),
             ("ts INTEGER, chunk_rows = 0", "chunk_rows must be an integer from 1 to 1048576"),
+            ("ts INTEGER, chunk_rows = 5, chunk_rows = 6", "option 'chunk_rows' is given twice"),
+            ("x" * 300 + " INTEGER", "name longer than 255 bytes"),
             ("ts INTEGER, chunk_rows = 2000000", "chunk_rows"),
             ("ts INTEGER, chunk_rows = many", "chunk_rows"),
             ("ts INTEGER, zip = 1", "unknown option 'zip'"),
@@ -389,7 +391,8 @@ class Maintenance(SqlTestCase):
         self.assertEqual(rows[1][5], 8000)
         self.assertTrue(all(r[6] and r[7] for r in rows))
         self.assertSqlError("no squeeze table named 'nope'", "SELECT * FROM squeeze_stats('nope')")
-        self.assertSqlError("no query solution", "SELECT * FROM squeeze_stats")
+        self.assertSqlError("squeeze_stats: usage: SELECT * FROM squeeze_stats('table')",
+                            "SELECT * FROM squeeze_stats")
 
     def test_optimize(self):
         self.db.execute("DELETE FROM t WHERE rowid % 3 = 0")

@@ -21,7 +21,7 @@
 #include <math.h>
 
 #include "bitstream.h"
-#include "chunk.h"
+#include "sqt_chunk.h"
 #include "frame.h"
 #include "varint.h"
 

@@ -1,5 +1,5 @@
 /*
-** vt_squeeze_write.c: xUpdate of the squeeze virtual table: INSERT, UPDATE
+** sqt_write.c: xUpdate of the squeeze virtual table: INSERT, UPDATE
 ** and DELETE with the rowid rules of an ordinary rowid table.
 **
 **   INSERT INTO readings(ts, temp) VALUES (1, 20.5);      -- rowid max+1, buffered
@@ -18,11 +18,11 @@
 ** plain table (the table declares SQLITE_VTAB_CONSTRAINT_SUPPORT and does the
 ** REPLACE itself). A rowid that is not an integer is a datatype mismatch.
 **
-** Rows above every stored rowid go to the insert buffer (vt_squeeze_store.c);
+** Rows above every stored rowid go to the insert buffer (sqt_tail.c);
 ** everything else is written to the tail at once: new rows past the last
 ** chunk, and for rows inside chunks a patch (the new version) or a tombstone.
 */
-#include "vt_squeeze.h"
+#include "sqt.h"
 SQLITE_EXTENSION_INIT3
 
 #include <math.h>
@@ -30,7 +30,7 @@ SQLITE_EXTENSION_INIT3
 
 /* The rowid in v, which must be an integer or convert to one exactly
 ** (SQLITE_MISMATCH otherwise, as for a plain table). */
-static int rowid_of(sq_vtab *p, sqlite3_value *v, int64_t *out) {
+static int rowid_of(sqt_vtab *p, sqlite3_value *v, int64_t *out) {
   sqlite3_value *dup = NULL;
   int t = sqlite3_value_type(v);
   if (t == SQLITE_TEXT) {
@@ -62,44 +62,44 @@ static int rowid_of(sq_vtab *p, sqlite3_value *v, int64_t *out) {
 }
 
 /* The error of a rowid that exists already. */
-static int unique_failed(sq_vtab *p) {
+static int unique_failed(sqt_vtab *p) {
   sqlite3_free(p->base.zErrMsg);
   p->base.zErrMsg = sqlite3_mprintf("UNIQUE constraint failed: %s.rowid", p->zName);
   return SQLITE_CONSTRAINT;
 }
 
 /* Flushes the buffer when rowid r may be in it or above its first row. */
-static int flush_if_needed(sq_vtab *p, int64_t r) {
-  if (p->buf.id.count && r >= (int64_t)p->buf.id.v[0]) return sq_flush(p, 1);
+static int flush_if_needed(sqt_vtab *p, int64_t r) {
+  if (p->buf.id.count && r >= (int64_t)p->buf.id.v[0]) return sqt_flush(p, 1);
   return SQLITE_OK;
 }
 
 /* Appends a row whose rowid is above every stored one to the buffer, and
 ** writes chunks when there are enough rows. */
-static int append_row(sq_vtab *p, int64_t r, sqlite3_value **vals) {
-  int rc = sq_rows_append_values(&p->buf, r, vals);
+static int append_row(sqt_vtab *p, int64_t r, sqlite3_value **vals) {
+  int rc = sqt_rows_append_values(&p->buf, r, vals);
   if (rc != SQLITE_OK) return rc;
   p->max_rowid = r;
   p->max_known = 1;
   p->max_empty = 0;
   p->est_rows++;
   if ((uint64_t)p->tail_count + p->buf.id.count >= p->decl.chunk_rows ||
-      p->buf.bytes >= SQ_CHUNK_BYTES)
-    rc = sq_flush(p, 0);
+      p->buf.bytes >= SQT_CHUNK_BYTES)
+    rc = sqt_flush(p, 0);
   return rc;
 }
 
 /* Writes a row with rowid r, known not to exist, straight to the tail: the
 ** values vals, or row 0 of rows when vals is NULL. */
-static int insert_direct(sq_vtab *p, int64_t r, sqlite3_value **vals, const sq_rows *rows) {
+static int insert_direct(sqt_vtab *p, int64_t r, sqlite3_value **vals, const sqt_rows *rows) {
   int rc = flush_if_needed(p, r);
   if (rc != SQLITE_OK) return rc;
-  rc = sq_put_tail(p, r, 0, vals, rows, 0);
+  rc = sqt_put_tail(p, r, 0, vals, rows, 0);
   if (rc != SQLITE_OK) return rc;
   if (!p->have_chunks || r > p->lcm)
     p->tail_count++;
   else
-    rc = sq_note_patch(p, r);
+    rc = sqt_note_patch(p, r);
   if (rc != SQLITE_OK) return rc;
   if (p->max_known && (p->max_empty || r > p->max_rowid)) p->max_rowid = r;
   p->max_empty = 0;
@@ -108,21 +108,20 @@ static int insert_direct(sq_vtab *p, int64_t r, sqlite3_value **vals, const sq_r
 }
 
 /* Deletes the existing row r. */
-static int delete_row(sq_vtab *p, int64_t r) {
+static int delete_row(sqt_vtab *p, int64_t r) {
   int rc = flush_if_needed(p, r);
   if (rc != SQLITE_OK) return rc;
   p->epoch++;
   if (!p->have_chunks || r > p->lcm) {
-    sqlite3_stmt *s = sq_stmt(p, SQ_TAIL_DELETE);
-    if (!s) return SQLITE_ERROR;
+    sqlite3_stmt *s = sqt_stmt(p, SQT_TAIL_DELETE, &rc);
+    if (!s) return rc;
     sqlite3_bind_int64(s, 1, r);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) return sq_error(p, rc, "%s", sqlite3_errmsg(p->db));
+    rc = sqt_step_done(p, s);
+    if (rc != SQLITE_OK) return rc;
     if (p->tail_count > 0) p->tail_count--;
   } else {
-    rc = sq_put_tail(p, r, 1, NULL, NULL, 0);
-    if (rc == SQLITE_OK) rc = sq_note_patch(p, r);
+    rc = sqt_put_tail(p, r, 1, NULL, NULL, 0);
+    if (rc == SQLITE_OK) rc = sqt_note_patch(p, r);
     if (rc != SQLITE_OK) return rc;
   }
   if (p->max_known && r == p->max_rowid) p->max_known = 0;
@@ -132,10 +131,10 @@ static int delete_row(sq_vtab *p, int64_t r) {
 
 /* The new version of row old in *out (one row): the current value of each
 ** column vals marks "no change", vals elsewhere. */
-static int merged_row(sq_vtab *p, int64_t old, sqlite3_value **vals, sq_rows *out) {
-  sq_rows_clear(&p->fetch);
-  sq_rows_clear(out);
-  int rc = sq_fetch_row(p, old, &p->fetch);
+static int merged_row(sqt_vtab *p, int64_t old, sqlite3_value **vals, sqt_rows *out) {
+  sqt_rows_clear(&p->fetch);
+  sqt_rows_clear(out);
+  int rc = sqt_fetch_row(p, old, &p->fetch);
   if (rc == SQLITE_OK)
     rc = sqz_column_append(&out->id, SQZ_CLASS_INT, (uint64_t)old, NULL, 0) ? SQLITE_NOMEM
                                                                             : SQLITE_OK;
@@ -143,7 +142,7 @@ static int merged_row(sq_vtab *p, int64_t old, sqlite3_value **vals, sq_rows *ou
     if (sqlite3_value_nochange(vals[k])) {
       rc = sqz_column_append_row(&out->col[k], &p->fetch.col[k], 0) ? SQLITE_NOMEM : SQLITE_OK;
     } else {
-      rc = sq_column_append_value(&out->col[k], vals[k], &out->bytes);
+      rc = sqt_column_append_value(&out->col[k], vals[k], &out->bytes);
     }
   }
   return rc;
@@ -151,17 +150,17 @@ static int merged_row(sq_vtab *p, int64_t old, sqlite3_value **vals, sq_rows *ou
 
 /* Makes room for a new row r: SQLITE_OK when r is free (after deleting the
 ** old row under OR REPLACE), SQLITE_CONSTRAINT when it is taken. */
-static int claim_rowid(sq_vtab *p, int64_t r) {
+static int claim_rowid(sqt_vtab *p, int64_t r) {
   int exists;
-  int rc = sq_exists(p, r, &exists);
+  int rc = sqt_exists(p, r, &exists);
   if (rc != SQLITE_OK || !exists) return rc;
   if (sqlite3_vtab_on_conflict(p->db) == SQLITE_REPLACE) return delete_row(p, r);
   return unique_failed(p);
 }
 
 /* A rowid for a row inserted without one: max + 1, or a random free one. */
-static int new_rowid(sq_vtab *p, int64_t *r, int *append) {
-  int rc = sq_max_rowid(p);
+static int new_rowid(sqt_vtab *p, int64_t *r, int *append) {
+  int rc = sqt_max_rowid(p);
   if (rc != SQLITE_OK) return rc;
   if (p->max_empty || p->max_rowid < INT64_MAX) {
     *r = p->max_empty ? 1 : p->max_rowid + 1;
@@ -174,7 +173,7 @@ static int new_rowid(sq_vtab *p, int64_t *r, int *append) {
     x &= INT64_MAX;
     if (x == 0) continue;
     int exists;
-    rc = sq_exists(p, x, &exists);
+    rc = sqt_exists(p, x, &exists);
     if (rc != SQLITE_OK) return rc;
     if (!exists) {
       *r = x;
@@ -185,9 +184,9 @@ static int new_rowid(sq_vtab *p, int64_t *r, int *append) {
   return SQLITE_FULL;
 }
 
-int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
-  sq_vtab *p = (sq_vtab *)vtab;
-  int rc = sq_load(p);
+int sqt_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  int rc = sqt_load(p);
   if (rc != SQLITE_OK) return rc;
   if (argc == 1) return delete_row(p, sqlite3_value_int64(argv[0]));
   sqlite3_value **vals = argv + 2;
@@ -199,7 +198,7 @@ int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 
       rc = new_rowid(p, &r, &append);
     } else {
       rc = rowid_of(p, argv[1], &r);
-      if (rc == SQLITE_OK) rc = sq_max_rowid(p);
+      if (rc == SQLITE_OK) rc = sqt_max_rowid(p);
       if (rc == SQLITE_OK && !p->max_empty && r <= p->max_rowid) {
         append = 0;
         rc = claim_rowid(p, r);
@@ -218,11 +217,11 @@ int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 
   rc = rowid_of(p, argv[1], &r);
   if (rc != SQLITE_OK) return rc;
   int exists;
-  rc = sq_exists(p, old, &exists);
+  rc = sqt_exists(p, old, &exists);
   if (rc != SQLITE_OK || !exists) return rc;
   /* columns the UPDATE leaves alone come as "no change": take the current
   ** values, which an earlier row of the same statement may have changed */
-  sq_rows *row = NULL;
+  sqt_rows *row = NULL;
   for (int k = 0; k < p->decl.ncol; k++) {
     if (sqlite3_value_nochange(vals[k])) {
       row = &p->one;
@@ -242,7 +241,7 @@ int sq_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 
     return rc;
   }
   rc = flush_if_needed(p, r);
-  if (rc == SQLITE_OK) rc = sq_put_tail(p, r, 0, vals, row, 0);
-  if (rc == SQLITE_OK && p->have_chunks && r <= p->lcm) rc = sq_note_patch(p, r);
+  if (rc == SQLITE_OK) rc = sqt_put_tail(p, r, 0, vals, row, 0);
+  if (rc == SQLITE_OK && p->have_chunks && r <= p->lcm) rc = sqt_note_patch(p, r);
   return rc;
 }

@@ -1,7 +1,8 @@
 /*
 ** ts_series.h: the series the time-series codecs (gorilla, dod, delta) are
 ** tested and benchmarked on. Plain C, no cmocka: included by
-** tests/unit/test_{gorilla,dod,delta}.c and bench/bench_timeseries.c.
+** tests/unit/test_{gorilla,dod,delta}.c and bench/bench_timeseries.c (so it
+** lives here, beside the data and gen_ts.c, not in tests/).
 **
 ** - examples/data/seattle-weather-hourly-normals.csv, parsed: the hourly
 **   timestamps as epoch seconds (UTC) and the pressure, temperature and wind

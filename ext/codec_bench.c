@@ -44,11 +44,11 @@
 **
 ** docs/codec_bench.md is the reference page, with tested examples.
 */
-#include "squeeze.h"
+#include "register.h"
+#include "options.h"
+#include "tvf.h"
 SQLITE_EXTENSION_INIT3
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +63,7 @@ SQLITE_EXTENSION_INIT3
 #define bench_stderr_is_tty() isatty(2)
 #endif
 
+#include "bitstream.h"
 #include "frame.h"
 
 #define FN "codec_bench"
@@ -175,14 +176,9 @@ typedef struct bench_row {
   int roundtrip_ok;           /* every piece decoded back to itself */
 } bench_row;
 
-typedef struct bench_vtab {
-  sqlite3_vtab base; /* base class: must be first */
-  sqlite3 *db;       /* the connection, to read the user's table */
-} bench_vtab;
-
+/* The state of one scan (the tvf.h cursor's state). */
 typedef struct bench_cursor {
-  sqlite3_vtab_cursor base;           /* base class: must be first */
-  sqlite3_value *args[BENCH_ARGS];    /* copies of the arguments, for the hidden columns */
+  sqz_tvf_cursor *tc;                 /* the cursor this state belongs to */
   sqlite3_stmt *probe;                /* "SELECT 1": stepping it notices sqlite3_interrupt() */
   size_t since_check;                 /* work (bytes) since the clock was last read */
   double last_probe;                  /* bench_now() when the probe was last stepped */
@@ -203,18 +199,16 @@ typedef struct bench_cursor {
 
 /* ---- Small helpers ------------------------------------------------------- */
 
-/* Sets the error message of vtab to "codec_bench: <printf message>" (freeing
-** any earlier one) and returns rc, or SQLITE_NOMEM when the message cannot be
-** allocated. */
-static int bench_error(sqlite3_vtab *vtab, int rc, const char *fmt, ...) {
+/* Sets the scan's error message to "codec_bench: <printf message>" and
+** returns rc, or SQLITE_NOMEM when the message cannot be allocated. */
+static int bench_error(bench_cursor *cur, int rc, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *msg = sqlite3_vmprintf(fmt, ap);
   va_end(ap);
-  sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = msg ? sqlite3_mprintf(FN ": %s", msg) : NULL;
+  rc = msg ? sqz_tvf_error(cur->tc, rc, "%s", msg) : SQLITE_NOMEM;
   sqlite3_free(msg);
-  return vtab->zErrMsg ? rc : SQLITE_NOMEM;
+  return rc;
 }
 
 /* Makes room for at least need elements of elem bytes in *p, which has *cap
@@ -286,12 +280,6 @@ static double bench_median(double *v, int n) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Stores v little-endian into p[0..8). */
-static void bench_put64le(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Next value of the splitmix64 generator whose state is *s: a fixed,
 ** portable sequence, so a seed picks the same sample on every machine. */
 static uint64_t bench_random(uint64_t *s) {
@@ -301,110 +289,45 @@ static uint64_t bench_random(uint64_t *s) {
   return z ^ (z >> 31);
 }
 
-/* Parses all of the NUL-terminated s as a decimal integer into *v. Returns 0
-** when s is empty, has other characters or overflows. */
-static int bench_parse_int(const char *s, sqlite3_int64 *v) {
-  char *end;
-  errno = 0;
-  long long x = strtoll(s, &end, 10);
-  if (end == s || *end || errno == ERANGE) return 0;
-  *v = x;
-  return 1;
-}
-
-/* Copies the next comma-separated item of *s (white space around it removed) into
-** buf (size bytes, NUL-terminated) and advances *s past it. Returns 0 at the
-** end of the list, -1 when the item does not fit in buf, else 1. An empty
-** item ("a,,b") is returned as "". */
-static int bench_next_item(const char **s, char *buf, size_t size) {
-  const char *p = *s;
-  while (isspace((unsigned char)*p))
-    p++;
-  if (!*p) return 0;
-  const char *end = strchr(p, ',');
-  const char *next = end ? end + 1 : p + strlen(p);
-  if (!end) end = next;
-  while (end > p && isspace((unsigned char)end[-1]))
-    end--;
-  *s = next;
-  if ((size_t)(end - p) >= size) return -1;
-  memcpy(buf, p, (size_t)(end - p));
-  buf[end - p] = 0;
-  return 1;
-}
-
 /* ---- Arguments ------------------------------------------------------------ */
 
-/* Parses the options text into *o (defaults first). Returns SQLITE_OK, or
-** SQLITE_ERROR with vtab's message naming the bad option. */
-static int bench_parse_options(sqlite3_vtab *vtab, const char *text, bench_options *o) {
-  o->sample = 0;
-  o->seed = 1;
-  o->passes = 3;
-  o->column_mode = 0;
-  o->chunk_rows = 8192;
-  char item[128];
-  int got;
-  while (text && (got = bench_next_item(&text, item, sizeof item)) != 0) {
-    if (got < 0) return bench_error(vtab, SQLITE_ERROR, "option too long");
-    if (!item[0]) continue;
-    char *eq = strchr(item, '=');
-    if (!eq) return bench_error(vtab, SQLITE_ERROR, "option '%s' is not key=value", item);
-    const char *key = item, *value = eq + 1;
-    for (*eq = 0; eq > item && isspace((unsigned char)eq[-1]); eq--)
-      eq[-1] = 0;
-    while (isspace((unsigned char)*value))
-      value++;
-    sqlite3_int64 v = 0;
-    int is_int = bench_parse_int(value, &v);
-    if (strcasecmp(key, "mode") == 0) {
-      if (strcasecmp(value, "value") == 0) {
-        o->column_mode = 0;
-      } else if (strcasecmp(value, "column") == 0) {
-        o->column_mode = 1;
-      } else {
-        return bench_error(vtab, SQLITE_ERROR, "mode must be value or column, not '%s'", value);
-      }
-    } else if (strcasecmp(key, "sample") == 0) {
-      if (!is_int || v < 1 || v > BENCH_SAMPLE_MAX)
-        return bench_error(vtab, SQLITE_ERROR, "sample must be an integer from 1 to %lld, not '%s'",
-                           BENCH_SAMPLE_MAX, value);
-      o->sample = v;
-    } else if (strcasecmp(key, "passes") == 0) {
-      if (!is_int || v < 1 || v > BENCH_PASSES_MAX)
-        return bench_error(vtab, SQLITE_ERROR, "passes must be an integer from 1 to %d, not '%s'",
-                           BENCH_PASSES_MAX, value);
-      o->passes = (int)v;
-    } else if (strcasecmp(key, "seed") == 0) {
-      if (!is_int)
-        return bench_error(vtab, SQLITE_ERROR, "seed must be an integer, not '%s'", value);
-      o->seed = v;
-    } else if (strcasecmp(key, "chunk_rows") == 0) {
-      if (!is_int || v < 1 || v > BENCH_CHUNK_ROWS_MAX)
-        return bench_error(vtab, SQLITE_ERROR,
-                           "chunk_rows must be an integer from 1 to %d, not '%s'",
-                           BENCH_CHUNK_ROWS_MAX, value);
-      o->chunk_rows = (int)v;
-    } else {
-      return bench_error(vtab, SQLITE_ERROR,
-                         "unknown option '%s' (known: sample, passes, mode, seed, chunk_rows)",
-                         key);
-    }
-  }
+/* The options codec_bench knows, in the order of bench_option_spec. */
+enum { OPT_SAMPLE, OPT_PASSES, OPT_MODE, OPT_SEED, OPT_CHUNK_ROWS, OPT_COUNT };
+static const char *const bench_modes[] = {"value", "column", NULL};
+static const sqz_opt bench_option_spec[OPT_COUNT] = {
+    {"sample", SQZ_OPT_INT, 1, BENCH_SAMPLE_MAX, NULL},
+    {"passes", SQZ_OPT_INT, 1, BENCH_PASSES_MAX, NULL},
+    {"mode", SQZ_OPT_WORD, 0, 0, bench_modes},
+    {"seed", SQZ_OPT_INT, INT64_MIN, INT64_MAX, NULL},
+    {"chunk_rows", SQZ_OPT_INT, 1, BENCH_CHUNK_ROWS_MAX, NULL},
+};
+
+/* Parses the options text (NULL: none) into *o, defaults first. Returns
+** SQLITE_OK, or SQLITE_ERROR with the scan's message naming the option. */
+static int bench_parse_options(bench_cursor *cur, const char *text, bench_options *o) {
+  sqz_opt_value v[OPT_COUNT] = {{0, 0}};
+  char err[SQZ_OPT_ERROR_MAX];
+  if (text && sqz_options_parse(text, bench_option_spec, OPT_COUNT, v, err, sizeof err) != 0)
+    return bench_error(cur, SQLITE_ERROR, "%s", err);
+  o->sample = v[OPT_SAMPLE].set ? v[OPT_SAMPLE].v : 0;
+  o->passes = v[OPT_PASSES].set ? (int)v[OPT_PASSES].v : 3;
+  o->column_mode = v[OPT_MODE].set && v[OPT_MODE].v == 1;
+  o->seed = v[OPT_SEED].set ? v[OPT_SEED].v : 1;
+  o->chunk_rows = v[OPT_CHUNK_ROWS].set ? (int)v[OPT_CHUNK_ROWS].v : 8192;
   return SQLITE_OK;
 }
 
 /* Parses one level of codec: a number in its range, or min, default, max.
 ** Returns 0 when s is none of these. */
 static int bench_parse_level(const sqz_codec *codec, const char *s, int *level) {
-  sqlite3_int64 v;
+  int64_t v;
   if (strcasecmp(s, "min") == 0) {
     *level = codec->min_level;
   } else if (strcasecmp(s, "default") == 0) {
     *level = codec->default_level;
   } else if (strcasecmp(s, "max") == 0) {
     *level = codec->max_level;
-  } else if (bench_parse_int(s, &v) && v >= codec->min_level && v <= codec->max_level) {
+  } else if (sqz_parse_int64(s, &v) == 0 && v >= codec->min_level && v <= codec->max_level) {
     *level = (int)v;
   } else {
     return 0;
@@ -413,14 +336,14 @@ static int bench_parse_level(const sqz_codec *codec, const char *s, int *level) 
 }
 
 /* Parses one item "name[:level]" of the codecs argument into *r. Returns
-** SQLITE_OK, or SQLITE_ERROR with vtab's message (unknown codec, bad level). */
-static int bench_parse_request(sqlite3_vtab *vtab, char *item, bench_request *r) {
+** SQLITE_OK, or SQLITE_ERROR with the scan's message (unknown codec, bad level). */
+static int bench_parse_request(bench_cursor *cur, char *item, bench_request *r) {
   char *colon = strchr(item, ':');
   if (colon) *colon = 0;
   r->codec = sqz_codec_by_name(item);
   if (!r->codec) {
     char names[512];
-    return bench_error(vtab, SQLITE_ERROR, "unknown codec '%s' (known: %s)", item,
+    return bench_error(cur, SQLITE_ERROR, "unknown codec '%s' (known: %s)", item,
                        sqz_codec_names(names, sizeof names));
   }
   r->representative = colon == NULL;
@@ -434,7 +357,7 @@ static int bench_parse_request(sqlite3_vtab *vtab, char *item, bench_request *r)
   if (ok && dots) ok = bench_parse_level(r->codec, dots + 2, &r->hi) && r->lo <= r->hi;
   if (dots) *dots = '.';
   if (!ok)
-    return bench_error(vtab, SQLITE_ERROR,
+    return bench_error(cur, SQLITE_ERROR,
                        "bad level '%s' for %s (a number from %d to %d, min, default, max,"
                        " or a range A..B)",
                        spec, r->codec->name, r->codec->min_level, r->codec->max_level);
@@ -443,8 +366,8 @@ static int bench_parse_request(sqlite3_vtab *vtab, char *item, bench_request *r)
 
 /* Parses the codecs argument (NULL: every codec) into a new array *out of
 ** *count requests, sqlite3_malloc64'd: the caller frees it. Returns
-** SQLITE_OK, SQLITE_NOMEM, or SQLITE_ERROR with vtab's message. */
-static int bench_parse_codecs(sqlite3_vtab *vtab, const char *text, bench_request **out,
+** SQLITE_OK, SQLITE_NOMEM, or SQLITE_ERROR with the scan's message. */
+static int bench_parse_codecs(bench_cursor *cur, const char *text, bench_request **out,
                               int *count) {
   *out = NULL;
   *count = 0;
@@ -454,17 +377,21 @@ static int bench_parse_codecs(sqlite3_vtab *vtab, const char *text, bench_reques
     max += *p == ',';
   bench_request *r = sqlite3_malloc64(max * sizeof(*r));
   if (!r) return SQLITE_NOMEM;
-  char item[64];
-  int got, n = 0, rc = SQLITE_OK;
-  while (rc == SQLITE_OK && (got = bench_next_item(&text, item, sizeof item)) != 0) {
-    if (got < 0) {
-      rc = bench_error(vtab, SQLITE_ERROR, "codec name too long");
-    } else if (item[0]) {
-      rc = bench_parse_request(vtab, item, &r[n]);
+  const char *p;
+  size_t len;
+  int n = 0, rc = SQLITE_OK;
+  while (rc == SQLITE_OK && sqz_list_next(&text, &p, &len)) {
+    char item[64];
+    if (len >= sizeof item) {
+      rc = bench_error(cur, SQLITE_ERROR, "codec name too long");
+    } else if (len) {
+      memcpy(item, p, len);
+      item[len] = 0;
+      rc = bench_parse_request(cur, item, &r[n]);
       n += rc == SQLITE_OK;
     }
   }
-  if (rc == SQLITE_OK && n == 0) rc = bench_error(vtab, SQLITE_ERROR, "the codec list is empty");
+  if (rc == SQLITE_OK && n == 0) rc = bench_error(cur, SQLITE_ERROR, "the codec list is empty");
   if (rc != SQLITE_OK) {
     sqlite3_free(r);
     return rc;
@@ -480,8 +407,8 @@ static int bench_parse_codecs(sqlite3_vtab *vtab, const char *text, bench_reques
 ** into *sql a new "SELECT ... FROM ..." statement text reading the column's
 ** non-NULL values in table order, and into *count_sql the statement counting
 ** them; both sqlite3_mprintf'd, the caller frees them. Returns SQLITE_OK,
-** SQLITE_NOMEM, or SQLITE_ERROR with vtab's message. */
-static int bench_source_sql(sqlite3_vtab *vtab, sqlite3 *db, const char *table, const char *column,
+** SQLITE_NOMEM, or SQLITE_ERROR with the scan's message. */
+static int bench_source_sql(bench_cursor *cur, sqlite3 *db, const char *table, const char *column,
                             char **sql, char **count_sql) {
   *sql = *count_sql = NULL;
   /* pragma_table_xinfo lists a table's, view's or virtual table's columns,
@@ -521,9 +448,9 @@ static int bench_source_sql(sqlite3_vtab *vtab, sqlite3 *db, const char *table, 
   }
   sqlite3_finalize(stmt);
   if (rc == SQLITE_OK && !found) {
-    rc = bench_error(vtab, SQLITE_ERROR, "no such table: '%s'", table);
+    rc = bench_error(cur, SQLITE_ERROR, "no such table: '%s'", table);
   } else if (rc == SQLITE_OK && !has_column) {
-    rc = bench_error(vtab, SQLITE_ERROR, "table '%s' has no column '%s'", table, column);
+    rc = bench_error(cur, SQLITE_ERROR, "table '%s' has no column '%s'", table, column);
   } else if (rc == SQLITE_OK) {
     /* NOT INDEXED: read in table order, never through a (sorted) index. */
     char *from =
@@ -559,13 +486,13 @@ static int bench_take_value(sqlite3_stmt *stmt, bench_input *in) {
   uint8_t word[8];
   switch (sqlite3_column_type(stmt, 0)) {
   case SQLITE_INTEGER:
-    bench_put64le(word, (uint64_t)sqlite3_column_int64(stmt, 0));
+    sqz_store64le(word, (uint64_t)sqlite3_column_int64(stmt, 0));
     return bench_bytes_add(&in->ints, word, 8);
   case SQLITE_FLOAT: {
     double d = sqlite3_column_double(stmt, 0);
     uint64_t bits;
     memcpy(&bits, &d, 8);
-    bench_put64le(word, bits);
+    sqz_store64le(word, bits);
     return bench_bytes_add(&in->reals, word, 8);
   }
   case SQLITE_TEXT:
@@ -589,18 +516,18 @@ static int bench_take_value(sqlite3_stmt *stmt, bench_input *in) {
 /* Reads the non-NULL values of column of table into cur->in: all of them, or
 ** with sample=N a sample of N chosen by Knuth's selection sampling
 ** (Algorithm S) from the seeded generator, which keeps table order. Returns
-** an SQLite result code; errors other than interrupt/NOMEM carry vtab's
+** an SQLite result code; errors other than interrupt/NOMEM carry the scan's
 ** message. */
 static int bench_load(bench_cursor *cur, sqlite3 *db, const char *table, const char *column) {
-  sqlite3_vtab *vtab = cur->base.pVtab;
   char *sql, *count_sql;
-  int rc = bench_source_sql(vtab, db, table, column, &sql, &count_sql);
+  int rc = bench_source_sql(cur, db, table, column, &sql, &count_sql);
   sqlite3_int64 remaining = 0;
   if (rc == SQLITE_OK && cur->opt.sample) rc = bench_query_int(db, count_sql, &remaining);
   sqlite3_stmt *stmt = NULL;
   if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-  if (rc != SQLITE_OK && rc != SQLITE_NOMEM && rc != SQLITE_INTERRUPT && !vtab->zErrMsg)
-    rc = bench_error(vtab, rc, "%s", sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM && rc != SQLITE_INTERRUPT &&
+      !cur->tc->base.pVtab->zErrMsg)
+    rc = bench_error(cur, rc, "%s", sqlite3_errmsg(db));
   sqlite3_free(sql);
   sqlite3_free(count_sql);
   if (rc != SQLITE_OK) return rc;
@@ -619,7 +546,7 @@ static int bench_load(bench_cursor *cur, sqlite3 *db, const char *table, const c
   }
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
   if (rc != SQLITE_OK && rc != SQLITE_NOMEM && rc != SQLITE_INTERRUPT)
-    rc = bench_error(vtab, rc, "reading %s.%s: %s", table, column, sqlite3_errmsg(db));
+    rc = bench_error(cur, rc, "reading %s.%s: %s", table, column, sqlite3_errmsg(db));
   sqlite3_finalize(stmt);
   return rc;
 }
@@ -628,8 +555,8 @@ static int bench_load(bench_cursor *cur, sqlite3 *db, const char *table, const c
 ** consecutive pieces, appending one piece per chunk to out; a chunk is TEXT
 ** when all its values are. Chunks larger than limit bytes are refused, as the
 ** column store could not keep them in one BLOB. Returns SQLITE_OK,
-** SQLITE_NOMEM, or SQLITE_TOOBIG with vtab's message. */
-static int bench_chunk(sqlite3_vtab *vtab, const bench_pieces *values, int chunk_rows,
+** SQLITE_NOMEM, or SQLITE_TOOBIG with the scan's message. */
+static int bench_chunk(bench_cursor *cur, const bench_pieces *values, int chunk_rows,
                        sqlite3_int64 limit, bench_pieces *out) {
   for (size_t i = 0; i < values->n; i += (size_t)chunk_rows) {
     size_t end = values->n - i < (size_t)chunk_rows ? values->n : i + (size_t)chunk_rows;
@@ -638,7 +565,7 @@ static int bench_chunk(sqlite3_vtab *vtab, const bench_pieces *values, int chunk
       flags &= values->a[j].flags;
     size_t len = values->a[end - 1].off + values->a[end - 1].len - values->a[i].off;
     if ((sqlite3_uint64)len > (sqlite3_uint64)limit)
-      return bench_error(vtab, SQLITE_TOOBIG,
+      return bench_error(cur, SQLITE_TOOBIG,
                          "a chunk of %lld values is %lld bytes, above SQLITE_LIMIT_LENGTH (%lld);"
                          " use a smaller chunk_rows",
                          (long long)(end - i), (long long)len, (long long)limit);
@@ -652,10 +579,9 @@ static int bench_chunk(sqlite3_vtab *vtab, const bench_pieces *values, int chunk
 ** mode=column) and the typed arrays cut into chunk_rows values each. */
 static int bench_build_sets(bench_cursor *cur) {
   bench_input *in = &cur->in;
-  sqlite3_vtab *vtab = cur->base.pVtab;
   int rc = SQLITE_OK;
   if (cur->opt.column_mode)
-    rc = bench_chunk(vtab, &in->sets[SET_VALUES], cur->opt.chunk_rows, cur->length_limit,
+    rc = bench_chunk(cur, &in->sets[SET_VALUES], cur->opt.chunk_rows, cur->length_limit,
                      &in->sets[SET_BYTE_CHUNKS]);
   const bench_bytes *arrays[2] = {&in->reals, &in->ints};
   const int sets[2] = {SET_REALS, SET_INTS};
@@ -726,7 +652,6 @@ static const char *bench_kind_values(sqz_kind kind) {
 ** list and is an error when requested, unless the column has no values at
 ** all (then there are no rows). Returns an SQLite result code. */
 static int bench_plan(bench_cursor *cur, const bench_request *req, int nreq, const char *column) {
-  sqlite3_vtab *vtab = cur->base.pVtab;
   size_t cap = 0;
   int rc = SQLITE_OK;
   const bench_input *in = &cur->in;
@@ -739,11 +664,11 @@ static int bench_plan(bench_cursor *cur, const bench_request *req, int nreq, con
     if (!fits) {
       if (!req) continue;
       if (set < 0)
-        return bench_error(vtab, SQLITE_ERROR,
+        return bench_error(cur, SQLITE_ERROR,
                            "codec '%s' (kind %s) is measured by the column store,"
                            " not by codec_bench",
                            codec->name, sqz_kind_name(codec->kind));
-      return bench_error(vtab, SQLITE_ERROR, "codec '%s' (kind %s) takes %s; column '%s' has none",
+      return bench_error(cur, SQLITE_ERROR, "codec '%s' (kind %s) takes %s; column '%s' has none",
                          codec->name, sqz_kind_name(codec->kind), bench_kind_values(codec->kind),
                          column);
     }
@@ -785,18 +710,18 @@ static int bench_tick(bench_cursor *cur, size_t bytes) {
   return bench_now() - cur->last_probe >= BENCH_PROBE_SECONDS ? bench_probe(cur) : SQLITE_OK;
 }
 
-/* Sets vtab's error for the squeeze status r of a compress call of codec at
+/* Sets the scan's error for the squeeze status r of a compress call of codec at
 ** level and returns the SQLite result code: SQLITE_NOMEM, SQLITE_TOOBIG or
 ** SQLITE_ERROR. */
-static int bench_status(sqlite3_vtab *vtab, const sqz_codec *codec, int level, size_t r) {
+static int bench_status(bench_cursor *cur, const sqz_codec *codec, int level, size_t r) {
   switch (sqz_error_of(r)) {
   case SQZ_ERROR_MEMORY:
     return SQLITE_NOMEM;
   case SQZ_ERROR_TOO_LARGE:
-    return bench_error(vtab, SQLITE_TOOBIG, "%s level %d: value too large for the codec",
+    return bench_error(cur, SQLITE_TOOBIG, "%s level %d: value too large for the codec",
                        codec->name, level);
   default:
-    return bench_error(vtab, SQLITE_ERROR, "%s level %d: %s", codec->name, level,
+    return bench_error(cur, SQLITE_ERROR, "%s level %d: %s", codec->name, level,
                        sqz_error_string(r));
   }
 }
@@ -805,19 +730,19 @@ static int bench_status(sqlite3_vtab *vtab, const sqz_codec *codec, int level, s
 ** compress() runs it (into a scratch block of the frame's bound, then copied
 ** into the result: here the next place in cur->frames), sizes in
 ** cur->frame_sizes; the total into *total. Returns an SQLite result code
-** (errors with vtab's message). */
+** (errors with the scan's message). */
 static int bench_compress_pass(bench_cursor *cur, sqz_ctx *ctx, const bench_job *job,
                                const uint8_t *src, const bench_pieces *set, size_t *total) {
-  sqz_params params = {job->level, 0};
+  sqz_params params = {job->level, 0, 0};
   size_t pos = 0;
   for (size_t i = 0; i < set->n; i++) {
     const bench_piece *pc = &set->a[i];
     size_t cap = sqz_frame_bound(job->codec, pc->len);
     size_t r = sqz_frame_compress(ctx, cur->work.p, cap, src + pc->off, pc->len, job->codec,
                                   &params, pc->flags, 0);
-    if (sqz_is_error(r)) return bench_status(cur->base.pVtab, job->codec, job->level, r);
+    if (sqz_is_error(r)) return bench_status(cur, job->codec, job->level, r);
     if ((sqlite3_uint64)r > (sqlite3_uint64)cur->length_limit)
-      return bench_error(cur->base.pVtab, SQLITE_TOOBIG,
+      return bench_error(cur, SQLITE_TOOBIG,
                          "%s level %d: a compressed value is above SQLITE_LIMIT_LENGTH",
                          job->codec->name, job->level);
     memcpy(cur->frames.p + pos, cur->work.p, r);
@@ -874,7 +799,7 @@ static int bench_prepare_buffers(bench_cursor *cur, const bench_job *job, const 
   for (size_t i = 0; i < set->n; i++) {
     size_t b = sqz_frame_bound(job->codec, set->a[i].len);
     if (b == 0 || b > SIZE_MAX - need)
-      return bench_error(cur->base.pVtab, SQLITE_TOOBIG, "%s: a value is too large for the codec",
+      return bench_error(cur, SQLITE_TOOBIG, "%s: a value is too large for the codec",
                          job->codec->name);
     need += b;
     if (b > largest) largest = b;
@@ -886,22 +811,9 @@ static int bench_prepare_buffers(bench_cursor *cur, const bench_job *job, const 
   return rc;
 }
 
-/* sqz_allocator.alloc over SQLite's allocator: bytes bytes from
-** sqlite3_malloc64, NULL on failure; opaque is unused. */
-static void *bench_alloc(void *opaque, size_t bytes) {
-  (void)opaque;
-  return sqlite3_malloc64(bytes);
-}
-
-/* sqz_allocator.free: gives ptr (from bench_alloc, or NULL) back to SQLite. */
-static void bench_free(void *opaque, void *ptr) {
-  (void)opaque;
-  sqlite3_free(ptr);
-}
-
 /* Measures job (cur->jobs[cur->ijob]) into cur->row: passes timed compress
 ** and decompress passes with a fresh sqz_ctx, medians reported. Returns an
-** SQLite result code (errors with vtab's message). */
+** SQLite result code (errors with the scan's message). */
 static int bench_measure(bench_cursor *cur) {
   const bench_job *job = &cur->jobs[cur->ijob];
   const bench_input *in = &cur->in;
@@ -924,8 +836,7 @@ static int bench_measure(bench_cursor *cur) {
   int rc = bench_probe(cur);
   if (rc == SQLITE_OK) rc = bench_prepare_buffers(cur, job, set);
   if (rc != SQLITE_OK) return rc;
-  sqz_allocator a = {bench_alloc, bench_free, NULL};
-  sqz_ctx *ctx = sqz_ctx_create(&a);
+  sqz_ctx *ctx = sqz_ctx_create(sqz_sqlite_allocator());
   if (!ctx) return SQLITE_NOMEM;
   int passes = cur->opt.passes;
   double *tc = cur->times, *td = cur->times + BENCH_PASSES_MAX;
@@ -953,157 +864,52 @@ static int bench_measure(bench_cursor *cur) {
   return SQLITE_OK;
 }
 
-/* ---- The virtual table ---------------------------------------------------- */
+/* ---- The table-valued function ------------------------------------------- */
 
-/* xConnect: declares the schema; DIRECTONLY, so that codec_bench, which runs
-** for as long as the user's data takes, can only be called from top-level
-** SQL, never from a view or a trigger. */
-static int bench_connect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                         sqlite3_vtab **ppVtab, char **pzErr) {
-  (void)pAux;
-  (void)argc;
-  (void)argv;
-  (void)pzErr;
-  int rc = sqlite3_declare_vtab(db, bench_schema);
-  if (rc != SQLITE_OK) return rc;
-  bench_vtab *v = sqlite3_malloc(sizeof(*v));
-  if (!v) return SQLITE_NOMEM;
-  memset(v, 0, sizeof(*v));
-  v->db = db;
-  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-  *ppVtab = &v->base;
-  return SQLITE_OK;
-}
-
-/* xDisconnect: frees the vtab. */
-static int bench_disconnect(sqlite3_vtab *vtab) {
-  sqlite3_free(vtab);
-  return SQLITE_OK;
-}
-
-/* xBestIndex. idxNum bit k (k = 0 table_name, 1 column_name, 2 codecs,
-** 3 options) is set when that hidden argument is constrained by equality;
-** xFilter receives the set ones in argv in that order. A plan in which an
-** argument is constrained but not usable is refused (SQLITE_CONSTRAINT), so
-** that SQLite evaluates the argument first. */
-static int bench_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  (void)vtab;
-  int which[BENCH_ARGS];
-  int unusable = 0, idxNum = 0;
-  for (int k = 0; k < BENCH_ARGS; k++)
-    which[k] = -1;
-  for (int i = 0; i < info->nConstraint; i++) {
-    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-    if (c->iColumn < COL_TABLE) continue;
-    int k = c->iColumn - COL_TABLE;
-    if (!c->usable) {
-      unusable |= 1 << k;
-    } else if (c->op == SQLITE_INDEX_CONSTRAINT_EQ) {
-      which[k] = i;
-      idxNum |= 1 << k;
-    }
-  }
-  if (unusable & ~idxNum) return SQLITE_CONSTRAINT;
-  int argv_index = 0;
-  for (int k = 0; k < BENCH_ARGS; k++) {
-    if (which[k] < 0) continue;
-    info->aConstraintUsage[which[k]].argvIndex = ++argv_index;
-    info->aConstraintUsage[which[k]].omit = 1;
-  }
-  info->idxNum = idxNum;
-  info->estimatedCost = 1e9; /* a benchmark: run it once, never in an inner loop by choice */
-  info->estimatedRows = 20;
-  return SQLITE_OK;
-}
-
-/* xOpen: a new, empty cursor. */
-static int bench_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
-  (void)vtab;
-  bench_cursor *cur = sqlite3_malloc(sizeof(*cur));
-  if (!cur) return SQLITE_NOMEM;
-  memset(cur, 0, sizeof(*cur));
-  *ppCursor = &cur->base;
-  return SQLITE_OK;
-}
-
-/* Frees everything a scan of cur holds, leaving an empty cursor at EOF. */
-static void bench_reset(bench_cursor *cur) {
-  for (int k = 0; k < BENCH_ARGS; k++) {
-    sqlite3_value_free(cur->args[k]);
-    cur->args[k] = NULL;
-  }
+/* Frees everything a scan holds. */
+static void bench_reset(sqz_tvf_cursor *tc) {
+  bench_cursor *cur = tc->state;
   sqlite3_finalize(cur->probe);
-  cur->probe = NULL;
   bench_input_clear(&cur->in);
   sqlite3_free(cur->jobs);
   sqlite3_free(cur->frames.p);
   sqlite3_free(cur->work.p);
   sqlite3_free(cur->frame_sizes);
-  cur->jobs = NULL;
-  cur->njobs = cur->ijob = 0;
-  cur->frames = (bench_bytes){0};
-  cur->work = (bench_bytes){0};
-  cur->frame_sizes = NULL;
-  cur->frame_sizes_cap = 0;
+  memset(cur, 0, sizeof(*cur));
 }
 
-/* xClose: frees the cursor and all it holds. */
-static int bench_close(sqlite3_vtab_cursor *base) {
-  bench_reset((bench_cursor *)base);
-  sqlite3_free(base);
-  return SQLITE_OK;
+/* The text of argument k (NULL when absent or NULL). */
+static const char *bench_arg(sqlite3_value **args, int k) {
+  return args[k] ? (const char *)sqlite3_value_text(args[k]) : NULL;
 }
 
-/* The text of argument k of cur (NULL when absent or NULL). */
-static const char *bench_arg(bench_cursor *cur, int k) {
-  return cur->args[k] ? (const char *)sqlite3_value_text(cur->args[k]) : NULL;
-}
-
-/* xFilter: idxNum as in bench_best_index. Reads the column, plans the rows
-** and measures the first one. Errors name codec_bench. */
-static int bench_filter(sqlite3_vtab_cursor *base, int idxNum, const char *idxStr, int argc,
-                        sqlite3_value **argv) {
-  (void)idxStr;
-  bench_cursor *cur = (bench_cursor *)base;
-  sqlite3_vtab *vtab = base->pVtab;
-  sqlite3 *db = ((bench_vtab *)vtab)->db;
-  bench_reset(cur);
-  for (int k = 0, i = 0; k < BENCH_ARGS && i < argc; k++) {
-    if (!(idxNum & (1 << k))) continue;
-    cur->args[k] = sqlite3_value_dup(argv[i++]);
-    if (!cur->args[k]) return SQLITE_NOMEM;
-  }
-  const char *table = bench_arg(cur, 0), *column = bench_arg(cur, 1);
-  if (!table || !column)
-    return bench_error(vtab, SQLITE_ERROR,
-                       "usage: SELECT * FROM codec_bench('table', 'column' [, 'codecs' [, "
-                       "'options']])");
-  cur->length_limit = sqz_length_limit(db);
+/* Reads the column, plans the rows and measures the first one. */
+static int bench_filter(sqz_tvf_cursor *tc, sqlite3_value **args) {
+  bench_cursor *cur = tc->state;
+  cur->tc = tc;
+  const char *table = bench_arg(args, 0), *column = bench_arg(args, 1);
+  if (!table || !column) return bench_error(cur, SQLITE_ERROR, "usage: %s", tc->def->usage);
+  cur->length_limit = sqz_length_limit(tc->db);
   cur->progress = bench_stderr_is_tty();
   bench_request *req = NULL;
   int nreq = 0;
-  int rc = bench_parse_options(vtab, bench_arg(cur, 3), &cur->opt);
-  if (rc == SQLITE_OK) rc = bench_parse_codecs(vtab, bench_arg(cur, 2), &req, &nreq);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "SELECT 1", -1, &cur->probe, NULL);
-  if (rc == SQLITE_OK) rc = bench_load(cur, db, table, column);
+  int rc = bench_parse_options(cur, bench_arg(args, 3), &cur->opt);
+  if (rc == SQLITE_OK) rc = bench_parse_codecs(cur, bench_arg(args, 2), &req, &nreq);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(tc->db, "SELECT 1", -1, &cur->probe, NULL);
+  if (rc == SQLITE_OK) rc = bench_load(cur, tc->db, table, column);
   if (rc == SQLITE_OK) rc = bench_build_sets(cur);
   if (rc == SQLITE_OK) rc = bench_plan(cur, req, nreq, column);
   sqlite3_free(req);
+  tc->count = cur->njobs;
   if (rc == SQLITE_OK && cur->njobs > 0) rc = bench_measure(cur);
   return rc;
 }
 
-/* xNext: measures the next codec and level. */
-static int bench_next(sqlite3_vtab_cursor *base) {
-  bench_cursor *cur = (bench_cursor *)base;
-  cur->ijob++;
+/* Measures the next codec and level. */
+static int bench_next(sqz_tvf_cursor *tc) {
+  bench_cursor *cur = tc->state;
+  tc->row = ++cur->ijob;
   return cur->ijob < cur->njobs ? bench_measure(cur) : SQLITE_OK;
-}
-
-/* xEof: every planned row has been produced. */
-static int bench_eof(sqlite3_vtab_cursor *base) {
-  bench_cursor *cur = (bench_cursor *)base;
-  return cur->ijob >= cur->njobs;
 }
 
 /* Sets the result of context to bytes / seconds in MB/s, or NULL when the
@@ -1112,9 +918,9 @@ static void bench_result_speed(sqlite3_context *context, sqlite3_int64 bytes, do
   if (seconds > 0) sqlite3_result_double(context, (double)bytes / 1e6 / seconds);
 }
 
-/* xColumn: the current row's column col. */
-static int bench_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int col) {
-  bench_cursor *cur = (bench_cursor *)base;
+/* The current row's column col. */
+static int bench_column(sqz_tvf_cursor *tc, sqlite3_context *context, int col) {
+  bench_cursor *cur = tc->state;
   const bench_row *r = &cur->row;
   switch (col) {
   case COL_CODEC:
@@ -1152,50 +958,31 @@ static int bench_column(sqlite3_vtab_cursor *base, sqlite3_context *context, int
     if (r->typed && r->value_count > 0)
       sqlite3_result_double(context, 8.0 * (double)r->output_bytes / (double)r->value_count);
     break;
-  default:
-    if (col >= COL_TABLE && col < COL_COUNT && cur->args[col - COL_TABLE])
-      sqlite3_result_value(context, cur->args[col - COL_TABLE]);
-    break;
   }
   return SQLITE_OK;
 }
 
-/* xRowid: the row's position, from 1. */
-static int bench_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *pRowid) {
-  *pRowid = ((bench_cursor *)base)->ijob + 1;
-  return SQLITE_OK;
-}
-
-static const sqlite3_module bench_module = {
-    0,                /* iVersion */
-    NULL,             /* xCreate: NULL makes the table eponymous-only */
-    bench_connect,    /* xConnect */
-    bench_best_index, /* xBestIndex */
-    bench_disconnect, /* xDisconnect */
-    NULL,             /* xDestroy */
-    bench_open,       /* xOpen */
-    bench_close,      /* xClose */
-    bench_filter,     /* xFilter */
-    bench_next,       /* xNext */
-    bench_eof,        /* xEof */
-    bench_column,     /* xColumn */
-    bench_rowid,      /* xRowid */
-    NULL,             /* xUpdate: read-only */
-    NULL,             /* xBegin */
-    NULL,             /* xSync */
-    NULL,             /* xCommit */
-    NULL,             /* xRollback */
-    NULL,             /* xFindFunction */
-    NULL,             /* xRename */
-    NULL,             /* xSavepoint */
-    NULL,             /* xRelease */
-    NULL,             /* xRollbackTo */
-    NULL,             /* xShadowName */
+/* DIRECTONLY, so that codec_bench, which runs for as long as the user's data
+** takes, can only be called from top-level SQL, never from a view or a
+** trigger. The cost keeps the planner from putting it in an inner loop. */
+static const sqz_tvf_def bench_def = {
+    .name = FN,
+    .schema = bench_schema,
+    .nargs = BENCH_ARGS,
+    .required = 2,
+    .usage = "SELECT * FROM codec_bench('table', 'column' [, 'codecs' [, 'options']])",
+    .directonly = 1,
+    .state_size = sizeof(bench_cursor),
+    .ordered_column = -1,
+    .cost = 1e9,
+    .filter = bench_filter,
+    .next = bench_next,
+    .column = bench_column,
+    .reset = bench_reset,
 };
 
-/* Registers the eponymous table codec_bench on db. c is not needed: every
-** row draws on a fresh sqz_ctx of its own. Returns an SQLite result code. */
+/* Registers the eponymous table codec_bench on db. Every row draws on a
+** fresh sqz_ctx of its own, not on c's pool. Returns an SQLite result code. */
 int sqz_register_codec_bench(sqlite3 *db, sqz_conn *c) {
-  (void)c;
-  return sqlite3_create_module_v2(db, FN, &bench_module, NULL, NULL);
+  return sqz_register_tvf(db, c, &bench_def, NULL, NULL);
 }

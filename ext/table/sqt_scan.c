@@ -1,5 +1,5 @@
 /*
-** vt_squeeze_scan.c: reading a squeeze table: xBestIndex and the cursor.
+** sqt_scan.c: reading a squeeze table: xBestIndex and the cursor.
 **
 **   SELECT sum(temp) FROM readings;                          -- every chunk, one column
 **   SELECT * FROM readings WHERE rowid BETWEEN 1000 AND 1999; -- the chunks holding them
@@ -32,7 +32,7 @@
 ** side that is another table's column, so those columns only use zone maps
 ** when the right-hand side is a literal (sqlite3_vtab_rhs_value).
 */
-#include "vt_squeeze.h"
+#include "sqt.h"
 SQLITE_EXTENSION_INIT3
 
 #include <math.h>
@@ -41,11 +41,11 @@ SQLITE_EXTENSION_INIT3
 
 /* ---- Plan encoding ---------------------------------------------------------
 ** idxNum bits:
-**   SQ_IDX_ORDERED  ORDER BY rowid (ascending) is consumed; the scan's order
+**   SQT_IDX_ORDERED  ORDER BY rowid (ascending) is consumed; the scan's order
 **                   is always ascending rowid, so this changes nothing in
 **                   xFilter
-**   SQ_IDX_ROWID    argv holds at least one rowid constraint
-**   SQ_IDX_ZONE     argv holds at least one column constraint (zone maps)
+**   SQT_IDX_ROWID    argv holds at least one rowid constraint
+**   SQT_IDX_ZONE     argv holds at least one column constraint (zone maps)
 ** idxStr: 16 hex digits of colUsed, then one entry per argv value, in
 ** order: an operator letter and a column, "r" for the rowid or the column
 ** index in decimal, entries ended by ','. Operators: E (=), L (<), l (<=),
@@ -53,10 +53,10 @@ SQLITE_EXTENSION_INIT3
 ** Example: "0000000000000003g-r,lr,G1," is rowid >= ?1 AND rowid <= ?2 AND
 ** column 1 > ?3, using columns 0 and 1.
 */
-#define SQ_IDX_ORDERED 1
-#define SQ_IDX_ROWID 2
-#define SQ_IDX_ZONE 4
-#define SQ_MAX_ARGS 32
+#define SQT_IDX_ORDERED 1
+#define SQT_IDX_ROWID 2
+#define SQT_IDX_ZONE 4
+#define SQT_MAX_ARGS 32
 
 static char op_letter(unsigned char op, int in) {
   if (in) return 'I';
@@ -75,12 +75,12 @@ static char op_letter(unsigned char op, int in) {
   return 0;
 }
 
-int sq_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-  sq_vtab *p = (sq_vtab *)vtab;
+int sqt_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
   sqlite3_str *s = sqlite3_str_new(p->db);
   sqlite3_str_appendf(s, "%016llx", (unsigned long long)info->colUsed);
   int argc = 0, idxNum = 0, rowid_eq = 0, rowid_in = 0, rowid_lo = 0, rowid_hi = 0, zone = 0;
-  for (int i = 0; i < info->nConstraint && argc < SQ_MAX_ARGS; i++) {
+  for (int i = 0; i < info->nConstraint && argc < SQT_MAX_ARGS; i++) {
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
     if (!c->usable) continue;
     char op = op_letter(c->op, 0);
@@ -103,14 +103,14 @@ int sq_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
     info->aConstraintUsage[i].omit = 0;
     if (col < 0) {
       sqlite3_str_appendf(s, "%cr,", op);
-      idxNum |= SQ_IDX_ROWID;
+      idxNum |= SQT_IDX_ROWID;
       if (op == 'E') rowid_eq = 1;
       if (op == 'I') rowid_in = 1;
       if (op == 'G' || op == 'g') rowid_lo = 1;
       if (op == 'L' || op == 'l') rowid_hi = 1;
     } else {
       sqlite3_str_appendf(s, "%c%d,", op, col);
-      idxNum |= SQ_IDX_ZONE;
+      idxNum |= SQT_IDX_ZONE;
       zone++;
     }
   }
@@ -130,7 +130,7 @@ int sq_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
   info->estimatedCost = 10 + rows;
   if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc) {
     info->orderByConsumed = 1;
-    idxNum |= SQ_IDX_ORDERED;
+    idxNum |= SQT_IDX_ORDERED;
   }
   info->idxNum = idxNum;
   info->idxStr = sqlite3_str_finish(s);
@@ -141,9 +141,9 @@ int sq_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
 
 /* ---- The cursor ------------------------------------------------------------ */
 
-typedef struct sq_cursor {
+typedef struct sqt_cursor {
   sqlite3_vtab_cursor base; /* base class: must be first */
-  sq_vtab *tab;             /* the table */
+  sqt_vtab *tab;            /* the table */
   int eof;                  /* no current row */
   int64_t rowid;            /* rowid of the current row */
   int from_tail;            /* the current row is the tail statement's row */
@@ -153,21 +153,21 @@ typedef struct sq_cursor {
   int ipoint;               /* next point to look for */
   uint64_t used;            /* colUsed of the plan */
 
-  int emitted;         /* a row has been returned (rowid holds the last one) */
-  uint64_t epoch;      /* tab->epoch when chunks was read */
-  int64_t chunk_lo;    /* rows of chunks below this are skipped */
-  sq_rows now;         /* the current version of the row (see column_now) */
-  int64_t now_rowid;   /* whose version now holds */
-  int now_state;       /* 0 none, 1 now holds it, 2 the row is gone */
-  int cap_chunks;      /* entries allocated in chunks */
-  sq_chunkref *chunks; /* chunks to read, in rowid order */
-  int nchunks;         /* entries in chunks */
-  int ichunk;          /* current chunk, -1 before the first */
-  sqz_column ids;      /* rowids of the current chunk */
-  uint32_t row, end;   /* current row index and the end of the chunk's range */
-  uint32_t fast_end;   /* rows before it follow row without a merge decision */
-  sqz_column *cols;    /* [ncol] decoded columns of the current chunk */
-  uint8_t *decoded;    /* [ncol] whether cols[i] holds the current chunk */
+  int emitted;          /* a row has been returned (rowid holds the last one) */
+  uint64_t epoch;       /* tab->epoch when chunks was read */
+  int64_t chunk_lo;     /* rows of chunks below this are skipped */
+  sqt_rows now;         /* the current version of the row (see column_now) */
+  int64_t now_rowid;    /* whose version now holds */
+  int now_state;        /* 0 none, 1 now holds it, 2 the row is gone */
+  int cap_chunks;       /* entries allocated in chunks */
+  sqt_chunkref *chunks; /* chunks to read, in rowid order */
+  int nchunks;          /* entries in chunks */
+  int ichunk;           /* current chunk, -1 before the first */
+  sqz_column ids;       /* rowids of the current chunk */
+  uint32_t row, end;    /* current row index and the end of the chunk's range */
+  uint32_t fast_end;    /* rows before it follow row without a merge decision */
+  sqz_column *cols;     /* [ncol] decoded columns of the current chunk */
+  uint8_t *decoded;     /* [ncol] whether cols[i] holds the current chunk */
 
   sqlite3_stmt *tail; /* SELECT id, dead, <used columns> FROM tail ... */
   uint64_t tail_used; /* the colUsed tail was prepared for */
@@ -175,11 +175,11 @@ typedef struct sq_cursor {
   int tail_ok;        /* tail is on a row */
   int64_t tail_id;    /* its id */
   int tail_dead;      /* it is a tombstone */
-} sq_cursor;
+} sqt_cursor;
 
-int sq_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
-  sq_vtab *p = (sq_vtab *)vtab;
-  sq_cursor *c = sqlite3_malloc64(sizeof(*c));
+int sqt_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  sqt_cursor *c = sqlite3_malloc64(sizeof(*c));
   if (!c) return SQLITE_NOMEM;
   memset(c, 0, sizeof(*c));
   c->tab = p;
@@ -195,11 +195,11 @@ int sq_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
     return SQLITE_NOMEM;
   }
   for (int i = 0; i < n; i++)
-    sqz_column_init(&c->cols[i], &p->alloc);
-  sqz_column_init(&c->ids, &p->alloc);
-  sq_rows_init(&c->now, n, &p->alloc);
+    sqz_column_init(&c->cols[i], p->alloc);
+  sqz_column_init(&c->ids, p->alloc);
+  sqt_rows_init(&c->now, n, p->alloc);
   if (!c->now.col && n) {
-    sq_close(&c->base);
+    sqt_close(&c->base);
     return SQLITE_NOMEM;
   }
   c->eof = 1;
@@ -207,12 +207,12 @@ int sq_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
   return SQLITE_OK;
 }
 
-int sq_close(sqlite3_vtab_cursor *cur) {
-  sq_cursor *c = (sq_cursor *)cur;
+int sqt_close(sqlite3_vtab_cursor *cur) {
+  sqt_cursor *c = (sqt_cursor *)cur;
   for (int i = 0; i < c->tab->decl.ncol; i++)
     sqz_column_free(&c->cols[i]);
   sqz_column_free(&c->ids);
-  sq_rows_free(&c->now);
+  sqt_rows_free(&c->now);
   sqlite3_finalize(c->tail);
   sqlite3_free(c->cols);
   sqlite3_free(c->decoded);
@@ -223,44 +223,17 @@ int sq_close(sqlite3_vtab_cursor *cur) {
   return SQLITE_OK;
 }
 
-sqz_value sq_value_of(sqlite3_value *v) {
-  sqz_value x = {SQZ_CLASS_NULL, 0, NULL, 0};
-  switch (sqlite3_value_type(v)) {
-  case SQLITE_INTEGER:
-    x.cls = SQZ_CLASS_INT;
-    x.v = (uint64_t)sqlite3_value_int64(v);
-    break;
-  case SQLITE_FLOAT: {
-    x.cls = SQZ_CLASS_REAL;
-    x.v = sqz_double_bits(sqlite3_value_double(v));
-    break;
-  }
-  case SQLITE_TEXT:
-    x.cls = SQZ_CLASS_TEXT;
-    x.p = sqlite3_value_text(v);
-    x.n = (size_t)sqlite3_value_bytes(v);
-    break;
-  case SQLITE_BLOB:
-    x.cls = SQZ_CLASS_BLOB;
-    x.p = sqlite3_value_blob(v);
-    x.n = (size_t)sqlite3_value_bytes(v);
-    break;
-  }
-  if ((x.cls == SQZ_CLASS_TEXT || x.cls == SQZ_CLASS_BLOB) && !x.p) x.p = (const uint8_t *)"";
-  return x;
-}
-
 /* A right-hand value as the comparison with column col sees it: with the
 ** column's affinity applied (numeric for INTEGER/REAL, TEXT for TEXT).
 ** *dup receives a converted copy to free with sqlite3_value_free. */
-static sqz_value rhs_value(const sq_column *col, sqlite3_value *v, sqlite3_value **dup) {
+static sqz_value rhs_value(const sqt_column *col, sqlite3_value *v, sqlite3_value **dup) {
   int t = sqlite3_value_type(v);
   *dup = NULL;
   if ((col->cls == SQZ_CLASS_INT || col->cls == SQZ_CLASS_REAL) && t == SQLITE_TEXT) {
     *dup = sqlite3_value_dup(v);
     if (*dup) {
       sqlite3_value_numeric_type(*dup);
-      return sq_value_of(*dup);
+      return sqt_value_of(*dup);
     }
   } else if (col->cls == SQZ_CLASS_TEXT && (t == SQLITE_INTEGER || t == SQLITE_FLOAT)) {
     *dup = sqlite3_value_dup(v);
@@ -270,7 +243,7 @@ static sqz_value rhs_value(const sq_column *col, sqlite3_value *v, sqlite3_value
       if (x.p) return x;
     }
   }
-  return sq_value_of(v);
+  return sqt_value_of(v);
 }
 
 /* Whether some value in [lo, hi] (a NULL bound: unknown) can satisfy
@@ -302,24 +275,21 @@ typedef struct zone_term {
 } zone_term;
 
 /* Whether chunk k can hold a row that satisfies every term. Sets *rc. */
-static int chunk_may_match(sq_cursor *c, const sq_chunkref *k, const zone_term *t, int nt,
+static int chunk_may_match(sqt_cursor *c, const sqt_chunkref *k, const zone_term *t, int nt,
                            int *rc) {
-  sq_vtab *p = c->tab;
+  sqt_vtab *p = c->tab;
   for (int i = 0; i < nt; i++) {
-    sqlite3_stmt *s = sq_stmt(p, SQ_DATA_STAT);
-    if (!s) {
-      *rc = SQLITE_ERROR;
-      return 0;
-    }
-    sqlite3_bind_int64(s, 1, sq_key(k->gen, t[i].col + 1));
+    sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_STAT, rc);
+    if (!s) return 0;
+    sqlite3_bind_int64(s, 1, sqt_key(k->gen, t[i].col + 1));
     int step = sqlite3_step(s);
     if (step != SQLITE_ROW) {
       sqlite3_reset(s);
-      *rc = step == SQLITE_DONE ? sq_error(p, SQLITE_CORRUPT_VTAB,
-                                           "table %s: chunk of rows %lld..%lld, column %s: data "
-                                           "row missing",
-                                           p->zName, (long long)k->minrow, (long long)k->maxrow,
-                                           p->decl.col[t[i].col].name)
+      *rc = step == SQLITE_DONE ? sqt_error(p, SQLITE_CORRUPT_VTAB,
+                                            "table %s: chunk of rows %lld..%lld, column %s: data "
+                                            "row missing",
+                                            p->zName, (long long)k->minrow, (long long)k->maxrow,
+                                            p->decl.col[t[i].col].name)
                                 : step;
       return 0;
     }
@@ -327,9 +297,9 @@ static int chunk_may_match(sq_cursor *c, const sq_chunkref *k, const zone_term *
     if (sqlite3_column_int64(s, 0) >= (sqlite3_int64)k->nrows) {
       match = 0; /* every value NULL: no comparison holds */
     } else {
-      sqz_value lo = sq_value_of(sqlite3_column_value(s, 1));
-      sqz_value hi = sq_value_of(sqlite3_column_value(s, 2));
-      const sq_column *col = &p->decl.col[t[i].col];
+      sqz_value lo = sqt_value_of(sqlite3_column_value(s, 1));
+      sqz_value hi = sqt_value_of(sqlite3_column_value(s, 2));
+      const sqt_column *col = &p->decl.col[t[i].col];
       sqlite3_value *dup = NULL;
       if (t[i].op == 'I') {
         sqlite3_value *x;
@@ -452,14 +422,9 @@ static int rowid_bound(char op, sqlite3_value *arg, int64_t *lo, int64_t *hi) {
   return ok;
 }
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* Collects the integer rowids of an IN list (or intersects them with the
 ** points already there). */
-static int rowid_in(sq_cursor *c, sqlite3_value *list) {
+static int rowid_in(sqt_cursor *c, sqlite3_value *list) {
   int64_t *v = NULL;
   int n = 0, cap = 0, r;
   sqlite3_value *x;
@@ -482,11 +447,11 @@ static int rowid_in(sq_cursor *c, sqlite3_value *list) {
     sqlite3_free(v);
     return r;
   }
-  qsort(v, (size_t)n, sizeof(int64_t), cmp_i64);
+  qsort(v, (size_t)n, sizeof(int64_t), sqt_cmp_i64);
   int m = 0;
   for (int i = 0; i < n; i++) {
     if (m > 0 && v[m - 1] == v[i]) continue;
-    if (c->points && !bsearch(&v[i], c->points, (size_t)c->npoints, sizeof(int64_t), cmp_i64))
+    if (c->points && !bsearch(&v[i], c->points, (size_t)c->npoints, sizeof(int64_t), sqt_cmp_i64))
       continue;
     v[m++] = v[i];
   }
@@ -498,35 +463,25 @@ static int rowid_in(sq_cursor *c, sqlite3_value *list) {
 
 /* Prepares the tail statement for the columns in used (reused when the
 ** plan's colUsed is the same). */
-static int prepare_tail(sq_cursor *c, uint64_t used) {
-  sq_vtab *p = c->tab;
+static int prepare_tail(sqt_cursor *c, uint64_t used) {
+  sqt_vtab *p = c->tab;
   if (c->tail && c->tail_used == used) {
     sqlite3_reset(c->tail);
     return SQLITE_OK;
   }
   sqlite3_finalize(c->tail);
   c->tail = NULL;
-  sqlite3_str *s = sqlite3_str_new(p->db);
-  sqlite3_str_appendall(s, "SELECT id, dead");
-  int k = 2;
-  for (int i = 0; i < p->decl.ncol; i++) {
-    int want = i >= 63 ? (used >> 63) & 1 : (used >> i) & 1;
-    c->tail_index[i] = want ? k++ : -1;
-    if (want) sqlite3_str_appendf(s, ", c%d", i);
-  }
-  sqlite3_str_appendf(s, " FROM %Q.'%q_tail' WHERE id BETWEEN ?1 AND ?2 ORDER BY id", p->zDb,
-                      p->zName);
-  char *sql = sqlite3_str_finish(s);
+  char *sql = sqt_tail_select_sql(p, used, c->tail_index);
   if (!sql) return SQLITE_NOMEM;
   int rc = sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->tail, NULL);
   sqlite3_free(sql);
-  if (rc != SQLITE_OK) return sq_error(p, rc, "%s", sqlite3_errmsg(p->db));
+  if (rc != SQLITE_OK) return sqt_error(p, rc, "%s", sqlite3_errmsg(p->db));
   c->tail_used = used;
   return SQLITE_OK;
 }
 
 /* Moves the tail statement to its next row. */
-static int tail_step(sq_cursor *c) {
+static int tail_step(sqt_cursor *c) {
   int rc = sqlite3_step(c->tail);
   if (rc == SQLITE_ROW) {
     c->tail_ok = 1;
@@ -534,36 +489,36 @@ static int tail_step(sq_cursor *c) {
     c->tail_dead = sqlite3_column_int(c->tail, 1);
     if (sqlite3_column_type(c->tail, 1) != SQLITE_INTEGER || (c->tail_dead & ~1)) {
       c->tail_ok = 0;
-      return sq_error(c->tab, SQLITE_CORRUPT_VTAB, "table %s: tail row %lld is corrupt",
-                      c->tab->zName, (long long)c->tail_id);
+      return sqt_error(c->tab, SQLITE_CORRUPT_VTAB, "table %s: tail row %lld is corrupt",
+                       c->tab->zName, (long long)c->tail_id);
     }
     return SQLITE_OK;
   }
   c->tail_ok = 0;
   if (rc == SQLITE_DONE) return SQLITE_OK;
-  return sq_error(c->tab, rc, "%s", sqlite3_errmsg(c->tab->db));
+  return sqt_error(c->tab, rc, "%s", sqlite3_errmsg(c->tab->db));
 }
 
 /* Loads chunk i: its rowids, and the row range within [lo, hi]. */
-static int load_chunk(sq_cursor *c, int i) {
+static int load_chunk(sqt_cursor *c, int i) {
   c->ichunk = i;
   memset(c->decoded, 0, (size_t)c->tab->decl.ncol);
-  int rc = sq_chunk_rowids(c->tab, &c->chunks[i], &c->ids);
+  int rc = sqt_chunk_rowids(c->tab, &c->chunks[i], &c->ids);
   if (rc != SQLITE_OK) {
     c->row = c->end = 0;
     return rc;
   }
   uint32_t n = c->ids.count;
-  c->row = sq_lower_bound(&c->ids, 0, n, c->chunk_lo);
-  c->end = c->hi == INT64_MAX ? n : sq_lower_bound(&c->ids, c->row, n, c->hi + 1);
+  c->row = sqt_lower_bound(&c->ids, 0, n, c->chunk_lo);
+  c->end = c->hi == INT64_MAX ? n : sqt_lower_bound(&c->ids, c->row, n, c->hi + 1);
   return SQLITE_OK;
 }
 
 /* Reads the directory rows of the chunks that can hold rows in [from, hi],
 ** one of the points, and (with terms) rows matching every term, into
 ** c->chunks, and starts before the first one. */
-static int load_chunk_list(sq_cursor *c, int64_t from, const zone_term *terms, int nt) {
-  sq_vtab *p = c->tab;
+static int load_chunk_list(sqt_cursor *c, int64_t from, const zone_term *terms, int nt) {
+  sqt_vtab *p = c->tab;
   int rc = SQLITE_OK;
   c->nchunks = 0;
   c->ichunk = -1;
@@ -572,17 +527,17 @@ static int load_chunk_list(sq_cursor *c, int64_t from, const zone_term *terms, i
   c->now_state = 0;
   c->chunk_lo = from;
   c->epoch = p->epoch;
-  sqlite3_stmt *q = sq_stmt(p, SQ_CHUNK_FROM);
-  if (!q) return SQLITE_ERROR;
+  sqlite3_stmt *q = sqt_stmt(p, SQT_CHUNK_FROM, &rc);
+  if (!q) return rc;
   sqlite3_bind_int64(q, 1, from);
   int step, ip = 0;
   int64_t prev_max = 0;
   while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-    sq_chunkref k;
-    rc = sq_chunkref_read(p, q, &k);
+    sqt_chunkref k;
+    rc = sqt_chunkref_read(p, q, &k);
     if (rc == SQLITE_OK && ip && k.minrow <= prev_max)
-      rc = sq_error(p, SQLITE_CORRUPT_VTAB, "table %s: chunks overlap at rowid %lld", p->zName,
-                    (long long)k.minrow);
+      rc = sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: chunks overlap at rowid %lld", p->zName,
+                     (long long)k.minrow);
     if (rc != SQLITE_OK) break;
     ip = 1;
     prev_max = k.maxrow;
@@ -605,7 +560,7 @@ static int load_chunk_list(sq_cursor *c, int64_t from, const zone_term *terms, i
     }
     if (c->nchunks == c->cap_chunks) {
       int cap = c->cap_chunks ? c->cap_chunks * 2 : 16;
-      sq_chunkref *n = sqlite3_realloc64(c->chunks, sizeof(sq_chunkref) * (size_t)cap);
+      sqt_chunkref *n = sqlite3_realloc64(c->chunks, sizeof(sqt_chunkref) * (size_t)cap);
       if (!n) {
         rc = SQLITE_NOMEM;
         break;
@@ -616,14 +571,14 @@ static int load_chunk_list(sq_cursor *c, int64_t from, const zone_term *terms, i
     c->chunks[c->nchunks++] = k;
   }
   if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-    rc = sq_error(p, step, "%s", sqlite3_errmsg(p->db));
+    rc = sqt_error(p, step, "%s", sqlite3_errmsg(p->db));
   sqlite3_reset(q);
   return rc;
 }
 
 /* The rowid of the current chunk row, loading chunks as needed; *have = 0
 ** when the chunks are exhausted. */
-static int chunk_head(sq_cursor *c, int64_t *id, int *have) {
+static int chunk_head(sqt_cursor *c, int64_t *id, int *have) {
   while (c->row >= c->end) {
     if (c->ichunk + 1 >= c->nchunks) {
       *have = 0;
@@ -642,7 +597,7 @@ static int chunk_head(sq_cursor *c, int64_t *id, int *have) {
 }
 
 /* Finds the next row at or after the current positions of both streams. */
-static int settle(sq_cursor *c) {
+static int settle(sqt_cursor *c) {
   for (;;) {
     int64_t cid = 0;
     int have;
@@ -665,7 +620,7 @@ static int settle(sq_cursor *c) {
       int64_t want = c->points[c->ipoint];
       if (id != want) {
         /* skip ahead in both streams */
-        if (have && cid < want) c->row = sq_lower_bound(&c->ids, c->row, c->end, want);
+        if (have && cid < want) c->row = sqt_lower_bound(&c->ids, c->row, c->end, want);
         while (c->tail_ok && c->tail_id < want) {
           rc = tail_step(c);
           if (rc != SQLITE_OK) return rc;
@@ -685,18 +640,18 @@ static int settle(sq_cursor *c) {
     c->rowid = id;
     c->emitted = 1;
     c->eof = 0;
-    /* chunk rows up to fast_end need no merge decision (sq_next) */
+    /* chunk rows up to fast_end need no merge decision (sqt_next) */
     c->fast_end = c->row + 1;
     if (!from_tail && !c->points)
-      c->fast_end = c->tail_ok ? sq_lower_bound(&c->ids, c->row, c->end, c->tail_id) : c->end;
+      c->fast_end = c->tail_ok ? sqt_lower_bound(&c->ids, c->row, c->end, c->tail_id) : c->end;
     return SQLITE_OK;
   }
 }
 
-int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
-              sqlite3_value **argv) {
-  sq_cursor *c = (sq_cursor *)cur;
-  sq_vtab *p = c->tab;
+int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+               sqlite3_value **argv) {
+  sqt_cursor *c = (sqt_cursor *)cur;
+  sqt_vtab *p = c->tab;
   (void)idxNum;
   c->eof = 1;
   c->nchunks = 0;
@@ -709,11 +664,11 @@ int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc
   c->npoints = 0;
   c->lo = INT64_MIN;
   c->hi = INT64_MAX;
-  int rc = sq_flush(p, 1);
+  int rc = sqt_flush(p, 1);
   if (rc != SQLITE_OK) return rc;
 
-  /* decode the plan (see the comment above sq_best_index) */
-  zone_term terms[SQ_MAX_ARGS];
+  /* decode the plan (see the comment above sqt_best_index) */
+  zone_term terms[SQT_MAX_ARGS];
   int nt = 0, possible = 1;
   c->used = ~(uint64_t)0;
   if (idxStr && strlen(idxStr) >= 16) {
@@ -733,7 +688,7 @@ int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc
         possible = 0;
     } else {
       int col = (int)strtol(s, (char **)&s, 10);
-      if (col >= 0 && col < p->decl.ncol && nt < SQ_MAX_ARGS) {
+      if (col >= 0 && col < p->decl.ncol && nt < SQT_MAX_ARGS) {
         terms[nt].op = op;
         terms[nt].col = col;
         terms[nt].arg = argv[a];
@@ -772,7 +727,7 @@ int sq_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc
 ** (the epoch moved): read the directory and the tail again past the row last
 ** returned, so the scan goes on with the table as it is now, as a b-tree
 ** cursor does on a plain table. */
-static int resync(sq_cursor *c) {
+static int resync(sqt_cursor *c) {
   if (c->rowid == INT64_MAX || c->rowid >= c->hi) {
     c->eof = 1;
     return SQLITE_OK;
@@ -788,8 +743,8 @@ static int resync(sq_cursor *c) {
   return settle(c);
 }
 
-int sq_next(sqlite3_vtab_cursor *cur) {
-  sq_cursor *c = (sq_cursor *)cur;
+int sqt_next(sqlite3_vtab_cursor *cur) {
+  sqt_cursor *c = (sqt_cursor *)cur;
   if (c->epoch != c->tab->epoch) return resync(c);
   if (c->from_tail) {
     int rc = tail_step(c);
@@ -802,21 +757,21 @@ int sq_next(sqlite3_vtab_cursor *cur) {
   return settle(c);
 }
 
-int sq_eof(sqlite3_vtab_cursor *cur) {
-  return ((sq_cursor *)cur)->eof;
+int sqt_eof(sqlite3_vtab_cursor *cur) {
+  return ((sqt_cursor *)cur)->eof;
 }
 
 /* Column i of the current row when its chunk was rewritten under the scan
 ** by a statement of this connection: the row's current version (NULL once
 ** the row is gone), as a plain table shows rows changed during a scan. */
-static int column_now(sq_cursor *c, sqlite3_context *ctx, int i) {
-  sq_vtab *p = c->tab;
+static int column_now(sqt_cursor *c, sqlite3_context *ctx, int i) {
+  sqt_vtab *p = c->tab;
   if (c->now_state == 0 || c->now_rowid != c->rowid) {
     int exists = 0;
-    sq_rows_clear(&c->now);
-    int rc = sq_flush(p, 1);
-    if (rc == SQLITE_OK) rc = sq_exists(p, c->rowid, &exists);
-    if (rc == SQLITE_OK && exists) rc = sq_fetch_row(p, c->rowid, &c->now);
+    sqt_rows_clear(&c->now);
+    int rc = sqt_flush(p, 1);
+    if (rc == SQLITE_OK) rc = sqt_exists(p, c->rowid, &exists);
+    if (rc == SQLITE_OK && exists) rc = sqt_fetch_row(p, c->rowid, &c->now);
     if (rc != SQLITE_OK) return rc;
     c->now_rowid = c->rowid;
     c->now_state = exists ? 1 : 2;
@@ -843,8 +798,8 @@ static int column_now(sq_cursor *c, sqlite3_context *ctx, int i) {
   return SQLITE_OK;
 }
 
-int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
-  sq_cursor *c = (sq_cursor *)cur;
+int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  sqt_cursor *c = (sqt_cursor *)cur;
   if (i < 0 || i >= c->tab->decl.ncol) return SQLITE_OK;
   /* an UPDATE that leaves column i alone: xUpdate reads the current value
   ** (only asked inside a write transaction, where an UPDATE can run) */
@@ -858,11 +813,11 @@ int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   if (!c->decoded[i]) {
     if (c->epoch != c->tab->epoch) {
       int current;
-      int rc = sq_chunk_current(c->tab, &c->chunks[c->ichunk], &current);
+      int rc = sqt_chunk_current(c->tab, &c->chunks[c->ichunk], &current);
       if (rc != SQLITE_OK) return rc;
       if (!current) return column_now(c, ctx, i);
     }
-    int rc = sq_decode_slot(c->tab, &c->chunks[c->ichunk], i + 1, col);
+    int rc = sqt_decode_slot(c->tab, &c->chunks[c->ichunk], i + 1, col);
     if (rc != SQLITE_OK) return rc;
     c->decoded[i] = 1;
   }
@@ -887,7 +842,7 @@ int sq_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   return SQLITE_OK;
 }
 
-int sq_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid) {
-  *pRowid = ((sq_cursor *)cur)->rowid;
+int sqt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid) {
+  *pRowid = ((sqt_cursor *)cur)->rowid;
   return SQLITE_OK;
 }

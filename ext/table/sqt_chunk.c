@@ -36,7 +36,7 @@
 **   sqz_chunk_encode(ctx, &buf, &col, 0, col.count, &o, &stats);
 **   sqz_chunk_decode(ctx, &col2, buf.p, buf.n, stats.rows, key, limit);
 */
-#include "chunk.h"
+#include "sqt_chunk.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -296,7 +296,7 @@ static size_t try_codec(sqz_ctx *ctx, const sqz_codec *codec, int level, const u
   if (bound == 0) return SQZ_ERROR(TOO_LARGE);
   uint8_t *dst = sqz_scratch_acquire(ctx, bound);
   if (!dst) return SQZ_ERROR(MEMORY);
-  sqz_params params = {level, 0};
+  sqz_params params = {level, 0, 0};
   size_t r = codec->compress(ctx, dst, bound, stream, size, &params);
   if (sqz_is_error(r)) {
     sqz_scratch_release(ctx, dst);

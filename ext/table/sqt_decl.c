@@ -1,5 +1,5 @@
 /*
-** vt_squeeze_decl.c: parsing the arguments of CREATE VIRTUAL TABLE ...
+** sqt_decl.c: parsing the arguments of CREATE VIRTUAL TABLE ...
 ** USING squeeze(...).
 **
 **   CREATE VIRTUAL TABLE readings USING squeeze(
@@ -15,7 +15,8 @@
 ** TEXT, bytes codecs for any column. Options: chunk_rows (1 .. 1048576).
 ** Any other word is an error that names it.
 */
-#include "vt_squeeze.h"
+#include "options.h"
+#include "sqt.h"
 SQLITE_EXTENSION_INIT3
 
 #include <ctype.h>
@@ -28,6 +29,7 @@ typedef enum { TK_END, TK_WORD, TK_NUMBER, TK_PUNCT, TK_BAD } tk_type;
 
 typedef struct token {
   tk_type type;
+  int too_long;   /* the word did not fit text: an error, never cut */
   char text[256]; /* the word (unquoted), number or punctuation */
 } token;
 
@@ -38,6 +40,7 @@ static void next_token(const char **s, token *t) {
     p++;
   size_t n = 0;
   t->text[0] = 0;
+  t->too_long = 0;
   if (!*p) {
     t->type = TK_END;
   } else if (*p == '"' || *p == '`' || *p == '[' || *p == '\'') {
@@ -57,20 +60,29 @@ static void next_token(const char **s, token *t) {
           break;
         }
       }
-      if (n + 1 < sizeof t->text) t->text[n++] = *p;
+      if (n + 1 < sizeof t->text)
+        t->text[n++] = *p;
+      else
+        t->too_long = 1;
       p++;
     }
   } else if (isalpha((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80) {
     t->type = TK_WORD;
     while (isalnum((unsigned char)*p) || *p == '_' || *p == '$' || (unsigned char)*p >= 0x80) {
-      if (n + 1 < sizeof t->text) t->text[n++] = *p;
+      if (n + 1 < sizeof t->text)
+        t->text[n++] = *p;
+      else
+        t->too_long = 1;
       p++;
     }
   } else if (isdigit((unsigned char)*p) ||
              ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) {
     t->type = TK_NUMBER;
     do {
-      if (n + 1 < sizeof t->text) t->text[n++] = *p;
+      if (n + 1 < sizeof t->text)
+        t->text[n++] = *p;
+      else
+        t->too_long = 1;
       p++;
     } while (isalnum((unsigned char)*p) || *p == '_');
   } else {
@@ -79,15 +91,6 @@ static void next_token(const char **s, token *t) {
   }
   t->text[n] = 0;
   *s = p;
-}
-
-/* Parses a decimal integer token; 0 when it is not one. */
-static int parse_int(const char *s, long long *out) {
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (end == s || *end) return 0;
-  *out = v;
-  return 1;
 }
 
 /* A type word: sets *cls and *canonical, or returns 0. */
@@ -132,7 +135,7 @@ static const char *fitting_codecs(sqz_class cls, char *buf, size_t size) {
 }
 
 /* Parses one column definition whose name token is t. */
-static int parse_column(const char *s, token *t, sq_column *col, char **pzErr) {
+static int parse_column(const char *s, token *t, sqt_column *col, char **pzErr) {
   const char *name = t->text;
   col->name = sqlite3_mprintf("%s", name);
   col->type = "";
@@ -181,8 +184,8 @@ static int parse_column(const char *s, token *t, sq_column *col, char **pzErr) {
     if (t->type == TK_PUNCT && t->text[0] == '(') {
       token lv;
       next_token(&s, &lv);
-      long long level;
-      if (lv.type != TK_NUMBER || !parse_int(lv.text, &level)) {
+      int64_t level;
+      if (lv.type != TK_NUMBER || sqz_parse_int64(lv.text, &level) != 0) {
         *pzErr = sqlite3_mprintf("squeeze: column %s: codec level must be an integer, not '%s'",
                                  col->name, lv.text);
         return SQLITE_ERROR;
@@ -193,8 +196,8 @@ static int parse_column(const char *s, token *t, sq_column *col, char **pzErr) {
       }
       if (level < col->codec->min_level || level > col->codec->max_level) {
         *pzErr = sqlite3_mprintf("squeeze: column %s: level %lld out of range for %s (%d..%d)",
-                                 col->name, level, col->codec->name, col->codec->min_level,
-                                 col->codec->max_level);
+                                 col->name, (long long)level, col->codec->name,
+                                 col->codec->min_level, col->codec->max_level);
         return SQLITE_ERROR;
       }
       col->level = (int)level;
@@ -215,47 +218,39 @@ static int parse_column(const char *s, token *t, sq_column *col, char **pzErr) {
   return SQLITE_OK;
 }
 
-/* Parses `key = value` (t holds the key; the '=' is next). */
-static int parse_option(const char *s, token *t, sq_decl *d, char **pzErr) {
-  char key[256];
-  memcpy(key, t->text, sizeof key);
-  next_token(&s, t); /* '=' */
-  token v;
-  next_token(&s, &v);
-  next_token(&s, t);
-  if (sqlite3_stricmp(key, "chunk_rows") == 0) {
-    long long n;
-    if (v.type != TK_NUMBER || !parse_int(v.text, &n) || n < 1 || n > SQZ_CHUNK_ROWS_MAX ||
-        t->type != TK_END) {
-      *pzErr = sqlite3_mprintf("squeeze: chunk_rows must be an integer from 1 to %u, not '%s'",
-                               SQZ_CHUNK_ROWS_MAX, v.text);
-      return SQLITE_ERROR;
-    }
-    d->chunk_rows = (uint32_t)n;
-    return SQLITE_OK;
-  }
-  *pzErr = sqlite3_mprintf("squeeze: unknown option '%s' (known: chunk_rows)", key);
-  return SQLITE_ERROR;
-}
+/* The options of the declaration, in the order of decl_options. */
+enum { OPT_CHUNK_ROWS, OPT_COUNT };
+static const sqz_opt decl_options[OPT_COUNT] = {
+    {"chunk_rows", SQZ_OPT_INT, 1, SQZ_CHUNK_ROWS_MAX, NULL},
+};
 
-int sq_decl_parse(int argc, const char *const *argv, int max_columns, sq_decl *d, char **pzErr) {
+int sqt_decl_parse(int argc, const char *const *argv, int max_columns, sqt_decl *d, char **pzErr) {
   memset(d, 0, sizeof(*d));
-  d->chunk_rows = SQ_DEFAULT_CHUNK_ROWS;
+  d->chunk_rows = SQT_DEFAULT_CHUNK_ROWS;
   int n = argc > 3 ? argc - 3 : 0;
-  d->col = sqlite3_malloc64(sizeof(sq_column) * (size_t)(n ? n : 1));
+  d->col = sqlite3_malloc64(sizeof(sqt_column) * (size_t)(n ? n : 1));
   if (!d->col) return SQLITE_NOMEM;
-  memset(d->col, 0, sizeof(sq_column) * (size_t)(n ? n : 1));
+  memset(d->col, 0, sizeof(sqt_column) * (size_t)(n ? n : 1));
   int rc = SQLITE_OK;
+  sqz_opt_value opt[OPT_COUNT] = {{0, 0}};
   for (int i = 3; i < argc && rc == SQLITE_OK; i++) {
     const char *s = argv[i];
     token t, t2;
     next_token(&s, &t);
     const char *after = s;
     next_token(&after, &t2);
-    if (t.type == TK_WORD && t2.type == TK_PUNCT && t2.text[0] == '=') {
-      rc = parse_option(s, &t, d, pzErr);
+    if (t.too_long) {
+      *pzErr = sqlite3_mprintf("squeeze: name longer than %d bytes in '%s'", (int)sizeof t.text - 1,
+                               argv[i]);
+      rc = SQLITE_ERROR;
+    } else if (t.type == TK_WORD && t2.type == TK_PUNCT && t2.text[0] == '=') {
+      char err[SQZ_OPT_ERROR_MAX];
+      if (sqz_options_parse(argv[i], decl_options, OPT_COUNT, opt, err, sizeof err) != 0) {
+        *pzErr = sqlite3_mprintf("squeeze: %s", err);
+        rc = SQLITE_ERROR;
+      }
     } else if (t.type == TK_WORD) {
-      sq_column *c = &d->col[d->ncol++];
+      sqt_column *c = &d->col[d->ncol++];
       rc = parse_column(s, &t, c, pzErr);
       for (int j = 0; rc == SQLITE_OK && j < d->ncol - 1; j++) {
         if (sqlite3_stricmp(d->col[j].name, c->name) == 0) {
@@ -268,6 +263,7 @@ int sq_decl_parse(int argc, const char *const *argv, int max_columns, sq_decl *d
       rc = SQLITE_ERROR;
     }
   }
+  if (opt[OPT_CHUNK_ROWS].set) d->chunk_rows = (uint32_t)opt[OPT_CHUNK_ROWS].v;
   if (rc == SQLITE_OK && d->ncol == 0) {
     *pzErr = sqlite3_mprintf("squeeze: a table needs at least one column");
     rc = SQLITE_ERROR;
@@ -276,18 +272,18 @@ int sq_decl_parse(int argc, const char *const *argv, int max_columns, sq_decl *d
     *pzErr = sqlite3_mprintf("squeeze: too many columns (%d; at most %d)", d->ncol, max_columns);
     rc = SQLITE_ERROR;
   }
-  if (rc != SQLITE_OK) sq_decl_free(d);
+  if (rc != SQLITE_OK) sqt_decl_free(d);
   return rc;
 }
 
-void sq_decl_free(sq_decl *d) {
+void sqt_decl_free(sqt_decl *d) {
   for (int i = 0; i < d->ncol; i++)
     sqlite3_free(d->col[i].name);
   sqlite3_free(d->col);
   memset(d, 0, sizeof(*d));
 }
 
-char *sq_decl_schema(const sq_decl *d) {
+char *sqt_decl_schema(const sqt_decl *d) {
   sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendall(s, "CREATE TABLE x(");
   for (int i = 0; i < d->ncol; i++) {
@@ -298,7 +294,7 @@ char *sq_decl_schema(const sq_decl *d) {
   return sqlite3_str_finish(s);
 }
 
-const char *sq_decl_codec_text(const sq_column *c, char *buf, size_t size) {
+const char *sqt_decl_codec_text(const sqt_column *c, char *buf, size_t size) {
   if (!c->codec) {
     snprintf(buf, size, "auto");
   } else if (c->codec->min_level == c->codec->max_level || c->level == c->codec->default_level) {

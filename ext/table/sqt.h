@@ -1,0 +1,419 @@
+/*
+** sqt.h: what the files of the squeeze table, squeeze's compressed column
+** store, share. docs/squeeze_table.md describes the table as users see it;
+** docs/format/chunk.md the bytes of a column chunk. One file, one job:
+**
+**   sqt_chunk.c    the column chunk format: encode and decode one column of
+**                  up to 2^20 rows (pure C, no sqlite3.h)
+**   sqt_decl.c     the declaration: CREATE VIRTUAL TABLE ... USING squeeze(...)
+**   sqt_stmt.c     the statement table: every SQL text run on the shadow
+**                  tables, prepared on first use, with a sticky rc
+**   sqt_rows.c     rows in memory (column form) and SQLite values
+**   sqt_chunkio.c  chunk I/O: the directory and the column chunks
+**   sqt_tail.c     the tail and the insert buffer in front of it
+**   sqt_rowid.c    rowid questions: exists, fetch, largest rowid
+**   sqt_compact.c  compaction: patches folded into chunks, optimize
+**   sqt_scan.c     xBestIndex and the cursor: zone maps, colUsed, merge
+**   sqt_write.c    xUpdate: INSERT, UPDATE, DELETE with rowid rules
+**   sqt_maint.c    squeeze_check, squeeze_optimize, squeeze_stats
+**   sqt_module.c   the module: create, connect, transactions, registration
+**
+** Storage. A table t has four shadow tables, declared through xShadowName:
+**
+**   t_config(k PRIMARY KEY, v)   'format' = 1, 'generation' = last one used
+**   t_chunk(maxrow INTEGER PRIMARY KEY, minrow, nrows, gen)
+**                                the directory: one row per chunk; chunks
+**                                cover disjoint, increasing rowid ranges
+**   t_data(key INTEGER PRIMARY KEY, nnull, minv, maxv, codec, raw, body)
+**                                one row per column chunk, key = gen << 16 |
+**                                slot (slot 0: rowids, slot k: column k-1);
+**                                body is a column chunk (docs/format/chunk.md)
+**   t_tail(id INTEGER PRIMARY KEY, dead, c0, c1, ...)
+**                                uncompressed rows: rows past the last chunk
+**                                (id > lcm, the last chunk's maxrow) and
+**                                patches to chunk rows (id <= lcm): a newer
+**                                version of the row, or a tombstone (dead=1)
+**
+** A scan merges the chunk rows (in rowid order) with the tail rows (in rowid
+** order); a tail row with the rowid of a chunk row replaces it. Compaction
+** folds a chunk's patches into a rewritten chunk with a new generation.
+*/
+#ifndef SQZ_EXT_TABLE_SQT_H
+#define SQZ_EXT_TABLE_SQT_H
+
+#include "conn.h"
+
+#include "sqt_chunk.h"
+
+#define SQT_FORMAT 1                /* the format version t_config records */
+#define SQT_SLOT_BITS 16            /* data key = generation << 16 | slot */
+#define SQT_DEFAULT_CHUNK_ROWS 8192 /* rows per chunk unless chunk_rows says */
+#define SQT_CHUNK_BYTES (64u << 20) /* a chunk is cut earlier past this many value bytes */
+#define SQT_STAT_BYTES 256          /* TEXT/BLOB min/max kept up to this length */
+#define SQT_COLUMNS_MAX ((1 << SQT_SLOT_BITS) - 2) /* most declared columns */
+
+/* qsort comparator for int64_t. */
+static inline int sqt_cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* ---- Declaration (sqt_decl.c) ------------------------------------ */
+
+/* One declared column. */
+typedef struct sqt_column {
+  char *name;             /* the column name, unquoted */
+  const char *type;       /* "INTEGER", "REAL", "TEXT", "BLOB" or "" (static) */
+  sqz_class cls;          /* class of the type; SQZ_CLASS_NULL when untyped */
+  const sqz_codec *codec; /* the declared codec, NULL for auto */
+  int level;              /* its level */
+} sqt_column;
+
+/* A parsed CREATE VIRTUAL TABLE ... USING squeeze(...). */
+typedef struct sqt_decl {
+  int ncol;            /* number of columns, >= 1 */
+  sqt_column *col;     /* [ncol] */
+  uint32_t chunk_rows; /* rows per chunk */
+} sqt_decl;
+
+/* Parses the module arguments argv[3..argc) into *d. Returns SQLITE_OK, or
+** SQLITE_ERROR with *pzErr set (sqlite3_malloc'd) to a message naming the
+** bad column, type, codec or option; SQLITE_NOMEM. max_columns bounds the
+** column count (SQLite's column limit less the tail table's own columns). */
+int sqt_decl_parse(int argc, const char *const *argv, int max_columns, sqt_decl *d, char **pzErr);
+
+/* Frees what sqt_decl_parse allocated. */
+void sqt_decl_free(sqt_decl *d);
+
+/* The CREATE TABLE statement for sqlite3_declare_vtab (sqlite3_free it), or
+** NULL on OOM. */
+char *sqt_decl_schema(const sqt_decl *d);
+
+/* The declared codec of column i as text: "auto", "dod", "zstd(9)"; writes
+** into buf (size bytes) and returns it. */
+const char *sqt_decl_codec_text(const sqt_column *c, char *buf, size_t size);
+
+/* ---- Rows in memory ------------------------------------------------------ */
+
+/* A set of rows in column form: rowids, an optional dead flag (tail rows
+** read for compaction), and one sqz_column per declared column. */
+typedef struct sqt_rows {
+  int ncol;        /* declared columns */
+  sqz_column id;   /* rowids (INT) */
+  sqz_column dead; /* dead flags (INT 0/1); only filled by sqt_read_tail */
+  sqz_column *col; /* [ncol] */
+  size_t bytes;    /* TEXT/BLOB bytes held, for the chunk byte cut */
+} sqt_rows;
+
+/* ---- The module, the table ---------------------------------------------- */
+
+typedef struct sqt_vtab sqt_vtab;
+
+/* Client data of the squeeze module and its functions on one connection. */
+typedef struct sqt_module {
+  sqz_conn *conn; /* the connection state (pool) */
+  sqt_vtab *open; /* the squeeze tables connected on this connection */
+  int refs;       /* registrations holding this struct */
+} sqt_module;
+
+/* The prepared statements of a table (sqt_stmt.c has their SQL). */
+enum {
+  SQT_CHUNK_FROM,        /* chunks with maxrow >= ?1, ascending */
+  SQT_CHUNK_OWNER,       /* the first chunk with maxrow >= ?1 */
+  SQT_CHUNK_BEFORE,      /* the last chunk with maxrow < ?1 */
+  SQT_CHUNK_LAST,        /* the last chunk */
+  SQT_CHUNK_INSERT,      /* (maxrow, minrow, nrows, gen) */
+  SQT_CHUNK_DELETE,      /* by maxrow */
+  SQT_DATA_BODY,         /* body of key ?1 */
+  SQT_DATA_STAT,         /* nnull, minv, maxv of key ?1 */
+  SQT_DATA_ROW,          /* nnull, minv, maxv, codec, raw, body of key ?1 */
+  SQT_DATA_INSERT,       /* (key, nnull, minv, maxv, codec, raw, body) */
+  SQT_DATA_DELETE,       /* keys in [?1, ?2) */
+  SQT_DATA_COUNT,        /* count of keys in [?1, ?2) */
+  SQT_DATA_TOTAL,        /* count of every data row */
+  SQT_DATA_SUMMARY,      /* per slot and codec: chunks, nulls, raw, stored bytes */
+  SQT_TAIL_PUT,          /* INSERT OR REPLACE (id, dead, c0...) */
+  SQT_TAIL_DELETE,       /* by id */
+  SQT_TAIL_DELETE_RANGE, /* ids in [?1, ?2] */
+  SQT_TAIL_GET,          /* dead of id ?1 */
+  SQT_TAIL_RANGE,        /* id, dead, c0... for ids in [?1, ?2], ascending */
+  SQT_TAIL_COUNT,        /* rows with id >= ?1 */
+  SQT_TAIL_MAX,          /* largest id */
+  SQT_TAIL_COUNT_RANGE,  /* rows with ids in [?1, ?2] */
+  SQT_TAIL_DESC,         /* id, dead for ids in [?1, ?2], descending */
+  SQT_TAIL_BAD_DEAD,     /* rows whose dead flag is not the integer 0 or 1 */
+  SQT_TAIL_LATE_DEAD,    /* tombstones with id > ?1 */
+  SQT_PATCH_IDS,         /* ids <= ?1, ascending */
+  SQT_CONFIG_GET,        /* v of key ?1 */
+  SQT_CONFIG_SET,        /* (k, v) */
+  SQT_STMT_COUNT
+};
+
+struct sqt_vtab {
+  sqlite3_vtab base;                  /* base class: must be first */
+  sqt_module *mod;                    /* the module's client data */
+  sqlite3 *db;                        /* the connection */
+  char *zDb;                          /* database name: "main", "temp", ... */
+  char *zName;                        /* table name */
+  sqt_decl decl;                      /* columns and options */
+  sqt_vtab *next;                     /* next in mod->open */
+  const sqz_allocator *alloc;         /* sqlite3_malloc64 / sqlite3_free */
+  sqlite3_stmt *stmt[SQT_STMT_COUNT]; /* prepared on demand */
+
+  /* Write state, valid while `loaded` (reloaded at each transaction). */
+  int loaded;         /* the fields below are known */
+  int have_chunks;    /* at least one chunk exists */
+  int64_t lcm;        /* largest rowid of any chunk (when have_chunks) */
+  int64_t tail_count; /* tail rows past lcm (not counting the buffer) */
+  int max_known;      /* max_rowid is exact */
+  int64_t max_rowid;  /* largest rowid in the table (INT64_MIN when empty) */
+  int max_empty;      /* the table has no row (with max_known) */
+  int64_t last_gen;   /* last generation number handed out */
+  int gen_dirty;      /* last_gen not yet written to t_config */
+  int64_t *patches;   /* rowids patched since the last compaction check */
+  size_t npatch;      /* entries in patches */
+  size_t cap_patch;   /* entries allocated */
+  int patch_overflow; /* too many to note: the commit scans every patch */
+  int busy;           /* a flush is running (no re-entry from xSavepoint) */
+  int in_write;       /* between xBegin and the commit or rollback */
+  uint64_t epoch;     /* bumped by every write to the shadow tables and by
+                        rollbacks: open scans then read them again */
+
+  /* The insert buffer: appended rows, rowids above everything stored. */
+  sqt_rows buf;
+
+  /* Caches. */
+  int64_t cache_gen; /* generation of the chunk in cache, or 0 */
+  int cache_full;    /* cache holds every column, not only the rowids */
+  sqt_rows cache;    /* a decoded chunk, for rowid lookups and UPDATE */
+  sqt_rows fetch;    /* the current version of a row being updated */
+  sqt_rows one;      /* its new version */
+  sqz_buf enc;       /* encoder output */
+  int64_t est_rows;  /* row estimate for xBestIndex */
+};
+
+/* The data key of slot (0 rowids, k column k-1) of generation gen. */
+static inline sqlite3_int64 sqt_key(int64_t gen, int slot) {
+  return (sqlite3_int64)(((uint64_t)gen << SQT_SLOT_BITS) | (uint64_t)slot);
+}
+
+/* The first rowid of the true tail: lcm + 1, or INT64_MIN without chunks.
+** (Callers handle lcm == INT64_MAX, where the true tail is empty.) */
+static inline int64_t sqt_tail_from(const sqt_vtab *p) {
+  return p->have_chunks ? (p->lcm < INT64_MAX ? p->lcm + 1 : INT64_MAX) : INT64_MIN;
+}
+
+/* One directory row of t_chunk. */
+typedef struct sqt_chunkref {
+  int64_t maxrow; /* largest rowid */
+  int64_t minrow; /* smallest rowid */
+  int64_t gen;    /* generation: data keys gen << 16 | slot */
+  uint32_t nrows; /* rows */
+} sqt_chunkref;
+
+/* ---- sqt_module.c: the module, the write state ------------------------------ */
+
+/* Sets p's error message (replacing any) to "squeeze: <printf>" and returns
+** rc; SQLITE_NOMEM sets no message. */
+int sqt_error(sqt_vtab *p, int rc, const char *fmt, ...);
+
+/* The connected squeeze table called name ("t" or "schema.t") on db, after
+** connecting it if needed; NULL with *pzErr set (sqlite3_malloc'd) when there
+** is none. */
+sqt_vtab *sqt_find_table(sqt_module *m, sqlite3 *db, const char *name, char **pzErr);
+
+/* Takes and drops a reference to m (sqt_module_unref is an xDestroy). */
+sqt_module *sqt_module_ref(sqt_module *m);
+void sqt_module_unref(void *m);
+
+/* Loads the write state (lcm, tail_count, last_gen) if not loaded. Returns
+** an SQLite code; a missing generation is SQLITE_CORRUPT_VTAB. */
+int sqt_load(sqt_vtab *p);
+/* Forgets the write state and the insert buffer (at transaction boundaries),
+** and with rollback also the decoded-chunk cache. */
+void sqt_reset(sqt_vtab *p, int rollback);
+/* Writes last_gen to t_config when it changed. Returns an SQLite code. */
+int sqt_save_generation(sqt_vtab *p);
+
+/* ---- sqt_stmt.c: the statement table ------------------------------------------ */
+
+/* 1 when zSuffix names one of the shadow tables (xShadowName). */
+int sqt_shadow_name(const char *zSuffix);
+/* Creates the shadow tables of a new table of ncol columns. Returns an
+** SQLite code with *pzErr set (sqlite3_malloc'd) on failures other than OOM. */
+int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol, char **pzErr);
+/* Checks, in xConnect, that t_config records a format this release reads:
+** SQLITE_CORRUPT_VTAB when it is missing, SQLITE_ERROR when newer. */
+int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, char **pzErr);
+/* Drops the shadow tables of p (xDestroy) / renames them (xRename). */
+int sqt_shadow_drop(sqt_vtab *p);
+int sqt_shadow_rename(sqt_vtab *p, const char *zNew);
+
+/* Statement id of p, prepared on first use. Sticky: returns NULL without
+** doing anything when *rc is not SQLITE_OK; sets *rc (SQLITE_NOMEM, or the
+** prepare error with p's message) and returns NULL when it cannot prepare. */
+sqlite3_stmt *sqt_stmt(sqt_vtab *p, int id, int *rc);
+/* Finalizes every prepared statement of p. */
+void sqt_stmt_finalize_all(sqt_vtab *p);
+/* The SQL of a scan's tail SELECT for the columns in used (colUsed), with
+** tail_index[i] set to the result column of column i, or -1 (sqlite3_free
+** the text; NULL when out of memory). */
+char *sqt_tail_select_sql(sqt_vtab *p, uint64_t used, int *tail_index);
+
+/* Steps s once (DONE or a first ROW) and resets it. Returns SQLITE_OK or the
+** error with p's message. */
+int sqt_step_done(sqt_vtab *p, sqlite3_stmt *s);
+/* The error of s, which failed with rc while stepping: resets s and returns
+** the real code with p's message. */
+int sqt_step_error(sqt_vtab *p, sqlite3_stmt *s, int rc);
+/* Runs the one-row, one-integer query id bound to ?1 = text_arg (when not
+** NULL) or arg. *found: 1 for an integer (in *out), -1 for another non-NULL
+** value, 0 for NULL or no row. Returns an SQLite code. */
+int sqt_query_int(sqt_vtab *p, int id, int64_t arg, const char *text_arg, int64_t *out, int *found);
+/* Runs the count query id bound to (?1, ?2) = (lo, hi), as far as it has
+** parameters, into *n. */
+int sqt_query_count(sqt_vtab *p, int id, int64_t lo, int64_t hi, int64_t *n);
+
+/* ---- sqt_rows.c: rows in memory, SQLite values ------------------------------- */
+
+/* Initialises an empty row set of ncol columns on allocator a; on OOM
+** r->col is NULL (check it when ncol > 0). */
+void sqt_rows_init(sqt_rows *r, int ncol, const sqz_allocator *a);
+/* Frees a row set's memory. */
+void sqt_rows_free(sqt_rows *r);
+/* Forgets every row, keeping the memory. */
+void sqt_rows_clear(sqt_rows *r);
+/* Appends row i of src. Returns an SQLite code. */
+int sqt_rows_append_row(sqt_rows *r, const sqt_rows *src, uint32_t i);
+/* Appends a row from SQLite values (vals[ncol]). Returns an SQLite code. */
+int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals);
+/* Removes the first k rows of r (rebuilding it). Returns an SQLite code. */
+int sqt_rows_drop_front(sqt_vtab *p, sqt_rows *r, uint32_t k);
+/* Rows of r from start, at most max, whose TEXT/BLOB bytes stay within
+** SQT_CHUNK_BYTES (at least one row). */
+uint32_t sqt_rows_fitting(const sqt_rows *r, uint32_t start, uint32_t max);
+
+/* Appends an SQLite value to a column, adding TEXT/BLOB sizes to *bytes.
+** Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_TOOBIG. */
+int sqt_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes);
+/* Binds v to parameter i of s; TEXT/BLOB longer than cap bytes are cut to
+** cap bytes (*cut = 1 then, when cut is not NULL) or, with cap 0, bound in
+** full. Returns an SQLite code. */
+int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *cut);
+/* A sqlite3_value as a sqz_value (pointing into it; valid while it is). */
+sqz_value sqt_value_of(sqlite3_value *v);
+
+/* ---- sqt_chunkio.c: the directory and the column chunks ---------------------- */
+
+/* Reads a directory row from a statement whose columns 0..3 are maxrow,
+** minrow, nrows, gen. Returns SQLITE_OK, or SQLITE_CORRUPT_VTAB (with p's
+** message) for impossible values. */
+int sqt_chunkref_read(sqt_vtab *p, sqlite3_stmt *s, sqt_chunkref *c);
+/* Reads the single directory row query id yields (bound to arg when
+** has_arg) into *c; *found = 0 when there is none. */
+int sqt_chunk_query(sqt_vtab *p, int id, int has_arg, int64_t arg, sqt_chunkref *c, int *found);
+/* *yes = whether chunk c is still in the directory with the same generation. */
+int sqt_chunk_current(sqt_vtab *p, const sqt_chunkref *c, int *yes);
+/* Every directory row, ascending, into *out (sqlite3_malloc'd; the caller
+** frees it) and *count. */
+int sqt_load_directory(sqt_vtab *p, sqt_chunkref **out, int *count);
+
+/* Whether the min and max of slot's rows [start, start+n) of col are left
+** unknown (NULL) in the data row: when SQLite's comparison affinity for the
+** column could convert one of its values (numeric affinity on TEXT in an
+** INTEGER or REAL column, TEXT affinity on numbers in a TEXT column), so that
+** the stored order would not be the order comparisons see. */
+int sqt_stats_unknown(const sqt_vtab *p, int slot, const sqz_column *col, uint32_t start,
+                      uint32_t n);
+/* Writes rows [start, start+n) of rows as one new chunk with a new
+** generation. Returns an SQLite code. */
+int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n);
+/* Deletes chunk c: its directory row and data rows. */
+int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c);
+/* Decodes slot of chunk c into out. Returns SQLITE_OK or
+** SQLITE_CORRUPT_VTAB/NOMEM/TOOBIG with p's error set. */
+int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out);
+/* The rowids of chunk c into out: computed when the chunk has no gaps
+** (maxrow - minrow + 1 == nrows), else decoded and checked against the
+** directory (strictly increasing, from minrow to maxrow). */
+int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out);
+/* Decodes every slot of c into r (cleared first). */
+int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r);
+
+/* ---- sqt_tail.c: the tail and the insert buffer ------------------------------ */
+
+/* Reads tail rows with ids in [lo, hi] into r (id, dead and columns); a
+** dead flag other than the integer 0 or 1 is SQLITE_CORRUPT_VTAB. */
+int sqt_read_tail(sqt_vtab *p, int64_t lo, int64_t hi, sqt_rows *r);
+/* Writes one tail row (INSERT OR REPLACE): from vals when not NULL, else
+** row i of rows; dead rows take no values. */
+int sqt_put_tail(sqt_vtab *p, int64_t id, int dead, sqlite3_value **vals, const sqt_rows *rows,
+                 uint32_t i);
+/* Deletes the tail rows with ids in [lo, hi]. */
+int sqt_delete_tail_range(sqt_vtab *p, int64_t lo, int64_t hi);
+/* Moves the insert buffer to storage: whole chunks when the tail and the
+** buffer hold chunk_rows rows, and with full also the rest into the tail
+** table. Returns an SQLite code. */
+int sqt_flush(sqt_vtab *p, int full);
+
+/* ---- sqt_rowid.c: rowid questions ------------------------------------------ */
+
+/* Index of the first rowid >= r among the increasing rowids c->v[lo, hi). */
+uint32_t sqt_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t r);
+/* *exists = whether a row with rowid r exists (the buffer flushed or not). */
+int sqt_exists(sqt_vtab *p, int64_t r, int *exists);
+/* Appends the stored row r (which exists, and is not in the buffer) to out. */
+int sqt_fetch_row(sqt_vtab *p, int64_t r, sqt_rows *out);
+/* Makes p->max_rowid exact. */
+int sqt_max_rowid(sqt_vtab *p);
+
+/* ---- sqt_compact.c: compaction ------------------------------------------------ */
+
+/* Notes that rowid r got a patch or tombstone (for sqt_compact at commit). */
+int sqt_note_patch(sqt_vtab *p, int64_t r);
+/* Forgets the noted patches (after the commit's compaction, or a rollback). */
+void sqt_forget_patches(sqt_vtab *p);
+/* Folds tail patches into their chunks: with all == 0 only chunks whose
+** patches reach an eighth of their rows, else every patched chunk. *written
+** (may be NULL) counts the chunks written. */
+int sqt_compact(sqt_vtab *p, int all, int *written);
+/* squeeze_optimize's work: compact everything, merge runs of small chunks
+** and turn the tail into chunks. *written counts the chunks written. */
+int sqt_optimize(sqt_vtab *p, int *written);
+
+/* ---- sqt_scan.c: the read side of sqlite3_module --------------------------------
+** With the contracts of the SQLite virtual-table interface
+** (https://sqlite.org/vtab.html). sqt_best_index encodes the plan in
+** idxNum/idxStr as sqt_scan.c documents; sqt_filter flushes the insert
+** buffer, picks the chunks (zone maps) and starts the merge of chunk rows and
+** tail rows; sqt_result_column decodes a column chunk on first use. Errors
+** set the table's zErrMsg: corrupt shadow data gives SQLITE_CORRUPT_VTAB. */
+
+int sqt_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info);
+int sqt_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor);
+int sqt_close(sqlite3_vtab_cursor *cur);
+int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int argc,
+               sqlite3_value **argv);
+int sqt_next(sqlite3_vtab_cursor *cur);
+int sqt_eof(sqlite3_vtab_cursor *cur);
+int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i);
+int sqt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid);
+
+/* ---- sqt_write.c: xUpdate --------------------------------------------------- */
+
+/* xUpdate: argc 1 deletes argv[0]; argv[0] NULL inserts (argv[1] the rowid
+** or NULL, argv[2..] the values; *pRowid gets the rowid); otherwise updates
+** row argv[0] to rowid argv[1]. SQLITE_CONSTRAINT for a rowid that exists
+** (unless OR REPLACE), SQLITE_MISMATCH for a rowid that is not an integer. */
+int sqt_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid);
+
+/* ---- sqt_maint.c: the maintenance functions --------------------------------- */
+
+/* Verifies every chunk of p; *report gets "ok" or the problems, one a line
+** (sqlite3_free it). Returns an SQLite code for failures other than the
+** problems found (OOM, I/O): those are raised, never reported as findings. */
+int sqt_check(sqt_vtab *p, char **report);
+/* Registers squeeze_check, squeeze_optimize and squeeze_stats with m. */
+int sqt_register_functions(sqlite3 *db, sqz_conn *c, sqt_module *m);
+
+#endif /* SQZ_EXT_TABLE_SQT_H */

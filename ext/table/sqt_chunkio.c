@@ -1,0 +1,277 @@
+/*
+** sqt_chunkio.c: chunk I/O of the squeeze table: the chunk directory
+** (t_chunk) and the column chunks (t_data rows), written and read.
+**
+**   SELECT maxrow, minrow, nrows, gen FROM readings_chunk;   -- the directory
+**   SELECT key, nnull, minv, maxv, codec, raw FROM readings_data;
+**
+** A chunk is written as one column chunk per slot (slot 0 the rowids, slot
+** k column k-1; docs/format/chunk.md) under the data key gen << 16 | slot,
+** each with its null count and, where comparisons can use them, min and max
+** (the zone map), then its directory row. A chunk is read back slot by slot:
+** every directory row is validated before it is used, and every body is
+** decoded against what the directory says (rows, tag), so a damaged shadow
+** table gives SQLITE_CORRUPT_VTAB with a message naming the chunk, never a
+** wrong row.
+*/
+#include "sqt.h"
+SQLITE_EXTENSION_INIT3
+
+#include <string.h>
+
+/* ---- The directory -------------------------------------------------------- */
+
+int sqt_chunkref_read(sqt_vtab *p, sqlite3_stmt *s, sqt_chunkref *c) {
+  c->maxrow = sqlite3_column_int64(s, 0);
+  c->minrow = sqlite3_column_int64(s, 1);
+  sqlite3_int64 n = sqlite3_column_int64(s, 2);
+  c->gen = sqlite3_column_int64(s, 3);
+  if (sqlite3_column_type(s, 0) != SQLITE_INTEGER || sqlite3_column_type(s, 1) != SQLITE_INTEGER ||
+      sqlite3_column_type(s, 2) != SQLITE_INTEGER || sqlite3_column_type(s, 3) != SQLITE_INTEGER ||
+      c->minrow > c->maxrow || n < 1 || n > SQZ_CHUNK_ROWS_MAX ||
+      (uint64_t)c->maxrow - (uint64_t)c->minrow < (uint64_t)(n - 1) || c->gen < 1 ||
+      c->gen >= ((int64_t)1 << (63 - SQT_SLOT_BITS))) {
+    return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                     "table %s: directory row of the chunk ending at rowid %lld is corrupt",
+                     p->zName, (long long)c->maxrow);
+  }
+  c->nrows = (uint32_t)n;
+  return SQLITE_OK;
+}
+
+int sqt_chunk_query(sqt_vtab *p, int id, int has_arg, int64_t arg, sqt_chunkref *c, int *found) {
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, id, &rc);
+  *found = 0;
+  if (!s) return rc;
+  if (has_arg) sqlite3_bind_int64(s, 1, arg);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    *found = 1;
+    rc = sqt_chunkref_read(p, s, c);
+    sqlite3_reset(s);
+    return rc;
+  }
+  if (rc != SQLITE_DONE) return sqt_step_error(p, s, rc);
+  sqlite3_reset(s);
+  return SQLITE_OK;
+}
+
+int sqt_chunk_current(sqt_vtab *p, const sqt_chunkref *c, int *yes) {
+  sqt_chunkref now;
+  int found, rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, c->maxrow, &now, &found);
+  *yes = rc == SQLITE_OK && found && now.maxrow == c->maxrow && now.gen == c->gen;
+  return rc;
+}
+
+int sqt_load_directory(sqt_vtab *p, sqt_chunkref **out, int *count) {
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_FROM, &rc);
+  *out = NULL;
+  *count = 0;
+  if (!s) return rc;
+  sqlite3_bind_int64(s, 1, INT64_MIN);
+  int cap = 0;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (*count == cap) {
+      cap = cap ? cap * 2 : 64;
+      sqt_chunkref *q = sqlite3_realloc64(*out, sizeof(sqt_chunkref) * (size_t)cap);
+      if (!q) {
+        sqlite3_reset(s);
+        return SQLITE_NOMEM;
+      }
+      *out = q;
+    }
+    rc = sqt_chunkref_read(p, s, &(*out)[*count]);
+    if (rc != SQLITE_OK) {
+      sqlite3_reset(s);
+      return rc;
+    }
+    (*count)++;
+  }
+  if (rc != SQLITE_DONE) return sqt_step_error(p, s, rc);
+  sqlite3_reset(s);
+  return SQLITE_OK;
+}
+
+/* ---- Column chunks -------------------------------------------------------- */
+
+/* The codec error r as an SQLite code with p's message. */
+static int codec_error(sqt_vtab *p, size_t r, const char *what) {
+  switch (sqz_error_of(r)) {
+  case SQZ_ERROR_MEMORY:
+    return SQLITE_NOMEM;
+  case SQZ_ERROR_TOO_LARGE:
+    return sqt_error(p, SQLITE_TOOBIG, "table %s: %s: larger than the length limit", p->zName,
+                     what);
+  default:
+    return sqt_error(p, SQLITE_ERROR, "table %s: %s: %s", p->zName, what, sqz_error_string(r));
+  }
+}
+
+int sqt_stats_unknown(const sqt_vtab *p, int slot, const sqz_column *col, uint32_t start,
+                      uint32_t n) {
+  if (slot == 0) return 0;
+  sqz_class cls = p->decl.col[slot - 1].cls;
+  for (uint32_t i = start; i < start + n; i++) {
+    uint8_t t = col->type[i];
+    if ((cls == SQZ_CLASS_INT || cls == SQZ_CLASS_REAL) && t == SQZ_CLASS_TEXT) return 1;
+    if (cls == SQZ_CLASS_TEXT && (t == SQZ_CLASS_INT || t == SQZ_CLASS_REAL)) return 1;
+  }
+  return 0;
+}
+
+/* Encodes slot (0 rowids, k column k-1) of rows [start, start+n) and writes
+** its data row. */
+static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col, uint32_t start,
+                      uint32_t n) {
+  sqz_chunk_opts o = {SQZ_CLASS_INT, NULL, 0, (uint64_t)sqt_key(gen, slot)};
+  if (slot > 0) {
+    const sqt_column *c = &p->decl.col[slot - 1];
+    o.primary = c->cls;
+    o.codec = c->codec;
+    o.level = c->level;
+  }
+  sqz_chunk_stats st;
+  size_t r = sqz_chunk_encode(p->mod->conn->ctx, &p->enc, col, start, n, &o, &st);
+  if (r) return codec_error(p, r, slot ? p->decl.col[slot - 1].name : "rowid");
+  if (p->enc.n > (size_t)sqz_length_limit(p->db))
+    return sqt_error(p, SQLITE_TOOBIG,
+                     "table %s: a chunk of column %s is larger than the length "
+                     "limit; use a smaller chunk_rows",
+                     p->zName, slot ? p->decl.col[slot - 1].name : "rowid");
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_INSERT, &rc);
+  if (!s) return rc;
+  sqlite3_bind_int64(s, 1, sqt_key(gen, slot));
+  sqlite3_bind_int64(s, 2, st.nulls);
+  if (st.min_row >= 0 && !sqt_stats_unknown(p, slot, col, start, n)) {
+    sqz_value lo = sqz_column_value(col, start + (uint32_t)st.min_row);
+    sqz_value hi = sqz_column_value(col, start + (uint32_t)st.max_row);
+    int cut;
+    rc = sqt_bind_value(s, 3, &lo, SQT_STAT_BYTES, &cut);
+    if (rc == SQLITE_OK) rc = sqt_bind_value(s, 4, &hi, SQT_STAT_BYTES, &cut);
+    if (rc == SQLITE_OK && cut) rc = sqlite3_bind_null(s, 4); /* an unknown upper bound */
+  } else {
+    sqlite3_bind_null(s, 3);
+    sqlite3_bind_null(s, 4);
+  }
+  sqlite3_bind_int(s, 5, st.codec_id);
+  sqlite3_bind_int64(s, 6, (sqlite3_int64)st.raw_bytes);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 7, p->enc.p, p->enc.n, SQLITE_STATIC);
+  if (rc != SQLITE_OK) {
+    sqlite3_reset(s);
+    return rc;
+  }
+  rc = sqt_step_done(p, s);
+  sqlite3_bind_null(s, 7);
+  return rc;
+}
+
+int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n) {
+  int64_t gen = ++p->last_gen;
+  p->epoch++;
+  p->gen_dirty = 1;
+  int rc = write_slot(p, gen, 0, &rows->id, start, n);
+  for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++)
+    rc = write_slot(p, gen, k + 1, &rows->col[k], start, n);
+  if (rc != SQLITE_OK) return rc;
+  int64_t lo = (int64_t)rows->id.v[start], hi = (int64_t)rows->id.v[start + n - 1];
+  sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_INSERT, &rc);
+  if (!s) return rc;
+  sqlite3_bind_int64(s, 1, hi);
+  sqlite3_bind_int64(s, 2, lo);
+  sqlite3_bind_int64(s, 3, n);
+  sqlite3_bind_int64(s, 4, gen);
+  rc = sqt_step_done(p, s);
+  if (rc == SQLITE_OK && (!p->have_chunks || hi > p->lcm)) {
+    p->have_chunks = 1;
+    p->lcm = hi;
+  }
+  return rc;
+}
+
+int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c) {
+  p->epoch++;
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_DELETE, &rc);
+  if (!s) return rc;
+  sqlite3_bind_int64(s, 1, c->maxrow);
+  rc = sqt_step_done(p, s);
+  s = sqt_stmt(p, SQT_DATA_DELETE, &rc);
+  if (!s) return rc;
+  sqlite3_bind_int64(s, 1, sqt_key(c->gen, 0));
+  sqlite3_bind_int64(s, 2, sqt_key(c->gen + 1, 0));
+  if (p->cache_gen == c->gen) p->cache_gen = 0;
+  return sqt_step_done(p, s);
+}
+
+int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out) {
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+  if (!s) return rc;
+  const char *what = slot ? p->decl.col[slot - 1].name : "rowid";
+  sqlite3_bind_int64(s, 1, sqt_key(c->gen, slot));
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) {
+    if (rc != SQLITE_DONE) return sqt_step_error(p, s, rc);
+    sqlite3_reset(s);
+    return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                     "table %s: chunk of rows %lld..%lld, column %s: data row missing", p->zName,
+                     (long long)c->minrow, (long long)c->maxrow, what);
+  }
+  const void *body = sqlite3_column_blob(s, 0);
+  int n = sqlite3_column_bytes(s, 0);
+  if (!body && sqlite3_errcode(p->db) == SQLITE_NOMEM) {
+    sqlite3_reset(s);
+    return SQLITE_NOMEM;
+  }
+  size_t r = sqz_chunk_decode(p->mod->conn->ctx, out, body, (size_t)n, c->nrows,
+                              (uint64_t)sqt_key(c->gen, slot), (size_t)sqz_length_limit(p->db));
+  sqlite3_reset(s);
+  if (!r) return SQLITE_OK;
+  if (sqz_error_of(r) == SQZ_ERROR_MEMORY) return SQLITE_NOMEM;
+  return sqt_error(p, sqz_error_of(r) == SQZ_ERROR_TOO_LARGE ? SQLITE_TOOBIG : SQLITE_CORRUPT_VTAB,
+                   "table %s: chunk of rows %lld..%lld, column %s: %s", p->zName,
+                   (long long)c->minrow, (long long)c->maxrow, what, sqz_error_string(r));
+}
+
+int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out) {
+  uint32_t n = c->nrows;
+  if ((uint64_t)c->maxrow - (uint64_t)c->minrow == n - 1) {
+    /* rowids without gaps, the usual case: minrow + i, nothing to decode */
+    sqz_column_clear(out);
+    if (sqz_column_reserve(out, n, 0)) return SQLITE_NOMEM;
+    memset(out->type, SQZ_CLASS_INT, n);
+    for (uint32_t i = 0; i < n; i++)
+      out->v[i] = (uint64_t)c->minrow + i;
+    out->count = n;
+    return SQLITE_OK;
+  }
+  int rc = sqt_decode_slot(p, c, 0, out);
+  if (rc != SQLITE_OK) return rc;
+  for (uint32_t i = 0; i < out->count; i++) {
+    if (out->type[i] != SQZ_CLASS_INT || (i && (int64_t)out->v[i] <= (int64_t)out->v[i - 1])) {
+      rc = 1;
+      break;
+    }
+  }
+  if (rc || (int64_t)out->v[0] != c->minrow || (int64_t)out->v[out->count - 1] != c->maxrow) {
+    sqz_column_clear(out);
+    return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                     "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",
+                     p->zName, (long long)c->minrow, (long long)c->maxrow);
+  }
+  return SQLITE_OK;
+}
+
+int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r) {
+  sqt_rows_clear(r);
+  int rc = sqt_chunk_rowids(p, c, &r->id);
+  for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++) {
+    rc = sqt_decode_slot(p, c, k + 1, &r->col[k]);
+    for (uint32_t i = 0; rc == SQLITE_OK && i < r->col[k].count; i++)
+      if (r->col[k].type[i] >= SQZ_CLASS_TEXT) r->bytes += r->col[k].len[i];
+  }
+  return rc;
+}

@@ -1,0 +1,217 @@
+/*
+** sqt_compact.c: compaction of a squeeze table: folding the tail's patches
+** and tombstones back into their chunks, and squeeze_optimize's packing.
+**
+**   UPDATE readings SET temp = temp + 1 WHERE ts < 100;   -- patches in the tail
+**   COMMIT;                   -- chunks patched past an eighth of their rows rewritten
+**   SELECT squeeze_optimize('readings');                  -- everything folded, packed
+**
+** A rewrite decodes the chunks, merges the tail rows of their rowid range in
+** rowid order (a patch replaces its row, a tombstone drops it), deletes the
+** old chunks and tail rows and writes the result as new chunks, each with a
+** new generation. Rewrites run from the last chunk down, so the directory
+** rows read before stay valid.
+*/
+#include "sqt.h"
+SQLITE_EXTENSION_INIT3
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Writes rows as chunks of chunk_rows rows (fewer where the byte cut says),
+** the last one partial. */
+static int write_pieces(sqt_vtab *p, const sqt_rows *rows, int *written) {
+  uint32_t total = rows->id.count, pos = 0;
+  int rc = SQLITE_OK;
+  while (rc == SQLITE_OK && pos < total) {
+    uint32_t n = total - pos < p->decl.chunk_rows ? total - pos : p->decl.chunk_rows;
+    n = sqt_rows_fitting(rows, pos, n);
+    rc = sqt_write_chunk(p, rows, pos, n);
+    pos += n;
+    if (written) (*written)++;
+  }
+  return rc;
+}
+
+/* Rewrites the consecutive chunks c[0..n) (n may be 0) together with the
+** tail rows in [lo, hi] (patches of those chunks, and with hi past the last
+** chunk also tail rows after it): decode, merge, delete, write again. */
+static int rewrite_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int64_t hi,
+                          int *written) {
+  sqt_rows merged, part, patch;
+  sqt_rows_init(&merged, p->decl.ncol, p->alloc);
+  sqt_rows_init(&part, p->decl.ncol, p->alloc);
+  sqt_rows_init(&patch, p->decl.ncol, p->alloc);
+  int rc = (merged.col && part.col && patch.col) || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqt_read_tail(p, lo, hi, &patch);
+  uint32_t j = 0;
+  for (int k = 0; k < n && rc == SQLITE_OK; k++) {
+    rc = sqt_decode_chunk(p, &c[k], &part);
+    uint32_t i = 0;
+    while (rc == SQLITE_OK && i < part.id.count) {
+      int64_t a = (int64_t)part.id.v[i];
+      if (j >= patch.id.count || a < (int64_t)patch.id.v[j]) {
+        rc = sqt_rows_append_row(&merged, &part, i++);
+        continue;
+      }
+      if (a == (int64_t)patch.id.v[j]) i++; /* replaced or deleted */
+      if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(&merged, &patch, j);
+      j++;
+    }
+    /* patches between this chunk's last row and its maxrow... and past it,
+    ** up to the next chunk's first row */
+    int64_t limit = k + 1 < n ? c[k + 1].minrow : INT64_MAX;
+    while (rc == SQLITE_OK && j < patch.id.count && (int64_t)patch.id.v[j] < limit) {
+      if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(&merged, &patch, j);
+      j++;
+    }
+  }
+  while (rc == SQLITE_OK && j < patch.id.count) {
+    if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(&merged, &patch, j);
+    j++;
+  }
+  for (int k = 0; k < n && rc == SQLITE_OK; k++)
+    rc = sqt_delete_chunk(p, &c[k]);
+  if (rc == SQLITE_OK) rc = sqt_delete_tail_range(p, lo, hi);
+  if (rc == SQLITE_OK) rc = write_pieces(p, &merged, written);
+  sqt_rows_free(&merged);
+  sqt_rows_free(&part);
+  sqt_rows_free(&patch);
+  return rc;
+}
+
+/* Recomputes lcm from the directory (after chunks were rewritten). */
+static int reload_lcm(sqt_vtab *p) {
+  sqt_chunkref last;
+  int found, rc = sqt_chunk_query(p, SQT_CHUNK_LAST, 0, 0, &last, &found);
+  if (rc != SQLITE_OK) return rc;
+  p->have_chunks = found;
+  p->lcm = found ? last.maxrow : INT64_MIN;
+  return SQLITE_OK;
+}
+
+int sqt_note_patch(sqt_vtab *p, int64_t r) {
+  if (p->patch_overflow) return SQLITE_OK;
+  if (p->npatch == p->cap_patch) {
+    size_t cap = p->cap_patch ? p->cap_patch * 2 : 64;
+    int64_t *q = cap <= ((size_t)1 << 20) ? sqlite3_realloc64(p->patches, cap * 8) : NULL;
+    if (!q) {
+      p->patch_overflow = 1; /* the commit scans every patch instead */
+      return SQLITE_OK;
+    }
+    p->patches = q;
+    p->cap_patch = cap;
+  }
+  p->patches[p->npatch++] = r;
+  return SQLITE_OK;
+}
+
+void sqt_forget_patches(sqt_vtab *p) {
+  p->npatch = 0;
+  p->patch_overflow = 0;
+}
+
+/* Compaction at commit when the patched rowids are known: only their chunks
+** are looked at. */
+static int compact_noted(sqt_vtab *p, int *written) {
+  qsort(p->patches, p->npatch, sizeof(int64_t), sqt_cmp_i64);
+  int rc = SQLITE_OK;
+  size_t i = 0;
+  while (rc == SQLITE_OK && i < p->npatch) {
+    sqt_chunkref owner, prev;
+    int found, has_prev;
+    rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, p->patches[i], &owner, &found);
+    if (rc != SQLITE_OK || !found) break;
+    rc = sqt_chunk_query(p, SQT_CHUNK_BEFORE, 1, owner.maxrow, &prev, &has_prev);
+    int64_t lo = has_prev ? prev.maxrow + 1 : INT64_MIN, n = 0;
+    if (rc == SQLITE_OK) rc = sqt_query_count(p, SQT_TAIL_COUNT_RANGE, lo, owner.maxrow, &n);
+    if (rc == SQLITE_OK && n > 0 && (uint64_t)n >= (owner.nrows + 7) / 8)
+      rc = rewrite_chunks(p, &owner, 1, lo, owner.maxrow, written);
+    while (i < p->npatch && p->patches[i] <= owner.maxrow)
+      i++;
+  }
+  return rc;
+}
+
+int sqt_compact(sqt_vtab *p, int all, int *written) {
+  int rc = sqt_flush(p, 1);
+  if (rc == SQLITE_OK) rc = sqt_load(p);
+  if (rc != SQLITE_OK || !p->have_chunks) return rc;
+  if (!all && !p->patch_overflow) {
+    rc = compact_noted(p, written);
+    if (rc == SQLITE_OK) rc = reload_lcm(p);
+    if (rc == SQLITE_OK) rc = sqt_save_generation(p);
+    return rc;
+  }
+  sqt_chunkref *dir = NULL;
+  int n = 0;
+  uint32_t *count = NULL;
+  rc = sqt_load_directory(p, &dir, &n);
+  if (rc == SQLITE_OK && n > 0) {
+    count = sqlite3_malloc64(sizeof(uint32_t) * (size_t)n);
+    if (!count)
+      rc = SQLITE_NOMEM;
+    else
+      memset(count, 0, sizeof(uint32_t) * (size_t)n);
+  }
+  sqlite3_stmt *s = n > 0 ? sqt_stmt(p, SQT_PATCH_IDS, &rc) : NULL;
+  if (s) {
+    sqlite3_bind_int64(s, 1, p->lcm);
+    int k = 0, step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+      int64_t id = sqlite3_column_int64(s, 0);
+      while (k < n && dir[k].maxrow < id)
+        k++;
+      if (k < n) count[k]++;
+    }
+    if (step != SQLITE_DONE)
+      rc = sqt_step_error(p, s, step);
+    else
+      sqlite3_reset(s);
+  }
+  /* from the last chunk down, so earlier directory rows stay valid */
+  for (int k = n - 1; k >= 0 && rc == SQLITE_OK; k--) {
+    uint32_t threshold = all ? 1 : (dir[k].nrows + 7) / 8;
+    if (count[k] == 0 || count[k] < threshold) continue;
+    rc = rewrite_chunks(p, &dir[k], 1, k > 0 ? dir[k - 1].maxrow + 1 : INT64_MIN, dir[k].maxrow,
+                        written);
+  }
+  sqlite3_free(dir);
+  sqlite3_free(count);
+  if (rc == SQLITE_OK) rc = reload_lcm(p);
+  if (rc == SQLITE_OK) rc = sqt_save_generation(p);
+  return rc;
+}
+
+int sqt_optimize(sqt_vtab *p, int *written) {
+  *written = 0;
+  int rc = sqt_compact(p, 1, written);
+  sqt_chunkref *dir = NULL;
+  int n = 0;
+  int64_t tail = 0;
+  int found;
+  if (rc == SQLITE_OK) rc = sqt_load_directory(p, &dir, &n);
+  if (rc == SQLITE_OK && (!p->have_chunks || p->lcm < INT64_MAX))
+    rc = sqt_query_int(p, SQT_TAIL_COUNT, sqt_tail_from(p), NULL, &tail, &found);
+  /* runs of partial chunks are packed into full ones, from the last run down
+  ** so that earlier directory rows stay valid; the last run takes the tail */
+  int end = n;
+  while (rc == SQLITE_OK && end >= 0) {
+    int last = end == n;
+    int start = end;
+    while (start > 0 && dir[start - 1].nrows < p->decl.chunk_rows)
+      start--;
+    if (end - start >= 2 || (last && tail > 0)) {
+      int64_t lo = start > 0 ? dir[start - 1].maxrow + 1 : INT64_MIN;
+      int64_t hi = last ? INT64_MAX : dir[end - 1].maxrow;
+      rc = rewrite_chunks(p, &dir[start], end - start, lo, hi, written);
+    }
+    end = start - 1; /* skip the full chunk before the run */
+  }
+  sqlite3_free(dir);
+  if (rc == SQLITE_OK) rc = reload_lcm(p);
+  if (rc == SQLITE_OK) rc = sqt_save_generation(p);
+  p->loaded = 0; /* tail_count and lcm changed */
+  p->cache_gen = 0;
+  return rc;
+}

@@ -1,0 +1,375 @@
+/*
+** sqt_module.c: the squeeze virtual table, a compressed column store in
+** ordinary SQLite shadow tables.
+**
+**   CREATE VIRTUAL TABLE readings USING squeeze(
+**     ts INTEGER CODEC dod, sensor TEXT CODEC dict, temp REAL, body BLOB CODEC zstd(9),
+**     chunk_rows = 8192);
+**   INSERT INTO readings VALUES (1700000000, 'north', 20.5, NULL);
+**   SELECT sensor, avg(temp) FROM readings WHERE ts BETWEEN ?1 AND ?2 GROUP BY 1;
+**   SELECT squeeze_check('readings');           -- 'ok'
+**   SELECT * FROM squeeze_stats('readings');    -- codec and ratio per column
+**
+** Rows arrive in an uncompressed tail; every chunk_rows rows the tail
+** becomes a chunk in which each column is encoded on its own (a column chunk,
+** docs/format/chunk.md) with its min, max and null count. Values keep their
+** storage class exactly, as in every SQLite virtual table: no affinity is
+** applied on the way in, and a REAL column given the integer 3 returns the
+** integer 3. Rowids follow the rules of an ordinary rowid table. Everything
+** is written inside the user's transaction through shadow tables, so COMMIT,
+** ROLLBACK, savepoints and crashes behave as for a plain table; the insert
+** buffer that makes bulk loads fast is flushed in xSavepoint and xSync,
+** before SQLite journals or commits anything (fts5 flushes its pending terms
+** the same way).
+**
+** This file holds the module: xCreate/xConnect (declaration, shadow tables,
+** format version check), xDestroy, xRename, xShadowName, the transaction
+** methods, the write state and the registration. The other jobs are in
+** sqt_*.c (sqt.h lists them).
+*/
+#include "register.h"
+#include "sqt.h"
+SQLITE_EXTENSION_INIT3
+
+#include <stdarg.h>
+#include <string.h>
+
+int sqt_error(sqt_vtab *p, int rc, const char *fmt, ...) {
+  if (rc == SQLITE_NOMEM) return rc;
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  sqlite3_free(p->base.zErrMsg);
+  p->base.zErrMsg = msg ? sqlite3_mprintf("squeeze: %s", msg) : NULL;
+  sqlite3_free(msg);
+  return rc;
+}
+
+sqt_module *sqt_module_ref(sqt_module *m) {
+  m->refs++;
+  return m;
+}
+
+void sqt_module_unref(void *pm) {
+  sqt_module *m = pm;
+  if (--m->refs > 0) return;
+  sqz_conn_unref(m->conn);
+  sqlite3_free(m);
+}
+
+/* Frees a table object (not its shadow tables). */
+static void vtab_free(sqt_vtab *p) {
+  if (!p) return;
+  sqt_stmt_finalize_all(p);
+  sqt_rows_free(&p->buf);
+  sqt_rows_free(&p->cache);
+  sqt_rows_free(&p->fetch);
+  sqt_rows_free(&p->one);
+  sqlite3_free(p->patches);
+  sqz_buf_free(&p->enc);
+  sqt_decl_free(&p->decl);
+  sqlite3_free(p->zDb);
+  sqlite3_free(p->zName);
+  sqlite3_free(p->base.zErrMsg);
+  sqlite3_free(p);
+}
+
+/* xCreate and xConnect: parse the declaration, create (isCreate) or check
+** the shadow tables, declare the schema. */
+static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                    sqlite3_vtab **ppVtab, char **pzErr, int isCreate) {
+  sqt_module *m = pAux;
+  *ppVtab = NULL;
+  sqt_vtab *p = sqlite3_malloc64(sizeof(*p));
+  if (!p) return SQLITE_NOMEM;
+  memset(p, 0, sizeof(*p));
+  p->mod = m;
+  p->db = db;
+  p->alloc = sqz_sqlite_allocator();
+  sqz_buf_init(&p->enc, p->alloc);
+  p->zDb = sqlite3_mprintf("%s", argv[1]);
+  p->zName = sqlite3_mprintf("%s", argv[2]);
+  int rc = p->zDb && p->zName ? SQLITE_OK : SQLITE_NOMEM;
+  int max_columns = sqlite3_limit(db, SQLITE_LIMIT_COLUMN, -1) - 2;
+  if (max_columns > SQT_COLUMNS_MAX) max_columns = SQT_COLUMNS_MAX;
+  if (rc == SQLITE_OK) rc = sqt_decl_parse(argc, argv, max_columns, &p->decl, pzErr);
+  if (rc == SQLITE_OK) {
+    sqt_rows_init(&p->buf, p->decl.ncol, p->alloc);
+    sqt_rows_init(&p->cache, p->decl.ncol, p->alloc);
+    sqt_rows_init(&p->fetch, p->decl.ncol, p->alloc);
+    sqt_rows_init(&p->one, p->decl.ncol, p->alloc);
+    if (!p->buf.col || !p->cache.col || !p->fetch.col || !p->one.col) rc = SQLITE_NOMEM;
+  }
+  if (rc == SQLITE_OK && isCreate)
+    rc = sqt_shadow_create(db, p->zDb, p->zName, p->decl.ncol, pzErr);
+  if (rc == SQLITE_OK && !isCreate) rc = sqt_shadow_check_format(db, p->zDb, p->zName, pzErr);
+  if (rc == SQLITE_OK) {
+    char *schema = sqt_decl_schema(&p->decl);
+    rc = schema ? sqlite3_declare_vtab(db, schema) : SQLITE_NOMEM;
+    sqlite3_free(schema);
+  }
+  if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+  if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  if (rc != SQLITE_OK) {
+    vtab_free(p);
+    return rc;
+  }
+  p->est_rows = 1000000;
+  p->next = m->open;
+  m->open = p;
+  *ppVtab = &p->base;
+  return SQLITE_OK;
+}
+
+static int sqt_create(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                      sqlite3_vtab **ppVtab, char **pzErr) {
+  return sqt_init(db, pAux, argc, argv, ppVtab, pzErr, 1);
+}
+
+static int sqt_connect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                       sqlite3_vtab **ppVtab, char **pzErr) {
+  return sqt_init(db, pAux, argc, argv, ppVtab, pzErr, 0);
+}
+
+/* Unlinks p from its module's list of open tables. */
+static void unlink_table(sqt_vtab *p) {
+  for (sqt_vtab **q = &p->mod->open; *q; q = &(*q)->next) {
+    if (*q == p) {
+      *q = p->next;
+      break;
+    }
+  }
+}
+
+static int sqt_disconnect(sqlite3_vtab *vtab) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  unlink_table(p);
+  vtab_free(p);
+  return SQLITE_OK;
+}
+
+static int sqt_destroy(sqlite3_vtab *vtab) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  sqt_stmt_finalize_all(p);
+  int rc = sqt_shadow_drop(p);
+  if (rc != SQLITE_OK) return rc;
+  return sqt_disconnect(vtab);
+}
+
+static int sqt_rename(sqlite3_vtab *vtab, const char *zNew) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  int rc = sqt_flush(p, 1);
+  sqt_stmt_finalize_all(p);
+  if (rc == SQLITE_OK) rc = sqt_shadow_rename(p, zNew);
+  if (rc == SQLITE_OK) {
+    char *name = sqlite3_mprintf("%s", zNew);
+    if (!name) return SQLITE_NOMEM;
+    sqlite3_free(p->zName);
+    p->zName = name;
+  }
+  return rc;
+}
+
+/* ---- The write state --------------------------------------------------------
+** What the writes need to know about the stored table (the last chunk's
+** maxrow, the tail's length past it, the last generation), read once per
+** transaction and kept up to date by the writes themselves. */
+
+int sqt_load(sqt_vtab *p) {
+  if (p->loaded) return SQLITE_OK;
+  sqt_chunkref last;
+  int found, rc = sqt_chunk_query(p, SQT_CHUNK_LAST, 0, 0, &last, &found);
+  if (rc != SQLITE_OK) return rc;
+  p->have_chunks = found;
+  p->lcm = found ? last.maxrow : INT64_MIN;
+  int64_t v = 0;
+  found = 0;
+  if (!p->have_chunks || p->lcm < INT64_MAX)
+    rc = sqt_query_int(p, SQT_TAIL_COUNT, sqt_tail_from(p), NULL, &v, &found);
+  if (rc != SQLITE_OK) return rc;
+  p->tail_count = found ? v : 0;
+  rc = sqt_query_int(p, SQT_CONFIG_GET, 0, "generation", &v, &found);
+  if (rc != SQLITE_OK) return rc;
+  if (found != 1 || v < 0)
+    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: the generation in %s_config is missing",
+                     p->zName, p->zName);
+  p->last_gen = v;
+  p->gen_dirty = 0;
+  p->max_known = 0;
+  p->loaded = 1;
+  return SQLITE_OK;
+}
+
+void sqt_reset(sqt_vtab *p, int rollback) {
+  p->loaded = 0;
+  p->epoch++;
+  p->max_known = 0;
+  /* a committed generation's chunk never changes (generations only grow), so
+  ** the decoded chunk stays valid across transactions unless rolled back */
+  if (rollback) p->cache_gen = 0;
+  sqt_rows_clear(&p->buf);
+}
+
+int sqt_save_generation(sqt_vtab *p) {
+  if (!p->gen_dirty) return SQLITE_OK;
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_CONFIG_SET, &rc);
+  if (!s) return rc;
+  sqlite3_bind_text(s, 1, "generation", -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, p->last_gen);
+  rc = sqt_step_done(p, s);
+  if (rc == SQLITE_OK) p->gen_dirty = 0;
+  return rc;
+}
+
+/* ---- Transactions ---------------------------------------------------------
+** The insert buffer only ever holds rows written since the last flush, and
+** a flush happens at every savepoint and in xSync. So a rollback, to the
+** transaction start or to any savepoint, has to drop the buffer and forget
+** the cached write state (the shadow tables were rolled back by SQLite);
+** release and commit keep everything. */
+
+static int sqt_begin(sqlite3_vtab *vtab) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  sqt_reset(p, 0); /* another connection may have written since */
+  sqt_forget_patches(p);
+  p->in_write = 1;
+  return SQLITE_OK;
+}
+
+/* Commit, phase one: everything that can fail happens here. */
+static int sqt_sync(sqlite3_vtab *vtab) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  int rc = sqt_flush(p, 1);
+  if (rc == SQLITE_OK && (p->npatch || p->patch_overflow)) rc = sqt_compact(p, 0, NULL);
+  if (rc == SQLITE_OK) sqt_forget_patches(p);
+  return rc;
+}
+
+/* Commit, phase two: cannot fail. */
+static int sqt_commit(sqlite3_vtab *vtab) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  sqt_reset(p, 0);
+  p->in_write = 0;
+  return SQLITE_OK;
+}
+
+static int sqt_rollback(sqlite3_vtab *vtab) {
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  sqt_reset(p, 1);
+  p->in_write = 0;
+  sqt_forget_patches(p);
+  return SQLITE_OK;
+}
+
+static int sqt_savepoint(sqlite3_vtab *vtab, int iSavepoint) {
+  (void)iSavepoint;
+  return sqt_flush((sqt_vtab *)vtab, 1);
+}
+
+static int sqt_release(sqlite3_vtab *vtab, int iSavepoint) {
+  (void)vtab;
+  (void)iSavepoint;
+  return SQLITE_OK;
+}
+
+static int sqt_rollback_to(sqlite3_vtab *vtab, int iSavepoint) {
+  (void)iSavepoint;
+  sqt_reset((sqt_vtab *)vtab, 1);
+  return SQLITE_OK;
+}
+
+#if SQLITE_VERSION_NUMBER >= 3044000
+/* PRAGMA integrity_check on SQLite 3.44+: the same check as squeeze_check. */
+static int sqt_integrity(sqlite3_vtab *vtab, const char *zSchema, const char *zTabName, int mFlags,
+                         char **pzErr) {
+  (void)zSchema;
+  (void)zTabName;
+  (void)mFlags;
+  char *report = NULL;
+  int rc = sqt_check((sqt_vtab *)vtab, &report);
+  if (rc == SQLITE_OK && report && strcmp(report, "ok") != 0) {
+    *pzErr = report;
+    report = NULL;
+  }
+  sqlite3_free(report);
+  return rc;
+}
+#endif
+
+const sqlite3_module sqt_module_methods = {
+#if SQLITE_VERSION_NUMBER >= 3044000
+    4, /* iVersion: xIntegrity */
+#else
+    3, /* iVersion: xShadowName */
+#endif
+    sqt_create,        /* xCreate: parse, create shadow tables */
+    sqt_connect,       /* xConnect: parse, check the format version */
+    sqt_best_index,    /* xBestIndex: rowid and zone-map constraints, ORDER BY rowid */
+    sqt_disconnect,    /* xDisconnect */
+    sqt_destroy,       /* xDestroy: drops the shadow tables */
+    sqt_open,          /* xOpen */
+    sqt_close,         /* xClose */
+    sqt_filter,        /* xFilter: flush, pick chunks, start the merge */
+    sqt_next,          /* xNext */
+    sqt_eof,           /* xEof */
+    sqt_result_column, /* xColumn: decodes a column chunk on first use */
+    sqt_rowid,         /* xRowid */
+    sqt_update,        /* xUpdate: INSERT, UPDATE, DELETE */
+    sqt_begin,         /* xBegin */
+    sqt_sync,          /* xSync: flush and compaction, may fail */
+    sqt_commit,        /* xCommit: cannot fail */
+    sqt_rollback,      /* xRollback */
+    NULL,              /* xFindFunction */
+    sqt_rename,        /* xRename: renames the shadow tables */
+    sqt_savepoint,     /* xSavepoint: flush */
+    sqt_release,       /* xRelease */
+    sqt_rollback_to,   /* xRollbackTo: drop the buffer */
+    sqt_shadow_name,   /* xShadowName: config, chunk, data, tail (sqt_stmt.c) */
+#if SQLITE_VERSION_NUMBER >= 3044000
+    sqt_integrity, /* xIntegrity */
+#endif
+};
+
+sqt_vtab *sqt_find_table(sqt_module *m, sqlite3 *db, const char *name, char **pzErr) {
+  const char *dot = strchr(name, '.');
+  char schema[256] = "";
+  const char *table = name;
+  if (dot && (size_t)(dot - name) < sizeof schema) {
+    memcpy(schema, name, (size_t)(dot - name));
+    schema[dot - name] = 0;
+    table = dot + 1;
+  }
+  for (int attempt = 0; attempt < 2; attempt++) {
+    for (sqt_vtab *p = m->open; p; p = p->next) {
+      if (p->db == db && sqlite3_stricmp(p->zName, table) == 0 &&
+          (!schema[0] || sqlite3_stricmp(p->zDb, schema) == 0))
+        return p;
+    }
+    if (attempt == 0) {
+      /* not connected yet on this connection: preparing a statement that
+      ** names it connects it */
+      char *sql = schema[0] ? sqlite3_mprintf("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, table)
+                            : sqlite3_mprintf("SELECT 1 FROM \"%w\" LIMIT 0", table);
+      sqlite3_stmt *s = NULL;
+      if (sql) sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+      sqlite3_finalize(s);
+      sqlite3_free(sql);
+    }
+  }
+  *pzErr = sqlite3_mprintf("no squeeze table named '%s'", name);
+  return NULL;
+}
+
+int sqz_register_squeeze_table(sqlite3 *db, sqz_conn *c) {
+  sqt_module *m = sqlite3_malloc64(sizeof(*m));
+  if (!m) return SQLITE_NOMEM;
+  m->conn = sqz_conn_ref(c);
+  m->open = NULL;
+  m->refs = 1;
+  /* the module's reference is released by sqt_module_unref, also on failure */
+  int rc = sqlite3_create_module_v2(db, "squeeze", &sqt_module_methods, m, sqt_module_unref);
+  if (rc == SQLITE_OK) rc = sqt_register_functions(db, c, m);
+  return rc;
+}

@@ -1,0 +1,182 @@
+/*
+** sqt_rowid.c: rowid questions: does a row exist, what does it hold, and
+** what is the largest rowid, asked of the insert buffer, the tail and the
+** chunks together, with the rules of an ordinary rowid table.
+**
+**   INSERT INTO readings(rowid, ts) VALUES (7, 2);   -- does rowid 7 exist?
+**   INSERT INTO readings(ts) VALUES (3);             -- largest rowid + 1
+**   UPDATE readings SET ts = 4 WHERE rowid = 7;      -- the row's current values
+**
+** A chunk's rowids are computed when the chunk has no gaps and decoded (and
+** checked against its directory row) otherwise; the last chunk looked at is
+** kept decoded in the table's cache, so a run of lookups in one chunk
+** decodes it once.
+*/
+#include "sqt.h"
+SQLITE_EXTENSION_INIT3
+
+#include <string.h>
+
+uint32_t sqt_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t r) {
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if ((int64_t)c->v[mid] < r)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Decodes chunk c into p->cache: its rowids, and with full every column. */
+static int cache_chunk(sqt_vtab *p, const sqt_chunkref *c, int full) {
+  if (p->cache_gen == c->gen && (p->cache_full || !full)) return SQLITE_OK;
+  p->cache_gen = 0;
+  int rc = full ? sqt_decode_chunk(p, c, &p->cache) : sqt_chunk_rowids(p, c, &p->cache.id);
+  if (rc != SQLITE_OK) return rc;
+  p->cache_gen = c->gen;
+  p->cache_full = full;
+  return SQLITE_OK;
+}
+
+int sqt_exists(sqt_vtab *p, int64_t r, int *exists) {
+  *exists = 0;
+  int rc = sqt_load(p);
+  if (rc != SQLITE_OK) return rc;
+  uint32_t nbuf = p->buf.id.count;
+  if (nbuf && r >= (int64_t)p->buf.id.v[0]) {
+    uint32_t i = sqt_lower_bound(&p->buf.id, 0, nbuf, r);
+    *exists = i < nbuf && (int64_t)p->buf.id.v[i] == r;
+    return SQLITE_OK;
+  }
+  int64_t dead;
+  int found;
+  rc = sqt_query_int(p, SQT_TAIL_GET, r, NULL, &dead, &found);
+  if (rc != SQLITE_OK) return rc;
+  if (found < 0 || (found && dead != 0 && dead != 1))
+    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: tail row %lld is corrupt", p->zName,
+                     (long long)r);
+  if (found) {
+    *exists = dead == 0;
+    return SQLITE_OK;
+  }
+  if (!p->have_chunks || r > p->lcm) return SQLITE_OK;
+  sqt_chunkref c;
+  rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, r, &c, &found);
+  if (rc != SQLITE_OK || !found || r < c.minrow) return rc;
+  rc = cache_chunk(p, &c, 0);
+  if (rc != SQLITE_OK) return rc;
+  uint32_t i = sqt_lower_bound(&p->cache.id, 0, p->cache.id.count, r);
+  *exists = i < p->cache.id.count && (int64_t)p->cache.id.v[i] == r;
+  return SQLITE_OK;
+}
+
+int sqt_fetch_row(sqt_vtab *p, int64_t r, sqt_rows *out) {
+  uint32_t before = out->id.count;
+  int rc = sqt_read_tail(p, r, r, out);
+  if (rc != SQLITE_OK) return rc;
+  if (out->id.count > before) {
+    if (out->dead.v[out->dead.count - 1] == 0) return SQLITE_OK;
+    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is deleted", p->zName,
+                     (long long)r);
+  }
+  sqt_chunkref c;
+  int found = 0;
+  if (p->have_chunks && r <= p->lcm) rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, r, &c, &found);
+  if (rc == SQLITE_OK && found) rc = cache_chunk(p, &c, 1);
+  if (rc != SQLITE_OK) return rc;
+  uint32_t i = found ? sqt_lower_bound(&p->cache.id, 0, p->cache.id.count, r) : 0;
+  if (!found || i >= p->cache.id.count || (int64_t)p->cache.id.v[i] != r)
+    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is missing", p->zName,
+                     (long long)r);
+  return sqt_rows_append_row(out, &p->cache, i);
+}
+
+/* The largest live rowid among chunk c's rows and the tail rows in
+** (prev, c.maxrow]; *found = 0 when every one is deleted. */
+static int chunk_max_live(sqt_vtab *p, const sqt_chunkref *c, int64_t lo, int64_t *out,
+                          int *found) {
+  sqz_column ids;
+  sqz_column_init(&ids, p->alloc);
+  int rc = sqt_chunk_rowids(p, c, &ids);
+  sqlite3_stmt *s = sqt_stmt(p, SQT_TAIL_DESC, &rc);
+  *found = 0;
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_int64(s, 1, lo);
+    sqlite3_bind_int64(s, 2, c->maxrow);
+    int64_t i = (int64_t)ids.count - 1;
+    int step = sqlite3_step(s);
+    for (;;) {
+      int64_t t = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : INT64_MIN;
+      int have_t = step == SQLITE_ROW;
+      int64_t k = i >= 0 ? (int64_t)ids.v[i] : INT64_MIN;
+      if (!have_t && i < 0) break;
+      if (have_t && (i < 0 || t >= k)) {
+        if (i >= 0 && t == k) i--;
+        if (sqlite3_column_int64(s, 1) == 0) {
+          *out = t;
+          *found = 1;
+          break;
+        }
+        step = sqlite3_step(s);
+        continue;
+      }
+      *out = k;
+      *found = 1;
+      break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+      rc = sqt_step_error(p, s, step);
+    else
+      sqlite3_reset(s);
+  }
+  sqz_column_free(&ids);
+  return rc;
+}
+
+int sqt_max_rowid(sqt_vtab *p) {
+  int rc = sqt_load(p);
+  if (rc != SQLITE_OK || p->max_known) return rc;
+  p->max_empty = 0;
+  uint32_t nbuf = p->buf.id.count;
+  if (nbuf) {
+    p->max_rowid = (int64_t)p->buf.id.v[nbuf - 1];
+    p->max_known = 1;
+    return SQLITE_OK;
+  }
+  int64_t t;
+  int found;
+  rc = sqt_query_int(p, SQT_TAIL_MAX, 0, NULL, &t, &found);
+  if (rc != SQLITE_OK) return rc;
+  if (found && (!p->have_chunks || t > p->lcm)) {
+    p->max_rowid = t;
+    p->max_known = 1;
+    return SQLITE_OK;
+  }
+  /* walk the chunks from the last one down */
+  int have = p->have_chunks;
+  sqt_chunkref c;
+  if (have) rc = sqt_chunk_query(p, SQT_CHUNK_LAST, 0, 0, &c, &have);
+  while (rc == SQLITE_OK && have) {
+    sqt_chunkref prev;
+    int has_prev;
+    rc = sqt_chunk_query(p, SQT_CHUNK_BEFORE, 1, c.maxrow, &prev, &has_prev);
+    if (rc != SQLITE_OK) break;
+    int64_t m = 0;
+    rc = chunk_max_live(p, &c, has_prev ? prev.maxrow + 1 : INT64_MIN, &m, &found);
+    if (rc != SQLITE_OK) break;
+    if (found) {
+      p->max_rowid = m;
+      p->max_known = 1;
+      return SQLITE_OK;
+    }
+    c = prev;
+    have = has_prev;
+  }
+  if (rc == SQLITE_OK) {
+    p->max_rowid = INT64_MIN;
+    p->max_empty = 1;
+    p->max_known = 1;
+  }
+  return rc;
+}

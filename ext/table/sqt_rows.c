@@ -1,0 +1,169 @@
+/*
+** sqt_rows.c: rows in memory, in column form (sqt_rows: rowids, dead flags
+** and one sqz_column per declared column), and the crossing between SQLite's
+** values and the column store's: appending an sqlite3_value to a column,
+** binding a stored value to a statement, reading an sqlite3_value as a
+** sqz_value for comparisons.
+**
+** The insert buffer, a decoded chunk, the tail rows read for a compaction
+** and the row an UPDATE builds are all sqt_rows.
+*/
+#include "sqt.h"
+SQLITE_EXTENSION_INIT3
+
+#include <string.h>
+
+/* ---- Values ------------------------------------------------------------- */
+
+int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *cut) {
+  size_t n = v->n;
+  if (cut) *cut = 0;
+  if (cap && n > cap) {
+    n = cap;
+    if (cut) *cut = 1;
+  }
+  switch (v->cls) {
+  case SQZ_CLASS_INT:
+    return sqlite3_bind_int64(s, i, (sqlite3_int64)v->v);
+  case SQZ_CLASS_REAL:
+    return sqlite3_bind_double(s, i, sqz_bits_double(v->v));
+  case SQZ_CLASS_TEXT:
+    return sqlite3_bind_text64(s, i, n ? (const char *)v->p : "", n, SQLITE_TRANSIENT, SQLITE_UTF8);
+  case SQZ_CLASS_BLOB:
+    return sqlite3_bind_blob64(s, i, n ? (const void *)v->p : "", n, SQLITE_TRANSIENT);
+  default:
+    return sqlite3_bind_null(s, i);
+  }
+}
+
+int sqt_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes) {
+  size_t r;
+  switch (sqlite3_value_type(v)) {
+  case SQLITE_INTEGER:
+    r = sqz_column_append(c, SQZ_CLASS_INT, (uint64_t)sqlite3_value_int64(v), NULL, 0);
+    break;
+  case SQLITE_FLOAT:
+    r = sqz_column_append(c, SQZ_CLASS_REAL, sqz_double_bits(sqlite3_value_double(v)), NULL, 0);
+    break;
+  case SQLITE_TEXT: {
+    const unsigned char *t = sqlite3_value_text(v);
+    int n = sqlite3_value_bytes(v);
+    if (!t && n) return SQLITE_NOMEM;
+    r = sqz_column_append(c, SQZ_CLASS_TEXT, 0, t, (size_t)n);
+    *bytes += (size_t)n;
+    break;
+  }
+  case SQLITE_BLOB: {
+    const void *b = sqlite3_value_blob(v);
+    int n = sqlite3_value_bytes(v);
+    if (!b && n) return SQLITE_NOMEM;
+    r = sqz_column_append(c, SQZ_CLASS_BLOB, 0, b, (size_t)n);
+    *bytes += (size_t)n;
+    break;
+  }
+  default:
+    r = sqz_column_append(c, SQZ_CLASS_NULL, 0, NULL, 0);
+    break;
+  }
+  return sqz_status_rc(r);
+}
+
+sqz_value sqt_value_of(sqlite3_value *v) {
+  sqz_value x = {SQZ_CLASS_NULL, 0, NULL, 0};
+  switch (sqlite3_value_type(v)) {
+  case SQLITE_INTEGER:
+    x.cls = SQZ_CLASS_INT;
+    x.v = (uint64_t)sqlite3_value_int64(v);
+    break;
+  case SQLITE_FLOAT: {
+    x.cls = SQZ_CLASS_REAL;
+    x.v = sqz_double_bits(sqlite3_value_double(v));
+    break;
+  }
+  case SQLITE_TEXT:
+    x.cls = SQZ_CLASS_TEXT;
+    x.p = sqlite3_value_text(v);
+    x.n = (size_t)sqlite3_value_bytes(v);
+    break;
+  case SQLITE_BLOB:
+    x.cls = SQZ_CLASS_BLOB;
+    x.p = sqlite3_value_blob(v);
+    x.n = (size_t)sqlite3_value_bytes(v);
+    break;
+  }
+  if ((x.cls == SQZ_CLASS_TEXT || x.cls == SQZ_CLASS_BLOB) && !x.p) x.p = (const uint8_t *)"";
+  return x;
+}
+
+/* ---- Row sets ------------------------------------------------------------ */
+
+void sqt_rows_init(sqt_rows *r, int ncol, const sqz_allocator *a) {
+  r->ncol = ncol;
+  r->bytes = 0;
+  sqz_column_init(&r->id, a);
+  sqz_column_init(&r->dead, a);
+  r->col = sqlite3_malloc64(sizeof(sqz_column) * (size_t)(ncol ? ncol : 1));
+  if (r->col) {
+    for (int i = 0; i < ncol; i++)
+      sqz_column_init(&r->col[i], a);
+  } else {
+    r->ncol = 0;
+  }
+}
+
+void sqt_rows_free(sqt_rows *r) {
+  sqz_column_free(&r->id);
+  sqz_column_free(&r->dead);
+  for (int i = 0; i < r->ncol; i++)
+    sqz_column_free(&r->col[i]);
+  sqlite3_free(r->col);
+  r->col = NULL;
+  r->ncol = 0;
+}
+
+void sqt_rows_clear(sqt_rows *r) {
+  sqz_column_clear(&r->id);
+  sqz_column_clear(&r->dead);
+  for (int i = 0; i < r->ncol; i++)
+    sqz_column_clear(&r->col[i]);
+  r->bytes = 0;
+}
+
+int sqt_rows_append_row(sqt_rows *r, const sqt_rows *src, uint32_t i) {
+  int rc = sqz_status_rc(sqz_column_append_row(&r->id, &src->id, i));
+  if (rc == SQLITE_OK && src->dead.count > i)
+    rc = sqz_status_rc(sqz_column_append_row(&r->dead, &src->dead, i));
+  for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++) {
+    rc = sqz_status_rc(sqz_column_append_row(&r->col[k], &src->col[k], i));
+    if (src->col[k].type[i] >= SQZ_CLASS_TEXT) r->bytes += src->col[k].len[i];
+  }
+  return rc;
+}
+
+int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals) {
+  int rc = sqz_status_rc(sqz_column_append(&r->id, SQZ_CLASS_INT, (uint64_t)rowid, NULL, 0));
+  for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++)
+    rc = sqt_column_append_value(&r->col[k], vals[k], &r->bytes);
+  return rc;
+}
+
+int sqt_rows_drop_front(sqt_vtab *p, sqt_rows *r, uint32_t k) {
+  if (k == 0) return SQLITE_OK;
+  if (k >= r->id.count) {
+    sqt_rows_clear(r);
+    return SQLITE_OK;
+  }
+  sqt_rows keep;
+  sqt_rows_init(&keep, r->ncol, p->alloc);
+  if (!keep.col && r->ncol) return SQLITE_NOMEM;
+  int rc = SQLITE_OK;
+  for (uint32_t i = k; i < r->id.count && rc == SQLITE_OK; i++)
+    rc = sqt_rows_append_row(&keep, r, i);
+  if (rc != SQLITE_OK) {
+    sqt_rows_free(&keep);
+    return rc;
+  }
+  sqt_rows_free(r);
+  *r = keep;
+  return SQLITE_OK;
+}
