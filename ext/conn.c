@@ -30,6 +30,7 @@ sqz_conn *sqz_conn_create(sqlite3 *db) {
   if (!c) return NULL;
   c->db = db;
   c->refs = 1;
+  c->tables = NULL;
   c->ctx = sqz_ctx_create(sqz_sqlite_allocator());
   if (!c->ctx) {
     sqlite3_free(c);

@@ -21,9 +21,10 @@
 ** registration holds one reference, released by its xDestroy, so the state
 ** lives exactly as long as anything registered with it. */
 typedef struct sqz_conn {
-  sqlite3 *db;  /* the connection */
-  sqz_ctx *ctx; /* pooled scratch and codec contexts, memory via sqlite3_malloc64 */
-  int refs;     /* registrations still holding this state */
+  sqlite3 *db;             /* the connection */
+  sqz_ctx *ctx;            /* pooled scratch and codec contexts, memory via sqlite3_malloc64 */
+  int refs;                /* registrations still holding this state */
+  struct sqt_vtab *tables; /* the squeeze tables connected on db (ext/table/), a list */
 } sqz_conn;
 
 /* Creates the state of db with one reference. Returns NULL when out of

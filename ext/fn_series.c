@@ -237,33 +237,17 @@ static int series_column(sqz_tvf_cursor *cur, sqlite3_context *context, int col)
   return SQLITE_OK;
 }
 
-static const sqz_tvf_def gorilla_decode_def = {
-    .name = "gorilla_decode",
-    .schema = "CREATE TABLE x(seq INTEGER, value REAL, b HIDDEN)",
-    .nargs = 1,
-    .required = 1,
-    .usage = "SELECT seq, value FROM gorilla_decode(blob)",
-    .state_size = sizeof(series_scan),
-    .ordered_column = COL_SEQ,
-    .cost = 1000,
-    .filter = series_filter,
-    .column = series_column,
-    .reset = series_reset,
-};
+/* The definition of a decoder: name, value column, its type. */
+#define SERIES_DECODER(NAME, VALUE, TYPE)                                                          \
+  {                                                                                                \
+    .name = NAME, .schema = "CREATE TABLE x(seq INTEGER, " VALUE " " TYPE ", b HIDDEN)",           \
+    .nargs = 1, .required = 1, .usage = "SELECT seq, " VALUE " FROM " NAME "(blob)",               \
+    .state_size = sizeof(series_scan), .ordered_column = COL_SEQ, .cost = 1000,                    \
+    .filter = series_filter, .column = series_column, .reset = series_reset,                       \
+  }
 
-static const sqz_tvf_def dod_decode_def = {
-    .name = "dod_decode",
-    .schema = "CREATE TABLE x(seq INTEGER, ts INTEGER, b HIDDEN)",
-    .nargs = 1,
-    .required = 1,
-    .usage = "SELECT seq, ts FROM dod_decode(blob)",
-    .state_size = sizeof(series_scan),
-    .ordered_column = COL_SEQ,
-    .cost = 1000,
-    .filter = series_filter,
-    .column = series_column,
-    .reset = series_reset,
-};
+static const sqz_tvf_def gorilla_decode_def = SERIES_DECODER("gorilla_decode", "value", "REAL");
+static const sqz_tvf_def dod_decode_def = SERIES_DECODER("dod_decode", "ts", "INTEGER");
 
 static int register_series(sqlite3 *db, sqz_conn *c, const series_def *def,
                            const sqz_tvf_def *decoder) {

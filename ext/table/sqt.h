@@ -109,13 +109,6 @@ typedef struct sqt_rows {
 
 typedef struct sqt_vtab sqt_vtab;
 
-/* Client data of the squeeze module and its functions on one connection. */
-typedef struct sqt_module {
-  sqz_conn *conn; /* the connection state (pool) */
-  sqt_vtab *open; /* the squeeze tables connected on this connection */
-  int refs;       /* registrations holding this struct */
-} sqt_module;
-
 /* The prepared statements of a table (sqt_stmt.c has their SQL). */
 enum {
   SQT_CHUNK_FROM,        /* chunks with maxrow >= ?1, ascending */
@@ -151,12 +144,12 @@ enum {
 
 struct sqt_vtab {
   sqlite3_vtab base;                  /* base class: must be first */
-  sqt_module *mod;                    /* the module's client data */
+  sqz_conn *conn;                     /* the connection state: pool, list of tables */
   sqlite3 *db;                        /* the connection */
   char *zDb;                          /* database name: "main", "temp", ... */
   char *zName;                        /* table name */
   sqt_decl decl;                      /* columns and options */
-  sqt_vtab *next;                     /* next in mod->open */
+  sqt_vtab *next;                     /* next in conn->tables */
   const sqz_allocator *alloc;         /* sqlite3_malloc64 / sqlite3_free */
   sqlite3_stmt *stmt[SQT_STMT_COUNT]; /* prepared on demand */
 
@@ -220,11 +213,7 @@ int sqt_error(sqt_vtab *p, int rc, const char *fmt, ...);
 /* The connected squeeze table called name ("t" or "schema.t") on db, after
 ** connecting it if needed; NULL with *pzErr set (sqlite3_malloc'd) when there
 ** is none. */
-sqt_vtab *sqt_find_table(sqt_module *m, sqlite3 *db, const char *name, char **pzErr);
-
-/* Takes and drops a reference to m (sqt_module_unref is an xDestroy). */
-sqt_module *sqt_module_ref(sqt_module *m);
-void sqt_module_unref(void *m);
+sqt_vtab *sqt_find_table(sqz_conn *c, const char *name, char **pzErr);
 
 /* Loads the write state (lcm, tail_count, last_gen) if not loaded. Returns
 ** an SQLite code; a missing generation is SQLITE_CORRUPT_VTAB. */
@@ -413,7 +402,8 @@ int sqt_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64
 ** (sqlite3_free it). Returns an SQLite code for failures other than the
 ** problems found (OOM, I/O): those are raised, never reported as findings. */
 int sqt_check(sqt_vtab *p, char **report);
-/* Registers squeeze_check, squeeze_optimize and squeeze_stats with m. */
-int sqt_register_functions(sqlite3 *db, sqz_conn *c, sqt_module *m);
+/* Registers squeeze_check, squeeze_optimize and squeeze_stats on db, each
+** holding a reference to c. */
+int sqt_register_functions(sqlite3 *db, sqz_conn *c);
 
 #endif /* SQZ_EXT_TABLE_SQT_H */

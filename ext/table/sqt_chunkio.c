@@ -133,7 +133,7 @@ static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col,
     o.level = c->level;
   }
   sqz_chunk_stats st;
-  size_t r = sqz_chunk_encode(p->mod->conn->ctx, &p->enc, col, start, n, &o, &st);
+  size_t r = sqz_chunk_encode(p->conn->ctx, &p->enc, col, start, n, &o, &st);
   if (r) return codec_error(p, r, slot ? p->decl.col[slot - 1].name : "rowid");
   if (p->enc.n > (size_t)sqz_length_limit(p->db))
     return sqt_error(p, SQLITE_TOOBIG,
@@ -226,7 +226,7 @@ int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
     sqlite3_reset(s);
     return SQLITE_NOMEM;
   }
-  size_t r = sqz_chunk_decode(p->mod->conn->ctx, out, body, (size_t)n, c->nrows,
+  size_t r = sqz_chunk_decode(p->conn->ctx, out, body, (size_t)n, c->nrows,
                               (uint64_t)sqt_key(c->gen, slot), (size_t)sqz_length_limit(p->db));
   sqlite3_reset(s);
   if (!r) return SQLITE_OK;

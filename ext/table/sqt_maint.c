@@ -224,14 +224,14 @@ int sqt_check(sqt_vtab *p, char **out) {
 
 /* The table named by argv[0] for function fn, or NULL with an error set. */
 static sqt_vtab *table_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *arg) {
-  sqt_module *m = sqlite3_user_data(ctx);
+  sqz_conn *c = sqlite3_user_data(ctx);
   const char *name = (const char *)sqlite3_value_text(arg);
   if (!name) {
     sqz_result_errorf(ctx, fn, "needs a table name");
     return NULL;
   }
   char *err = NULL;
-  sqt_vtab *p = sqt_find_table(m, sqlite3_context_db_handle(ctx), name, &err);
+  sqt_vtab *p = sqt_find_table(c, name, &err);
   if (!p) {
     sqz_result_errorf(ctx, fn, "%s", err ? err : "out of memory");
     sqlite3_free(err);
@@ -328,7 +328,7 @@ static int stats_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
   const char *name = (const char *)sqlite3_value_text(args[0]);
   if (!name) return sqz_tvf_error(cur, SQLITE_ERROR, "needs a table name");
   char *err = NULL;
-  sqt_vtab *p = sqt_find_table(cur->aux, cur->db, name, &err);
+  sqt_vtab *p = sqt_find_table(cur->conn, name, &err);
   if (!p) {
     int rc = err ? sqz_tvf_error(cur, SQLITE_ERROR, "%s", err) : SQLITE_NOMEM;
     sqlite3_free(err);
@@ -430,13 +430,12 @@ static const sqz_tvf_def stats_def = {
     .reset = stats_reset,
 };
 
-int sqt_register_functions(sqlite3 *db, sqz_conn *c, sqt_module *m) {
+int sqt_register_functions(sqlite3 *db, sqz_conn *c) {
   int rc = sqlite3_create_function_v2(db, "squeeze_check", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                      sqt_module_ref(m), check_func, NULL, NULL, sqt_module_unref);
+                                      sqz_conn_ref(c), check_func, NULL, NULL, sqz_conn_unref);
   if (rc == SQLITE_OK)
     rc = sqlite3_create_function_v2(db, "squeeze_optimize", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
-                                    sqt_module_ref(m), optimize_func, NULL, NULL, sqt_module_unref);
-  if (rc == SQLITE_OK)
-    rc = sqz_register_tvf(db, c, &stats_def, sqt_module_ref(m), sqt_module_unref);
+                                    sqz_conn_ref(c), optimize_func, NULL, NULL, sqz_conn_unref);
+  if (rc == SQLITE_OK) rc = sqz_register_tvf(db, c, &stats_def, NULL, NULL);
   return rc;
 }

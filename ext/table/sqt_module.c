@@ -46,18 +46,6 @@ int sqt_error(sqt_vtab *p, int rc, const char *fmt, ...) {
   return rc;
 }
 
-sqt_module *sqt_module_ref(sqt_module *m) {
-  m->refs++;
-  return m;
-}
-
-void sqt_module_unref(void *pm) {
-  sqt_module *m = pm;
-  if (--m->refs > 0) return;
-  sqz_conn_unref(m->conn);
-  sqlite3_free(m);
-}
-
 /* Frees a table object (not its shadow tables). */
 static void vtab_free(sqt_vtab *p) {
   if (!p) return;
@@ -79,12 +67,12 @@ static void vtab_free(sqt_vtab *p) {
 ** the shadow tables, declare the schema. */
 static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                     sqlite3_vtab **ppVtab, char **pzErr, int isCreate) {
-  sqt_module *m = pAux;
+  sqz_conn *conn = pAux;
   *ppVtab = NULL;
   sqt_vtab *p = sqlite3_malloc64(sizeof(*p));
   if (!p) return SQLITE_NOMEM;
   memset(p, 0, sizeof(*p));
-  p->mod = m;
+  p->conn = conn;
   p->db = db;
   p->alloc = sqz_sqlite_allocator();
   sqz_buf_init(&p->enc, p->alloc);
@@ -116,8 +104,8 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
     return rc;
   }
   p->est_rows = 1000000;
-  p->next = m->open;
-  m->open = p;
+  p->next = conn->tables;
+  conn->tables = p;
   *ppVtab = &p->base;
   return SQLITE_OK;
 }
@@ -134,7 +122,7 @@ static int sqt_connect(sqlite3 *db, void *pAux, int argc, const char *const *arg
 
 /* Unlinks p from its module's list of open tables. */
 static void unlink_table(sqt_vtab *p) {
-  for (sqt_vtab **q = &p->mod->open; *q; q = &(*q)->next) {
+  for (sqt_vtab **q = &p->conn->tables; *q; q = &(*q)->next) {
     if (*q == p) {
       *q = p->next;
       break;
@@ -332,7 +320,8 @@ const sqlite3_module sqt_module_methods = {
 #endif
 };
 
-sqt_vtab *sqt_find_table(sqt_module *m, sqlite3 *db, const char *name, char **pzErr) {
+sqt_vtab *sqt_find_table(sqz_conn *conn, const char *name, char **pzErr) {
+  sqlite3 *db = conn->db;
   const char *dot = strchr(name, '.');
   char schema[256] = "";
   const char *table = name;
@@ -342,8 +331,8 @@ sqt_vtab *sqt_find_table(sqt_module *m, sqlite3 *db, const char *name, char **pz
     table = dot + 1;
   }
   for (int attempt = 0; attempt < 2; attempt++) {
-    for (sqt_vtab *p = m->open; p; p = p->next) {
-      if (p->db == db && sqlite3_stricmp(p->zName, table) == 0 &&
+    for (sqt_vtab *p = conn->tables; p; p = p->next) {
+      if (sqlite3_stricmp(p->zName, table) == 0 &&
           (!schema[0] || sqlite3_stricmp(p->zDb, schema) == 0))
         return p;
     }
@@ -363,13 +352,9 @@ sqt_vtab *sqt_find_table(sqt_module *m, sqlite3 *db, const char *name, char **pz
 }
 
 int sqz_register_squeeze_table(sqlite3 *db, sqz_conn *c) {
-  sqt_module *m = sqlite3_malloc64(sizeof(*m));
-  if (!m) return SQLITE_NOMEM;
-  m->conn = sqz_conn_ref(c);
-  m->open = NULL;
-  m->refs = 1;
-  /* the module's reference is released by sqt_module_unref, also on failure */
-  int rc = sqlite3_create_module_v2(db, "squeeze", &sqt_module_methods, m, sqt_module_unref);
-  if (rc == SQLITE_OK) rc = sqt_register_functions(db, c, m);
+  /* the module's reference is released by sqz_conn_unref, also on failure */
+  int rc =
+      sqlite3_create_module_v2(db, "squeeze", &sqt_module_methods, sqz_conn_ref(c), sqz_conn_unref);
+  if (rc == SQLITE_OK) rc = sqt_register_functions(db, c);
   return rc;
 }

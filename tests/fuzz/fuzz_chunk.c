@@ -1,6 +1,6 @@
 /*
 ** fuzz_chunk.c: libFuzzer target for the column chunk decoder and encoder
-** (codecs/chunk.c), and through them every codec a chunk can name. This is
+** (ext/table/sqt_chunk.c), and through them every codec a chunk can name. This is
 ** what the squeeze virtual table does with a chunk blob read from a shadow
 ** table, which it must never trust.
 **

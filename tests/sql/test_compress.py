@@ -175,6 +175,74 @@ class Errors(SqlTestCase):
         self.assertEqual(err.sqlite_errorcode, sqlite3.SQLITE_TOOBIG)
 
 
+class Options(SqlTestCase):
+    """The third argument of compress() goes through the one options parser."""
+
+    def test_malformed_options_are_refused_by_name(self):
+        cases = [
+            ("window=9999999999999G", "window must be a size"),
+            ("window=1KBB", "window must be a size"),
+            ("window=1024i", "window must be a size"),
+            ("level=5,level=6", "option 'level' is given twice"),
+            ("high", "option 'high' is not key=value (known: level, window, checksum, acceleration)"),
+            ("level=3,", "empty option at the end"),
+            ("checksum=perhaps", "checksum must be on or off, not 'perhaps'"),
+            ("level=19x", "level must be an integer"),
+        ]
+        for options, fragment in cases:
+            with self.subTest(options=options):
+                self.assertSqlError("compress: " + fragment,
+                                    "SELECT compress('x', 'zstd', ?)", options)
+
+    def test_spaces_and_text_levels(self):
+        for options in [" level = 3 ", "level=3", "3", " 3 "]:
+            frame = self.one("SELECT compress(?, 'zstd', ?)", "spaces" * 50, options)
+            self.assertEqual(frame, self.one("SELECT compress(?, 'zstd', 3)", "spaces" * 50))
+
+    def test_window_only_where_the_codec_has_one(self):
+        self.assertSqlError("compress: codec 'lz4' has no window option",
+                            "SELECT compress('x', 'lz4', 'window=64K')")
+        self.assertSqlError("compress: window 32M must be a power of two from 1K to 16M bytes"
+                            " for lz77", "SELECT compress('x', 'lz77', 'window=32M')")
+        data = read_data("moby-dick.txt")[:300000]
+        for codec in ("zstd", "lz77"):
+            frame = self.one("SELECT compress(?, ?, 'window=64K')", data, codec)
+            self.assertEqual(self.one("SELECT decompress(?)", frame), data)
+
+    def test_acceleration_is_lz4s_own(self):
+        data = read_data("moby-dick.txt")[:300000]
+        fast = self.one("SELECT compress(?, 'lz4', 'acceleration=8')", data)
+        plain = self.one("SELECT compress(?, 'lz4')", data)
+        self.assertEqual(self.one("SELECT decompress(?)", fast), data)
+        self.assertGreater(len(fast), len(plain))  # faster, so larger
+        self.assertSqlError("compress: codec 'zstd' has no acceleration option",
+                            "SELECT compress('x', 'zstd', 'acceleration=2')")
+
+
+class FrameQuestions(SqlTestCase):
+    def test_is_compressed(self):
+        self.assertEqual(self.one("SELECT is_compressed(compress('x'))"), 1)
+        self.assertEqual(self.one("SELECT is_compressed(compress(zeroblob(5000), 'lz4'))"), 1)
+        self.assertEqual(self.one("SELECT is_compressed(x'28B52FFD2000010000')"), 1)  # zstd tool
+        for value in ["'text'", "x'00'", "x''", "42", "4.5"]:
+            with self.subTest(value=value):
+                self.assertEqual(self.one("SELECT is_compressed(%s)" % value), 0)
+        self.assertIsNone(self.one("SELECT is_compressed(NULL)"))
+
+    def test_typed_codec_messages_describe_the_input(self):
+        self.assertSqlError("compress: codec 'dict' takes a BLOB of strings, each a varint length"
+                            " and its bytes (docs/format/dict.md), not TEXT",
+                            "SELECT compress('abc', 'dict')")
+        self.assertSqlError("compress: codec 'dict' takes a BLOB of strings, each a varint length"
+                            " and its bytes (docs/format/dict.md); this BLOB is not one",
+                            "SELECT compress(x'05616263', 'dict')")
+        self.assertSqlError("compress: codec 'alp' takes a BLOB of little-endian 8-byte values;"
+                            " 3 bytes is not a multiple of 8", "SELECT compress(x'000102', 'alp')")
+        # a well-formed layout round trips
+        layout = bytes([3]) + b"abc" + bytes([0]) + bytes([3]) + b"abc"
+        self.assertEqual(self.one("SELECT decompress(compress(?, 'dict'))", layout), layout)
+
+
 class ForeignFrames(SqlTestCase):
     def run_tool(self, args, data):
         return subprocess.run(args, input=data, stdout=subprocess.PIPE, check=True).stdout

@@ -1,5 +1,5 @@
 /*
-** test_chunk.c: unit tests of the column chunk format (codecs/chunk.c).
+** test_chunk.c: unit tests of the column chunk format (ext/table/sqt_chunk.c).
 **
 ** - round trips of every class as primary, with NULLs (list and bitmap
 **   forms), exceptions of every class, integers riding in a REAL stream,
