@@ -210,10 +210,10 @@ typedef struct sqt_chunkref {
 ** rc; SQLITE_NOMEM sets no message. */
 int sqt_error(sqt_vtab *p, int rc, const char *fmt, ...);
 
-/* The connected squeeze table called name ("t" or "schema.t") on db, after
-** connecting it if needed; NULL with *pzErr set (sqlite3_malloc'd) when there
-** is none. */
-sqt_vtab *sqt_find_table(sqz_conn *c, const char *name, char **pzErr);
+/* The squeeze table called name ("t" or "schema.t") on c's connection, into
+** *out, after connecting it if needed. Returns SQLITE_OK, SQLITE_NOMEM, or
+** SQLITE_ERROR with *pzErr (sqlite3_malloc'd) when there is no such table. */
+int sqt_find_table(sqz_conn *c, const char *name, sqt_vtab **out, char **pzErr);
 
 /* Loads the write state (lcm, tail_count, last_gen) if not loaded. Returns
 ** an SQLite code; a missing generation is SQLITE_CORRUPT_VTAB. */

@@ -231,11 +231,15 @@ static sqt_vtab *table_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *
     return NULL;
   }
   char *err = NULL;
-  sqt_vtab *p = sqt_find_table(c, name, &err);
-  if (!p) {
-    sqz_result_errorf(ctx, fn, "%s", err ? err : "out of memory");
-    sqlite3_free(err);
+  sqt_vtab *p = NULL;
+  int rc = sqt_find_table(c, name, &p, &err);
+  if (rc == SQLITE_NOMEM) {
+    sqlite3_result_error_nomem(ctx);
+  } else if (rc != SQLITE_OK) {
+    sqz_result_errorf(ctx, fn, "%s", err);
+    sqlite3_result_error_code(ctx, rc);
   }
+  sqlite3_free(err);
   return p;
 }
 
@@ -269,10 +273,19 @@ static void optimize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   sqt_vtab *p = table_arg(ctx, "squeeze_optimize", argv[0]);
   if (!p) return;
   int rc = sqt_flush(p, 1);
-  /* one savepoint, so the rewrite is all or nothing even in autocommit */
-  if (rc == SQLITE_OK) rc = sqlite3_exec(p->db, "SAVEPOINT squeeze_optimize", NULL, NULL, NULL);
   if (rc != SQLITE_OK) {
-    sqz_result_errorf(ctx, "squeeze_optimize", "%s", sqlite3_errmsg(p->db));
+    result_vtab_error(ctx, "squeeze_optimize", p, rc);
+    return;
+  }
+  /* one savepoint, so the rewrite is all or nothing even in autocommit */
+  rc = sqlite3_exec(p->db, "SAVEPOINT squeeze_optimize", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    if (rc == SQLITE_NOMEM) {
+      sqlite3_result_error_nomem(ctx);
+    } else {
+      sqz_result_errorf(ctx, "squeeze_optimize", "%s", sqlite3_errmsg(p->db));
+      sqlite3_result_error_code(ctx, rc);
+    }
     return;
   }
   p->loaded = 0;
@@ -328,13 +341,14 @@ static int stats_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
   const char *name = (const char *)sqlite3_value_text(args[0]);
   if (!name) return sqz_tvf_error(cur, SQLITE_ERROR, "needs a table name");
   char *err = NULL;
-  sqt_vtab *p = sqt_find_table(cur->conn, name, &err);
-  if (!p) {
-    int rc = err ? sqz_tvf_error(cur, SQLITE_ERROR, "%s", err) : SQLITE_NOMEM;
+  sqt_vtab *p = NULL;
+  int rc = sqt_find_table(cur->conn, name, &p, &err);
+  if (rc != SQLITE_OK) {
+    if (rc != SQLITE_NOMEM) rc = sqz_tvf_error(cur, rc, "%s", err);
     sqlite3_free(err);
     return rc;
   }
-  int rc = sqt_flush(p, 1);
+  rc = sqt_flush(p, 1);
   if (rc != SQLITE_OK) return stats_error(cur, p, rc);
   int n = p->decl.ncol + 1;
   scan->rows = sqlite3_malloc64(sizeof(stat_row) * (size_t)n);

@@ -320,35 +320,49 @@ const sqlite3_module sqt_module_methods = {
 #endif
 };
 
-sqt_vtab *sqt_find_table(sqz_conn *conn, const char *name, char **pzErr) {
-  sqlite3 *db = conn->db;
-  const char *dot = strchr(name, '.');
-  char schema[256] = "";
-  const char *table = name;
-  if (dot && (size_t)(dot - name) < sizeof schema) {
-    memcpy(schema, name, (size_t)(dot - name));
-    schema[dot - name] = 0;
-    table = dot + 1;
-  }
-  for (int attempt = 0; attempt < 2; attempt++) {
-    for (sqt_vtab *p = conn->tables; p; p = p->next) {
-      if (sqlite3_stricmp(p->zName, table) == 0 &&
-          (!schema[0] || sqlite3_stricmp(p->zDb, schema) == 0))
-        return p;
-    }
-    if (attempt == 0) {
-      /* not connected yet on this connection: preparing a statement that
-      ** names it connects it */
-      char *sql = schema[0] ? sqlite3_mprintf("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, table)
-                            : sqlite3_mprintf("SELECT 1 FROM \"%w\" LIMIT 0", table);
-      sqlite3_stmt *s = NULL;
-      if (sql) sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-      sqlite3_finalize(s);
-      sqlite3_free(sql);
-    }
-  }
-  *pzErr = sqlite3_mprintf("no squeeze table named '%s'", name);
+/* The connected table of conn named table, in schema (NULL: any). */
+static sqt_vtab *connected(sqz_conn *conn, const char *schema, const char *table) {
+  for (sqt_vtab *p = conn->tables; p; p = p->next)
+    if (sqlite3_stricmp(p->zName, table) == 0 && (!schema || sqlite3_stricmp(p->zDb, schema) == 0))
+      return p;
   return NULL;
+}
+
+/* Connects the table schema.table (schema NULL: the first that has it) by
+** preparing a statement that names it. Returns an SQLite code; an unknown
+** table is not an error here. */
+static int connect_named(sqz_conn *conn, const char *schema, const char *table) {
+  char *sql = schema ? sqlite3_mprintf("SELECT 1 FROM \"%w\".\"%w\" LIMIT 0", schema, table)
+                     : sqlite3_mprintf("SELECT 1 FROM \"%w\" LIMIT 0", table);
+  if (!sql) return SQLITE_NOMEM;
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(conn->db, sql, -1, &s, NULL);
+  sqlite3_finalize(s);
+  sqlite3_free(sql);
+  return rc == SQLITE_NOMEM ? rc : SQLITE_OK;
+}
+
+int sqt_find_table(sqz_conn *conn, const char *name, sqt_vtab **out, char **pzErr) {
+  const char *dot = strchr(name, '.');
+  char *schema = dot ? sqlite3_mprintf("%.*s", (int)(dot - name), name) : NULL;
+  if (dot && !schema) return SQLITE_NOMEM;
+  int rc = SQLITE_OK;
+  *out = NULL;
+  for (int attempt = 0; attempt < 2 && rc == SQLITE_OK && !*out; attempt++) {
+    /* "a.b" is the table a.b, or else table b of schema a */
+    *out = connected(conn, NULL, name);
+    if (!*out && schema) *out = connected(conn, schema, dot + 1);
+    if (*out || attempt) break;
+    /* not connected yet on this connection: preparing a statement connects it */
+    rc = connect_named(conn, NULL, name);
+    if (rc == SQLITE_OK && schema) rc = connect_named(conn, schema, dot + 1);
+  }
+  sqlite3_free(schema);
+  if (rc == SQLITE_OK && !*out) {
+    *pzErr = sqlite3_mprintf("no squeeze table named '%s'", name);
+    rc = *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
+  }
+  return rc;
 }
 
 int sqz_register_squeeze_table(sqlite3 *db, sqz_conn *c) {
