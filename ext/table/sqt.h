@@ -49,7 +49,12 @@
 #define SQT_SLOT_BITS 16            /* data key = generation << 16 | slot */
 #define SQT_DEFAULT_CHUNK_ROWS 8192 /* rows per chunk unless chunk_rows says */
 #define SQT_CHUNK_BYTES (64u << 20) /* a chunk is cut earlier past this many value bytes */
-#define SQT_STAT_BYTES 256          /* TEXT/BLOB min/max kept up to this length */
+/* The largest decoded size (bytes) a reader accepts for a column chunk of
+** more than one row: SQT_CHUNK_BYTES of values plus 16 bytes a row for the
+** lengths and exceptions around them. A chunk of one row may hold a value up
+** to SQLITE_LIMIT_LENGTH. */
+#define SQT_DECODE_CAP ((size_t)SQT_CHUNK_BYTES + 16u * SQZ_CHUNK_ROWS_MAX)
+#define SQT_STAT_BYTES 256                         /* TEXT/BLOB min/max kept up to this length */
 #define SQT_COLUMNS_MAX ((1 << SQT_SLOT_BITS) - 2) /* most declared columns */
 
 /* qsort comparator for int64_t. */
@@ -117,6 +122,7 @@ enum {
   SQT_CHUNK_LAST,        /* the last chunk */
   SQT_CHUNK_INSERT,      /* (maxrow, minrow, nrows, gen) */
   SQT_CHUNK_DELETE,      /* by maxrow */
+  SQT_CHUNK_DELETE_GEN,  /* generations in [?1, ?2] */
   SQT_DATA_BODY,         /* body of key ?1 */
   SQT_DATA_STAT,         /* nnull, minv, maxv of key ?1 */
   SQT_DATA_ROW,          /* nnull, minv, maxv, codec, raw, body of key ?1 */
@@ -167,7 +173,9 @@ struct sqt_vtab {
   size_t npatch;      /* entries in patches */
   size_t cap_patch;   /* entries allocated */
   int patch_overflow; /* too many to note: the commit scans every patch */
-  int busy;           /* a flush is running (no re-entry from xSavepoint) */
+  int flushing;       /* a flush is running (no re-entry) */
+  int nested;         /* depth of this table's own work on its shadow tables: the
+                         savepoint calls their statements cause are ignored */
   int in_write;       /* between xBegin and the commit or rollback */
   uint64_t epoch;     /* bumped by every write to the shadow tables and by
                         rollbacks: open scans then read them again */
@@ -276,11 +284,14 @@ void sqt_rows_clear(sqt_rows *r);
 int sqt_rows_append_row(sqt_rows *r, const sqt_rows *src, uint32_t i);
 /* Appends a row from SQLite values (vals[ncol]). Returns an SQLite code. */
 int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals);
-/* Removes the first k rows of r (rebuilding it). Returns an SQLite code. */
-int sqt_rows_drop_front(sqt_vtab *p, sqt_rows *r, uint32_t k);
+/* Removes the first k rows of r, in place: never allocates, never fails. */
+void sqt_rows_drop_front(sqt_rows *r, uint32_t k);
+/* Keeps the first n rows of r, forgetting the ones appended after them (the
+** undo of appends that a failed statement made). Never fails. */
+void sqt_rows_truncate(sqt_rows *r, uint32_t n);
 /* Rows of r from start, at most max, whose TEXT/BLOB bytes stay within
-** SQT_CHUNK_BYTES (at least one row). */
-uint32_t sqt_rows_fitting(const sqt_rows *r, uint32_t start, uint32_t max);
+** sqt_chunk_cap(p); a row larger than the cap makes a chunk of its own. */
+uint32_t sqt_rows_fitting(const sqt_vtab *p, const sqt_rows *r, uint32_t start, uint32_t max);
 
 /* Appends an SQLite value to a column, adding TEXT/BLOB sizes to *bytes.
 ** Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_TOOBIG. */
@@ -319,6 +330,9 @@ int sqt_stats_unknown(const sqt_vtab *p, int slot, const sqz_column *col, uint32
 int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n);
 /* Deletes chunk c: its directory row and data rows. */
 int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c);
+/* Deletes every chunk of generation lo..hi: the undo of chunks a failed
+** write made. */
+int sqt_delete_generations(sqt_vtab *p, int64_t lo, int64_t hi);
 /* Decodes slot of chunk c into out. Returns SQLITE_OK or
 ** SQLITE_CORRUPT_VTAB/NOMEM/TOOBIG with p's error set. */
 int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out);
@@ -341,9 +355,17 @@ int sqt_put_tail(sqt_vtab *p, int64_t id, int dead, sqlite3_value **vals, const 
 /* Deletes the tail rows with ids in [lo, hi]. */
 int sqt_delete_tail_range(sqt_vtab *p, int64_t lo, int64_t hi);
 /* Moves the insert buffer to storage: whole chunks when the tail and the
-** buffer hold chunk_rows rows, and with full also the rest into the tail
-** table. Returns an SQLite code. */
+** buffer hold chunk_rows rows (or the cap's bytes), and with full also the
+** rest into the tail table. Atomic: when it fails, what it wrote is undone
+** and the buffer is as it was; the error of the undo, if any, is a lack of
+** memory or an I/O error, after which SQLite rolls the transaction back.
+** Returns an SQLite code. */
 int sqt_flush(sqt_vtab *p, int full);
+/* Whether the tail and the buffer hold a chunk's worth of rows or bytes. */
+int sqt_buffer_full(const sqt_vtab *p);
+/* The value bytes a chunk is cut at: SQT_CHUNK_BYTES, or half the length
+** limit when that is smaller, so that a chunk's body fits a BLOB. */
+size_t sqt_chunk_cap(const sqt_vtab *p);
 
 /* ---- sqt_rowid.c: rowid questions ------------------------------------------ */
 

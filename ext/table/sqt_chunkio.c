@@ -206,6 +206,27 @@ int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c) {
   return sqt_step_done(p, s);
 }
 
+int sqt_delete_generations(sqt_vtab *p, int64_t lo, int64_t hi) {
+  p->epoch++;
+  if (p->cache_gen >= lo && p->cache_gen <= hi) p->cache_gen = 0;
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_DELETE_GEN, &rc);
+  if (!s) return rc;
+  sqlite3_bind_int64(s, 1, lo);
+  sqlite3_bind_int64(s, 2, hi);
+  rc = sqt_step_done(p, s);
+  s = sqt_stmt(p, SQT_DATA_DELETE, &rc);
+  if (!s) return rc;
+  sqlite3_bind_int64(s, 1, sqt_key(lo, 0));
+  sqlite3_bind_int64(s, 2, sqt_key(hi + 1, 0));
+  return sqt_step_done(p, s);
+}
+
+size_t sqt_chunk_cap(const sqt_vtab *p) {
+  sqlite3_int64 half = sqz_length_limit(p->db) / 2;
+  return half < (sqlite3_int64)SQT_CHUNK_BYTES ? (size_t)(half > 0 ? half : 1) : SQT_CHUNK_BYTES;
+}
+
 int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out) {
   int rc = SQLITE_OK;
   sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
@@ -226,8 +247,12 @@ int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
     sqlite3_reset(s);
     return SQLITE_NOMEM;
   }
+  /* a chunk of several rows decodes to at most SQT_DECODE_CAP bytes: no
+  ** crafted file makes a read allocate more (a lone row may be larger) */
+  size_t limit = (size_t)sqz_length_limit(p->db);
+  if (c->nrows > 1 && limit > SQT_DECODE_CAP) limit = SQT_DECODE_CAP;
   size_t r = sqz_chunk_decode(p->conn->ctx, out, body, (size_t)n, c->nrows,
-                              (uint64_t)sqt_key(c->gen, slot), (size_t)sqz_length_limit(p->db));
+                              (uint64_t)sqt_key(c->gen, slot), limit);
   sqlite3_reset(s);
   if (!r) return SQLITE_OK;
   if (sqz_error_of(r) == SQZ_ERROR_MEMORY) return SQLITE_NOMEM;

@@ -25,7 +25,7 @@ static int write_pieces(sqt_vtab *p, const sqt_rows *rows, int *written) {
   int rc = SQLITE_OK;
   while (rc == SQLITE_OK && pos < total) {
     uint32_t n = total - pos < p->decl.chunk_rows ? total - pos : p->decl.chunk_rows;
-    n = sqt_rows_fitting(rows, pos, n);
+    n = sqt_rows_fitting(p, rows, pos, n);
     rc = sqt_write_chunk(p, rows, pos, n);
     pos += n;
     if (written) (*written)++;
@@ -204,7 +204,7 @@ int sqt_optimize(sqt_vtab *p, int *written) {
     if (end - start >= 2 || (last && tail > 0)) {
       int64_t lo = start > 0 ? dir[start - 1].maxrow + 1 : INT64_MIN;
       int64_t hi = last ? INT64_MAX : dir[end - 1].maxrow;
-      rc = rewrite_chunks(p, &dir[start], end - start, lo, hi, written);
+      rc = rewrite_chunks(p, dir ? dir + start : NULL, end - start, lo, hi, written);
     }
     end = start - 1; /* skip the full chunk before the run */
   }

@@ -290,7 +290,9 @@ static void optimize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   }
   p->loaded = 0;
   int written = 0;
+  p->nested++;
   rc = sqt_optimize(p, &written);
+  p->nested--;
   if (rc == SQLITE_OK) {
     rc = sqlite3_exec(p->db, "RELEASE squeeze_optimize", NULL, NULL, NULL);
     if (rc == SQLITE_OK) {

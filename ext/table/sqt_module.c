@@ -229,9 +229,11 @@ static int sqt_begin(sqlite3_vtab *vtab) {
 /* Commit, phase one: everything that can fail happens here. */
 static int sqt_sync(sqlite3_vtab *vtab) {
   sqt_vtab *p = (sqt_vtab *)vtab;
+  p->nested++;
   int rc = sqt_flush(p, 1);
   if (rc == SQLITE_OK && (p->npatch || p->patch_overflow)) rc = sqt_compact(p, 0, NULL);
   if (rc == SQLITE_OK) sqt_forget_patches(p);
+  p->nested--;
   return rc;
 }
 
@@ -251,9 +253,14 @@ static int sqt_rollback(sqlite3_vtab *vtab) {
   return SQLITE_OK;
 }
 
+/* A savepoint opens (a user's SAVEPOINT, or a statement's journal): the
+** buffer goes to the shadow tables first, so that SQLite's savepoint covers
+** every row. The savepoints of the statements this table runs on its own
+** shadow tables (p->nested) are not the user's: they are ignored. */
 static int sqt_savepoint(sqlite3_vtab *vtab, int iSavepoint) {
   (void)iSavepoint;
-  return sqt_flush((sqt_vtab *)vtab, 1);
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  return p->nested ? SQLITE_OK : sqt_flush(p, 1);
 }
 
 static int sqt_release(sqlite3_vtab *vtab, int iSavepoint) {
@@ -262,9 +269,13 @@ static int sqt_release(sqlite3_vtab *vtab, int iSavepoint) {
   return SQLITE_OK;
 }
 
+/* SQLite rolled the shadow tables back to a savepoint, which was opened with
+** an empty buffer: what is in the buffer now came after it, and the write
+** state is read again. */
 static int sqt_rollback_to(sqlite3_vtab *vtab, int iSavepoint) {
   (void)iSavepoint;
-  sqt_reset((sqt_vtab *)vtab, 1);
+  sqt_vtab *p = (sqt_vtab *)vtab;
+  if (!p->nested) sqt_reset(p, 1);
   return SQLITE_OK;
 }
 

@@ -147,23 +147,59 @@ int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals) {
   return rc;
 }
 
-int sqt_rows_drop_front(sqt_vtab *p, sqt_rows *r, uint32_t k) {
-  if (k == 0) return SQLITE_OK;
+/* Removes the first k rows of column c, in place. */
+static void column_drop_front(sqz_column *c, uint32_t k) {
+  uint32_t keep = c->count - k;
+  uint64_t base = 0; /* arena offset of the first kept TEXT/BLOB row */
+  int found = 0;
+  for (uint32_t i = k; i < c->count && !found; i++)
+    if (c->type[i] == SQZ_CLASS_TEXT || c->type[i] == SQZ_CLASS_BLOB) base = c->v[i], found = 1;
+  if (!found) base = c->nbytes;
+  memmove(c->type, c->type + k, keep);
+  memmove(c->v, c->v + k, (size_t)keep * sizeof c->v[0]);
+  memmove(c->len, c->len + k, (size_t)keep * sizeof c->len[0]);
+  for (uint32_t i = 0; i < keep; i++)
+    if (c->type[i] == SQZ_CLASS_TEXT || c->type[i] == SQZ_CLASS_BLOB) c->v[i] -= base;
+  if (c->nbytes > base) memmove(c->bytes, c->bytes + base, c->nbytes - (size_t)base);
+  c->nbytes -= (size_t)base;
+  c->count = keep;
+}
+
+/* TEXT/BLOB bytes of rows [from, to) of r. */
+static size_t rows_var_bytes(const sqt_rows *r, uint32_t from, uint32_t to) {
+  size_t n = 0;
+  for (int k = 0; k < r->ncol; k++)
+    for (uint32_t i = from; i < to; i++)
+      if (r->col[k].type[i] >= SQZ_CLASS_TEXT) n += r->col[k].len[i];
+  return n;
+}
+
+void sqt_rows_drop_front(sqt_rows *r, uint32_t k) {
+  if (k == 0) return;
   if (k >= r->id.count) {
     sqt_rows_clear(r);
-    return SQLITE_OK;
+    return;
   }
-  sqt_rows keep;
-  sqt_rows_init(&keep, r->ncol, p->alloc);
-  if (!keep.col && r->ncol) return SQLITE_NOMEM;
-  int rc = SQLITE_OK;
-  for (uint32_t i = k; i < r->id.count && rc == SQLITE_OK; i++)
-    rc = sqt_rows_append_row(&keep, r, i);
-  if (rc != SQLITE_OK) {
-    sqt_rows_free(&keep);
-    return rc;
+  r->bytes -= rows_var_bytes(r, 0, k);
+  column_drop_front(&r->id, k);
+  if (r->dead.count) column_drop_front(&r->dead, k);
+  for (int c = 0; c < r->ncol; c++)
+    column_drop_front(&r->col[c], k);
+}
+
+void sqt_rows_truncate(sqt_rows *r, uint32_t n) {
+  if (n >= r->id.count) return;
+  r->bytes -= rows_var_bytes(r, n, r->id.count);
+  sqz_column *cols[2] = {&r->id, &r->dead};
+  for (int k = -2; k < r->ncol; k++) {
+    sqz_column *c = k < 0 ? cols[k + 2] : &r->col[k];
+    if (c->count <= n) continue;
+    for (uint32_t i = n; i < c->count; i++) {
+      if (c->type[i] == SQZ_CLASS_TEXT || c->type[i] == SQZ_CLASS_BLOB) {
+        c->nbytes = (size_t)c->v[i]; /* the arena ends where the first cut row began */
+        break;
+      }
+    }
+    c->count = n;
   }
-  sqt_rows_free(r);
-  *r = keep;
-  return SQLITE_OK;
 }

@@ -154,6 +154,8 @@ static char *stmt_sql(sqt_vtab *p, int id) {
                            db, t);
   case SQT_CHUNK_DELETE:
     return sqlite3_mprintf("DELETE FROM %Q.'%q_chunk' WHERE maxrow = ?1", db, t);
+  case SQT_CHUNK_DELETE_GEN:
+    return sqlite3_mprintf("DELETE FROM %Q.'%q_chunk' WHERE gen BETWEEN ?1 AND ?2", db, t);
   case SQT_DATA_BODY:
     return sqlite3_mprintf("SELECT body FROM %Q.'%q_data' WHERE key = ?1", db, t);
   case SQT_DATA_STAT:

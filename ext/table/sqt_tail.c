@@ -90,17 +90,19 @@ int sqt_delete_tail_range(sqt_vtab *p, int64_t lo, int64_t hi) {
   return sqt_step_done(p, s);
 }
 
-uint32_t sqt_rows_fitting(const sqt_rows *r, uint32_t start, uint32_t max) {
-  if (r->bytes < SQT_CHUNK_BYTES) return max;
+uint32_t sqt_rows_fitting(const sqt_vtab *p, const sqt_rows *r, uint32_t start, uint32_t max) {
+  size_t cap = sqt_chunk_cap(p);
+  if (r->bytes <= cap) return max;
   size_t bytes = 0;
   uint32_t k = 0;
   while (k < max) {
     size_t row = 0;
     for (int c = 0; c < r->ncol; c++)
       if (r->col[c].type[start + k] >= SQZ_CLASS_TEXT) row += r->col[c].len[start + k];
-    if (k > 0 && bytes + row > SQT_CHUNK_BYTES) break;
+    if (k > 0 && bytes + row > cap) break;
     bytes += row;
     k++;
+    if (bytes > cap) break; /* a row larger than the cap is a chunk of its own */
   }
   return k;
 }
@@ -112,7 +114,7 @@ static int write_chunks(sqt_vtab *p, const sqt_rows *rows, uint32_t *done) {
   int rc = SQLITE_OK;
   while (rc == SQLITE_OK && pos < total) {
     uint32_t remaining = total - pos;
-    uint32_t k = sqt_rows_fitting(rows, pos, remaining < chunk ? remaining : chunk);
+    uint32_t k = sqt_rows_fitting(p, rows, pos, remaining < chunk ? remaining : chunk);
     if (k == remaining && remaining < chunk) break;
     rc = sqt_write_chunk(p, rows, pos, k);
     pos += k;
@@ -121,55 +123,111 @@ static int write_chunks(sqt_vtab *p, const sqt_rows *rows, uint32_t *done) {
   return rc;
 }
 
+int sqt_buffer_full(const sqt_vtab *p) {
+  return (uint64_t)p->tail_count + p->buf.id.count >= p->decl.chunk_rows ||
+         p->buf.bytes >= sqt_chunk_cap(p);
+}
+
+/* What a flush changes, to undo it when it fails part way. */
+typedef struct flush_undo {
+  int64_t last_gen; /* generations above it were written by this flush */
+  int64_t lcm;      /* the write state before */
+  int64_t tail_count;
+  int have_chunks;
+  int gen_dirty;
+  int64_t put_lo; /* buffer rows put into the tail: ids [put_lo, put_hi] */
+  int64_t put_hi;
+  int put; /* some were */
+} flush_undo;
+
+/* Undoes what a failed flush wrote: its chunks, and the buffer rows it put
+** into the tail (their ids were free before). The tail rows that went into
+** chunks are deleted last, so they are still there. Returns rc, or the
+** error of the undo (which can only be a lack of memory or an I/O error,
+** after which SQLite rolls the whole transaction back). */
+static int flush_undo_writes(sqt_vtab *p, const flush_undo *u, int rc) {
+  int rc2 = SQLITE_OK;
+  if (p->last_gen > u->last_gen) rc2 = sqt_delete_generations(p, u->last_gen + 1, p->last_gen);
+  if (rc2 == SQLITE_OK && u->put) rc2 = sqt_delete_tail_range(p, u->put_lo, u->put_hi);
+  p->last_gen = u->last_gen;
+  p->gen_dirty = u->gen_dirty;
+  p->lcm = u->lcm;
+  p->have_chunks = u->have_chunks;
+  p->tail_count = u->tail_count;
+  p->epoch++;
+  if (p->cache_gen > u->last_gen) p->cache_gen = 0;
+  return rc2 != SQLITE_OK ? rc2 : rc;
+}
+
+/* Writes the chunks a flush can make: of the buffer alone, or of the true
+** tail's rows followed by the buffer's. *from_buf gets how many buffer rows
+** went into chunks, *from_tail how many tail rows, and *upto the last of
+** those tail rows' ids: the caller deletes them from the tail last. */
+static int flush_chunks(sqt_vtab *p, uint32_t *from_buf, uint32_t *from_tail, int64_t *upto) {
+  uint32_t done = 0, nbuf = p->buf.id.count;
+  *from_buf = *from_tail = 0;
+  if (p->tail_count == 0) {
+    int rc = write_chunks(p, &p->buf, &done);
+    if (rc == SQLITE_OK) *from_buf = done;
+    return rc;
+  }
+  /* the tail rows first, then the buffer, in one staging set */
+  int64_t tail_lo = sqt_tail_from(p);
+  sqt_rows stage;
+  sqt_rows_init(&stage, p->decl.ncol, p->alloc);
+  int rc = stage.col || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqt_read_tail(p, tail_lo, INT64_MAX, &stage);
+  uint32_t in_tail = stage.id.count;
+  for (uint32_t i = 0; i < in_tail && rc == SQLITE_OK; i++)
+    if (stage.dead.v[i])
+      rc = sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: tombstone %lld past the last chunk",
+                     p->zName, (long long)stage.id.v[i]);
+  for (uint32_t i = 0; i < nbuf && rc == SQLITE_OK; i++)
+    rc = sqt_rows_append_row(&stage, &p->buf, i);
+  if (rc == SQLITE_OK) rc = write_chunks(p, &stage, &done);
+  if (rc == SQLITE_OK && done > 0) {
+    *from_tail = done < in_tail ? done : in_tail;
+    *from_buf = done - *from_tail;
+    if (*from_tail) *upto = (int64_t)stage.id.v[*from_tail - 1];
+  }
+  sqt_rows_free(&stage);
+  return rc;
+}
+
 int sqt_flush(sqt_vtab *p, int full) {
-  if (p->buf.id.count == 0 || p->busy) return SQLITE_OK;
+  if (p->buf.id.count == 0 || p->flushing) return SQLITE_OK;
   int rc = sqt_load(p);
   if (rc != SQLITE_OK) return rc;
-  p->busy = 1;
-  uint32_t nbuf = p->buf.id.count;
-  if ((uint64_t)p->tail_count + nbuf >= p->decl.chunk_rows || p->buf.bytes >= SQT_CHUNK_BYTES) {
-    uint32_t done = 0;
-    int64_t old_lcm = p->lcm;
-    int had_chunks = p->have_chunks;
-    if (p->tail_count == 0) {
-      rc = write_chunks(p, &p->buf, &done);
-      if (rc == SQLITE_OK) rc = sqt_rows_drop_front(p, &p->buf, done);
-    } else {
-      /* the tail rows first, then the buffer, in one staging set */
-      sqt_rows stage;
-      sqt_rows_init(&stage, p->decl.ncol, p->alloc);
-      rc = stage.col || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
-      if (rc == SQLITE_OK) rc = sqt_read_tail(p, sqt_tail_from(p), INT64_MAX, &stage);
-      uint32_t from_tail = stage.id.count;
-      for (uint32_t i = 0; i < from_tail && rc == SQLITE_OK; i++)
-        if (stage.dead.v[i])
-          rc = sqt_error(p, SQLITE_CORRUPT_VTAB,
-                         "table %s: tombstone %lld past "
-                         "the last chunk",
-                         p->zName, (long long)stage.id.v[i]);
-      for (uint32_t i = 0; i < nbuf && rc == SQLITE_OK; i++)
-        rc = sqt_rows_append_row(&stage, &p->buf, i);
-      if (rc == SQLITE_OK) rc = write_chunks(p, &stage, &done);
-      if (rc == SQLITE_OK && done > 0) {
-        int64_t upto = (int64_t)stage.id.v[done - 1];
-        rc = sqt_delete_tail_range(p, had_chunks ? old_lcm + 1 : INT64_MIN, upto);
-        (void)old_lcm;
-        p->tail_count -= done < from_tail ? done : from_tail;
-        if (rc == SQLITE_OK)
-          rc = sqt_rows_drop_front(p, &p->buf, done > from_tail ? done - from_tail : 0);
-      }
-      sqt_rows_free(&stage);
-    }
-  }
-  if (rc == SQLITE_OK && full) {
-    for (uint32_t i = 0; i < p->buf.id.count && rc == SQLITE_OK; i++)
+  p->flushing = 1;
+  p->nested++;
+  flush_undo u = {p->last_gen, p->lcm, p->tail_count, p->have_chunks, p->gen_dirty, 0, 0, 0};
+  uint32_t from_buf = 0, from_tail = 0, nbuf = p->buf.id.count;
+  int64_t tail_lo = sqt_tail_from(p), upto = 0;
+  if (sqt_buffer_full(p)) rc = flush_chunks(p, &from_buf, &from_tail, &upto);
+  if (rc == SQLITE_OK && full && from_buf < nbuf) {
+    /* the rest of the buffer into the tail: rowids above everything stored,
+    ** so the range they take held nothing */
+    u.put_lo = (int64_t)p->buf.id.v[from_buf];
+    u.put_hi = (int64_t)p->buf.id.v[nbuf - 1];
+    u.put = 1;
+    for (uint32_t i = from_buf; i < nbuf && rc == SQLITE_OK; i++)
       rc = sqt_put_tail(p, (int64_t)p->buf.id.v[i], 0, NULL, &p->buf, i);
-    if (rc == SQLITE_OK) {
-      p->tail_count += p->buf.id.count;
-      sqt_rows_clear(&p->buf);
-    }
+    if (rc == SQLITE_OK) p->tail_count += nbuf - from_buf;
   }
   if (rc == SQLITE_OK) rc = sqt_save_generation(p);
-  p->busy = 0;
+  /* last, the tail rows now in chunks: a delete fails only for want of memory
+  ** or I/O, and then SQLite rolls the transaction back */
+  if (rc == SQLITE_OK && from_tail) {
+    rc = sqt_delete_tail_range(p, tail_lo, upto);
+    if (rc == SQLITE_OK) p->tail_count -= from_tail;
+  }
+  if (rc == SQLITE_OK) {
+    /* every write is done: the rows are stored, the buffer lets them go */
+    sqt_rows_drop_front(&p->buf, u.put ? nbuf : from_buf);
+  } else {
+    rc = flush_undo_writes(p, &u, rc);
+  }
+  p->nested--;
+  p->flushing = 0;
   return rc;
 }

@@ -75,42 +75,47 @@ static int flush_if_needed(sqt_vtab *p, int64_t r) {
 }
 
 /* Appends a row whose rowid is above every stored one to the buffer, and
-** writes chunks when there are enough rows. */
+** writes chunks when there are enough rows. On failure the row leaves the
+** buffer again and the flush has undone its writes: nothing changed. */
 static int append_row(sqt_vtab *p, int64_t r, sqlite3_value **vals) {
+  uint32_t before = p->buf.id.count;
   int rc = sqt_rows_append_values(&p->buf, r, vals);
-  if (rc != SQLITE_OK) return rc;
+  if (rc == SQLITE_OK && sqt_buffer_full(p)) rc = sqt_flush(p, 0);
+  if (rc != SQLITE_OK) {
+    sqt_rows_truncate(&p->buf, before);
+    return rc;
+  }
   p->max_rowid = r;
   p->max_known = 1;
-  p->max_empty = 0;
-  p->est_rows++;
-  if ((uint64_t)p->tail_count + p->buf.id.count >= p->decl.chunk_rows ||
-      p->buf.bytes >= SQT_CHUNK_BYTES)
-    rc = sqt_flush(p, 0);
-  return rc;
-}
-
-/* Writes a row with rowid r, known not to exist, straight to the tail: the
-** values vals, or row 0 of rows when vals is NULL. */
-static int insert_direct(sqt_vtab *p, int64_t r, sqlite3_value **vals, const sqt_rows *rows) {
-  int rc = flush_if_needed(p, r);
-  if (rc != SQLITE_OK) return rc;
-  rc = sqt_put_tail(p, r, 0, vals, rows, 0);
-  if (rc != SQLITE_OK) return rc;
-  if (!p->have_chunks || r > p->lcm)
-    p->tail_count++;
-  else
-    rc = sqt_note_patch(p, r);
-  if (rc != SQLITE_OK) return rc;
-  if (p->max_known && (p->max_empty || r > p->max_rowid)) p->max_rowid = r;
   p->max_empty = 0;
   p->est_rows++;
   return SQLITE_OK;
 }
 
-/* Deletes the existing row r. */
-static int delete_row(sqt_vtab *p, int64_t r) {
-  int rc = flush_if_needed(p, r);
+/* Writes row r to the tail, the statement's one write that can fail for a
+** reason other than memory or I/O (a value above the length limit): the
+** values vals, or row 0 of rows when vals is NULL. existed says whether a
+** row r was there before (it is replaced). The buffer must have been flushed
+** past r. */
+static int put_row(sqt_vtab *p, int64_t r, int existed, sqlite3_value **vals,
+                   const sqt_rows *rows) {
+  int rc = sqt_put_tail(p, r, 0, vals, rows, 0);
   if (rc != SQLITE_OK) return rc;
+  if (!p->have_chunks || r > p->lcm) {
+    if (!existed) p->tail_count++;
+  } else {
+    sqt_note_patch(p, r);
+  }
+  if (p->max_known && (p->max_empty || r > p->max_rowid)) p->max_rowid = r;
+  p->max_empty = 0;
+  if (!existed) p->est_rows++;
+  return SQLITE_OK;
+}
+
+/* Deletes the existing row r, which is not in the buffer: a tail delete, or
+** a tombstone over a chunk row. Fails only for want of memory or I/O. */
+static int delete_row(sqt_vtab *p, int64_t r) {
+  int rc = SQLITE_OK;
   p->epoch++;
   if (!p->have_chunks || r > p->lcm) {
     sqlite3_stmt *s = sqt_stmt(p, SQT_TAIL_DELETE, &rc);
@@ -121,8 +126,8 @@ static int delete_row(sqt_vtab *p, int64_t r) {
     if (p->tail_count > 0) p->tail_count--;
   } else {
     rc = sqt_put_tail(p, r, 1, NULL, NULL, 0);
-    if (rc == SQLITE_OK) rc = sqt_note_patch(p, r);
     if (rc != SQLITE_OK) return rc;
+    sqt_note_patch(p, r);
   }
   if (p->max_known && r == p->max_rowid) p->max_known = 0;
   if (p->est_rows > 0) p->est_rows--;
@@ -136,11 +141,10 @@ static int merged_row(sqt_vtab *p, int64_t old, sqlite3_value **vals, sqt_rows *
   sqt_rows_clear(out);
   int rc = sqt_fetch_row(p, old, &p->fetch);
   if (rc == SQLITE_OK)
-    rc = sqz_column_append(&out->id, SQZ_CLASS_INT, (uint64_t)old, NULL, 0) ? SQLITE_NOMEM
-                                                                            : SQLITE_OK;
+    rc = sqz_status_rc(sqz_column_append(&out->id, SQZ_CLASS_INT, (uint64_t)old, NULL, 0));
   for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++) {
     if (sqlite3_value_nochange(vals[k])) {
-      rc = sqz_column_append_row(&out->col[k], &p->fetch.col[k], 0) ? SQLITE_NOMEM : SQLITE_OK;
+      rc = sqz_status_rc(sqz_column_append_row(&out->col[k], &p->fetch.col[k], 0));
     } else {
       rc = sqt_column_append_value(&out->col[k], vals[k], &out->bytes);
     }
@@ -148,13 +152,13 @@ static int merged_row(sqt_vtab *p, int64_t old, sqlite3_value **vals, sqt_rows *
   return rc;
 }
 
-/* Makes room for a new row r: SQLITE_OK when r is free (after deleting the
-** old row under OR REPLACE), SQLITE_CONSTRAINT when it is taken. */
-static int claim_rowid(sqt_vtab *p, int64_t r) {
-  int exists;
-  int rc = sqt_exists(p, r, &exists);
-  if (rc != SQLITE_OK || !exists) return rc;
-  if (sqlite3_vtab_on_conflict(p->db) == SQLITE_REPLACE) return delete_row(p, r);
+/* Whether a new row may take rowid r: *existed = 0 when r is free, 1 when
+** it is taken and OR REPLACE replaces it; SQLITE_CONSTRAINT when it is
+** taken otherwise. */
+static int claim_rowid(sqt_vtab *p, int64_t r, int *existed) {
+  int rc = sqt_exists(p, r, existed);
+  if (rc != SQLITE_OK || !*existed) return rc;
+  if (sqlite3_vtab_on_conflict(p->db) == SQLITE_REPLACE) return SQLITE_OK;
   return unique_failed(p);
 }
 
@@ -184,64 +188,80 @@ static int new_rowid(sqt_vtab *p, int64_t *r, int *append) {
   return SQLITE_FULL;
 }
 
+/* INSERT of vals under rowid argument rowid (NULL: a new one); *pRowid gets
+** the rowid used. */
+static int insert_row(sqt_vtab *p, sqlite3_value *rowid, sqlite3_value **vals,
+                      sqlite3_int64 *pRowid) {
+  int append = 1, existed = 0;
+  int64_t r;
+  int rc;
+  if (sqlite3_value_type(rowid) == SQLITE_NULL) {
+    rc = new_rowid(p, &r, &append);
+  } else {
+    rc = rowid_of(p, rowid, &r);
+    if (rc == SQLITE_OK) rc = sqt_max_rowid(p);
+    if (rc == SQLITE_OK && !p->max_empty && r <= p->max_rowid) {
+      append = 0;
+      rc = claim_rowid(p, r, &existed);
+    }
+  }
+  if (rc != SQLITE_OK) return rc;
+  *pRowid = r;
+  /* the buffer takes rows above every stored rowid, tombstoned ones too */
+  if (append && p->have_chunks && r <= p->lcm) append = 0;
+  if (append) return append_row(p, r, vals);
+  rc = flush_if_needed(p, r);
+  if (rc == SQLITE_OK) rc = put_row(p, r, existed, vals, NULL);
+  return rc;
+}
+
+/* UPDATE of row old to rowid argument rowid with vals. SQLite collects the
+** rows first; one of them may have gone since (an earlier row's OR REPLACE),
+** and then, as in a plain table, nothing happens to it. */
+static int update_row(sqt_vtab *p, int64_t old, sqlite3_value *rowid, sqlite3_value **vals) {
+  int64_t r;
+  int exists, existed = 0;
+  int rc = rowid_of(p, rowid, &r);
+  if (rc == SQLITE_OK) rc = sqt_exists(p, old, &exists);
+  if (rc != SQLITE_OK || !exists) return rc;
+  if (r != old) rc = claim_rowid(p, r, &existed);
+  if (rc == SQLITE_OK) rc = flush_if_needed(p, r < old ? r : old);
+  /* columns the UPDATE leaves alone come as "no change": take the current
+  ** values, which an earlier row of the same statement may have changed */
+  sqt_rows *row = NULL;
+  for (int k = 0; k < p->decl.ncol && !row; k++)
+    if (sqlite3_value_nochange(vals[k])) row = &p->one;
+  if (rc == SQLITE_OK && row) rc = merged_row(p, old, vals, row);
+  if (rc != SQLITE_OK) return rc;
+  if (row) vals = NULL;
+  if (r == old) return put_row(p, r, 1, vals, row);
+  /* the new row first: if it fails, nothing has changed */
+  rc = put_row(p, r, existed, vals, row);
+  if (rc == SQLITE_OK) rc = delete_row(p, old);
+  return rc;
+}
+
+/* Every xUpdate either takes effect whole or changes nothing: what can fail
+** for a reason other than a lack of memory or an I/O error (a constraint, a
+** value above the length limit, a damaged shadow table) fails before the
+** first write or in it, a failed flush undoes itself, and the buffer gives
+** back a row it took; a lack of memory or an I/O error after a write makes
+** SQLite roll the transaction (or, in a statement with a journal, the
+** statement) back, and xRollback / xRollbackTo reset the rest. */
 int sqt_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
   sqt_vtab *p = (sqt_vtab *)vtab;
   int rc = sqt_load(p);
   if (rc != SQLITE_OK) return rc;
-  if (argc == 1) return delete_row(p, sqlite3_value_int64(argv[0]));
-  sqlite3_value **vals = argv + 2;
-  int64_t r;
-  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-    /* INSERT */
-    int append = 1;
-    if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
-      rc = new_rowid(p, &r, &append);
-    } else {
-      rc = rowid_of(p, argv[1], &r);
-      if (rc == SQLITE_OK) rc = sqt_max_rowid(p);
-      if (rc == SQLITE_OK && !p->max_empty && r <= p->max_rowid) {
-        append = 0;
-        rc = claim_rowid(p, r);
-      }
-    }
-    if (rc != SQLITE_OK) return rc;
-    *pRowid = r;
-    /* the buffer takes rows above every stored rowid, tombstoned ones too */
-    if (append && p->have_chunks && r <= p->lcm) append = 0;
-    return append ? append_row(p, r, vals) : insert_direct(p, r, vals, NULL);
+  p->nested++;
+  if (argc == 1) {
+    int64_t r = sqlite3_value_int64(argv[0]);
+    rc = flush_if_needed(p, r);
+    if (rc == SQLITE_OK) rc = delete_row(p, r);
+  } else if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    rc = insert_row(p, argv[1], argv + 2, pRowid);
+  } else {
+    rc = update_row(p, sqlite3_value_int64(argv[0]), argv[1], argv + 2);
   }
-  /* UPDATE. SQLite collects the rows first; one of them may have gone since
-  ** (an earlier row's OR REPLACE), and then, as in a plain table, nothing
-  ** happens to it. */
-  int64_t old = sqlite3_value_int64(argv[0]);
-  rc = rowid_of(p, argv[1], &r);
-  if (rc != SQLITE_OK) return rc;
-  int exists;
-  rc = sqt_exists(p, old, &exists);
-  if (rc != SQLITE_OK || !exists) return rc;
-  /* columns the UPDATE leaves alone come as "no change": take the current
-  ** values, which an earlier row of the same statement may have changed */
-  sqt_rows *row = NULL;
-  for (int k = 0; k < p->decl.ncol; k++) {
-    if (sqlite3_value_nochange(vals[k])) {
-      row = &p->one;
-      break;
-    }
-  }
-  if (row) {
-    rc = flush_if_needed(p, old);
-    if (rc == SQLITE_OK) rc = merged_row(p, old, vals, row);
-    if (rc != SQLITE_OK) return rc;
-    vals = NULL;
-  }
-  if (r != old) {
-    rc = claim_rowid(p, r);
-    if (rc == SQLITE_OK) rc = delete_row(p, old);
-    if (rc == SQLITE_OK) rc = insert_direct(p, r, vals, row);
-    return rc;
-  }
-  rc = flush_if_needed(p, r);
-  if (rc == SQLITE_OK) rc = sqt_put_tail(p, r, 0, vals, row, 0);
-  if (rc == SQLITE_OK && p->have_chunks && r <= p->lcm) rc = sqt_note_patch(p, r);
+  p->nested--;
   return rc;
 }
