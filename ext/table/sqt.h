@@ -191,6 +191,7 @@ struct sqt_vtab {
   sqt_rows one;      /* its new version */
   sqz_buf enc;       /* encoder output */
   int64_t est_rows;  /* row estimate for xBestIndex */
+  int utf8;          /* the database keeps text as UTF-8: TEXT zone maps apply */
 };
 
 /* The data key of slot (0 rowids, k column k-1) of generation gen. */
@@ -242,6 +243,11 @@ int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol,
 /* Checks, in xConnect, that t_config records a format this release reads:
 ** SQLITE_CORRUPT_VTAB when it is missing, SQLITE_ERROR when newer. */
 int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, char **pzErr);
+/* *utf8 = whether database zDb keeps its text as UTF-8 (PRAGMA encoding):
+** BINARY comparisons of TEXT then follow UTF-8 byte order, the order zone
+** maps are kept in; in UTF-16 databases they follow UTF-16 code units, and
+** zone maps are not used for TEXT. */
+int sqt_shadow_text_is_utf8(sqlite3 *db, const char *zDb, int *utf8);
 /* Drops the shadow tables of p (xDestroy) / renames them (xRename). */
 int sqt_shadow_drop(sqt_vtab *p);
 int sqt_shadow_rename(sqt_vtab *p, const char *zNew);
@@ -336,10 +342,15 @@ int sqt_delete_generations(sqt_vtab *p, int64_t lo, int64_t hi);
 /* Decodes slot of chunk c into out. Returns SQLITE_OK or
 ** SQLITE_CORRUPT_VTAB/NOMEM/TOOBIG with p's error set. */
 int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out);
-/* The rowids of chunk c into out: computed when the chunk has no gaps
-** (maxrow - minrow + 1 == nrows), else decoded and checked against the
-** directory (strictly increasing, from minrow to maxrow). */
+/* The rowids of chunk c into out, decoded and checked against the
+** directory: nrows of them, strictly increasing, from minrow to maxrow.
+** Always decoded, never computed from the directory, so that a directory
+** row that lies (its row count, its range, a generation shared with another
+** chunk) gives SQLITE_CORRUPT_VTAB instead of rows that are not there. */
 int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out);
+/* Whether ids (a decoded rowid slot) is what directory row c says: nrows
+** integers, strictly increasing, from minrow to maxrow. */
+int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids);
 /* Decodes every slot of c into r (cleared first). */
 int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r);
 

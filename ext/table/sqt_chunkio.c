@@ -261,27 +261,18 @@ int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
                    (long long)c->minrow, (long long)c->maxrow, what, sqz_error_string(r));
 }
 
+int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids) {
+  if (ids->count != c->nrows || ids->count == 0) return 0;
+  for (uint32_t i = 0; i < ids->count; i++)
+    if (ids->type[i] != SQZ_CLASS_INT || (i && (int64_t)ids->v[i] <= (int64_t)ids->v[i - 1]))
+      return 0;
+  return (int64_t)ids->v[0] == c->minrow && (int64_t)ids->v[ids->count - 1] == c->maxrow;
+}
+
 int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out) {
-  uint32_t n = c->nrows;
-  if ((uint64_t)c->maxrow - (uint64_t)c->minrow == n - 1) {
-    /* rowids without gaps, the usual case: minrow + i, nothing to decode */
-    sqz_column_clear(out);
-    if (sqz_column_reserve(out, n, 0)) return SQLITE_NOMEM;
-    memset(out->type, SQZ_CLASS_INT, n);
-    for (uint32_t i = 0; i < n; i++)
-      out->v[i] = (uint64_t)c->minrow + i;
-    out->count = n;
-    return SQLITE_OK;
-  }
   int rc = sqt_decode_slot(p, c, 0, out);
   if (rc != SQLITE_OK) return rc;
-  for (uint32_t i = 0; i < out->count; i++) {
-    if (out->type[i] != SQZ_CLASS_INT || (i && (int64_t)out->v[i] <= (int64_t)out->v[i - 1])) {
-      rc = 1;
-      break;
-    }
-  }
-  if (rc || (int64_t)out->v[0] != c->minrow || (int64_t)out->v[out->count - 1] != c->maxrow) {
+  if (!sqt_rowids_valid(c, out)) {
     sqz_column_clear(out);
     return sqt_error(p, SQLITE_CORRUPT_VTAB,
                      "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",

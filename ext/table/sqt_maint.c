@@ -24,6 +24,7 @@ SQLITE_EXTENSION_INIT3
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CHECK_MAX_PROBLEMS 100
@@ -131,20 +132,6 @@ static int config_int(sqt_vtab *p, const char *k, int64_t *v) {
   return rc;
 }
 
-/* Checks a chunk's decoded rowids against its directory row. */
-static void check_rowids(sqt_vtab *p, const sqt_chunkref *c, const sqz_column *col, report *r) {
-  if (col->count != c->nrows) return; /* the decoder reported it */
-  for (uint32_t i = 0; i < col->count; i++) {
-    if (col->type[i] != SQZ_CLASS_INT || (i && (int64_t)col->v[i] <= (int64_t)col->v[i - 1]) ||
-        (i == 0 && (int64_t)col->v[0] != c->minrow) ||
-        (i + 1 == col->count && (int64_t)col->v[i] != c->maxrow)) {
-      problem(r, "table %s: chunk of rows %lld..%lld: rowids do not match the directory", p->zName,
-              (long long)c->minrow, (long long)c->maxrow);
-      return;
-    }
-  }
-}
-
 /* Checks one chunk: its directory row against the one before and the last
 ** generation, every slot, and that it has exactly one data row per slot. */
 static int check_chunk(sqt_vtab *p, const sqt_chunkref *c, const sqt_chunkref *prev,
@@ -161,7 +148,9 @@ static int check_chunk(sqt_vtab *p, const sqt_chunkref *c, const sqt_chunkref *p
   int rc = SQLITE_OK;
   for (int slot = 0; slot <= p->decl.ncol && rc == SQLITE_OK; slot++) {
     rc = check_slot(p, c, slot, col, r);
-    if (rc == SQLITE_OK && slot == 0) check_rowids(p, c, col, r);
+    if (rc == SQLITE_OK && slot == 0 && col->count == c->nrows && !sqt_rowids_valid(c, col))
+      problem(r, "table %s: chunk of rows %lld..%lld: rowids do not match the directory", p->zName,
+              (long long)c->minrow, (long long)c->maxrow);
   }
   int64_t n = 0;
   if (rc == SQLITE_OK)
@@ -170,6 +159,23 @@ static int check_chunk(sqt_vtab *p, const sqt_chunkref *c, const sqt_chunkref *p
     problem(r, "table %s: chunk of rows %lld..%lld has %lld data rows, not %d", p->zName,
             (long long)c->minrow, (long long)c->maxrow, (long long)n, p->decl.ncol + 1);
   return rc;
+}
+
+/* Every chunk has a generation of its own: two directory rows with one
+** would read the same data rows. Sorts a copy of the generations. */
+static int check_generations(sqt_vtab *p, const sqt_chunkref *dir, int n, report *r) {
+  if (n < 2) return SQLITE_OK;
+  int64_t *gen = sqlite3_malloc64(sizeof(int64_t) * (size_t)n);
+  if (!gen) return SQLITE_NOMEM;
+  for (int k = 0; k < n; k++)
+    gen[k] = dir[k].gen;
+  qsort(gen, (size_t)n, sizeof(int64_t), sqt_cmp_i64);
+  for (int k = 1; k < n; k++)
+    if (gen[k] == gen[k - 1])
+      problem(r, "table %s: generation %lld is used by more than one chunk", p->zName,
+              (long long)gen[k]);
+  sqlite3_free(gen);
+  return SQLITE_OK;
 }
 
 int sqt_check(sqt_vtab *p, char **out) {
@@ -193,6 +199,7 @@ int sqt_check(sqt_vtab *p, char **out) {
   for (int k = 0; k < nchunks && rc == SQLITE_OK; k++)
     rc = check_chunk(p, &dir[k], k ? &dir[k - 1] : NULL, gen, &col, &r);
   sqz_column_free(&col);
+  if (rc == SQLITE_OK) rc = check_generations(p, dir, nchunks, &r);
   int64_t last_max = nchunks ? dir[nchunks - 1].maxrow : 0;
   sqlite3_free(dir);
   int64_t total = 0, late = 0, bad = 0;

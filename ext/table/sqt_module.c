@@ -99,6 +99,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   }
   if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
   if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  if (rc == SQLITE_OK) rc = sqt_shadow_text_is_utf8(db, p->zDb, &p->utf8);
   if (rc != SQLITE_OK) {
     vtab_free(p);
     return rc;

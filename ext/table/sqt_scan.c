@@ -247,9 +247,14 @@ static sqz_value rhs_value(const sqt_column *col, sqlite3_value *v, sqlite3_valu
 }
 
 /* Whether some value in [lo, hi] (a NULL bound: unknown) can satisfy
-** "value op v". */
-static int may_match(char op, const sqz_value *lo, const sqz_value *hi, const sqz_value *v) {
+** "value op v". utf8: TEXT compares as UTF-8 bytes, the order lo and hi were
+** found in; otherwise (a UTF-16 database, whose BINARY collation compares
+** UTF-16 code units) any comparison of TEXT with TEXT may match. */
+static int may_match(char op, const sqz_value *lo, const sqz_value *hi, const sqz_value *v,
+                     int utf8) {
   if (v->cls == SQZ_CLASS_NULL) return 0;
+  if (!utf8 && (v->cls == SQZ_CLASS_TEXT || lo->cls == SQZ_CLASS_TEXT || hi->cls == SQZ_CLASS_TEXT))
+    return 1;
   int has_lo = lo->cls != SQZ_CLASS_NULL, has_hi = hi->cls != SQZ_CLASS_NULL;
   switch (op) {
   case 'E':
@@ -308,13 +313,13 @@ static int chunk_may_match(sqt_cursor *c, const sqt_chunkref *k, const zone_term
         for (r = sqlite3_vtab_in_first(t[i].arg, &x); r == SQLITE_OK && x && !match;
              r = sqlite3_vtab_in_next(t[i].arg, &x)) {
           sqz_value v = rhs_value(col, x, &dup);
-          match = may_match('I', &lo, &hi, &v);
+          match = may_match('I', &lo, &hi, &v, p->utf8);
           sqlite3_value_free(dup);
         }
         if (r != SQLITE_OK && r != SQLITE_DONE) match = 1;
       } else {
         sqz_value v = rhs_value(col, t[i].arg, &dup);
-        match = may_match(t[i].op, &lo, &hi, &v);
+        match = may_match(t[i].op, &lo, &hi, &v, p->utf8);
         sqlite3_value_free(dup);
       }
     }

@@ -105,6 +105,21 @@ int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, cha
   return SQLITE_OK;
 }
 
+int sqt_shadow_text_is_utf8(sqlite3 *db, const char *zDb, int *utf8) {
+  char *sql = sqlite3_mprintf("PRAGMA %Q.encoding", zDb);
+  if (!sql) return SQLITE_NOMEM;
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+  sqlite3_free(sql);
+  if (rc != SQLITE_OK) return rc;
+  *utf8 = 1;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    const char *e = (const char *)sqlite3_column_text(s, 0);
+    *utf8 = !e || sqlite3_stricmp(e, "UTF-8") == 0;
+  }
+  return sqlite3_finalize(s);
+}
+
 int sqt_shadow_drop(sqt_vtab *p) {
   int rc = SQLITE_OK;
   for (size_t i = 0; i < SHADOW_COUNT && rc == SQLITE_OK; i++)
