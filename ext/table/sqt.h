@@ -56,6 +56,10 @@
 #define SQT_DECODE_CAP ((size_t)SQT_CHUNK_BYTES + 16u * SQZ_CHUNK_ROWS_MAX)
 #define SQT_STAT_BYTES 256                         /* TEXT/BLOB min/max kept up to this length */
 #define SQT_COLUMNS_MAX ((1 << SQT_SLOT_BITS) - 2) /* most declared columns */
+/* The hidden column that takes commands, in the manner of fts5:
+** INSERT INTO t(squeeze_command) VALUES ('optimize'). Every write happens in
+** a write statement on the table, so SQLite's rollback covers it. */
+#define SQT_COMMAND_COLUMN "squeeze_command"
 
 /* qsort comparator for int64_t. */
 static inline int sqt_cmp_i64(const void *a, const void *b) {
@@ -184,14 +188,16 @@ struct sqt_vtab {
   sqt_rows buf;
 
   /* Caches. */
-  int64_t cache_gen; /* generation of the chunk in cache, or 0 */
-  int cache_full;    /* cache holds every column, not only the rowids */
-  sqt_rows cache;    /* a decoded chunk, for rowid lookups and UPDATE */
-  sqt_rows fetch;    /* the current version of a row being updated */
-  sqt_rows one;      /* its new version */
-  sqz_buf enc;       /* encoder output */
-  int64_t est_rows;  /* row estimate for xBestIndex */
-  int utf8;          /* the database keeps text as UTF-8: TEXT zone maps apply */
+  int64_t cache_gen;      /* generation of the chunk in cache, or 0 */
+  int cache_full;         /* cache holds every column, not only the rowids */
+  sqt_rows cache;         /* a decoded chunk, for rowid lookups and UPDATE */
+  sqt_rows fetch;         /* the current version of a row being updated */
+  sqt_rows one;           /* its new version */
+  sqz_buf enc;            /* encoder output */
+  int64_t est_rows;       /* row estimate for xBestIndex */
+  int utf8;               /* the database keeps text as UTF-8: TEXT zone maps apply */
+  int poisoned;           /* an undo failed: every use fails with this code until a rollback */
+  int64_t command_result; /* what the last command returned (chunks written) */
 };
 
 /* The data key of slot (0 rowids, k column k-1) of generation gen. */
@@ -230,6 +236,14 @@ int sqt_load(sqt_vtab *p);
 /* Forgets the write state and the insert buffer (at transaction boundaries),
 ** and with rollback also the decoded-chunk cache. */
 void sqt_reset(sqt_vtab *p, int rollback);
+/* Records that an undo of partial writes failed with rc (for want of memory
+** or I/O, in a statement SQLite does not roll back) while a transaction is
+** still open: from then on every use of the table fails with rc, and no
+** commit can take the partial writes, until the transaction (or a savepoint
+** before them) is rolled back. Returns rc. */
+int sqt_poison(sqt_vtab *p, int rc);
+/* SQLITE_OK, or the code of sqt_poison() with p's message set. */
+int sqt_poisoned(sqt_vtab *p);
 /* Writes last_gen to t_config when it changed. Returns an SQLite code. */
 int sqt_save_generation(sqt_vtab *p);
 

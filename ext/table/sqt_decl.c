@@ -252,6 +252,11 @@ int sqt_decl_parse(int argc, const char *const *argv, int max_columns, sqt_decl 
     } else if (t.type == TK_WORD) {
       sqt_column *c = &d->col[d->ncol++];
       rc = parse_column(s, &t, c, pzErr);
+      if (rc == SQLITE_OK && sqlite3_stricmp(c->name, SQT_COMMAND_COLUMN) == 0) {
+        *pzErr = sqlite3_mprintf("squeeze: the column name %s is reserved for commands",
+                                 SQT_COMMAND_COLUMN);
+        rc = SQLITE_ERROR;
+      }
       for (int j = 0; rc == SQLITE_OK && j < d->ncol - 1; j++) {
         if (sqlite3_stricmp(d->col[j].name, c->name) == 0) {
           *pzErr = sqlite3_mprintf("squeeze: duplicate column name: %s", c->name);
@@ -290,7 +295,7 @@ char *sqt_decl_schema(const sqt_decl *d) {
     sqlite3_str_appendf(s, "%s\"%w\"%s%s", i ? ", " : "", d->col[i].name,
                         d->col[i].type[0] ? " " : "", d->col[i].type);
   }
-  sqlite3_str_appendall(s, ")");
+  sqlite3_str_appendall(s, ", " SQT_COMMAND_COLUMN " HIDDEN)");
   return sqlite3_str_finish(s);
 }
 

@@ -180,8 +180,11 @@ static int check_generations(sqt_vtab *p, const sqt_chunkref *dir, int n, report
 
 int sqt_check(sqt_vtab *p, char **out) {
   *out = NULL;
-  report r = {sqlite3_str_new(p->db), 0};
-  int rc = sqt_flush(p, 1);
+  /* reads the shadow tables only, never the insert buffer (rows there are in
+  ** no chunk yet), so it writes nothing */
+  int rc = sqt_poisoned(p);
+  if (rc != SQLITE_OK) return rc;
+  report r = {sqlite3_str_new(NULL), 0};
   int64_t gen = 0, format = 0;
   if (rc == SQLITE_OK) rc = config_int(p, "format", &format);
   if (rc == SQLITE_OK && format != SQT_FORMAT)
@@ -275,41 +278,42 @@ static void check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_text(ctx, text, -1, sqlite3_free);
 }
 
+/* squeeze_optimize(t): runs the optimize command as a write statement on
+** the table (INSERT INTO t(squeeze_command) VALUES ('optimize')), so that
+** SQLite rolls it back like any write when it fails, out of memory included;
+** in one savepoint, so that a failure for another reason (a damaged chunk)
+** also leaves nothing behind in an open transaction. */
 static void optimize_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
   sqt_vtab *p = table_arg(ctx, "squeeze_optimize", argv[0]);
   if (!p) return;
-  int rc = sqt_flush(p, 1);
-  if (rc != SQLITE_OK) {
-    result_vtab_error(ctx, "squeeze_optimize", p, rc);
-    return;
-  }
-  /* one savepoint, so the rewrite is all or nothing even in autocommit */
-  rc = sqlite3_exec(p->db, "SAVEPOINT squeeze_optimize", NULL, NULL, NULL);
-  if (rc != SQLITE_OK) {
-    if (rc == SQLITE_NOMEM) {
-      sqlite3_result_error_nomem(ctx);
-    } else {
-      sqz_result_errorf(ctx, "squeeze_optimize", "%s", sqlite3_errmsg(p->db));
-      sqlite3_result_error_code(ctx, rc);
-    }
-    return;
-  }
-  p->loaded = 0;
-  int written = 0;
-  p->nested++;
-  rc = sqt_optimize(p, &written);
-  p->nested--;
+  char *sql = sqlite3_mprintf(
+      "INSERT INTO \"%w\".\"%w\"(" SQT_COMMAND_COLUMN ") VALUES ('optimize')", p->zDb, p->zName);
+  sqlite3_stmt *s = NULL;
+  int rc = sql ? sqlite3_prepare_v2(p->db, sql, -1, &s, NULL) : SQLITE_NOMEM;
+  sqlite3_free(sql);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(p->db, "SAVEPOINT squeeze_optimize", NULL, NULL, NULL);
   if (rc == SQLITE_OK) {
-    rc = sqlite3_exec(p->db, "RELEASE squeeze_optimize", NULL, NULL, NULL);
+    int step = sqlite3_step(s);
+    rc = step == SQLITE_DONE ? SQLITE_OK : sqlite3_reset(s);
     if (rc == SQLITE_OK) {
-      sqlite3_result_int(ctx, written);
-      return;
+      rc = sqlite3_exec(p->db, "RELEASE squeeze_optimize", NULL, NULL, NULL);
+    } else if (!sqlite3_get_autocommit(p->db)) {
+      /* the statement failed and SQLite left the transaction open */
+      int rc2 = sqlite3_exec(p->db, "ROLLBACK TO squeeze_optimize; RELEASE squeeze_optimize", NULL,
+                             NULL, NULL);
+      if (rc2 != SQLITE_OK) sqt_poison(p, rc2);
     }
   }
-  result_vtab_error(ctx, "squeeze_optimize", p, rc);
-  sqlite3_exec(p->db, "ROLLBACK TO squeeze_optimize; RELEASE squeeze_optimize", NULL, NULL, NULL);
-  sqt_reset(p, 1);
+  if (rc == SQLITE_OK) {
+    sqlite3_result_int64(ctx, p->command_result);
+  } else if (rc == SQLITE_NOMEM) {
+    sqlite3_result_error_nomem(ctx);
+  } else {
+    sqz_result_errorf(ctx, "squeeze_optimize", "%s", sqlite3_errmsg(p->db));
+    sqlite3_result_error_code(ctx, rc);
+  }
+  sqlite3_finalize(s);
 }
 
 /* ---- squeeze_stats ----------------------------------------------------- */
@@ -357,7 +361,8 @@ static int stats_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
     sqlite3_free(err);
     return rc;
   }
-  rc = sqt_flush(p, 1);
+  /* chunks only: rows in the insert buffer are in no chunk yet */
+  rc = sqt_poisoned(p);
   if (rc != SQLITE_OK) return stats_error(cur, p, rc);
   int n = p->decl.ncol + 1;
   scan->rows = sqlite3_malloc64(sizeof(stat_row) * (size_t)n);

@@ -190,6 +190,22 @@ int sqt_load(sqt_vtab *p) {
   return SQLITE_OK;
 }
 
+int sqt_poison(sqt_vtab *p, int rc) {
+  /* a statement that ran out of memory inside the undo may have rolled the
+  ** whole transaction back already (SQLite does so for a statement without a
+  ** journal): then the partial writes are gone, and nothing is poisoned */
+  if (rc != SQLITE_OK && !p->poisoned && !sqlite3_get_autocommit(p->db)) p->poisoned = rc;
+  return rc;
+}
+
+int sqt_poisoned(sqt_vtab *p) {
+  if (!p->poisoned) return SQLITE_OK;
+  sqt_error(p, p->poisoned,
+            "table %s: a failure left writes that could not be undone; roll the transaction back",
+            p->zName);
+  return p->poisoned;
+}
+
 void sqt_reset(sqt_vtab *p, int rollback) {
   p->loaded = 0;
   p->epoch++;
@@ -197,6 +213,7 @@ void sqt_reset(sqt_vtab *p, int rollback) {
   /* a committed generation's chunk never changes (generations only grow), so
   ** the decoded chunk stays valid across transactions unless rolled back */
   if (rollback) p->cache_gen = 0;
+  if (rollback) p->poisoned = 0; /* the partial writes are gone with the rollback */
   sqt_rows_clear(&p->buf);
 }
 
@@ -230,8 +247,10 @@ static int sqt_begin(sqlite3_vtab *vtab) {
 /* Commit, phase one: everything that can fail happens here. */
 static int sqt_sync(sqlite3_vtab *vtab) {
   sqt_vtab *p = (sqt_vtab *)vtab;
+  int rc = sqt_poisoned(p);
+  if (rc != SQLITE_OK) return rc;
   p->nested++;
-  int rc = sqt_flush(p, 1);
+  rc = sqt_flush(p, 1);
   if (rc == SQLITE_OK && (p->npatch || p->patch_overflow)) rc = sqt_compact(p, 0, NULL);
   if (rc == SQLITE_OK) sqt_forget_patches(p);
   p->nested--;
@@ -261,7 +280,9 @@ static int sqt_rollback(sqlite3_vtab *vtab) {
 static int sqt_savepoint(sqlite3_vtab *vtab, int iSavepoint) {
   (void)iSavepoint;
   sqt_vtab *p = (sqt_vtab *)vtab;
-  return p->nested ? SQLITE_OK : sqt_flush(p, 1);
+  if (p->nested) return SQLITE_OK;
+  int rc = sqt_poisoned(p);
+  return rc != SQLITE_OK ? rc : sqt_flush(p, 1);
 }
 
 static int sqt_release(sqlite3_vtab *vtab, int iSavepoint) {

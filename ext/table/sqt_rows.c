@@ -165,12 +165,15 @@ static void column_drop_front(sqz_column *c, uint32_t k) {
   c->count = keep;
 }
 
-/* TEXT/BLOB bytes of rows [from, to) of r. */
+/* TEXT/BLOB bytes of rows [from, to) of r (of the rows each column holds:
+** an append that failed part way leaves some columns a row short). */
 static size_t rows_var_bytes(const sqt_rows *r, uint32_t from, uint32_t to) {
   size_t n = 0;
-  for (int k = 0; k < r->ncol; k++)
-    for (uint32_t i = from; i < to; i++)
-      if (r->col[k].type[i] >= SQZ_CLASS_TEXT) n += r->col[k].len[i];
+  for (int k = 0; k < r->ncol; k++) {
+    const sqz_column *c = &r->col[k];
+    for (uint32_t i = from; i < to && i < c->count; i++)
+      if (c->type[i] >= SQZ_CLASS_TEXT) n += c->len[i];
+  }
   return n;
 }
 
@@ -188,8 +191,7 @@ void sqt_rows_drop_front(sqt_rows *r, uint32_t k) {
 }
 
 void sqt_rows_truncate(sqt_rows *r, uint32_t n) {
-  if (n >= r->id.count) return;
-  r->bytes -= rows_var_bytes(r, n, r->id.count);
+  r->bytes -= rows_var_bytes(r, n, UINT32_MAX);
   sqz_column *cols[2] = {&r->id, &r->dead};
   for (int k = -2; k < r->ncol; k++) {
     sqz_column *c = k < 0 ? cols[k + 2] : &r->col[k];

@@ -77,7 +77,7 @@ static char op_letter(unsigned char op, int in) {
 
 int sqt_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
   sqt_vtab *p = (sqt_vtab *)vtab;
-  sqlite3_str *s = sqlite3_str_new(p->db);
+  sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendf(s, "%016llx", (unsigned long long)info->colUsed);
   int argc = 0, idxNum = 0, rowid_eq = 0, rowid_in = 0, rowid_lo = 0, rowid_hi = 0, zone = 0;
   for (int i = 0; i < info->nConstraint && argc < SQT_MAX_ARGS; i++) {
@@ -669,7 +669,7 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   c->npoints = 0;
   c->lo = INT64_MIN;
   c->hi = INT64_MAX;
-  int rc = sqt_flush(p, 1);
+  int rc = sqt_flush(p, 1); /* fails when the table is poisoned */
   if (rc != SQLITE_OK) return rc;
 
   /* decode the plan (see the comment above sqt_best_index) */

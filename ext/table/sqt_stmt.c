@@ -47,7 +47,7 @@ static int exec_free(sqlite3 *db, char *sql, char **pzErr) {
 }
 
 int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol, char **pzErr) {
-  sqlite3_str *tail = sqlite3_str_new(db);
+  sqlite3_str *tail = sqlite3_str_new(NULL);
   sqlite3_str_appendf(
       tail, "CREATE TABLE %Q.'%q_tail'(id INTEGER PRIMARY KEY, dead INTEGER NOT NULL", zDb, zName);
   for (int i = 0; i < ncol; i++)
@@ -195,7 +195,7 @@ static char *stmt_sql(sqt_vtab *p, int id) {
                            " ORDER BY 1, 3 DESC, 2",
                            db, t);
   case SQT_TAIL_PUT: {
-    sqlite3_str *s = sqlite3_str_new(p->db);
+    sqlite3_str *s = sqlite3_str_new(NULL);
     sqlite3_str_appendf(s, "INSERT OR REPLACE INTO %Q.'%q_tail' VALUES (?1, ?2", db, t);
     for (int i = 0; i < p->decl.ncol; i++)
       sqlite3_str_appendf(s, ", ?%d", i + 3);
@@ -262,7 +262,7 @@ void sqt_stmt_finalize_all(sqt_vtab *p) {
 }
 
 char *sqt_tail_select_sql(sqt_vtab *p, uint64_t used, int *tail_index) {
-  sqlite3_str *s = sqlite3_str_new(p->db);
+  sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendall(s, "SELECT id, dead");
   int k = 2;
   for (int i = 0; i < p->decl.ncol; i++) {

@@ -195,8 +195,9 @@ static int flush_chunks(sqt_vtab *p, uint32_t *from_buf, uint32_t *from_tail, in
 }
 
 int sqt_flush(sqt_vtab *p, int full) {
-  if (p->buf.id.count == 0 || p->flushing) return SQLITE_OK;
-  int rc = sqt_load(p);
+  int rc = sqt_poisoned(p);
+  if (rc != SQLITE_OK || p->buf.id.count == 0 || p->flushing) return rc;
+  rc = sqt_load(p);
   if (rc != SQLITE_OK) return rc;
   p->flushing = 1;
   p->nested++;
@@ -225,7 +226,8 @@ int sqt_flush(sqt_vtab *p, int full) {
     /* every write is done: the rows are stored, the buffer lets them go */
     sqt_rows_drop_front(&p->buf, u.put ? nbuf : from_buf);
   } else {
-    rc = flush_undo_writes(p, &u, rc);
+    int undo = flush_undo_writes(p, &u, SQLITE_OK);
+    if (undo != SQLITE_OK) rc = sqt_poison(p, undo);
   }
   p->nested--;
   p->flushing = 0;

@@ -241,6 +241,27 @@ static int update_row(sqt_vtab *p, int64_t old, sqlite3_value *rowid, sqlite3_va
   return rc;
 }
 
+/* INSERT INTO t(squeeze_command) VALUES (cmd): the table's commands.
+**   'optimize'   fold every patch into its chunk, pack runs of small chunks
+**                and turn the tail into chunks (p->command_result: chunks
+**                written)
+** Running inside a write statement on the table, a command that fails is
+** rolled back by SQLite with the statement (or the transaction). */
+static int command(sqt_vtab *p, int argc, sqlite3_value **argv) {
+  const char *cmd = (const char *)sqlite3_value_text(argv[2 + p->decl.ncol]);
+  if (!cmd) return SQLITE_NOMEM;
+  if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL)
+    return sqt_error(p, SQLITE_ERROR, "table %s: %s takes commands by INSERT only", p->zName,
+                     SQT_COMMAND_COLUMN);
+  if (sqlite3_stricmp(cmd, "optimize") != 0)
+    return sqt_error(p, SQLITE_ERROR, "table %s: unknown command '%s' (known: optimize)", p->zName,
+                     cmd);
+  int written = 0;
+  int rc = sqt_optimize(p, &written);
+  p->command_result = written;
+  return rc;
+}
+
 /* Every xUpdate either takes effect whole or changes nothing: what can fail
 ** for a reason other than a lack of memory or an I/O error (a constraint, a
 ** value above the length limit, a damaged shadow table) fails before the
@@ -250,10 +271,13 @@ static int update_row(sqt_vtab *p, int64_t old, sqlite3_value *rowid, sqlite3_va
 ** statement) back, and xRollback / xRollbackTo reset the rest. */
 int sqt_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite3_int64 *pRowid) {
   sqt_vtab *p = (sqt_vtab *)vtab;
-  int rc = sqt_load(p);
+  int rc = sqt_poisoned(p);
+  if (rc == SQLITE_OK) rc = sqt_load(p);
   if (rc != SQLITE_OK) return rc;
   p->nested++;
-  if (argc == 1) {
+  if (argc > p->decl.ncol + 2 && sqlite3_value_type(argv[2 + p->decl.ncol]) != SQLITE_NULL) {
+    rc = command(p, argc, argv);
+  } else if (argc == 1) {
     int64_t r = sqlite3_value_int64(argv[0]);
     rc = flush_if_needed(p, r);
     if (rc == SQLITE_OK) rc = delete_row(p, r);
