@@ -20,7 +20,8 @@
 **   rc           a statement returned something other than SQLITE_OK, a code the fault can cause
 **                (SQLITE_NOMEM for allocation faults, the SQLITE_IOERR family and SQLITE_FULL for
 **                I/O faults, SQLITE_INTERRUPT, SQLITE_TOOBIG) or the step's own expected code;
-**   check-text   squeeze_check() returned a row that is not 'ok' (an error swallowed as text);
+**   check-text   squeeze_check() under faults returned a row that is not 'ok' (an error
+**                swallowed as text), or squeeze_optimize() a row that is not a count;
 **   read         a read on t succeeded with an answer that differs from the same read on p;
 **   plain        t accepted a statement that p then refused;
 **   atomicity    right after a failed statement t differs from p (the failure left something);
@@ -32,11 +33,14 @@
 **   leak         allocations (or sqlite3_memory_used() bytes) outstanding after sqlite3_close();
 **   integrity    after reopening without faults, PRAGMA integrity_check is not 'ok';
 **   squeeze_check  after reopening, squeeze_check('t') is not 'ok';
-**   final        after reopening, t differs from p.
+**   final        after reopening, t differs from p;
+**   setup        the harness could not run the workload (a bug of the harness or the machine).
+** After an atomicity, read, plain or unreadable problem the run stops its workload (later steps
+** would only echo it) but still closes, reopens and checks.
 **
 ** Each harness ends with one line "faults: N passed, N failed" (one count per run) after a
-** table of the distinct problems (same workload step, class, result code and message with
-** numbers masked), most frequent first.
+** table of the distinct problems (a result code or squeeze_check answer by its message with
+** numbers masked, anything else by its workload step), most frequent first.
 */
 #ifndef SQZ_FAULTS_COMMON_H
 #define SQZ_FAULTS_COMMON_H
