@@ -8,6 +8,7 @@
 #   make bench-report  codec_bench on examples/data: docs/bench/codec_bench.{md,svg}
 #   make fuzz       a short run of every libFuzzer target
 #   make asan       the unit and SQL tests under ASan+UBSan
+#   make faults     the full fault-injection sweeps (make test runs sampled ones)
 
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -36,6 +37,9 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
+FAULT_SRC := $(sort $(wildcard tests/faults/fault_*.c))
+FAULT_BIN := $(FAULT_SRC:tests/faults/%.c=$(BUILD)/faults/%)
+FAULT_LIB := tests/faults/faults_common.c tests/faults/faults_workloads.c
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -70,6 +74,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsqueeze.a tests/unit/test_util.h
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 -lcmocka $(LIBS) \
 	  $(LDFLAGS_EXTRA)
 
+# Fault-injection harnesses: black-box, linked as a C user links libsqueeze.a.
+$(BUILD)/faults/%: tests/faults/%.c $(FAULT_LIB) tests/faults/faults_common.h $(BUILD)/libsqueeze.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/faults $< $(FAULT_LIB) -o $@ $(BUILD)/libsqueeze.a -lsqlite3 $(LIBS) \
+	  $(LDFLAGS_EXTRA)
+
 # Benchmarks link zstd statically: Huff0's HUF_* functions are exported there.
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
 	@mkdir -p $(dir $@)
@@ -90,8 +100,13 @@ $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(PURE_SRC) $(HEADERS
 
 unit: $(UNIT_BIN)
 FUZZ_TEST_SECONDS ?= 4
-test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN)
+test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN) $(FAULT_BIN)
 	@FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) sh tests/run_all.sh
+
+# Every fault point of the small workload, more of the large (tests/faults; minutes).
+.PHONY: faults
+faults: deps all $(FAULT_BIN)
+	@st=0; for f in $(FAULT_BIN); do echo "== $$f --full"; $$f --full || st=1; done; exit $$st
 
 demo: deps all
 	@sh sql/run_demo.sh

@@ -4,6 +4,8 @@
 #   - each fuzz target's seed corpus replayed under ASan+UBSan (one count per target)
 #   - a short libFuzzer run of each target (one count per target)
 #   - the SQL-level tests (tests/sql, through Debian's /usr/bin/python3 sqlite3 module)
+#   - each fault-injection harness in build/faults/, sampled (one count per run; make faults
+#     runs the full sweeps)
 # A suite that crashes counts as one failure. Exit status 1 when anything failed.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -25,6 +27,22 @@ for t in "$BUILD"/tests/test_*; do
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   add "$p" "$f"
   if [ "$f" -ne 0 ]; then echo "FAIL $name"; grep -E 'ERROR|FAILED|LINE|error' "$log/$name.log" | head -20
+  else echo "ok   $name ($p)"; fi
+done
+
+for h in "$BUILD"/faults/fault_*; do
+  [ -x "$h" ] || continue
+  name=$(basename "$h")
+  "$h" > "$log/$name.log" 2>&1
+  rc=$?
+  line=$(grep -E '^faults: [0-9]+ passed, [0-9]+ failed' "$log/$name.log" | tail -1)
+  p=$(echo "$line" | sed -n 's/^faults: \([0-9]*\) passed.*/\1/p')
+  f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+  p=${p:-0}; f=${f:-0}
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  add "$p" "$f"
+  if [ "$f" -ne 0 ]; then echo "FAIL $name ($p passed, $f failed; $log/$name.log)"
+    sed -n '/distinct problems/,$p' "$log/$name.log" | cut -c1-300 | head -25
   else echo "ok   $name ($p)"; fi
 done
 
