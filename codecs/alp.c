@@ -84,6 +84,7 @@
 #include <string.h>
 
 #include "alp_pack.h"
+#include "bits.h"
 #include "bitstream.h"
 #include "codec.h"
 #include "pool.h"
@@ -121,19 +122,6 @@ static const double pow10_neg[ALP_MAX_EXP + 1] = {1e0,   1e-1,  1e-2,  1e-3,  1e
                                                   1e-7,  1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13,
                                                   1e-14, 1e-15, 1e-16, 1e-17, 1e-18};
 
-static inline double u2d(uint64_t u) {
-  double d;
-  memcpy(&d, &u, 8);
-  return d;
-}
-static inline uint64_t d2u(double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
-}
-static inline unsigned bit_width(uint64_t v) {
-  return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
-}
 static inline size_t packed_bytes(unsigned count, unsigned bw) {
   return ((size_t)count * bw + 7) / 8;
 }
@@ -143,10 +131,6 @@ static inline void put16le(uint8_t *p, unsigned v) {
 }
 static inline unsigned get16le(const uint8_t *p) {
   return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-/* Two's-complement reinterpretation without implementation-defined casts. */
-static inline int64_t as_int64(uint64_t u) {
-  return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
 }
 
 /* The value that integer d stands for under (e, f): (d * 10^f) / 10^e, in
@@ -170,7 +154,7 @@ static inline int alp_encode_value(double v, unsigned e, unsigned f, int64_t *d)
 
 /* v encodes exactly under (e, f): sets *d and returns 1. */
 static inline int alp_exact(uint64_t bits, unsigned e, unsigned f, int64_t *d) {
-  return alp_encode_value(u2d(bits), e, f, d) && d2u(alp_decode_int(*d, e, f)) == bits;
+  return alp_encode_value(sqz_bits_double(bits), e, f, d) && sqz_double_bits(alp_decode_int(*d, e, f)) == bits;
 }
 
 typedef struct alp_combo {
@@ -199,7 +183,7 @@ static uint64_t estimate_alp(const uint64_t *bits, unsigned m, alp_combo c, unsi
     if (d > hi) hi = d;
   }
   *exact = ok;
-  unsigned bw = ok ? bit_width((uint64_t)hi - (uint64_t)lo) : 0;
+  unsigned bw = ok ? sqz_bit_width((uint64_t)hi - (uint64_t)lo) : 0;
   return (uint64_t)m * bw + (uint64_t)(m - ok) * ALP_EXC_BITS;
 }
 
@@ -341,7 +325,7 @@ static alp_plan plan_alp(alp_work *w, unsigned count, alp_combo c) {
     w->ints[i] -= (uint64_t)lo;
   p.c = c;
   p.base = lo;
-  p.bw = bit_width((uint64_t)hi - (uint64_t)lo);
+  p.bw = sqz_bit_width((uint64_t)hi - (uint64_t)lo);
   p.n_exc = n_exc;
   p.size = alp_vector_size(count, p.bw, lo, n_exc);
   return p;
@@ -685,9 +669,9 @@ static void scale_out(uint8_t *out, const uint64_t *u, unsigned count, double mu
   }
 #endif
   for (; i < count; i++) {
-    double x = u2d(u[i]) - ALP_MAGIC;
+    double x = sqz_bits_double(u[i]) - ALP_MAGIC;
     x = x * mul;
-    sqz_store64le(out + 8 * (size_t)i, d2u(x / div));
+    sqz_store64le(out + 8 * (size_t)i, sqz_double_bits(x / div));
   }
 }
 
@@ -718,7 +702,7 @@ static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork 
   } else {
     alp_unpack(dw->u, in, count, bw, (uint64_t)base);
     for (unsigned i = 0; i < count; i++)
-      sqz_store64le(out + 8 * (size_t)i, d2u(alp_decode_int(as_int64(dw->u[i]), e, f)));
+      sqz_store64le(out + 8 * (size_t)i, sqz_double_bits(alp_decode_int(sqz_int64_of(dw->u[i]), e, f)));
   }
   for (unsigned j = 0; j < nexc; j++)
     memcpy(out + 8 * (size_t)get16le(pos + 2 * j), val + 8 * j, 8);

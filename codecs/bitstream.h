@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bits.h"
+
 static inline uint64_t sqz_load64le(const void *p) {
   uint64_t v;
   memcpy(&v, p, 8);
@@ -48,11 +50,6 @@ static inline void sqz_store32le(void *p, uint32_t v) {
   v = __builtin_bswap32(v);
 #endif
   memcpy(p, &v, 4);
-}
-
-/* A mask of the low n bits, 0 <= n <= 64, without shifting by 64. */
-static inline uint64_t sqz_mask64(unsigned n) {
-  return n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
 }
 
 /* ---- Writer ------------------------------------------------------------- */

@@ -27,8 +27,7 @@
 #ifndef SQZ_CHUNK_H
 #define SQZ_CHUNK_H
 
-#include <string.h>
-
+#include "bits.h" /* sqz_double_bits / sqz_bits_double: the v slot of a REAL row */
 #include "codec.h"
 #include "pool.h"
 
@@ -72,18 +71,6 @@ typedef struct sqz_value {
   const uint8_t *p;
   size_t n;
 } sqz_value;
-
-/* The IEEE-754 bits of a double and back (the v slot of a REAL row). */
-static inline uint64_t sqz_double_bits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
-}
-static inline double sqz_bits_double(uint64_t u) {
-  double d;
-  memcpy(&d, &u, 8);
-  return d;
-}
 
 /* Initialises an empty column drawing on *alloc (copied; NULL: malloc). */
 void sqz_column_init(sqz_column *c, const sqz_allocator *alloc);

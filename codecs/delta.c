@@ -49,7 +49,7 @@ static size_t delta_bound(size_t srcSize) {
 
 /* Bytes of the varint of v, from its bit width. */
 static inline size_t delta_varint_size(uint64_t v) {
-  return (ts_bit_width(v | 1) + 6) / 7;
+  return (sqz_bit_width(v | 1) + 6) / 7;
 }
 
 /* Writes one block of cnt zigzagged deltas u[] at out (capacity bytes), in
@@ -62,7 +62,7 @@ static size_t delta_put_block(uint8_t *out, size_t capacity, const uint64_t *u, 
     hi = u[j] > hi ? u[j] : hi;
     varint_bytes += delta_varint_size(u[j]);
   }
-  unsigned w = ts_bit_width(hi - lo);
+  unsigned w = sqz_bit_width(hi - lo);
   size_t packed = (cnt * w + 7) / 8;
   size_t for_bytes = 1 + delta_varint_size(lo) + packed;
   if (for_bytes > capacity && varint_bytes > capacity) return 0;

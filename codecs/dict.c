@@ -34,6 +34,7 @@
 
 #include <xxhash.h>
 
+#include "bits.h"
 #include "bitstream.h"
 #include "codec.h"
 #include "pool.h"
@@ -46,11 +47,6 @@
 /* Worst case: the raw form, one mode byte plus the input. */
 static size_t dict_bound(size_t srcSize) {
   return srcSize < SIZE_MAX ? srcSize + 1 : 0;
-}
-
-/* Bit width of v: 0 for 0, else 64 - clz(v). */
-static unsigned dict_width(uint64_t v) {
-  return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
 }
 
 /* Splits the layout in src into n strings: start[i] is the offset of the
@@ -119,7 +115,7 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
       s = (s + 1) & (slots - 1);
     }
   }
-  unsigned w = dict_width(d - 1);
+  unsigned w = sqz_bit_width(d - 1);
   size_t code_bytes = (n * w + 7) / 8;
   size_t head = 1 + sqz_varint_size(n) + sqz_varint_size(d) + dict_bytes;
   size_t total = head + code_bytes;
@@ -232,7 +228,7 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
     entry[2 * m + 1] = (uint32_t)l;
     pos += k + (size_t)l;
   }
-  unsigned w = dict_width(d - 1);
+  unsigned w = sqz_bit_width(d - 1);
   sqz_bitreader br;
   sqz_br_init(&br, src, 0);
   if (mode == DICT_MODE_HUFFMAN) {

@@ -56,6 +56,7 @@
 ** does not decode to exactly dstSize bytes.
 */
 #include "codec.h"
+#include "bits.h"
 #include "bitstream.h"
 #include "pool.h"
 
@@ -621,20 +622,6 @@ static size_t huf_read_table(const uint8_t *p, size_t size, huf_dtables *t, int 
   return tsize;
 }
 
-/* Count of leading zero bits of x != 0. */
-HUF_INLINE unsigned huf_clz64(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return (unsigned)__builtin_clzll(x);
-#else
-  unsigned n = 0;
-  while (!(x >> 63)) {
-    x <<= 1;
-    n++;
-  }
-  return n;
-#endif
-}
-
 HUF_INLINE void huf_store16le(uint8_t *p, uint16_t v) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   v = (uint16_t)(v << 8 | v >> 8);
@@ -700,7 +687,7 @@ static void huf_build_pairs(huf_dtables *t) {
 ** top, the used bits of the first byte dropped. */
 #define HUF_RELOAD(b, ip)                                                                          \
   do {                                                                                             \
-    unsigned c_ = huf_clz64(b);                                                                    \
+    unsigned c_ = sqz_clz64(b);                                                                    \
     (ip) += c_ >> 3;                                                                               \
     (b) = (sqz_load64le(ip) | HUF_SENTINEL) >> (c_ & 7);                                           \
   } while (0)
@@ -767,7 +754,7 @@ HUF_INLINE size_t huf_decode_streams(const huf_dtables *t, uint8_t *dst, size_t 
   uint8_t *ops[4] = {op0, op1, op2, op3};
   uint64_t bs[4] = {b0, b1, b2, b3};
   for (unsigned k = 0; k < 4; k++) {
-    size_t pos = ((size_t)(ips[k] - block) - start[k]) * 8 + huf_clz64(bs[k]); /* bits used */
+    size_t pos = ((size_t)(ips[k] - block) - start[k]) * 8 + sqz_clz64(bs[k]); /* bits used */
     for (uint8_t *op = ops[k]; op < end[k]; op++) {
       uint64_t b = huf_load_tail(block, bsize, start[k] + (pos >> 3)) >> (pos & 7);
       unsigned e = single[b & (HUF_TABLE_SIZE - 1)];

@@ -59,6 +59,7 @@
 */
 #include "codec.h"
 #include "pool.h"
+#include "bits.h"
 #include "bitstream.h"
 #include "varint.h"
 
@@ -91,27 +92,6 @@
 #define LZ_MIN_INPUT 16u
 
 /* ---- Small helpers ------------------------------------------------------- */
-
-static inline unsigned lz_ctz64(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return (unsigned)__builtin_ctzll(x);
-#else
-  unsigned n = 0;
-  while (!(x & 1)) {
-    x >>= 1;
-    n++;
-  }
-  return n;
-#endif
-}
-
-/* log2 of the smallest power of two >= n (n >= 1). */
-static inline unsigned lz_log2_ceil(size_t n) {
-  unsigned l = 0;
-  while (l < 63 && ((size_t)1 << l) < n)
-    l++;
-  return l;
-}
 
 static inline uint32_t lz_load16le(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8;
@@ -150,13 +130,13 @@ static inline size_t lz_count(const uint8_t *a, const uint8_t *b, const uint8_t 
   const uint8_t *const start = a;
   if ((size_t)(aend - a) >= 8) { /* most matches end in their first 8 bytes */
     uint64_t x = sqz_load64le(a) ^ sqz_load64le(b);
-    if (x) return lz_ctz64(x) >> 3;
+    if (x) return sqz_ctz64(x) >> 3;
     a += 8;
     b += 8;
   }
   while ((size_t)(aend - a) >= 8) {
     uint64_t x = sqz_load64le(a) ^ sqz_load64le(b);
-    if (x) return (size_t)(a - start) + (lz_ctz64(x) >> 3);
+    if (x) return (size_t)(a - start) + (sqz_ctz64(x) >> 3);
     a += 8;
     b += 8;
   }
@@ -686,7 +666,7 @@ static size_t lz77_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const v
 
   /* Tables no larger than the input needs: at most one hash entry per input
   ** byte, and a chain entry per position of the window or the input. */
-  const unsigned in_log = lz_log2_ceil(srcSize);
+  const unsigned in_log = sqz_bit_width(srcSize - 1);
   const unsigned hlog = in_log < lv->hash_log ? in_log : lv->hash_log;
   const unsigned clog = in_log < (unsigned)wlog ? in_log : (unsigned)wlog;
   /* The fast finder's entries are 8 bytes (position and tag), the chains' 4. */

@@ -6,7 +6,6 @@
 **   must be whole 8-byte values);
 ** - zigzag on uint64_t (the wrapped difference of two int64 is already an
 **   unsigned value, so no conversion to a signed type is needed);
-** - leading/trailing zero counts that are defined for every input;
 ** - the end-of-stream check the bit-stream decoders share: after the last
 **   value only the zero padding of the final byte may remain, so that a
 **   stream with trailing bytes or non-zero padding is reported as corrupt
@@ -31,19 +30,6 @@ static inline uint64_t ts_zigzag(uint64_t u) {
 /* Inverse of ts_zigzag. */
 static inline uint64_t ts_unzigzag(uint64_t z) {
   return (z >> 1) ^ (0 - (z & 1));
-}
-
-/* Leading / trailing zero bits of v, 64 when v == 0. */
-static inline unsigned ts_clz64(uint64_t v) {
-  return v ? (unsigned)__builtin_clzll(v) : 64;
-}
-static inline unsigned ts_ctz64(uint64_t v) {
-  return v ? (unsigned)__builtin_ctzll(v) : 64;
-}
-
-/* Bits needed to write v in binary: 0 for 0, else 64 - clz(v). */
-static inline unsigned ts_bit_width(uint64_t v) {
-  return 64 - ts_clz64(v);
 }
 
 /* The check a typed compress() starts with: SRC_SIZE when srcSize is not a
