@@ -85,7 +85,7 @@
 
 #include "alp_pack.h"
 #include "bits.h"
-#include "bitstream.h"
+#include "byteorder.h"
 #include "codec.h"
 #include "pool.h"
 #include "varint.h"
@@ -124,13 +124,6 @@ static const double pow10_neg[ALP_MAX_EXP + 1] = {1e0,   1e-1,  1e-2,  1e-3,  1e
 
 static inline size_t packed_bytes(unsigned count, unsigned bw) {
   return ((size_t)count * bw + 7) / 8;
-}
-static inline void put16le(uint8_t *p, unsigned v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-static inline unsigned get16le(const uint8_t *p) {
-  return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
 /* The value that integer d stands for under (e, f): (d * 10^f) / 10^e, in
@@ -462,7 +455,7 @@ static void write_alp(const alp_work *w, unsigned count, const alp_plan *p, uint
   alp_pack(o, w->ints, count, p->bw);
   o += packed_bytes(count, p->bw);
   for (unsigned j = 0; j < p->n_exc; j++, o += 2)
-    put16le(o, w->exc_pos[j]);
+    sqz_store16le(o, w->exc_pos[j]);
   for (unsigned j = 0; j < p->n_exc; j++, o += 8)
     sqz_store64le(o, w->bits[w->exc_pos[j]]);
 }
@@ -487,16 +480,16 @@ static void write_rd(alp_work *w, unsigned count, const rd_plan *p, uint8_t *dst
   *o++ = (uint8_t)right;
   *o++ = (uint8_t)p->code_bits;
   for (unsigned t = 0; t < entries; t++, o += 2)
-    put16le(o, p->dict[t]);
+    sqz_store16le(o, p->dict[t]);
   o += sqz_varint_put(o, 10, n_exc);
   alp_pack(o, w->rd_code, count, p->code_bits);
   o += packed_bytes(count, p->code_bits);
   alp_pack(o, w->bits, count, right); /* the low bits: right parts */
   o += packed_bytes(count, right);
   for (unsigned j = 0; j < n_exc; j++, o += 2)
-    put16le(o, w->rd_pos[j]);
+    sqz_store16le(o, w->rd_pos[j]);
   for (unsigned j = 0; j < n_exc; j++, o += 2)
-    put16le(o, w->rd_left[j]);
+    sqz_store16le(o, w->rd_left[j]);
 }
 
 /* Encodes one vector of count values (src) at dst (cap bytes): the smallest
@@ -636,7 +629,7 @@ static const uint8_t *loadable(const uint8_t *p, size_t n, const uint8_t *end, u
 static size_t check_positions(const uint8_t *pos, unsigned nexc, unsigned count) {
   unsigned next = 0;
   for (unsigned j = 0; j < nexc; j++) {
-    unsigned at = get16le(pos + 2 * j);
+    unsigned at = sqz_load16le(pos + 2 * j);
     if (at < next || at >= count) return SQZ_ERROR(CORRUPT);
     next = at + 1;
   }
@@ -705,7 +698,7 @@ static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork 
       sqz_store64le(out + 8 * (size_t)i, sqz_double_bits(alp_decode_int(sqz_int64_of(dw->u[i]), e, f)));
   }
   for (unsigned j = 0; j < nexc; j++)
-    memcpy(out + 8 * (size_t)get16le(pos + 2 * j), val + 8 * j, 8);
+    memcpy(out + 8 * (size_t)sqz_load16le(pos + 2 * j), val + 8 * j, 8);
   return 0;
 }
 
@@ -722,7 +715,7 @@ static size_t decode_rd(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *
   if ((r = take(c, 2 * entries, &dp))) return r;
   uint64_t dict[RD_MAX_DICT];
   for (unsigned t = 0; t < entries; t++) {
-    unsigned l = get16le(dp + 2 * t);
+    unsigned l = sqz_load16le(dp + 2 * t);
     if (l >= left_limit) return SQZ_ERROR(CORRUPT);
     dict[t] = (uint64_t)l << right;
   }
@@ -734,7 +727,7 @@ static size_t decode_rd(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *
     return r;
   if ((r = check_positions(pos, (unsigned)nexc, count))) return r;
   for (unsigned j = 0; j < nexc; j++)
-    if (get16le(lefts + 2 * j) >= left_limit) return SQZ_ERROR(CORRUPT);
+    if (sqz_load16le(lefts + 2 * j) >= left_limit) return SQZ_ERROR(CORRUPT);
   const uint8_t *cin = loadable(codes, ncodes, c->end, dw->codes);
   const uint8_t *rin = loadable(rights, nright, c->end, dw->wide);
   const uint64_t rmask = sqz_mask64(right);
@@ -743,8 +736,8 @@ static size_t decode_rd(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *
   for (unsigned i = 0; i < count; i++)
     sqz_store64le(out + 8 * (size_t)i, dict[dw->code[i]] | dw->u[i]);
   for (unsigned j = 0; j < nexc; j++) {
-    uint8_t *o = out + 8 * (size_t)get16le(pos + 2 * j);
-    uint64_t l = get16le(lefts + 2 * j);
+    uint8_t *o = out + 8 * (size_t)sqz_load16le(pos + 2 * j);
+    uint64_t l = sqz_load16le(lefts + 2 * j);
     sqz_store64le(o, (l << right) | (sqz_load64le(o) & rmask));
   }
   return 0;

@@ -16,41 +16,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
-
 #include "bits.h"
-
-static inline uint64_t sqz_load64le(const void *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
-}
-
-static inline void sqz_store64le(void *p, uint64_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  memcpy(p, &v, 8);
-}
-
-static inline uint32_t sqz_load32le(const void *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  return v;
-}
-
-static inline void sqz_store32le(void *p, uint32_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  memcpy(p, &v, 4);
-}
+#include "byteorder.h"
 
 /* ---- Writer ------------------------------------------------------------- */
 typedef struct sqz_bitwriter {
@@ -80,8 +47,7 @@ static inline void sqz_bw_flush(sqz_bitwriter *w) {
       w->overflow = 1;
       nbytes = (unsigned)(w->end - w->ptr);
     }
-    for (unsigned i = 0; i < nbytes; i++)
-      w->ptr[i] = (uint8_t)(w->container >> (8 * i));
+    sqz_store_le(w->ptr, w->container, nbytes);
   }
   w->ptr += nbytes;
   w->container = nbytes ? w->container >> (8 * nbytes) : w->container; /* nbytes <= 7 */

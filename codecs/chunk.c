@@ -42,7 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitstream.h"
+#include "byteorder.h"
 #include "frame.h"
 #include "varint.h"
 
@@ -823,10 +823,9 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
     if (!result && pos != raw) result = SQZ_ERROR(CORRUPT);
     if (!result) out->nbytes = arena;
   } else if (direct) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    for (uint32_t i = 0; i < rows; i++)
-      out->v[i] = sqz_load64le(&out->v[i]);
-#endif
+    if (!sqz_host_is_le()) /* the stream's values went straight into v */
+      for (uint32_t i = 0; i < rows; i++)
+        out->v[i] = sqz_load64le(&out->v[i]);
   } else {
     size_t k = 0;
     for (uint32_t i = 0; i < rows; i++) {

@@ -20,7 +20,7 @@
 
 #include <string.h>
 
-#include "bitstream.h"
+#include "byteorder.h"
 #include "foreign_frame.h"
 
 #define ZSTD_MAGIC 0xFD2FB528u

@@ -13,7 +13,7 @@
 #include <xxhash.h>
 
 #include "foreign_frame.h"
-#include "bitstream.h"
+#include "byteorder.h"
 #include "varint.h"
 
 #define DESC_CODEC_MASK 0x1Fu

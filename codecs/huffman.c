@@ -57,7 +57,7 @@
 */
 #include "codec.h"
 #include "bits.h"
-#include "bitstream.h"
+#include "byteorder.h"
 #include "pool.h"
 
 #include <string.h>
@@ -147,10 +147,7 @@ static void huf_canonical(const uint8_t *len, unsigned lo, unsigned hi, uint16_t
 }
 
 static void huf_write_block_header(uint8_t *p, unsigned type, size_t size) {
-  uint32_t v = (uint32_t)type | ((uint32_t)size << 2);
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
+  sqz_store24le(p, (uint32_t)type | ((uint32_t)size << 2));
 }
 
 /* ==== Compression ======================================================== */
@@ -453,10 +450,8 @@ static size_t huf_encode_block(huf_cwork *w, uint8_t *streams, uint8_t *dst, siz
   p += HUF_BLOCK_HEADER;
   memcpy(p, table, tsize);
   p += tsize;
-  for (unsigned k = 0; k < 3; k++) {
-    p[2 * k] = (uint8_t)sizes[k];
-    p[2 * k + 1] = (uint8_t)(sizes[k] >> 8);
-  }
+  for (unsigned k = 0; k < 3; k++)
+    sqz_store16le(p + 2 * k, (uint16_t)sizes[k]);
   p += HUF_JUMP_TABLE;
   for (unsigned k = 0; k < 4; k++) {
     memcpy(p, streams + k * cap, sizes[k]);
@@ -622,13 +617,6 @@ static size_t huf_read_table(const uint8_t *p, size_t size, huf_dtables *t, int 
   return tsize;
 }
 
-HUF_INLINE void huf_store16le(uint8_t *p, uint16_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = (uint16_t)(v << 8 | v >> 8);
-#endif
-  memcpy(p, &v, 2);
-}
-
 /* Builds t->pair: the windows that start with the code c of a symbol of
 ** length l1 are i = c + (j << l1), and the bits after that code, j, start
 ** with a second whole code when that code fits in the 11 - l1 bits left:
@@ -654,7 +642,7 @@ static void huf_build_pairs(huf_dtables *t) {
   do {                                                                                             \
     uint32_t e_ = pair[(b) & (HUF_TABLE_SIZE - 1)];                                                \
     (b) >>= (e_ & 63);                                                                             \
-    huf_store16le(o, (uint16_t)(e_ >> 8));                                                         \
+    sqz_store16le(o, (uint16_t)(e_ >> 8));                                                         \
     (o) += e_ >> 24;                                                                               \
   } while (0)
 
@@ -694,11 +682,8 @@ static void huf_build_pairs(huf_dtables *t) {
 
 /* The 8 bytes of p[0..size) at off, zeros past size. */
 HUF_INLINE uint64_t huf_load_tail(const uint8_t *p, size_t size, size_t off) {
-  if (off < size && size - off >= 8) return sqz_load64le(p + off);
-  uint64_t v = 0;
-  for (unsigned i = 0; i < 8 && off + i < size; i++)
-    v |= (uint64_t)p[off + i] << (8 * i);
-  return v;
+  if (off >= size) return 0;
+  return size - off >= 8 ? sqz_load64le(p + off) : sqz_load_le(p + off, size - off);
 }
 
 /* Decodes the four streams of block[0..bsize) (stream k at start[k], the
@@ -798,7 +783,7 @@ static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uin
   size_t bsize = size - tsize - HUF_JUMP_TABLE, start[5], used = 0;
   for (unsigned k = 0; k < 3; k++) {
     start[k] = used;
-    used += (size_t)src[tsize + 2 * k] | (size_t)src[tsize + 2 * k + 1] << 8;
+    used += sqz_load16le(src + tsize + 2 * k);
   }
   start[3] = used;
   start[4] = bsize;
@@ -827,7 +812,7 @@ static size_t huf_decompress(sqz_ctx *ctx, void *dst, size_t n, const void *src,
       result = SQZ_ERROR(TRUNCATED);
       break;
     }
-    uint32_t h = ip[in] | (uint32_t)ip[in + 1] << 8 | (uint32_t)ip[in + 2] << 16;
+    uint32_t h = sqz_load24le(ip + in);
     size_t csize = h >> 2;
     in += HUF_BLOCK_HEADER;
     if (size - in < csize) {

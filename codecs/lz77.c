@@ -60,7 +60,7 @@
 #include "codec.h"
 #include "pool.h"
 #include "bits.h"
-#include "bitstream.h"
+#include "byteorder.h"
 #include "varint.h"
 
 #include <stdint.h>
@@ -92,14 +92,6 @@
 #define LZ_MIN_INPUT 16u
 
 /* ---- Small helpers ------------------------------------------------------- */
-
-static inline uint32_t lz_load16le(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static inline uint32_t lz_load24le(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-}
 
 /* Bytes a match's offset field takes: 2, or 5 above LZ_OFF_SHORT_MAX. */
 static inline unsigned lz_offset_bytes(uint32_t offset) {
@@ -209,15 +201,12 @@ static int lz_put_any(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off, si
   op += ll;
   if (ml) {
     if (ob == 2) {
-      *op++ = (uint8_t)off;
-      *op++ = (uint8_t)(off >> 8);
+      sqz_store16le(op, (uint16_t)off);
     } else {
-      *op++ = 0;
-      *op++ = 0;
-      *op++ = (uint8_t)off;
-      *op++ = (uint8_t)(off >> 8);
-      *op++ = (uint8_t)(off >> 16);
+      sqz_store16le(op, 0); /* the long-offset marker */
+      sqz_store24le(op + 2, off);
     }
+    op += ob;
     if (mlv >= LZ_LEN_ESC) op += sqz_varint_put(op, SQZ_VARINT_MAX, mlv - LZ_LEN_ESC);
   }
   o->op = op;
@@ -236,8 +225,7 @@ static inline int lz_put(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off,
     op[0] = LZ_TOKEN(ll, esc ? LZ_LEN_ESC : mlv);
     memcpy(op + 1, lit, 16);
     op += 1 + ll;
-    op[0] = (uint8_t)off;
-    op[1] = (uint8_t)(off >> 8);
+    sqz_store16le(op, (uint16_t)off);
     op[2] = (uint8_t)(mlv - LZ_LEN_ESC); /* kept only when esc */
     o->op = op + 2 + esc;
     return 1;
@@ -766,11 +754,11 @@ static int lz_decode_careful(lz_in *d) {
   op += ll;
   if (op < oend) {
     if ((size_t)(iend - ip) < 2) return 0;
-    size_t off = lz_load16le(ip);
+    size_t off = sqz_load16le(ip);
     ip += 2;
     if (!off) {
       if ((size_t)(iend - ip) < 3) return 0;
-      off = lz_load24le(ip);
+      off = sqz_load24le(ip);
       ip += 3;
     }
     if (off - 1 >= (size_t)(op - d->ostart)) return 0; /* 0 wraps around */
@@ -826,10 +814,10 @@ static size_t lz77_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const voi
       }
       ip += ll;
       op += ll;
-      size_t off = lz_load16le(ip);
+      size_t off = sqz_load16le(ip);
       ip += 2;
       if (!off) {
-        off = lz_load24le(ip);
+        off = sqz_load24le(ip);
         ip += 3;
       }
       if (off - 1 >= (size_t)(op - d.ostart)) return SQZ_ERROR(CORRUPT);

@@ -31,7 +31,7 @@
 ** and src before a byte moves.
 */
 #include "codec.h"
-#include "bitstream.h"
+#include "byteorder.h"
 #include "pool.h"
 #include "varint.h"
 
@@ -113,8 +113,7 @@ static size_t rle_compress(sqz_ctx *ctx, void *dst, size_t capacity, const void 
 ** byte i % 8 of it. */
 static void rle_fill(uint8_t *op, size_t len, uint64_t word) {
   if (len < 8) {
-    for (size_t i = 0; i < len; i++)
-      op[i] = (uint8_t)(word >> (8 * (i & 7)));
+    sqz_store_le(op, word, len);
     return;
   }
   sqz_store64le(op, word);
