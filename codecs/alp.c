@@ -603,13 +603,8 @@ static size_t take(alp_cursor *c, size_t n, const uint8_t **at) {
 /* Reads a varint. Returns 0, TRUNCATED (input ends inside it) or CORRUPT
 ** (longer than 10 bytes or above 64 bits). */
 static size_t take_varint(alp_cursor *c, uint64_t *v) {
-  size_t avail = (size_t)(c->end - c->p);
-  size_t n = sqz_varint_get(c->p, avail, v);
-  if (n == 0) {
-    for (size_t i = 0; i < avail && i < SQZ_VARINT_MAX; i++)
-      if (!(c->p[i] & 0x80)) return SQZ_ERROR(CORRUPT);
-    return avail < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-  }
+  size_t n = sqz_varint_read(c->p, (size_t)(c->end - c->p), v);
+  if (sqz_is_error(n)) return n;
   c->p += n;
   return 0;
 }
@@ -684,7 +679,7 @@ static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork 
     return r;
   if ((r = check_positions(pos, (unsigned)nexc, count))) return r;
   const uint8_t *in = loadable(packed, nb, c->end, dw->wide);
-  int64_t base = sqz_zigzag_decode(zbase);
+  int64_t base = sqz_int64_of(sqz_zigzag_decode(zbase));
   const int64_t lim = (int64_t)1 << 51;
   if (bw <= 51 && base >= -lim && base <= lim - ((int64_t)1 << bw)) {
     /* every d = base + u lies in [-2^51, 2^51), so u + (base + magic bits)

@@ -358,7 +358,7 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
     exceptions++;
     if (rides) continue;
     if (c == SQZ_CLASS_INT) {
-      exc_size += sqz_varint_size(sqz_zigzag_encode((int64_t)v[i]));
+      exc_size += sqz_varint_size(sqz_zigzag_encode(v[i]));
     } else if (c == SQZ_CLASS_REAL) {
       exc_size += 8;
     } else if (c == SQZ_CLASS_TEXT || c == SQZ_CLASS_BLOB) {
@@ -492,7 +492,7 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
       }
       buf_byte(out, (uint8_t)c);
       if (c == SQZ_CLASS_INT) {
-        buf_varint(out, sqz_zigzag_encode((int64_t)v[i]));
+        buf_varint(out, sqz_zigzag_encode(v[i]));
       } else if (c == SQZ_CLASS_REAL) {
         sqz_store64le(out->p + out->n, v[i]);
         out->n += 8;
@@ -534,13 +534,8 @@ typedef struct reader {
 static uint64_t rd_varint(reader *r) {
   uint64_t v = 0;
   if (r->err) return 0;
-  size_t k = sqz_varint_get(r->p + r->pos, r->size - r->pos, &v);
-  if (!k) {
-    r->err = r->size - r->pos < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-    return 0;
-  }
-  r->pos += k;
-  return v;
+  r->err = sqz_varint_take(r->p, r->size, &r->pos, &v);
+  return r->err ? 0 : v;
 }
 
 static uint8_t rd_byte(reader *r) {
@@ -677,7 +672,7 @@ static uint32_t read_exceptions(reader *r, const header *h, sqz_column *out, uin
     uint64_t value = 0, l = 0;
     const uint8_t *bytes = NULL;
     if (c == SQZ_CLASS_INT) {
-      value = (uint64_t)sqz_zigzag_decode(rd_varint(r));
+      value = sqz_zigzag_decode(rd_varint(r));
     } else if (c == SQZ_CLASS_REAL) {
       const uint8_t *q = rd_skip(r, 8);
       if (q) value = sqz_load64le(q);
@@ -811,14 +806,15 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
     for (uint32_t i = 0; i < rows; i++) {
       if (out->type[i] != h.primary) continue;
       uint64_t l;
-      size_t k = sqz_varint_get(stream + pos, (size_t)raw - pos, &l);
-      if (!k || l > raw - pos - k) {
+      size_t at = pos;
+      /* the stream is whole: a varint cut short by its end is corrupt too */
+      if (sqz_varint_take(stream, (size_t)raw, &at, &l) || l > raw - at) {
         result = SQZ_ERROR(CORRUPT);
         break;
       }
-      out->v[i] = base + pos + k;
+      out->v[i] = base + at;
       out->len[i] = (uint32_t)l;
-      pos += k + (size_t)l;
+      pos = at + (size_t)l;
     }
     if (!result && pos != raw) result = SQZ_ERROR(CORRUPT);
     if (!result) out->nbytes = arena;

@@ -96,7 +96,7 @@ static size_t delta_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const 
   const uint8_t *in = (const uint8_t *)src;
   uint8_t *out = (uint8_t *)dst;
   uint64_t prev = sqz_load64le(in);
-  size_t pos = sqz_varint_put(out, dstCapacity, ts_zigzag(prev));
+  size_t pos = sqz_varint_put(out, dstCapacity, sqz_zigzag_encode(prev));
   if (!pos) return SQZ_ERROR(DST_TOO_SMALL);
 
   uint64_t u[DELTA_BLOCK];
@@ -104,7 +104,7 @@ static size_t delta_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const 
     size_t cnt = n - i < DELTA_BLOCK ? n - i : DELTA_BLOCK;
     for (size_t j = 0; j < cnt; j++) {
       uint64_t cur = sqz_load64le(in + 8 * (i + j));
-      u[j] = ts_zigzag(cur - prev);
+      u[j] = sqz_zigzag_encode(cur - prev);
       prev = cur;
     }
     size_t k = delta_put_block(out + pos, dstCapacity - pos, u, cnt);
@@ -120,7 +120,7 @@ static size_t delta_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const 
 static size_t delta_get_for(const uint8_t *in, size_t size, size_t *pos, unsigned w, size_t cnt,
                             uint64_t *x, uint8_t *out) {
   uint64_t lo, v = *x;
-  size_t err = ts_varint_get(in, size, pos, &lo);
+  size_t err = sqz_varint_take(in, size, pos, &lo);
   if (err) return err;
   size_t packed = (cnt * w + 7) / 8;
   if (packed > size - *pos) return SQZ_ERROR(TRUNCATED);
@@ -128,12 +128,12 @@ static size_t delta_get_for(const uint8_t *in, size_t size, size_t *pos, unsigne
   sqz_br_init(&r, in + *pos, packed);
   if (w <= 56) {
     for (size_t j = 0; j < cnt; j++) {
-      v += ts_unzigzag(lo + sqz_br_read(&r, w));
+      v += sqz_zigzag_decode(lo + sqz_br_read(&r, w));
       sqz_store64le(out + 8 * j, v);
     }
   } else {
     for (size_t j = 0; j < cnt; j++) {
-      v += ts_unzigzag(lo + sqz_br_read64(&r, w));
+      v += sqz_zigzag_decode(lo + sqz_br_read64(&r, w));
       sqz_store64le(out + 8 * j, v);
     }
   }
@@ -148,9 +148,9 @@ static size_t delta_get_varints(const uint8_t *in, size_t size, size_t *pos, siz
   uint64_t v = *x;
   for (size_t j = 0; j < cnt; j++) {
     uint64_t z;
-    size_t err = ts_varint_get(in, size, pos, &z);
+    size_t err = sqz_varint_take(in, size, pos, &z);
     if (err) return err;
-    v += ts_unzigzag(z);
+    v += sqz_zigzag_decode(z);
     sqz_store64le(out + 8 * j, v);
   }
   *x = v;
@@ -170,9 +170,9 @@ static size_t delta_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const vo
   const uint8_t *in = (const uint8_t *)src;
   uint8_t *out = (uint8_t *)dst;
   uint64_t x;
-  err = ts_varint_get(in, srcSize, &pos, &x);
+  err = sqz_varint_take(in, srcSize, &pos, &x);
   if (err) return err;
-  x = ts_unzigzag(x);
+  x = sqz_zigzag_decode(x);
   sqz_store64le(out, x);
 
   for (size_t i = 1; i < n; i += DELTA_BLOCK) {

@@ -57,9 +57,8 @@ static size_t dict_split(const uint8_t *src, size_t size, uint32_t *start, uint3
   size_t pos = 0, n = 0;
   while (pos < size) {
     uint64_t l;
-    size_t k = sqz_varint_get(src + pos, size - pos, &l);
-    if (!k || l > size - pos - k) return SQZ_ERROR(CORRUPT);
-    pos += k;
+    /* compress's input is whole: a varint cut short is a malformed layout */
+    if (sqz_varint_take(src, size, &pos, &l) || l > size - pos) return SQZ_ERROR(CORRUPT);
     if (start) {
       start[n] = (uint32_t)pos;
       len[n] = (uint32_t)l;
@@ -202,12 +201,9 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
     return SQZ_ERROR(CORRUPT);
   size_t pos = 1;
   uint64_t n, d;
-  size_t k = sqz_varint_get(src + pos, srcSize - pos, &n);
-  if (!k) return SQZ_ERROR(TRUNCATED);
-  pos += k;
-  k = sqz_varint_get(src + pos, srcSize - pos, &d);
-  if (!k) return SQZ_ERROR(TRUNCATED);
-  pos += k;
+  size_t k = sqz_varint_take(src, srcSize, &pos, &n);
+  if (!k) k = sqz_varint_take(src, srcSize, &pos, &d);
+  if (k) return k;
   /* every string takes at least its 1-byte length in the output */
   if (n < 2 || d < 1 || d > n || n > dstSize || n > SIZE_MAX / 64) return SQZ_ERROR(CORRUPT);
   if (mode == DICT_MODE_HUFFMAN && (d < 2 || d > 256)) return SQZ_ERROR(CORRUPT);
@@ -219,26 +215,25 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
   size_t r = 0;
   for (uint64_t m = 0; m < d; m++) {
     uint64_t l;
-    k = sqz_varint_get(src + pos, srcSize - pos, &l);
-    if (!k || l > srcSize - pos - k || l > UINT32_MAX) {
+    if ((r = sqz_varint_take(src, srcSize, &pos, &l))) goto done;
+    if (l > srcSize - pos) {
       r = SQZ_ERROR(TRUNCATED);
       goto done;
     }
-    entry[2 * m] = (uint32_t)(pos + k); /* offset of the string's bytes */
+    entry[2 * m] = (uint32_t)pos; /* offset of the string's bytes (srcSize <= UINT32_MAX) */
     entry[2 * m + 1] = (uint32_t)l;
-    pos += k + (size_t)l;
+    pos += (size_t)l;
   }
   unsigned w = sqz_bit_width(d - 1);
   sqz_bitreader br;
   sqz_br_init(&br, src, 0);
   if (mode == DICT_MODE_HUFFMAN) {
     uint64_t hsize;
-    k = sqz_varint_get(src + pos, srcSize - pos, &hsize);
-    if (!k || hsize != srcSize - pos - k) {
-      r = !k || hsize > srcSize - pos - k ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+    if ((r = sqz_varint_take(src, srcSize, &pos, &hsize))) goto done;
+    if (hsize != srcSize - pos) {
+      r = hsize > srcSize - pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
       goto done;
     }
-    pos += k;
     const sqz_codec *huf = sqz_codec_by_name("huffman");
     bytes = huf ? sqz_scratch_acquire(ctx, (size_t)n) : NULL;
     if (!huf || !bytes) {

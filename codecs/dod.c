@@ -183,7 +183,7 @@ static size_t dod_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const vo
   size_t pos = 8, k;
   if (!(k = sqz_varint_put(out + pos, dstCapacity - pos, g))) return SQZ_ERROR(DST_TOO_SMALL);
   pos += k;
-  if (!(k = sqz_varint_put(out + pos, dstCapacity - pos, ts_zigzag(q))))
+  if (!(k = sqz_varint_put(out + pos, dstCapacity - pos, sqz_zigzag_encode(q))))
     return SQZ_ERROR(DST_TOO_SMALL);
   pos += k;
 
@@ -204,10 +204,10 @@ static size_t dod_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const vo
 ** Returns the header size, or TRUNCATED / CORRUPT (a bad varint, divisor 0). */
 static size_t dod_read_header(const uint8_t *in, size_t size, uint64_t *g, uint64_t *q) {
   uint64_t z = 0;
-  size_t pos = 8, err = ts_varint_get(in, size, &pos, g);
+  size_t pos = 8, err = sqz_varint_take(in, size, &pos, g);
   if (!err && *g == 0) err = SQZ_ERROR(CORRUPT);
-  if (!err) err = ts_varint_get(in, size, &pos, &z);
-  *q = ts_unzigzag(z);
+  if (!err) err = sqz_varint_take(in, size, &pos, &z);
+  *q = sqz_zigzag_decode(z);
   return err ? err : pos;
 }
 

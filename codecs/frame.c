@@ -43,8 +43,8 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   info->blocked = (s[1] & DESC_BLOCKED) != 0;
   if (!sqz_codec_by_id(info->codec_id)) return SQZ_ERROR(UNKNOWN_CODEC);
   size_t pos = 2;
-  size_t n = sqz_varint_get(s + pos, srcSize - pos, &info->content_size);
-  if (n == 0) return srcSize - pos < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+  size_t n = sqz_varint_read(s + pos, srcSize - pos, &info->content_size);
+  if (sqz_is_error(n)) return n;
   if (info->content_size == SQZ_CONTENT_SIZE_UNKNOWN) return SQZ_ERROR(CORRUPT);
   pos += n;
   if (info->has_checksum) {
@@ -174,9 +174,8 @@ static size_t decompress_blocks(sqz_ctx *ctx, const sqz_codec *codec, const sqz_
   for (size_t off = 0; off < dstSize; off += block) {
     size_t n = dstSize - off < block ? dstSize - off : block;
     uint64_t h;
-    size_t hn = sqz_varint_get(s + pos, srcSize - pos, &h);
-    if (hn == 0) return SQZ_ERROR(TRUNCATED);
-    pos += hn;
+    size_t err = sqz_varint_take(s, srcSize, &pos, &h);
+    if (err) return err;
     uint64_t csize = h >> 1;
     if (csize > srcSize - pos) return SQZ_ERROR(TRUNCATED);
     size_t r;

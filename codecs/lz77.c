@@ -700,8 +700,8 @@ static inline int lz_read_ext(const uint8_t **ipp, const uint8_t *iend, size_t *
   if (ip < iend && *ip < 0x80) {
     v = *ip++;
   } else {
-    size_t used = sqz_varint_get(ip, (size_t)(iend - ip), &v);
-    if (!used) return 0;
+    size_t used = sqz_varint_read(ip, (size_t)(iend - ip), &v);
+    if (sqz_is_error(used)) return 0;
     ip += used;
   }
   if (*len > limit || v > limit - *len) return 0;

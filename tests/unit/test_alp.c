@@ -139,16 +139,16 @@ static vec_head first_vector(const uint8_t *p, size_t size) {
   h.mode = p[0];
   if (h.mode == 1) {
     h.e = p[1], h.f = p[2], h.bw = p[3];
-    size_t k = sqz_varint_get(p + 4, size - 4, &h.base_zz);
-    assert_true(k > 0);
-    size_t k2 = sqz_varint_get(p + 4 + k, size - 4 - k, &h.n_exc);
-    assert_true(k2 > 0);
+    size_t k = sqz_varint_read(p + 4, size - 4, &h.base_zz);
+    assert_false(sqz_is_error(k));
+    size_t k2 = sqz_varint_read(p + 4 + k, size - 4 - k, &h.n_exc);
+    assert_false(sqz_is_error(k2));
     h.after = p + 4 + k + k2;
   } else if (h.mode == 2) {
     h.e = p[1], h.f = p[2];
     size_t dict = 2u << h.f;
-    size_t k = sqz_varint_get(p + 3 + dict, size - 3 - dict, &h.n_exc);
-    assert_true(k > 0);
+    size_t k = sqz_varint_read(p + 3 + dict, size - 3 - dict, &h.n_exc);
+    assert_false(sqz_is_error(k));
     h.after = p + 3 + dict + k;
   }
   return h;
