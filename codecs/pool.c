@@ -7,7 +7,6 @@
 */
 #include "pool.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define CLASS_MIN_LOG 12
@@ -34,18 +33,8 @@ struct sqz_ctx {
   void (*state_free[SQZ_STATE_SLOTS])(sqz_ctx *, void *); /* their destructors */
 };
 
-static void *default_alloc(void *opaque, size_t bytes) {
-  (void)opaque;
-  return malloc(bytes);
-}
-static void default_free(void *opaque, void *ptr) {
-  (void)opaque;
-  free(ptr);
-}
-
 sqz_ctx *sqz_ctx_create(const sqz_allocator *allocator) {
-  sqz_allocator a = {default_alloc, default_free, NULL};
-  if (allocator) a = *allocator;
+  sqz_allocator a = sqz_allocator_or_default(allocator);
   sqz_ctx *ctx = a.alloc(a.opaque, sizeof(*ctx));
   if (!ctx) return NULL;
   memset(ctx, 0, sizeof(*ctx));

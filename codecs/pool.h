@@ -17,19 +17,12 @@
 #ifndef SQZ_POOL_H
 #define SQZ_POOL_H
 
+#include "alloc.h" /* sqz_allocator, the memory a context draws from */
 #include "codec.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The allocator a context draws from. alloc returns NULL on failure and
-** memory aligned to at least 16 bytes. */
-typedef struct sqz_allocator {
-  void *(*alloc)(void *opaque, size_t bytes);
-  void (*free)(void *opaque, void *ptr);
-  void *opaque;
-} sqz_allocator;
 
 /* Counters reported by squeeze_pool_stats. */
 typedef struct sqz_pool_stats {
