@@ -36,6 +36,7 @@
 
 #include "bits.h"
 #include "bitstream.h"
+#include "checked.h"
 #include "codec.h"
 #include "pool.h"
 #include "varint.h"
@@ -81,11 +82,13 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
   size_t n = dict_split(src, size, NULL, NULL);
   if (sqz_is_error(n)) return n;
   if (n < 2) goto raw;
-  size_t slots = 1;
-  while (slots < 2 * n)
-    slots <<= 1;
-  /* start, len, code per string; slot table; dictionary members (string index) */
-  size_t need = n * 4 * 4 + slots * 4;
+  /* Sizes below are computed in 64 bits, where n <= size <= 2^32 cannot
+  ** overflow, and must then fit size_t. slots: the power of two >= 2n.
+  ** Scratch: start, len, code, dictionary member per string; slot table. */
+  uint64_t slots64 = (uint64_t)1 << sqz_bit_width(2 * (uint64_t)n - 1);
+  uint64_t need64 = (uint64_t)n * 16 + slots64 * 4;
+  size_t slots = (size_t)slots64, need = (size_t)need64;
+  if (need != need64) goto raw; /* a table that large cannot be had on this host */
   uint8_t *mem = sqz_scratch_acquire(ctx, need);
   if (!mem) return SQZ_ERROR(MEMORY);
   uint32_t *start = (uint32_t *)mem, *len = start + n, *code = len + n, *member = code + n;
@@ -114,15 +117,18 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
       s = (s + 1) & (slots - 1);
     }
   }
+  /* the sizes of the two forms, in 64 bits like the scratch above; the one
+  ** chosen is below size + 1, so it fits size_t */
   unsigned w = sqz_bit_width(d - 1);
-  size_t code_bytes = (n * w + 7) / 8;
-  size_t head = 1 + sqz_varint_size(n) + sqz_varint_size(d) + dict_bytes;
-  size_t total = head + code_bytes;
+  uint64_t code_bytes = ((uint64_t)n * w + 7) / 8;
+  uint64_t head = 1 + sqz_varint_size(n) + sqz_varint_size(d) + (uint64_t)dict_bytes;
+  uint64_t total = head + code_bytes;
   /* mode 2: with at most 256 distinct values the codes are bytes, and an
   ** order-0 Huffman coder takes them to their entropy */
   const sqz_codec *huf = d > 1 && d <= 256 ? sqz_codec_by_name("huffman") : NULL;
   uint8_t *huf_out = NULL;
-  size_t huf_size = 0, total2 = SIZE_MAX;
+  size_t huf_size = 0;
+  uint64_t total2 = UINT64_MAX;
   if (huf && huf->bound(n)) {
     uint8_t *bytes = sqz_scratch_acquire(ctx, n);
     huf_out = bytes ? sqz_scratch_acquire(ctx, huf->bound(n)) : NULL;
@@ -141,7 +147,7 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
   int mode = total2 < total ? DICT_MODE_HUFFMAN : DICT_MODE_DICT;
   if (mode == DICT_MODE_HUFFMAN) total = total2;
   size_t result = 0;
-  if (total >= size + 1) goto raw_release;
+  if (total >= (uint64_t)size + 1) goto raw_release;
   if (cap < total) {
     result = SQZ_ERROR(DST_TOO_SMALL);
     goto release;
@@ -204,12 +210,15 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
   size_t k = sqz_varint_take(src, srcSize, &pos, &n);
   if (!k) k = sqz_varint_take(src, srcSize, &pos, &d);
   if (k) return k;
-  /* every string takes at least its 1-byte length in the output */
-  if (n < 2 || d < 1 || d > n || n > dstSize || n > SIZE_MAX / 64) return SQZ_ERROR(CORRUPT);
+  /* every string takes at least its 1-byte length in the output, so n <=
+  ** dstSize fits size_t */
+  if (n < 2 || d < 1 || d > n || n > dstSize) return SQZ_ERROR(CORRUPT);
   if (mode == DICT_MODE_HUFFMAN && (d < 2 || d > 256)) return SQZ_ERROR(CORRUPT);
   /* every dictionary entry takes at least one byte of the input */
   if (d > srcSize - pos) return SQZ_ERROR(TRUNCATED);
-  uint32_t *entry = sqz_scratch_acquire(ctx, (size_t)d * 8);
+  size_t entry_bytes;
+  if (sqz_mul_overflow((size_t)d, 8, &entry_bytes)) return SQZ_ERROR(TOO_LARGE);
+  uint32_t *entry = sqz_scratch_acquire(ctx, entry_bytes);
   if (!entry) return SQZ_ERROR(MEMORY);
   uint8_t *bytes = NULL;
   size_t r = 0;
@@ -246,13 +255,17 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
       goto done;
     }
   } else {
-    size_t code_bytes = (size_t)((n * w + 7) / 8);
+    size_t used; /* code bits */
+    if (sqz_mul_overflow((size_t)n, w, &used)) {
+      r = SQZ_ERROR(TRUNCATED); /* more bits than any input holds */
+      goto done;
+    }
+    size_t code_bytes = used / 8 + (used % 8 != 0);
     if (srcSize - pos != code_bytes) {
       r = srcSize - pos < code_bytes ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
       goto done;
     }
     /* the padding of the last code byte must be zero */
-    size_t used = (size_t)(n * w);
     if (used % 8 && (src[srcSize - 1] >> (used % 8)) != 0) {
       r = SQZ_ERROR(CORRUPT);
       goto done;

@@ -14,6 +14,7 @@
 
 #include "foreign_frame.h"
 #include "byteorder.h"
+#include "checked.h"
 #include "varint.h"
 
 #define DESC_CODEC_MASK 0x1Fu
@@ -64,16 +65,26 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   return pos;
 }
 
-size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
-  size_t block = (size_t)1 << SQZ_FRAME_BLOCK_LOG;
+size_t sqz_frame_bound_blocks(const sqz_codec *codec, size_t srcSize, unsigned block_log) {
+  if (block_log == 0) block_log = SQZ_FRAME_BLOCK_LOG;
+  if (block_log < SQZ_FRAME_BLOCK_LOG_MIN || block_log > SQZ_FRAME_BLOCK_LOG_MAX) return 0;
+  size_t block = (size_t)1 << block_log;
   size_t blocks = srcSize / block + 1;
   size_t piece = srcSize < block ? srcSize : block; /* largest piece a codec sees */
   size_t per_block = codec->bound(piece);
   if (per_block == 0 && srcSize > 0) return 0;
   if (per_block < piece) per_block = piece; /* room for a stored piece */
   /* header + block_log byte + per block a varint header and its payload */
-  size_t total = SQZ_FRAME_HEADER_MAX + 1 + blocks * (SQZ_VARINT_MAX + per_block);
-  return total < srcSize ? 0 : total; /* overflow guard */
+  size_t total;
+  if (sqz_add_overflow(per_block, SQZ_VARINT_MAX, &per_block) ||
+      sqz_mul_overflow(blocks, per_block, &total) ||
+      sqz_add_overflow(total, SQZ_FRAME_HEADER_MAX + 1, &total))
+    return 0;
+  return total;
+}
+
+size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
+  return sqz_frame_bound_blocks(codec, srcSize, 0);
 }
 
 /* Compresses one piece of n bytes into dst; returns its size, or n with

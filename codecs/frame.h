@@ -68,18 +68,28 @@ typedef struct sqz_frame_info {
 size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize);
 
 /* Worst-case size in bytes of the frame sqz_frame_compress writes for srcSize
-** bytes with codec; 0 when srcSize is too large for the codec. */
+** bytes with codec and the default block_log (0); 0 when srcSize is too
+** large for the codec or the bound does not fit size_t. Equal to
+** sqz_frame_bound_blocks(codec, srcSize, 0). */
 size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize);
 
+/* The same for any block_log (0: SQZ_FRAME_BLOCK_LOG; otherwise
+** SQZ_FRAME_BLOCK_LOG_MIN..MAX, else 0): smaller blocks mean more block
+** headers and more per-call overhead of the codec, so the bound grows as
+** block_log shrinks. Assumes, as holds for every registered codec, that a
+** codec's bound() does not decrease with its input size. */
+size_t sqz_frame_bound_blocks(const sqz_codec *codec, size_t srcSize, unsigned block_log);
+
 /* Compresses srcSize bytes of src with codec and params into a frame at dst
-** (dstCapacity bytes; sqz_frame_bound() bytes always suffice). flags is a
-** combination of SQZ_FRAME_TEXT, SQZ_FRAME_NO_CHECKSUM, SQZ_FRAME_KEEP_CODEC. Values larger than
+** (dstCapacity bytes; sqz_frame_bound_blocks(codec, srcSize, block_log)
+** bytes always suffice). flags is a combination of SQZ_FRAME_TEXT,
+** SQZ_FRAME_NO_CHECKSUM and SQZ_FRAME_KEEP_CODEC. Values larger than
 ** 2^block_log bytes are blocked (block_log 0 means SQZ_FRAME_BLOCK_LOG). The
 ** frame records the store codec instead of codec when compressing would not
-** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame size in bytes, or an
-*error: SRC_SIZE
-** (typed codec and srcSize % 8 != 0), LEVEL, PARAMETER (block_log out of
-** range), DST_TOO_SMALL, MEMORY, or a codec's own error. */
+** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame
+** size in bytes, or an error: SRC_SIZE (typed codec and srcSize % 8 != 0),
+** LEVEL, PARAMETER (block_log out of range), DST_TOO_SMALL, MEMORY, or the
+** codec's own error. */
 size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
                           size_t srcSize, const sqz_codec *codec, const sqz_params *params,
                           unsigned flags, unsigned block_log);

@@ -9,6 +9,9 @@
 
 #include <string.h>
 
+#include "bits.h"
+#include "checked.h"
+
 #define CLASS_MIN_LOG 12
 #define CLASS_MAX_LOG 30
 #define CLASS_COUNT (CLASS_MAX_LOG - CLASS_MIN_LOG + 1)
@@ -42,11 +45,11 @@ sqz_ctx *sqz_ctx_create(const sqz_allocator *allocator) {
   return ctx;
 }
 
+/* The smallest class that holds bytes (1..SQZ_SCRATCH_MAX): the one of
+** 2^bit_width(bytes - 1) bytes, or the first. */
 static unsigned class_of(size_t bytes) {
-  unsigned c = 0;
-  while (((size_t)1 << (c + CLASS_MIN_LOG)) < bytes)
-    c++;
-  return c;
+  unsigned log = sqz_bit_width(bytes - 1);
+  return log > CLASS_MIN_LOG ? log - CLASS_MIN_LOG : 0;
 }
 
 static size_t class_bytes(unsigned c) {
@@ -62,6 +65,9 @@ static void block_free(sqz_ctx *ctx, block_header *h) {
 void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
   if (bytes == 0 || bytes > SQZ_SCRATCH_MAX) return NULL;
   unsigned c = class_of(bytes);
+  size_t total; /* the class's bytes and the header in front */
+  if (c >= CLASS_COUNT || sqz_add_overflow(sizeof(block_header), class_bytes(c), &total))
+    return NULL;
   block_header *h = ctx->free_list[c];
   if (h) {
     ctx->free_list[c] = h->next;
@@ -69,7 +75,7 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
     ctx->free_bytes -= class_bytes(c);
     ctx->stats.hits++;
   } else {
-    h = ctx->allocator.alloc(ctx->allocator.opaque, sizeof(*h) + class_bytes(c));
+    h = ctx->allocator.alloc(ctx->allocator.opaque, total);
     if (!h) return NULL;
     h->size_class = c;
     h->magic = BLOCK_MAGIC;
@@ -109,9 +115,12 @@ void sqz_ctx_on_free(sqz_ctx *ctx, unsigned slot, void (*destroy)(sqz_ctx *, voi
   if (slot < SQZ_STATE_SLOTS) ctx->state_free[slot] = destroy;
 }
 
-/* State allocations carry their size in front so state_bytes can be kept. */
+/* State allocations carry their size in a 16-byte header in front (which
+** keeps the 16-byte alignment), so state_bytes can be kept. */
 void *sqz_ctx_alloc(sqz_ctx *ctx, size_t bytes) {
-  size_t *p = ctx->allocator.alloc(ctx->allocator.opaque, bytes + 16);
+  size_t total;
+  if (sqz_add_overflow(bytes, 16, &total)) return NULL;
+  size_t *p = ctx->allocator.alloc(ctx->allocator.opaque, total);
   if (!p) return NULL;
   p[0] = bytes;
   ctx->stats.state_bytes += bytes;

@@ -70,8 +70,10 @@ enum { SQZ_SLOT_ZSTD_FRAME = SQZ_ID_MAX + 1, SQZ_SLOT_LZ4_FRAME, SQZ_STATE_SLOTS
 /* Sets the function sqz_ctx_free() calls on a non-NULL state in slot. */
 void sqz_ctx_on_free(sqz_ctx *ctx, unsigned slot, void (*destroy)(sqz_ctx *, void *));
 
-/* Raw allocation from the context's allocator, for codec states (library
-** contexts). Counted in state_bytes; not pooled. NULL on failure. */
+/* Raw allocation of bytes bytes from the context's allocator, for codec
+** states (library contexts), 16-byte aligned. Counted in state_bytes; not
+** pooled. NULL when the allocator fails or bytes + the 16-byte header does
+** not fit size_t. Free with sqz_ctx_dealloc (NULL is a no-op). */
 void *sqz_ctx_alloc(sqz_ctx *ctx, size_t bytes);
 void sqz_ctx_dealloc(sqz_ctx *ctx, void *ptr);
 

@@ -226,6 +226,39 @@ static void test_level_and_size_errors(void **state) {
                    SQZ_ERROR(DST_TOO_SMALL));
 }
 
+/* sqz_frame_bound_blocks() suffices for every block_log, with and without
+** KEEP_CODEC, for incompressible input (where every block is stored or the
+** codec's output is longest): smaller blocks cost more headers, which the
+** default-block bound did not cover. Out-of-range block_logs give 0, and a
+** size whose bound would overflow size_t gives 0, not a wrapped number. */
+static void test_bound_every_block_log(void **state) {
+  (void)state;
+  size_t n = (size_t)64 << 10;
+  uint8_t *src = malloc(n);
+  test_fill_random(src, n, 7);
+  for (size_t i = 0; i < sqz_codec_count(); i++) {
+    const sqz_codec *c = sqz_codec_at(i);
+    if (c->kind == SQZ_KIND_TEXT) continue;
+    sqz_params p = {c->default_level, 0};
+    for (unsigned log = SQZ_FRAME_BLOCK_LOG_MIN; log <= 17; log++) {
+      for (unsigned flags = 0; flags <= SQZ_FRAME_KEEP_CODEC; flags += SQZ_FRAME_KEEP_CODEC) {
+        size_t bound = sqz_frame_bound_blocks(c, n, log);
+        assert_true(bound > n);
+        uint8_t *frame = malloc(bound);
+        size_t fs = sqz_frame_compress(ctx, frame, bound, src, n, c, &p, flags, log);
+        if (sqz_is_error(fs)) fail_msg("%s log %u: %s", c->name, log, sqz_error_string(fs));
+        assert_true(fs <= bound);
+        free(frame);
+      }
+    }
+    assert_int_equal(sqz_frame_bound_blocks(c, n, SQZ_FRAME_BLOCK_LOG_MIN - 1), 0);
+    assert_int_equal(sqz_frame_bound_blocks(c, n, SQZ_FRAME_BLOCK_LOG_MAX + 1), 0);
+    assert_int_equal(sqz_frame_bound(c, n), sqz_frame_bound_blocks(c, n, SQZ_FRAME_BLOCK_LOG));
+  }
+  assert_int_equal(sqz_frame_bound(sqz_codec_by_name("store"), SIZE_MAX - 8), 0);
+  free(src);
+}
+
 static void test_registry(void **state) {
   (void)state;
   assert_non_null(sqz_codec_by_name("ZSTD"));
@@ -252,6 +285,7 @@ int main(void) {
       cmocka_unit_test(test_declared_size_mismatch),
       cmocka_unit_test(test_checksum_detects_change),
       cmocka_unit_test(test_level_and_size_errors),
+      cmocka_unit_test(test_bound_every_block_log),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
