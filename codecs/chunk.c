@@ -646,31 +646,59 @@ static uint32_t read_exceptions(reader *r, const header *h, sqz_column *out, uin
   return r->err ? 0 : (uint32_t)e;
 }
 
+/* The sections after the header, as read_body() found them. */
+typedef struct body {
+  size_t nulls_at;        /* offset of the null section */
+  size_t exc_at;          /* offset of the exception section */
+  uint32_t nulls;         /* NULL rows */
+  uint32_t exc;           /* exceptions, class-5 rows included */
+  uint32_t int_in_real;   /* class-5 exceptions: INT rows that ride in a REAL stream */
+  size_t var_bytes;       /* TEXT/BLOB bytes held by the exceptions */
+  unsigned codec_id;      /* the stream's codec */
+  uint64_t raw;           /* bytes of the stream once decompressed */
+  uint64_t stored;        /* bytes of the stored stream */
+  const uint8_t *payload; /* the stored stream, which ends where the checksum starts */
+} body;
+
+/* Reads the null and exception sections after the header (marking every
+** NULL and exception row in seen[] when seen is not NULL: a row may not be
+** both) and the stream header after them; checks that the stored stream
+** fills the rest of the chunk and that NULLs and exceptions fit the rows.
+** Returns 0, TRUNCATED or CORRUPT. */
+static size_t read_body(reader *r, const header *h, uint8_t *seen, body *b) {
+  b->nulls_at = r->pos;
+  b->nulls = read_nulls(r, h, seen, 1);
+  b->var_bytes = 0;
+  b->int_in_real = 0;
+  b->exc_at = r->pos;
+  b->exc = read_exceptions(r, h, NULL, seen, &b->var_bytes, &b->int_in_real);
+  b->codec_id = rd_byte(r);
+  b->raw = rd_varint(r);
+  b->stored = rd_varint(r);
+  if (r->err) return r->err;
+  if (b->stored != r->size - r->pos)
+    return b->stored > r->size - r->pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+  b->payload = r->p + r->pos;
+  if ((uint64_t)b->nulls + b->exc > h->rows) return SQZ_ERROR(CORRUPT);
+  return 0;
+}
+
 size_t sqz_chunk_parse(sqz_chunk_info *info, const void *src, size_t srcSize) {
   reader r;
   header h;
+  body b;
   size_t err = read_header(&r, src, srcSize, &h);
+  if (!err) err = read_body(&r, &h, NULL, &b);
   if (err) return err;
-  uint32_t nulls = read_nulls(&r, &h, NULL, 0);
-  size_t var_bytes = 0;
-  uint32_t int_in_real = 0;
-  uint32_t exc = read_exceptions(&r, &h, NULL, NULL, &var_bytes, &int_in_real);
-  unsigned codec_id = rd_byte(&r);
-  uint64_t raw = rd_varint(&r);
-  uint64_t stored = rd_varint(&r);
-  if (r.err) return r.err;
-  if (stored != r.size - r.pos)
-    return stored > r.size - r.pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-  if ((uint64_t)nulls + exc > h.rows) return SQZ_ERROR(CORRUPT);
   info->version = SQZ_CHUNK_VERSION;
   info->primary = h.primary;
   info->tag = h.tag;
   info->rows = h.rows;
-  info->nulls = nulls;
-  info->exceptions = exc - int_in_real;
-  info->codec_id = (uint8_t)codec_id;
-  info->raw_size = raw;
-  info->stored_size = stored;
+  info->nulls = b.nulls;
+  info->exceptions = b.exc - b.int_in_real;
+  info->codec_id = (uint8_t)b.codec_id;
+  info->raw_size = b.raw;
+  info->stored_size = b.stored;
   return 0;
 }
 
@@ -679,36 +707,28 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
   sqz_column_clear(out);
   reader r;
   header h;
+  body b;
   size_t err = read_header(&r, src, srcSize, &h);
   if (err) return err;
   if (h.rows != rows || h.tag != tag) return SQZ_ERROR(CORRUPT);
   int var = h.primary == SQZ_CLASS_TEXT || h.primary == SQZ_CLASS_BLOB;
 
   /* pass 1: validate the null and exception sections, size the arena */
-  size_t start = r.pos;
   uint8_t *seen = sqz_scratch_acquire(ctx, rows);
   if (!seen) return SQZ_ERROR(MEMORY);
   memset(seen, 0, rows);
-  uint32_t nulls = read_nulls(&r, &h, seen, 1);
-  size_t var_bytes = 0;
-  uint32_t int_in_real = 0;
-  size_t exc_start = r.pos;
-  uint32_t exc = read_exceptions(&r, &h, NULL, seen, &var_bytes, &int_in_real);
+  err = read_body(&r, &h, seen, &b);
   sqz_scratch_release(ctx, seen);
-  unsigned codec_id = rd_byte(&r);
-  uint64_t raw = rd_varint(&r);
-  uint64_t stored = rd_varint(&r);
-  if (r.err) return r.err;
-  if (stored != r.size - r.pos)
-    return stored > r.size - r.pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-  const uint8_t *payload = r.p + r.pos;
-  uint64_t in_stream = (uint64_t)rows - nulls - exc + int_in_real;
-  if ((uint64_t)nulls + exc > rows) return SQZ_ERROR(CORRUPT);
+  if (err) return err;
+  uint32_t nulls = b.nulls, exc = b.exc;
+  uint64_t raw = b.raw, stored = b.stored;
+  size_t var_bytes = b.var_bytes;
+  uint64_t in_stream = (uint64_t)rows - nulls - exc + b.int_in_real;
   if (!var && raw != in_stream * 8) return SQZ_ERROR(CORRUPT);
   if (var && raw < in_stream) return SQZ_ERROR(CORRUPT);
-  if (raw > limit || var_bytes > limit || raw + var_bytes > limit) return SQZ_ERROR(TOO_LARGE);
+  if (raw > limit || var_bytes > limit - raw) return SQZ_ERROR(TOO_LARGE); /* no wrap */
   if (raw == 0 && stored != 0) return SQZ_ERROR(CORRUPT);
-  const sqz_codec *codec = sqz_codec_by_id(codec_id);
+  const sqz_codec *codec = sqz_codec_by_id(b.codec_id);
   if (!codec) return SQZ_ERROR(UNKNOWN_CODEC);
   if (!sqz_chunk_codec_fits(codec, h.primary)) return SQZ_ERROR(CORRUPT);
 
@@ -718,9 +738,9 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
   if (rc) return rc;
   memset(out->type, h.primary, rows);
   reader again = r;
-  again.pos = start;
+  again.pos = b.nulls_at;
   read_nulls(&again, &h, out->type, SQZ_CLASS_NULL);
-  again.pos = exc_start;
+  again.pos = b.exc_at;
   read_exceptions(&again, &h, out, NULL, NULL, NULL);
   if (again.err) return again.err; /* cannot happen: pass 1 read the same bytes */
 
@@ -735,7 +755,7 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
       stream = sqz_scratch_acquire(ctx, (size_t)raw);
       if (!stream) return SQZ_ERROR(MEMORY);
     }
-    size_t got = codec->decompress(ctx, stream, (size_t)raw, payload, (size_t)stored);
+    size_t got = codec->decompress(ctx, stream, (size_t)raw, b.payload, (size_t)stored);
     if (sqz_is_error(got) || got != raw) {
       if (!var && !direct) sqz_scratch_release(ctx, stream);
       return sqz_is_error(got) ? got : SQZ_ERROR(CORRUPT);
