@@ -232,7 +232,7 @@ static size_t try_codec(sqz_ctx *ctx, const sqz_codec *codec, int level, const u
   if (bound == 0) return SQZ_ERROR(TOO_LARGE);
   uint8_t *dst = sqz_scratch_acquire(ctx, bound);
   if (!dst) return SQZ_ERROR(MEMORY);
-  sqz_params params = {level, 0};
+  sqz_params params = {.level = level};
   size_t r = codec->compress(ctx, dst, bound, stream, size, &params);
   if (sqz_is_error(r)) {
     sqz_scratch_release(ctx, dst);

@@ -77,13 +77,28 @@ const char *sqz_kind_name(sqz_kind kind);
 
 typedef struct sqz_ctx sqz_ctx; /* codecs/pool.h */
 
-/* Parameters of one compress call. level is already checked against the
-** codec's range; window_log (log2 of the match window in bytes, 10..24) is 0
-** for the codec's default and is ignored by codecs without a window. */
+/* Parameters of one compress call. Zero in any field but level means the
+** codec's default, so an initializer that names only level, or zeroed
+** memory with level set, is complete. */
 typedef struct sqz_params {
+  /* In the codec's [min_level, max_level]: the frame layer and the chunk
+  ** encoder check it before a codec sees it. */
   int level;
+  /* log2 of the match window in bytes, 0 for the codec's default. Each
+  ** windowed codec checks its own range and returns PARAMETER outside it:
+  ** lz77 10..24, zstd ZSTD_WINDOWLOG_MIN..ZSTD_WINDOWLOG_MAX (10..31 on
+  ** 64-bit hosts). Codecs without a window ignore it. */
   int window_log;
+  /* LZ4's acceleration factor for lz4 levels 1 and 2, 0..SQZ_ACCELERATION_MAX:
+  ** 0 for LZ4's default (1), larger for faster compression and larger
+  ** output. lz4 returns PARAMETER outside the range (at every level) and
+  ** ignores it at levels 3..12, where LZ4HC compresses; every other codec
+  ** ignores it. */
+  int acceleration;
 } sqz_params;
+
+/* The largest sqz_params.acceleration, LZ4's LZ4_ACCELERATION_MAX. */
+#define SQZ_ACCELERATION_MAX 65537
 
 /* ---- The codec descriptor ------------------------------------------------
 ** One constant instance per codec; the registry (codecs/registry.c) lists

@@ -135,7 +135,7 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
     if (huf_out) {
       for (size_t i = 0; i < n; i++)
         bytes[i] = (uint8_t)code[i];
-      sqz_params hp = {huf->default_level, 0};
+      sqz_params hp = {.level = huf->default_level};
       size_t r = huf->compress(ctx, huf_out, huf->bound(n), bytes, n, &hp);
       if (!sqz_is_error(r)) {
         huf_size = r;

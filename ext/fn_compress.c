@@ -51,6 +51,7 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
                         compress_options *o) {
   o->params.level = codec->default_level;
   o->params.window_log = 0;
+  o->params.acceleration = 0;
   o->flags = 0;
   if (!arg || sqlite3_value_type(arg) == SQLITE_NULL) return 1;
   if (sqlite3_value_type(arg) == SQLITE_INTEGER) {

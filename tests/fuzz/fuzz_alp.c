@@ -30,7 +30,7 @@ extern const sqz_codec sqz_codec_alp;
 #define C (&sqz_codec_alp)
 
 static sqz_ctx *ctx;
-static const sqz_params params = {1, 0};
+static const sqz_params params = {.level = 1};
 
 static const uint64_t specials[] = {
     0x8000000000000000ull, 0x0000000000000000ull, 0x7ff8000000000000ull, 0xfff8000000000000ull,

@@ -33,7 +33,7 @@ static void roundtrip(unsigned pick, const uint8_t *data, size_t size) {
   const sqz_codec *codec = sqz_codec_at(pick % sqz_codec_count());
   if (codec->kind == SQZ_KIND_TEXT) return;
   if (codec->kind != SQZ_KIND_BYTES) size -= size % 8;
-  sqz_params p = {codec->default_level, 0};
+  sqz_params p = {.level = codec->default_level};
   /* small blocks so the blocked form is reached by small inputs */
   unsigned block_log = pick & 1 ? SQZ_FRAME_BLOCK_LOG_MIN : 0;
   size_t bound = sqz_frame_bound_blocks(codec, size, block_log);

@@ -31,7 +31,7 @@ extern const sqz_codec sqz_codec_huffman;
 #define MAX_DST ((size_t)1 << 20)
 
 static sqz_ctx *ctx;
-static const sqz_params params = {1, 0};
+static const sqz_params params = {.level = 1};
 
 static void *xmalloc(size_t n) {
   void *p = malloc(n ? n : 1);

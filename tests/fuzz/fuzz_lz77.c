@@ -43,7 +43,7 @@ static void *xmalloc(size_t n) {
 }
 
 static sqz_params params_of(uint8_t b) {
-  sqz_params p = {1 + b % 12, 10 + b / 12 % 15};
+  sqz_params p = {.level = 1 + b % 12, .window_log = 10 + b / 12 % 15};
   return p;
 }
 

@@ -35,7 +35,7 @@ static sqz_ctx *ts_fuzz_ctx;
 /* Compresses and decompresses bytes of src with c; aborts unless the round
 ** trip is exact. */
 static void ts_fuzz_roundtrip(const sqz_codec *c, const uint8_t *src, size_t bytes) {
-  static const sqz_params params = {1, 0};
+  static const sqz_params params = {.level = 1};
   size_t cap = c->bound(bytes);
   uint8_t *comp = malloc(cap ? cap : 1);
   size_t n = c->compress(ts_fuzz_ctx, comp, cap, src, bytes, &params);

@@ -35,7 +35,7 @@ static const sqz_codec *const C = &sqz_codec_alp;
 #define WEATHER_CSV "examples/data/seattle-weather-hourly-normals.csv"
 #define TS_DIR "build/ts/"
 
-static const sqz_params params = {1, 0};
+static const sqz_params params = {.level = 1};
 
 static uint64_t bits_of(double d) {
   uint64_t u;

@@ -55,7 +55,7 @@ static void lay_add(layout *l, const void *s, size_t n) {
 /* Compresses src, checks determinism and the bound, decompresses into an
 ** exact-size buffer and compares. Returns the compressed size. */
 static size_t roundtrip(const uint8_t *src, size_t n) {
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   size_t bound = C->bound(n);
   assert_true(bound >= n + 1);
   uint8_t *a = malloc(bound), *b = malloc(bound);
@@ -82,7 +82,7 @@ static void test_worked_example(void **state) {
   const uint8_t in[] = {2, 'o', 'n', 3, 'o', 'f', 'f', 2, 'o', 'n', 2, 'o', 'n'};
   const uint8_t want[] = {1, 4, 2, 2, 'o', 'n', 3, 'o', 'f', 'f', 0x02};
   uint8_t out[32];
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   size_t r = C->compress(ctx, out, sizeof out, in, sizeof in, &p);
   assert_int_equal(r, sizeof want);
   assert_memory_equal(out, want, sizeof want);
@@ -142,7 +142,7 @@ static void test_huffman_mode(void **state) {
   }
   size_t r = roundtrip(l.p, l.n);
   assert_true(r < 5000 * 2 / 8); /* under the 2-bit fixed codes */
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   uint8_t *z = malloc(C->bound(l.n));
   size_t zn = C->compress(ctx, z, C->bound(l.n), l.p, l.n, &p);
   assert_int_equal(z[0], 2); /* the Huffman-coded form */
@@ -199,7 +199,7 @@ static void test_real_data(void **state) {
 
 static void test_compress_errors(void **state) {
   (void)state;
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   uint8_t out[64];
   const uint8_t bad1[] = {5, 'a', 'b'};  /* length past the end */
   const uint8_t bad2[] = {1, 'a', 0x80}; /* varint that does not end */
@@ -258,7 +258,7 @@ static void test_decode_errors(void **state) {
     int k = snprintf(s, sizeof s, "k%d", (i * 7919) % 37);
     lay_add(&l, s, (size_t)k);
   }
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   uint8_t *z = malloc(C->bound(l.n));
   size_t zn = C->compress(ctx, z, C->bound(l.n), l.p, l.n, &p);
   assert_false(sqz_is_error(zn));

@@ -32,7 +32,7 @@ static size_t roundtrip(const sqz_codec *codec, int level, const uint8_t *src, s
   assert_true(bound > 0);
   uint8_t *frame = malloc(bound);
   uint8_t *out = malloc(n ? n : 1);
-  sqz_params p = {level, 0};
+  sqz_params p = {.level = level};
   size_t fsize = sqz_frame_compress(ctx, frame, bound, src, n, codec, &p, flags, 0);
   if (sqz_is_error(fsize))
     fail_msg("%s level %d n=%zu: %s", codec->name, level, n, sqz_error_string(fsize));
@@ -100,7 +100,7 @@ static void test_incompressible_is_stored(void **state) {
   test_fill_random(buf, sizeof buf, 42);
   const sqz_codec *zstd = sqz_codec_by_name("zstd");
   uint8_t frame[6000];
-  sqz_params p = {3, 0};
+  sqz_params p = {.level = 3};
   size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, buf, sizeof buf, zstd, &p, 0, 0);
   sqz_frame_info info;
   assert_false(sqz_is_error(sqz_frame_parse(&info, frame, fs)));
@@ -112,7 +112,7 @@ static void test_small_header_at_most_8_bytes(void **state) {
   (void)state;
   const sqz_codec *store = sqz_codec_by_name("store");
   uint8_t frame[64];
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   for (size_t n = 0; n < 32; n++) {
     size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, "abcdefghijklmnopqrstuvwxyz012345", n,
                                    store, &p, 0, 0);
@@ -132,7 +132,7 @@ static void test_damage_never_gives_wrong_output(void **state) {
     if (c->kind == SQZ_KIND_TEXT) continue;
     size_t bound = sqz_frame_bound(c, n);
     uint8_t *frame = malloc(bound), *out = malloc(1 << 16);
-    sqz_params p = {c->default_level, 0};
+    sqz_params p = {.level = c->default_level};
     size_t fs = sqz_frame_compress(ctx, frame, bound, text, n, c, &p, 0, 0);
     assert_false(sqz_is_error(fs));
     for (size_t cut = 0; cut < fs; cut++) {
@@ -198,7 +198,7 @@ static void test_checksum_detects_change(void **state) {
   (void)state;
   uint8_t frame[64];
   const sqz_codec *store = sqz_codec_by_name("store");
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, "hello", 5, store, &p, 0, 0);
   frame[fs - 1] ^= 1;
   sqz_frame_info info;
@@ -210,18 +210,18 @@ static void test_checksum_detects_change(void **state) {
 static void test_level_and_size_errors(void **state) {
   (void)state;
   uint8_t frame[64];
-  sqz_params p = {99, 0};
+  sqz_params p = {.level = 99};
   assert_int_equal(
       sqz_frame_compress(ctx, frame, sizeof frame, "x", 1, sqz_codec_by_name("zstd"), &p, 0, 0),
       SQZ_ERROR(LEVEL));
   for (size_t i = 0; i < sqz_codec_count(); i++) {
     const sqz_codec *c = sqz_codec_at(i);
     if (c->kind != SQZ_KIND_FLOAT64 && c->kind != SQZ_KIND_INT64) continue;
-    sqz_params q = {c->default_level, 0};
+    sqz_params q = {.level = c->default_level};
     assert_int_equal(sqz_frame_compress(ctx, frame, sizeof frame, "1234567", 7, c, &q, 0, 0),
                      SQZ_ERROR(SRC_SIZE));
   }
-  sqz_params d = {3, 0};
+  sqz_params d = {.level = 3};
   assert_int_equal(sqz_frame_compress(ctx, frame, 4, "x", 1, sqz_codec_by_name("zstd"), &d, 0, 0),
                    SQZ_ERROR(DST_TOO_SMALL));
 }
@@ -239,7 +239,7 @@ static void test_bound_every_block_log(void **state) {
   for (size_t i = 0; i < sqz_codec_count(); i++) {
     const sqz_codec *c = sqz_codec_at(i);
     if (c->kind == SQZ_KIND_TEXT) continue;
-    sqz_params p = {c->default_level, 0};
+    sqz_params p = {.level = c->default_level};
     for (unsigned log = SQZ_FRAME_BLOCK_LOG_MIN; log <= 17; log++) {
       for (unsigned flags = 0; flags <= SQZ_FRAME_KEEP_CODEC; flags += SQZ_FRAME_KEEP_CODEC) {
         size_t bound = sqz_frame_bound_blocks(c, n, log);

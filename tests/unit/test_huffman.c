@@ -24,7 +24,7 @@ extern const sqz_codec sqz_codec_huffman;
 static const sqz_codec *const C = &sqz_codec_huffman;
 
 #define BLOCK (128 * 1024)
-static const sqz_params P = {1, 0};
+static const sqz_params P = {.level = 1};
 
 /* ---- A model decoder of docs/format/huffman.md, one bit at a time ---- */
 

@@ -22,7 +22,7 @@
 
 extern const sqz_codec sqz_codec_rle;
 static const sqz_codec *const C = &sqz_codec_rle;
-static const sqz_params P = {1, 0};
+static const sqz_params P = {.level = 1};
 static sqz_ctx *ctx;
 
 /* ---- A model decoder of docs/format/rle.md, one byte at a time ---- */
