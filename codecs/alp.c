@@ -108,7 +108,9 @@
 #define RD_MAX_CODE_BITS 3 /* dictionary of at most 8 entries */
 #define RD_MAX_DICT (1u << RD_MAX_CODE_BITS)
 
-enum { MODE_RAW = 0, MODE_ALP = 1, MODE_RD = 2 };
+/* The vector mode byte (docs/format/alp.md); values up to MODE_RESERVED are
+** kept for later modes (VERSION when unknown), the rest are never modes. */
+enum { MODE_RAW = 0, MODE_ALP = 1, MODE_RD = 2, MODE_RESERVED = 15 };
 
 /* 1.5 * 2^52: adding it to |x| < 2^51 leaves x rounded in the low mantissa. */
 #define ALP_MAGIC 6755399441055744.0
@@ -739,7 +741,8 @@ static size_t decode_rd(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *
 }
 
 /* decompress: dstSize / 8 doubles from the vectors in src (docs/format/alp.md).
-** Returns dstSize; CORRUPT when dstSize % 8 != 0, a mode, width, exponent,
+** Returns dstSize; VERSION for a vector mode from 3 to 15 (a newer squeeze's);
+** CORRUPT when dstSize % 8 != 0, a mode above 15, a width, exponent,
 ** factor, count or position is out of range, or bytes follow the last
 ** vector; TRUNCATED when src ends inside a vector; MEMORY. Reads only
 ** src[0..srcSize), writes only dst[0..dstSize). */
@@ -769,7 +772,7 @@ static size_t alp_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void
       r = decode_rd(&c, o, count, dw);
       break;
     default:
-      r = SQZ_ERROR(CORRUPT);
+      r = sqz_mode_error(*mode, MODE_RESERVED);
     }
   }
   if (!r && c.p != c.end) r = SQZ_ERROR(CORRUPT);

@@ -59,6 +59,14 @@ static inline sqz_error_code sqz_error_of(size_t r) {
   return sqz_is_error(r) ? (sqz_error_code)(0 - r) : SQZ_OK;
 }
 
+/* The error a decoder returns for a value of a payload's mode (or type)
+** field that it does not decode (docs/format.md, "Payload modes"): VERSION
+** when value <= last_reserved, the last value the field reserves for forms a
+** newer squeeze may write, else CORRUPT (a value no version writes). */
+static inline size_t sqz_mode_error(unsigned value, unsigned last_reserved) {
+  return value <= last_reserved ? SQZ_ERROR(VERSION) : SQZ_ERROR(CORRUPT);
+}
+
 /* A short, lower-case, static English description of r's error code
 ** ("corrupt data", "destination too small", ...). Never NULL. */
 const char *sqz_error_string(size_t r);
@@ -130,8 +138,11 @@ typedef struct sqz_codec {
   /* Decompress exactly dstSize bytes (the original size, known from the frame)
   ** from srcSize bytes of src into dst. Returns dstSize, or an error: CORRUPT
   ** or TRUNCATED for input that does not decode to exactly dstSize bytes,
-  ** MEMORY. Guarantee on hostile input: never reads outside src[0..srcSize),
-  ** never writes outside dst[0..dstSize). */
+  ** VERSION for a payload mode kept for newer versions (sqz_mode_error()),
+  ** MEMORY; a codec that decodes through another (dict through huffman) may
+  ** return UNKNOWN_CODEC when that one is missing. Guarantee on hostile
+  ** input: never reads outside src[0..srcSize), never writes outside
+  ** dst[0..dstSize). */
   size_t (*decompress)(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src, size_t srcSize);
 
   /* Optional (NULL when the codec keeps no state): frees the persistent state

@@ -34,8 +34,13 @@
 #include "ts_common.h"
 #include "varint.h"
 
-#define DELTA_BLOCK 128     /* values per block */
-#define DELTA_VARINTS 0x80u /* block header: varint form; 0..64 is a FOR width */
+#define DELTA_BLOCK 128 /* values per block */
+/* The block header byte: 0..64 is a frame-of-reference width; with bit 7 set
+** the low bits number another form: 0x80 varints, 0x81..DELTA_FORM_RESERVED
+** kept for later forms (VERSION when unknown); every other value is never a
+** header (CORRUPT). */
+#define DELTA_VARINTS 0x80u
+#define DELTA_FORM_RESERVED 0x8Fu
 
 /* Worst case: the first value's varint, then per block a header byte, the
 ** minimum's varint and 8 bytes a value (frame of reference at width 64,
@@ -158,8 +163,9 @@ static size_t delta_get_varints(const uint8_t *in, size_t size, size_t *pos, siz
 }
 
 /* Decodes dstSize / 8 int64 from src. Returns dstSize; TRUNCATED when src
-** ends early; CORRUPT on a bad block header or varint, non-zero padding,
-** dstSize % 8 != 0, or bytes after the last block. Reads only
+** ends early; VERSION for a block header 0x81..0x8F (a newer squeeze's
+** form); CORRUPT on any other bad block header or a bad varint, non-zero
+** padding, dstSize % 8 != 0, or bytes after the last block. Reads only
 ** src[0..srcSize), writes only dst[0..dstSize). */
 static size_t delta_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src,
                                size_t srcSize) {
@@ -184,7 +190,7 @@ static size_t delta_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const vo
     } else if (head == DELTA_VARINTS) {
       err = delta_get_varints(in, srcSize, &pos, cnt, &x, out + 8 * i);
     } else {
-      err = SQZ_ERROR(CORRUPT);
+      err = head > DELTA_VARINTS ? sqz_mode_error(head, DELTA_FORM_RESERVED) : SQZ_ERROR(CORRUPT);
     }
     if (err) return err;
   }

@@ -41,9 +41,15 @@
 #include "pool.h"
 #include "varint.h"
 
+/* The mode byte (docs/format/dict.md). 0 and 1 are format version 1 as
+** squeeze 0.1.0 wrote it; 2 came after. Values up to DICT_MODE_RESERVED are
+** kept for later modes (a reader that does not know one says VERSION), the
+** rest are never modes (CORRUPT). */
 #define DICT_MODE_RAW 0
 #define DICT_MODE_DICT 1
 #define DICT_MODE_HUFFMAN 2 /* dictionary, codes as bytes through the huffman codec */
+#define DICT_MODE_LAST DICT_MODE_HUFFMAN
+#define DICT_MODE_RESERVED 15
 
 /* Worst case: the raw form, one mode byte plus the input. */
 static size_t dict_bound(size_t srcSize) {
@@ -189,8 +195,10 @@ raw:
   return size + 1;
 }
 
-/* decompress: dstSize is the exact size of the layout. Errors: CORRUPT,
-** TRUNCATED, MEMORY. */
+/* decompress: dstSize is the exact size of the layout. Errors: VERSION (a
+** mode from 3 to 15: a newer squeeze's), CORRUPT, TRUNCATED, MEMORY,
+** UNKNOWN_CODEC (mode 2 without the huffman codec in the registry), or the
+** huffman codec's own error for a mode 2 stream. */
 static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const void *srcv,
                               size_t srcSize) {
   const uint8_t *src = srcv;
@@ -203,8 +211,8 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
     return dstSize;
   }
   int mode = src[0];
-  if ((mode != DICT_MODE_DICT && mode != DICT_MODE_HUFFMAN) || srcSize > UINT32_MAX)
-    return SQZ_ERROR(CORRUPT);
+  if (mode > DICT_MODE_LAST) return sqz_mode_error((unsigned)mode, DICT_MODE_RESERVED);
+  if (srcSize > UINT32_MAX) return SQZ_ERROR(CORRUPT); /* offsets are 32-bit */
   size_t pos = 1;
   uint64_t n, d;
   size_t k = sqz_varint_take(src, srcSize, &pos, &n);

@@ -35,7 +35,9 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   }
   if (srcSize < 1) return SQZ_ERROR(TRUNCATED);
   if ((s[0] & 0xF0u) != (SQZ_FRAME_MAGIC & 0xF0u)) return SQZ_ERROR(CORRUPT);
-  if ((s[0] & 0x0Fu) != (SQZ_FRAME_MAGIC & 0x0Fu)) return SQZ_ERROR(VERSION);
+  unsigned version = s[0] & 0x0Fu;
+  if (version != (SQZ_FRAME_MAGIC & 0x0Fu)) /* 0 was never a version */
+    return version > (SQZ_FRAME_MAGIC & 0x0Fu) ? SQZ_ERROR(VERSION) : SQZ_ERROR(CORRUPT);
   if (srcSize < 3) return SQZ_ERROR(TRUNCATED);
   info->type = SQZ_FRAME_SQUEEZE;
   info->codec_id = s[1] & DESC_CODEC_MASK;

@@ -105,7 +105,9 @@ uint64_t sqz_frame_content_size(sqz_ctx *ctx, const sqz_frame_info *info, const 
 /* Decompresses the frame in src (parsed into *info) into dst, which must hold
 ** exactly dstSize bytes, the size sqz_frame_content_size() returned. Verifies
 ** the checksum when the frame has one. Returns dstSize, or an error: CORRUPT,
-** TRUNCATED, CHECKSUM, UNKNOWN_CODEC, MEMORY. Never reads outside src nor
+** TRUNCATED, CHECKSUM, UNKNOWN_CODEC, VERSION (a payload mode of a newer
+** squeeze), MEMORY, PARAMETER (a squeeze frame whose declared size is not
+** dstSize). Never reads outside src nor
 ** writes outside dst, whatever src holds. */
 size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst, size_t dstSize,
                             const void *src, size_t srcSize);

@@ -72,7 +72,10 @@
 #define HUF_PAIRS_MIN_BLOCK 8192 /* blocks this long decode with the pair table */
 #endif
 
-enum { HUF_RAW = 0, HUF_RLE = 1, HUF_COMPRESSED = 2 };
+/* Block types, the 2-bit field of the block header: all four values are
+** kept for types, so 3, unknown to this version, is a newer squeeze's
+** (VERSION). */
+enum { HUF_RAW = 0, HUF_RLE = 1, HUF_COMPRESSED = 2, HUF_TYPE_RESERVED = 3 };
 
 #if defined(__GNUC__) || defined(__clang__)
 #define HUF_INLINE static inline __attribute__((always_inline))
@@ -798,8 +801,9 @@ static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uin
 }
 
 /* Decompresses exactly n bytes from src[0..size) into dst. Returns n, or
-** TRUNCATED when the input ends inside a block, CORRUPT for a bad block
-** header, table or stream, or for bytes left after the last block. */
+** TRUNCATED when the input ends inside a block, VERSION for block type 3 (a
+** newer squeeze's), CORRUPT for a bad block header, table or stream, or for
+** bytes left after the last block; MEMORY. */
 static size_t huf_decompress(sqz_ctx *ctx, void *dst, size_t n, const void *src, size_t size) {
   const uint8_t *ip = src;
   uint8_t *op = dst;
@@ -843,7 +847,7 @@ static size_t huf_decompress(sqz_ctx *ctx, void *dst, size_t n, const void *src,
       }
       break;
     default:
-      result = SQZ_ERROR(CORRUPT);
+      result = sqz_mode_error(h & 3, HUF_TYPE_RESERVED);
     }
     in += csize;
   }

@@ -608,9 +608,16 @@ static void test_corrupt_fields(void **state) {
   payload p;
   uint64_t zero[4] = {0};
 #define RESET() (p.n = 0)
-  /* mode */
-  RESET(), put_u8(&p, 3), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
+  /* mode: 3..15 are kept for newer versions, the rest never are modes */
+  RESET(), put_u8(&p, 3), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_VERSION);
+  RESET(), put_u8(&p, 15), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_VERSION);
+  RESET(), put_u8(&p, 16), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
   RESET(), put_u8(&p, 0xff), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
+  /* ... also in a vector after the first */
+  RESET(), put_u8(&p, 0);
+  for (unsigned i = 0; i < 1024; i++)
+    put_u64(&p, i);
+  put_u8(&p, 4), put_u64(&p, 0), expect_error(&p, 1025, SQZ_ERROR_VERSION);
   /* ALP exponent, factor, width out of range */
   RESET(), put_alp(&p, 19, 0, 0, 0, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
   RESET(), put_alp(&p, 0, 19, 0, 0, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);

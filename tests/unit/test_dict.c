@@ -221,6 +221,20 @@ static size_t decode(const uint8_t *src, size_t n, size_t dstSize) {
   return r;
 }
 
+/* Mode values: 0..2 decode; 3..15 are modes a newer squeeze may write
+** (VERSION: "newer format version", not "corrupt"); 16..255 never are
+** modes (CORRUPT). */
+static void test_mode_versions(void **state) {
+  (void)state;
+  uint8_t p[] = {1, 4, 2, 2, 'o', 'n', 3, 'o', 'f', 'f', 0x02};
+  for (unsigned mode = 3; mode <= 255; mode++) {
+    p[0] = (uint8_t)mode;
+    size_t r = decode(p, sizeof p, 13);
+    assert_int_equal(r, mode <= 15 ? SQZ_ERROR(VERSION) : SQZ_ERROR(CORRUPT));
+    assert_int_equal(decode(p, 1, 13), r); /* the mode decides before any length */
+  }
+}
+
 static void test_decode_errors(void **state) {
   (void)state;
   const uint8_t good[] = {1, 4, 2, 2, 'o', 'n', 3, 'o', 'f', 'f', 0x02};
@@ -245,7 +259,7 @@ static void test_decode_errors(void **state) {
   bad[2] = 0;
   assert_true(sqz_is_error(decode(bad, sizeof good, size)));
   memcpy(bad, good, sizeof good);
-  bad[0] = 2; /* unknown mode */
+  bad[0] = 2; /* mode 2 with a mode 1 body */
   assert_true(sqz_is_error(decode(bad, sizeof good, size)));
   const uint8_t raw_bad[] = {0, 5, 'a'};
   assert_true(sqz_is_error(decode(raw_bad, sizeof raw_bad, 2)));
@@ -279,6 +293,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_worked_example), cmocka_unit_test(test_small_cases),
       cmocka_unit_test(test_sensors),        cmocka_unit_test(test_huffman_mode),
+      cmocka_unit_test(test_mode_versions),
       cmocka_unit_test(test_real_data),      cmocka_unit_test(test_compress_errors),
       cmocka_unit_test(test_decode_errors),
   };

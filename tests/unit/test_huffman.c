@@ -409,8 +409,8 @@ static void expect(const uint8_t *c, size_t csize, size_t n, sqz_error_code code
 static void test_bad_block_headers(void **state) {
   (void)state;
   uint8_t b[8] = {0};
-  b[0] = 3 | (1 << 2); /* type 3 */
-  expect(b, 4, 100, SQZ_ERROR_CORRUPT);
+  b[0] = 3 | (1 << 2); /* type 3: kept for a newer version */
+  expect(b, 4, 100, SQZ_ERROR_VERSION);
   uint8_t raw[3 + 100] = {0};
   raw[0] = (uint8_t)(99 << 2), raw[1] = 99 >> 6; /* raw block of 99 bytes for 100 */
   expect(raw, 3 + 99, 100, SQZ_ERROR_CORRUPT);
