@@ -1,6 +1,7 @@
 /*
 ** bitstream.h: a 64-bit bit writer and bit reader, LSB-first, for the codecs
-** that write bit fields (huffman, gorilla, dod, delta, alp).
+** that write bit fields (gorilla, dod, delta, dict; huffman.c and alp_pack.h
+** keep specialised packers of their own, in the same bit order).
 **
 ** The idea is zstd's lib/common/bitstream.h: bits collect in a 64-bit
 ** register and go to memory a whole register at a time; the reader refills
@@ -105,7 +106,9 @@ static inline void sqz_br_init(sqz_bitreader *r, const void *src, size_t size) {
   r->overrun = 0;
 }
 
-/* Loads bytes until the container holds at least 57 bits or input ends. */
+/* Loads bytes until the container holds at least 56 bits (an 8-byte load
+** while 8 input bytes remain) or the input ends (byte by byte near its
+** end). */
 static inline void sqz_br_refill(sqz_bitreader *r) {
   if ((size_t)(r->end - r->ptr) >= 8) {
     r->container |= sqz_load64le(r->ptr) << r->nbits;

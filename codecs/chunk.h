@@ -38,7 +38,6 @@ extern "C" {
 
 #define SQZ_CHUNK_VERSION 1           /* byte 0 of a chunk */
 #define SQZ_CHUNK_ROWS_MAX (1u << 20) /* most rows in one chunk */
-#define SQZ_CHUNK_OVERHEAD 64         /* header and trailer bytes, at most */
 
 /* Storage classes, numbered as the chunk format writes them. */
 typedef enum {
@@ -86,7 +85,8 @@ static inline void sqz_column_clear(sqz_column *c) {
 }
 
 /* Makes room for `rows` more rows and `bytes` more arena bytes. Returns 0, or
-** MEMORY (allocator failed) or TOO_LARGE (more than 2^32-1 rows). */
+** MEMORY (allocator failed) or TOO_LARGE (more than 2^32-1 rows, or arena or
+** array sizes that do not fit size_t). */
 size_t sqz_column_reserve(sqz_column *c, size_t rows, size_t bytes);
 
 /* Appends one row: v for INT and REAL, p/n for TEXT and BLOB, nothing for

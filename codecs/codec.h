@@ -126,12 +126,15 @@ typedef struct sqz_codec {
   size_t (*bound)(size_t srcSize);
 
   /* Compress srcSize bytes of src into dst (dstCapacity bytes) with params
-  ** (level already checked to lie in [min_level, max_level]). Returns the number of
-  ** bytes written, or an error: DST_TOO_SMALL, SRC_SIZE (typed codecs, when
-  ** srcSize % 8 != 0), MEMORY (ctx could not supply scratch), GENERIC. With
-  ** dstCapacity >= bound(srcSize) only MEMORY and SRC_SIZE are possible.
-  ** Output is deterministic: the same input and level give the same bytes on
-  ** every machine. */
+  ** (level already checked to lie in [min_level, max_level]). Returns the
+  ** number of bytes written, or an error: DST_TOO_SMALL; SRC_SIZE (typed
+  ** codecs, when srcSize % 8 != 0); LEVEL, PARAMETER or TOO_LARGE (a level,
+  ** window_log or acceleration the codec refuses, or more input than it takes
+  ** in one call: zstd, lz4, lz77); CORRUPT (dict: input that is not the string
+  ** layout); MEMORY (ctx could not supply scratch or state); GENERIC (a
+  ** library failed). With dstCapacity >= bound(srcSize), DST_TOO_SMALL does
+  ** not occur. Output is deterministic: the same input and params give the
+  ** same bytes on every machine. */
   size_t (*compress)(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src, size_t srcSize,
                      const sqz_params *params);
 

@@ -2,8 +2,9 @@
 ** pool.c: sqz_ctx, pooled scratch blocks and codec state slots (pool.h).
 **
 ** Each block carries a 16-byte header in front of the pointer handed out:
-** its size class and the free-list link. Classes are powers of two from
-** 2^12 to 2^30 bytes; a request takes the smallest class that holds it.
+** its size class, the free-list link and a magic that tells a block in use
+** from a free one. Classes are powers of two from 2^12 to 2^30 bytes; a
+** request takes the smallest class that holds it.
 */
 #include "pool.h"
 
@@ -20,9 +21,14 @@
 typedef struct block_header {
   struct block_header *next; /* free-list link while free */
   uint32_t size_class;       /* index into ctx->free_list */
-  uint32_t magic;            /* BLOCK_MAGIC: catches foreign pointers */
+  uint32_t magic;            /* BLOCK_IN_USE or BLOCK_FREE */
 } block_header;
-#define BLOCK_MAGIC 0x53510c0bU
+/* sqz_scratch_release() takes back only a block whose magic says it is in
+** use: a second release of the same block, which would put it on its free
+** list twice and hand it out to two owners, is ignored, and so is most any
+** pointer that never came from sqz_scratch_acquire(). */
+#define BLOCK_IN_USE 0x53510c0bU
+#define BLOCK_FREE 0x53510f4eU
 
 _Static_assert(sizeof(block_header) == 16, "block header keeps 16-byte alignment");
 
@@ -78,7 +84,6 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
     h = ctx->allocator.alloc(ctx->allocator.opaque, total);
     if (!h) return NULL;
     h->size_class = c;
-    h->magic = BLOCK_MAGIC;
     ctx->stats.misses++;
     ctx->stats.blocks++;
     ctx->stats.bytes_held += class_bytes(c);
@@ -86,6 +91,7 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
       ctx->stats.bytes_high = ctx->stats.bytes_held;
   }
   h->next = NULL;
+  h->magic = BLOCK_IN_USE;
   ctx->stats.in_use++;
   if (ctx->stats.in_use > ctx->stats.high_water) ctx->stats.high_water = ctx->stats.in_use;
   return h + 1;
@@ -94,6 +100,8 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
 void sqz_scratch_release(sqz_ctx *ctx, void *block) {
   if (!block) return;
   block_header *h = (block_header *)block - 1;
+  if (h->magic != BLOCK_IN_USE || h->size_class >= CLASS_COUNT) return;
+  h->magic = BLOCK_FREE;
   unsigned c = h->size_class;
   ctx->stats.in_use--;
   if (ctx->free_count[c] >= KEEP_PER_CLASS ||

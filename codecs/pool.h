@@ -55,7 +55,9 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes);
 
 /* Returns a block from sqz_scratch_acquire() to its free list. The context
 ** keeps at most a few free blocks per class and at most SQZ_POOL_KEEP_BYTES
-** in all; the rest go back to the allocator. NULL is a no-op. */
+** in all; the rest go back to the allocator. NULL is a no-op, and so is a
+** block that is not in use (released twice): the magic in each block's
+** header tells. */
 void sqz_scratch_release(sqz_ctx *ctx, void *block);
 #define SQZ_POOL_KEEP_BYTES ((size_t)64 << 20)
 

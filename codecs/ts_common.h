@@ -1,6 +1,7 @@
 /*
 ** ts_common.h: small helpers private to the time-series codecs (gorilla.c,
-** dod.c, delta.c). Not part of the public interface; not installed for use.
+** dod.c, delta.c). Not part of the public interface: nothing outside those
+** three files includes it.
 **
 ** - the argument checks every typed codec starts with (srcSize and dstSize
 **   must be whole 8-byte values);

@@ -13,14 +13,16 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <limits.h>
+
 #include "codec.h"
 #include "pool.h"
 
 typedef struct zstd_state {
-  ZSTD_CCtx *cctx;
-  ZSTD_DCtx *dctx;
-  int level;      /* level set on cctx, or INT_MIN when none */
-  int window_log; /* window_log set on cctx */
+  ZSTD_CCtx *cctx; /* created by the first compress */
+  ZSTD_DCtx *dctx; /* created by the first decompress */
+  int level;       /* level set on cctx, or INT_MIN when none is */
+  int window_log;  /* window_log set on cctx, or -1 when none is */
 } zstd_state;
 
 static void *zstd_alloc(void *opaque, size_t size) {
@@ -38,7 +40,7 @@ static zstd_state *zstd_get_state(sqz_ctx *ctx) {
   if (!s) return NULL;
   s->cctx = NULL;
   s->dctx = NULL;
-  s->level = -1000;
+  s->level = INT_MIN;
   s->window_log = -1;
   *slot = s;
   return s;
