@@ -142,6 +142,14 @@ void sqz_ctx_dealloc(sqz_ctx *ctx, void *ptr) {
   ctx->allocator.free(ctx->allocator.opaque, p);
 }
 
+void *sqz_ctx_alloc_opaque(void *ctx, size_t bytes) {
+  return sqz_ctx_alloc((sqz_ctx *)ctx, bytes);
+}
+
+void sqz_ctx_dealloc_opaque(void *ctx, void *ptr) {
+  sqz_ctx_dealloc((sqz_ctx *)ctx, ptr);
+}
+
 void sqz_ctx_stats(const sqz_ctx *ctx, sqz_pool_stats *out) {
   *out = ctx->stats;
 }

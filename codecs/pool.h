@@ -79,6 +79,12 @@ void sqz_ctx_on_free(sqz_ctx *ctx, unsigned slot, void (*destroy)(sqz_ctx *, voi
 void *sqz_ctx_alloc(sqz_ctx *ctx, size_t bytes);
 void sqz_ctx_dealloc(sqz_ctx *ctx, void *ptr);
 
+/* The same two in the (void *opaque, ...) shape of the libraries' custom
+** allocators (ZSTD_customMem, LZ4F_CustomMem), opaque being the sqz_ctx, so
+** that a library context draws from (and is counted in) the ctx. */
+void *sqz_ctx_alloc_opaque(void *ctx, size_t bytes);
+void sqz_ctx_dealloc_opaque(void *ctx, void *ptr);
+
 /* Copies the counters into *out. */
 void sqz_ctx_stats(const sqz_ctx *ctx, sqz_pool_stats *out);
 

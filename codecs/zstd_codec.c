@@ -25,13 +25,6 @@ typedef struct zstd_state {
   int window_log;  /* window_log set on cctx, or -1 when none is */
 } zstd_state;
 
-static void *zstd_alloc(void *opaque, size_t size) {
-  return sqz_ctx_alloc((sqz_ctx *)opaque, size);
-}
-static void zstd_free(void *opaque, void *address) {
-  sqz_ctx_dealloc((sqz_ctx *)opaque, address);
-}
-
 /* The codec's state in ctx, created on first use; NULL on OOM. */
 static zstd_state *zstd_get_state(sqz_ctx *ctx) {
   void **slot = sqz_ctx_state(ctx, SQZ_ID_ZSTD);
@@ -63,7 +56,7 @@ static size_t zstd_compress(sqz_ctx *ctx, void *dst, size_t cap, const void *src
   zstd_state *s = zstd_get_state(ctx);
   if (!s) return SQZ_ERROR(MEMORY);
   if (!s->cctx) {
-    ZSTD_customMem mem = {zstd_alloc, zstd_free, ctx};
+    ZSTD_customMem mem = {sqz_ctx_alloc_opaque, sqz_ctx_dealloc_opaque, ctx};
     s->cctx = ZSTD_createCCtx_advanced(mem);
     if (!s->cctx) return SQZ_ERROR(MEMORY);
     ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless);
@@ -95,7 +88,7 @@ static size_t zstd_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const voi
   zstd_state *s = zstd_get_state(ctx);
   if (!s) return SQZ_ERROR(MEMORY);
   if (!s->dctx) {
-    ZSTD_customMem mem = {zstd_alloc, zstd_free, ctx};
+    ZSTD_customMem mem = {sqz_ctx_alloc_opaque, sqz_ctx_dealloc_opaque, ctx};
     s->dctx = ZSTD_createDCtx_advanced(mem);
     if (!s->dctx) return SQZ_ERROR(MEMORY);
     ZSTD_DCtx_setParameter(s->dctx, ZSTD_d_format, ZSTD_f_zstd1_magicless);
