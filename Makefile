@@ -60,7 +60,10 @@ $(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsqueeze.a tests/unit/test_util.h
+UNIT_HEADERS := $(wildcard tests/unit/*.h)
+FUZZ_HEADERS := $(wildcard tests/fuzz/*.h)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsqueeze.a $(UNIT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 -lcmocka $(LIBS) \
 	  $(LDFLAGS_EXTRA)
@@ -73,12 +76,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
 
 FUZZ_CFLAGS := $(CSTD) -g -O1 -Icodecs -Iext -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CODEC_SRC) $(HEADERS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CODEC_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $< $(CODEC_SRC) -o $@ $(LIBS)
 
 # Replays a corpus without libFuzzer (tests/fuzz/replay_main.c), under ASan+UBSan.
-$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(CODEC_SRC) $(HEADERS)
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(CODEC_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -g -O1 -Icodecs -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  $< tests/fuzz/replay_main.c $(CODEC_SRC) -o $@ $(LIBS)

@@ -13,26 +13,17 @@
 **   single-bit flips (an error or exactly dstSize bytes, never a write past
 **   dst, which is malloc'd to its exact size for ASan).
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "codec.h"
 #include "pool.h"
 #include "varint.h"
 
 static const sqz_codec *C;
-static sqz_ctx *ctx;
 
 static int setup(void **state) {
-  (void)state;
   C = sqz_codec_by_name("dict");
-  ctx = sqz_ctx_create(NULL);
-  return C && ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
+  return C ? test_ctx_setup(state) : -1;
 }
 
 /* A layout builder: strings as varint length + bytes. */
@@ -297,5 +288,5 @@ int main(void) {
       cmocka_unit_test(test_real_data),      cmocka_unit_test(test_compress_errors),
       cmocka_unit_test(test_decode_errors),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, test_ctx_teardown);
 }

@@ -3,25 +3,11 @@
 ** on the real files at edge sizes, the stored form, header sizes, and every
 ** way a damaged frame must fail (never silently wrong, never out of bounds).
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "frame.h"
 
 #define BLOCK ((size_t)1 << SQZ_FRAME_BLOCK_LOG)
-
-static sqz_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
 
 /* Compresses n bytes of src with codec at level through a frame, checks the
 ** round trip and returns the frame size. */
@@ -289,5 +275,5 @@ int main(void) {
       cmocka_unit_test(test_level_and_size_errors),
       cmocka_unit_test(test_bound_every_block_log),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

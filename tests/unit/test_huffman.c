@@ -15,7 +15,7 @@
 **   dirty padding, trailing bytes, a dstSize that disagrees, truncation at
 **   every byte, every single-bit flip, no memory.
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "codec.h"
 #include "pool.h"
@@ -162,42 +162,12 @@ static uint64_t pm_optimal_cost(const uint32_t *count, unsigned limit) {
 
 /* ---- Helpers ---- */
 
-static sqz_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
-
-/* Compresses src[0..n) into a malloc'd buffer of bound(n) bytes; *csize
-** gets the compressed size. */
 static uint8_t *compress_alloc(const uint8_t *src, size_t n, size_t *csize) {
-  size_t cap = C->bound(n);
-  assert_true(cap >= n);
-  uint8_t *dst = malloc(cap);
-  assert_non_null(dst);
-  *csize = C->compress(ctx, dst, cap, src, n, &P);
-  assert_false(sqz_is_error(*csize));
-  assert_true(*csize <= cap);
-  return dst;
+  return test_compress_alloc(C, &P, src, n, csize);
 }
 
-/* Decompresses src[0..size) into an exactly n-byte buffer (so ASan sees any
-** overrun). Returns the codec's result; the output goes to out when not
-** NULL. */
 static size_t decompress_exact(const uint8_t *src, size_t size, size_t n, uint8_t *out) {
-  uint8_t *dst = malloc(n ? n : 1);
-  size_t r = C->decompress(ctx, dst, n, src, size);
-  if (out && r == n) memcpy(out, dst, n);
-  free(dst);
-  return r;
+  return test_decompress_exact(C, src, size, n, out);
 }
 
 /* Round trip of src[0..n) through the codec and through the model decoder;
@@ -652,5 +622,5 @@ int main(void) {
       cmocka_unit_test(test_bit_flips),        cmocka_unit_test(test_dst_too_small),
       cmocka_unit_test(test_no_memory),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

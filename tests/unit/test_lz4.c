@@ -4,26 +4,12 @@
 ** LZ4HC), and frames written before that change, when lz4's level was the
 ** acceleration factor, still decoding.
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include <lz4.h>
 #include <lz4hc.h>
 
 #include "frame.h"
-
-static sqz_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
 
 /* The text of the frames below (70 bytes). */
 static const char old_text[] =
@@ -190,5 +176,5 @@ int main(void) {
       cmocka_unit_test(test_acceleration_range),
       cmocka_unit_test(test_registry_levels),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

@@ -15,7 +15,7 @@
 **   literals, units and varints, overlong varints, trailing bytes,
 **   truncation at every byte, every single-bit flip, a small dst.
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "codec.h"
 #include "pool.h"
@@ -23,8 +23,6 @@
 extern const sqz_codec sqz_codec_rle;
 static const sqz_codec *const C = &sqz_codec_rle;
 static const sqz_params P = {.level = 1};
-static sqz_ctx *ctx;
-
 /* ---- A model decoder of docs/format/rle.md, one byte at a time ---- */
 
 /* Decodes exactly n bytes from src[0..size) into out. Returns 0, or -1 for
@@ -60,37 +58,15 @@ static int model_decode(const uint8_t *src, size_t size, uint8_t *out, size_t n)
 
 /* ---- Helpers ---- */
 
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
-
-/* Compresses src[0..n) into a malloc'd buffer of bound(n) bytes. */
+/* Compresses src[0..n) into a malloc'd buffer of bound(n) bytes, a bound
+** at most 10 bytes above the input. */
 static uint8_t *compress_alloc(const uint8_t *src, size_t n, size_t *csize) {
-  size_t cap = C->bound(n);
-  assert_true(cap >= n && cap <= n + 10 + (n == 0));
-  uint8_t *dst = malloc(cap);
-  assert_non_null(dst);
-  *csize = C->compress(ctx, dst, cap, src, n, &P);
-  assert_false(sqz_is_error(*csize));
-  assert_true(*csize <= cap);
-  return dst;
+  assert_true(C->bound(n) <= n + 10 + (n == 0));
+  return test_compress_alloc(C, &P, src, n, csize);
 }
 
-/* Decompresses into an exactly n-byte buffer, so ASan sees any overrun. */
 static size_t decompress_exact(const uint8_t *src, size_t size, size_t n, uint8_t *out) {
-  uint8_t *dst = malloc(n ? n : 1);
-  size_t r = C->decompress(ctx, dst, n, src, size);
-  if (out && r == n) memcpy(out, dst, n);
-  free(dst);
-  return r;
+  return test_decompress_exact(C, src, size, n, out);
 }
 
 /* Round trip through the codec and the model. Returns the compressed size. */
@@ -386,5 +362,5 @@ int main(void) {
       cmocka_unit_test(test_bit_flips),
       cmocka_unit_test(test_dst_too_small),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }
