@@ -149,7 +149,8 @@ static inline int alp_encode_value(double v, unsigned e, unsigned f, int64_t *d)
 
 /* v encodes exactly under (e, f): sets *d and returns 1. */
 static inline int alp_exact(uint64_t bits, unsigned e, unsigned f, int64_t *d) {
-  return alp_encode_value(sqz_bits_double(bits), e, f, d) && sqz_double_bits(alp_decode_int(*d, e, f)) == bits;
+  return alp_encode_value(sqz_bits_double(bits), e, f, d) &&
+         sqz_double_bits(alp_decode_int(*d, e, f)) == bits;
 }
 
 typedef struct alp_combo {
@@ -692,7 +693,8 @@ static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork 
   } else {
     alp_unpack(dw->u, in, count, bw, (uint64_t)base);
     for (unsigned i = 0; i < count; i++)
-      sqz_store64le(out + 8 * (size_t)i, sqz_double_bits(alp_decode_int(sqz_int64_of(dw->u[i]), e, f)));
+      sqz_store64le(out + 8 * (size_t)i,
+                    sqz_double_bits(alp_decode_int(sqz_int64_of(dw->u[i]), e, f)));
   }
   for (unsigned j = 0; j < nexc; j++)
     memcpy(out + 8 * (size_t)sqz_load16le(pos + 2 * j), val + 8 * j, 8);

@@ -391,13 +391,13 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
   }
   if (r) goto done;
 
-  /* 5. write the chunk over what out held: version and flags, tag and rows,
-  ** the null count, the exception count, codec id, raw and stored sizes, the
-  ** checksum; then the sections and the stream */
+  /* 5. write the chunk over what out held: at most 2 bytes of version and
+  ** flags, 6 varints (tag, rows, null count, exception count, raw and
+  ** stored sizes), the codec id and the checksum; then the sections and the
+  ** stream */
   out->n = 0;
   size_t bitmap = ((size_t)n + 7) / 8, total;
-  size_t fixed = 2 + 2 * SQZ_VARINT_MAX + SQZ_VARINT_MAX + SQZ_VARINT_MAX + 1 +
-                 2 * SQZ_VARINT_MAX + 4 + (null_mode == NULL_BITMAP ? bitmap : list_size);
+  size_t fixed = 2 + 6 * SQZ_VARINT_MAX + 1 + 4 + (null_mode == NULL_BITMAP ? bitmap : list_size);
   if (sqz_add_overflow(fixed, exc_size, &total) || sqz_add_overflow(total, best_size, &total)) {
     r = SQZ_ERROR(TOO_LARGE);
     goto done;
@@ -406,7 +406,7 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
   if (r) goto done;
   sqz_buf_byte(out, SQZ_CHUNK_VERSION);
   sqz_buf_byte(out, (uint8_t)(primary | (null_mode << FLAG_NULL_SHIFT) |
-                          (exceptions ? FLAG_EXCEPTIONS : 0)));
+                              (exceptions ? FLAG_EXCEPTIONS : 0)));
   sqz_buf_varint(out, opts->tag);
   sqz_buf_varint(out, n);
   if (null_mode == NULL_LIST) {

@@ -28,7 +28,7 @@
 #define SQZ_CHUNK_H
 
 #include "bits.h" /* sqz_double_bits / sqz_bits_double: the v slot of a REAL row */
-#include "buf.h" /* sqz_buf: the encoder writes a chunk into one */
+#include "buf.h"  /* sqz_buf: the encoder writes a chunk into one */
 #include "codec.h"
 #include "pool.h"
 

@@ -64,10 +64,11 @@ typedef struct sqz_frame_info {
 /* Parses the header of the frame in src (srcSize bytes) into *info, reading
 ** nothing else. Returns the header size in bytes (a squeeze frame's, also
 ** in info->header_size; for a zstd or LZ4 frame 4, its magic number, which
-** its library reads again, and info->header_size stays 0), or an error: CORRUPT (not a squeeze, zstd or LZ4 frame; a malformed header:
-** version 0, a varint over 64 bits, a block_log out of range, a blocked
-** frame of one block), TRUNCATED, VERSION (a squeeze frame of a newer
-** version), UNKNOWN_CODEC. */
+** its library reads again, and info->header_size stays 0), or an error:
+** CORRUPT (not a squeeze, zstd or LZ4 frame, or a malformed header: version
+** 0, a varint over 64 bits, a block_log out of range, a blocked frame of one
+** block), TRUNCATED, VERSION (a squeeze frame of a newer version),
+** UNKNOWN_CODEC. */
 size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize);
 
 /* Worst-case size in bytes of the frame sqz_frame_compress writes for srcSize

@@ -282,11 +282,10 @@ static void test_decode_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_worked_example), cmocka_unit_test(test_small_cases),
-      cmocka_unit_test(test_sensors),        cmocka_unit_test(test_huffman_mode),
-      cmocka_unit_test(test_mode_versions),
-      cmocka_unit_test(test_real_data),      cmocka_unit_test(test_compress_errors),
-      cmocka_unit_test(test_decode_errors),
+      cmocka_unit_test(test_worked_example),  cmocka_unit_test(test_small_cases),
+      cmocka_unit_test(test_sensors),         cmocka_unit_test(test_huffman_mode),
+      cmocka_unit_test(test_mode_versions),   cmocka_unit_test(test_real_data),
+      cmocka_unit_test(test_compress_errors), cmocka_unit_test(test_decode_errors),
   };
   return cmocka_run_group_tests(tests, setup, test_ctx_teardown);
 }

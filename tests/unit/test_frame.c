@@ -157,7 +157,8 @@ static void test_parse_errors(void **state) {
   assert_int_equal(sqz_frame_parse(&info, "hello", 5), SQZ_ERROR(CORRUPT));
   assert_int_equal(sqz_frame_parse(&info, "\xC2\x00\x00", 3), SQZ_ERROR(VERSION));
   assert_int_equal(sqz_frame_parse(&info, "\xCF\x00\x00", 3), SQZ_ERROR(VERSION));
-  assert_int_equal(sqz_frame_parse(&info, "\xC0\x00\x00", 3), SQZ_ERROR(CORRUPT)); /* never a version */
+  assert_int_equal(sqz_frame_parse(&info, "\xC0\x00\x00", 3),
+                   SQZ_ERROR(CORRUPT)); /* never a version */
   assert_int_equal(sqz_frame_parse(&info, "\xC1\x1F\x00", 3), SQZ_ERROR(UNKNOWN_CODEC));
   assert_int_equal(sqz_frame_parse(&info, "\xC1\x00", 2), SQZ_ERROR(TRUNCATED));
   /* varint that never ends, and one wider than 64 bits */

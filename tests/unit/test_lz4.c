@@ -105,8 +105,8 @@ static void test_levels_follow_the_lz4_tool(void **state) {
   int ref = LZ4_compress_default((const char *)text, (char *)b, (int)n, (int)cap);
   for (int level = 1; level <= 2; level++) {
     for (int accel = 0; accel <= 1; accel++) {
-      size_t got = payload_of("lz4", (sqz_params){.level = level, .acceleration = accel}, text, n,
-                              a, cap);
+      size_t got =
+          payload_of("lz4", (sqz_params){.level = level, .acceleration = accel}, text, n, a, cap);
       assert_int_equal(got, (size_t)ref);
       assert_memory_equal(a, b, got);
     }
@@ -163,9 +163,9 @@ static void test_registry_levels(void **state) {
   /* through the frame: level 13 is out of range now */
   uint8_t frame[256];
   sqz_params p = {.level = 13};
-  assert_int_equal(sqz_frame_compress(ctx, frame, sizeof frame, old_text, strlen(old_text), lz4,
-                                      &p, 0, 0),
-                   SQZ_ERROR(LEVEL));
+  assert_int_equal(
+      sqz_frame_compress(ctx, frame, sizeof frame, old_text, strlen(old_text), lz4, &p, 0, 0),
+      SQZ_ERROR(LEVEL));
 }
 
 int main(void) {

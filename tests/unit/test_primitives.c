@@ -175,10 +175,9 @@ static void test_checked_arithmetic(void **state) {
   assert_int_equal(r, 0);
   assert_int_equal(sqz_mul_overflow(SIZE_MAX / 3, 3, &r), 0);
   assert_int_equal(sqz_mul_overflow(SIZE_MAX / 3 + 1, 3, &r), 1);
-  assert_int_equal(sqz_mul_overflow((size_t)1 << (sizeof(size_t) * 4), (size_t)1
-                                                                            << (sizeof(size_t) * 4),
-                                    &r),
-                   1);
+  assert_int_equal(
+      sqz_mul_overflow((size_t)1 << (sizeof(size_t) * 4), (size_t)1 << (sizeof(size_t) * 4), &r),
+      1);
 }
 
 /* ---- alloc.h --------------------------------------------------------------- */
