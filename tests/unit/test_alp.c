@@ -466,8 +466,8 @@ static void put_u8(payload *p, unsigned v) {
   p->b[p->n++] = (uint8_t)v;
 }
 static void put_u16(payload *p, unsigned v) {
-  put_u8(p, v & 0xff);
-  put_u8(p, v >> 8);
+  sqz_store16le(p->b + p->n, (uint16_t)v);
+  p->n += 2;
 }
 static void put_u64(payload *p, uint64_t v) {
   sqz_store64le(p->b + p->n, v);
