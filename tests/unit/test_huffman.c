@@ -162,22 +162,14 @@ static uint64_t pm_optimal_cost(const uint32_t *count, unsigned limit) {
 
 /* ---- Helpers ---- */
 
-static uint8_t *compress_alloc(const uint8_t *src, size_t n, size_t *csize) {
-  return test_compress_alloc(C, &P, src, n, csize);
-}
-
-static size_t decompress_exact(const uint8_t *src, size_t size, size_t n, uint8_t *out) {
-  return test_decompress_exact(C, src, size, n, out);
-}
-
 /* Round trip of src[0..n) through the codec and through the model decoder;
 ** the code of every Huffman block costs exactly the package-merge optimum.
 ** Returns the compressed size. */
 static size_t round_trip(const uint8_t *src, size_t n) {
   size_t csize;
-  uint8_t *c = compress_alloc(src, n, &csize);
+  uint8_t *c = test_compress_alloc(C, &P, src, n, &csize);
   uint8_t *out = malloc(n ? n : 1);
-  assert_int_equal(decompress_exact(c, csize, n, out), n);
+  assert_int_equal(test_decompress_exact(C, c, csize, n, out), n);
   assert_memory_equal(out, src, n);
   size_t blocks = (n + BLOCK - 1) / BLOCK;
   model_table *tables = calloc(blocks ? blocks : 1, sizeof *tables);
@@ -238,7 +230,7 @@ static void test_moby_dick_size(void **state) {
   (void)state;
   size_t n, csize;
   uint8_t *data = test_read_file("examples/data/moby-dick.txt", &n);
-  uint8_t *c = compress_alloc(data, n, &csize);
+  uint8_t *c = test_compress_alloc(C, &P, data, n, &csize);
   assert_true(csize <= 667604 + 667604 / 100);
   free(c);
   free(data);
@@ -326,7 +318,8 @@ static void test_deterministic(void **state) {
   (void)state;
   size_t n, a, b;
   uint8_t *data = test_read_file("examples/data/birdstrikes.csv", &n);
-  uint8_t *x = compress_alloc(data, n, &a), *y = compress_alloc(data, n, &b);
+  uint8_t *x = test_compress_alloc(C, &P, data, n, &a),
+          *y = test_compress_alloc(C, &P, data, n, &b);
   assert_int_equal(a, b);
   assert_memory_equal(x, y, a);
   free(x), free(y), free(data);
@@ -346,7 +339,7 @@ static const uint8_t example_bytes[] = {
 static void test_format_example(void **state) {
   (void)state;
   size_t n = sizeof example_text - 1, csize;
-  uint8_t *c = compress_alloc((const uint8_t *)example_text, n, &csize);
+  uint8_t *c = test_compress_alloc(C, &P, (const uint8_t *)example_text, n, &csize);
   assert_int_equal(csize, sizeof example_bytes);
   assert_memory_equal(c, example_bytes, csize);
   uint8_t out[sizeof example_text];
@@ -365,13 +358,13 @@ static uint8_t *damage_base(size_t *csize, uint8_t **orig, size_t *n) {
   *orig = malloc(*n);
   memcpy(*orig, data + 10000, *n);
   free(data);
-  uint8_t *c = compress_alloc(*orig, *n, csize);
+  uint8_t *c = test_compress_alloc(C, &P, *orig, *n, csize);
   assert_int_equal(c[0] & 3, 2);
   return c;
 }
 
 static void expect(const uint8_t *c, size_t csize, size_t n, sqz_error_code code) {
-  size_t r = decompress_exact(c, csize, n, NULL);
+  size_t r = test_decompress_exact(C, c, csize, n, NULL);
   assert_true(sqz_is_error(r));
   assert_int_equal(sqz_error_of(r), code);
 }
@@ -385,12 +378,12 @@ static void test_bad_block_headers(void **state) {
   raw[0] = (uint8_t)(99 << 2), raw[1] = 99 >> 6; /* raw block of 99 bytes for 100 */
   expect(raw, 3 + 99, 100, SQZ_ERROR_CORRUPT);
   raw[0] = (uint8_t)(100 << 2), raw[1] = (uint8_t)(100 >> 6);
-  assert_int_equal(decompress_exact(raw, sizeof raw, 100, NULL), 100);
+  assert_int_equal(test_decompress_exact(C, raw, sizeof raw, 100, NULL), 100);
   expect(raw, sizeof raw - 1, 100, SQZ_ERROR_TRUNCATED);
   b[0] = 1 | (2 << 2); /* RLE block with 2 bytes */
   expect(b, 5, 100, SQZ_ERROR_CORRUPT);
   b[0] = 1 | (1 << 2);
-  assert_int_equal(decompress_exact(b, 4, 100, NULL), 100);
+  assert_int_equal(test_decompress_exact(C, b, 4, 100, NULL), 100);
   expect(b, 5, 100, SQZ_ERROR_CORRUPT); /* a trailing byte */
   expect(b, 2, 100, SQZ_ERROR_TRUNCATED);
   expect(b, 0, 100, SQZ_ERROR_TRUNCATED);
@@ -423,7 +416,7 @@ static void test_bad_tables(void **state) {
   /* Lengths 1, 2, 3, 3 are complete; vary them. */
   const uint8_t good[] = {'a', 3, 0x21, 0x33};
   size_t s = with_table(c, csize, d, good, sizeof good);
-  size_t r = decompress_exact(d, s, n, NULL);
+  size_t r = test_decompress_exact(C, d, s, n, NULL);
   assert_true(sqz_is_error(r));                    /* a valid table, but not this stream's */
   const uint8_t over[] = {'a', 3, 0x21, 0x32};     /* 1,2,3,2: Kraft > 1 */
   const uint8_t under[] = {'a', 3, 0x21, 0x43};    /* 1,2,3,4: Kraft < 1 */
@@ -442,7 +435,7 @@ static void test_bad_tables(void **state) {
   t[0] = 0, t[1] = 255;
   memset(t + 2, 0x88, 128);
   s = with_table(c, csize, d, t, 130);
-  assert_true(sqz_is_error(decompress_exact(d, s, n, NULL)));
+  assert_true(sqz_is_error(test_decompress_exact(C, d, s, n, NULL)));
   t[1] = 254, t[129] = 0x08; /* 255 symbols of 8 bits: Kraft < 1 */
   s = with_table(c, csize, d, t, 130);
   expect(d, s, n, SQZ_ERROR_CORRUPT);
@@ -492,14 +485,14 @@ static void test_bad_streams(void **state) {
   for (size_t i = 0; i < sizeof ab; i++)
     ab[i] = ab[i] & 1 ? 'b' : 'a';
   size_t absize;
-  uint8_t *abc = compress_alloc(ab, sizeof ab, &absize);
+  uint8_t *abc = test_compress_alloc(C, &P, ab, sizeof ab, &absize);
   assert_int_equal(absize, 3 + 3 + 6 + 3 * 32 + 32);
   for (unsigned bit = 2; bit < 8; bit++) {
     abc[absize - 1] ^= (uint8_t)(1u << bit);
     expect(abc, absize, sizeof ab, SQZ_ERROR_CORRUPT);
     abc[absize - 1] ^= (uint8_t)(1u << bit);
   }
-  assert_int_equal(decompress_exact(abc, absize, sizeof ab, NULL), sizeof ab);
+  assert_int_equal(test_decompress_exact(C, abc, absize, sizeof ab, NULL), sizeof ab);
   free(abc);
   free(d), free(c), free(orig);
 }
@@ -510,9 +503,9 @@ static void test_wrong_dst_size(void **state) {
   uint8_t *orig, *c = damage_base(&csize, &orig, &n);
   for (size_t m = n - 8; m <= n + 8; m++) {
     if (m == n) continue;
-    assert_true(sqz_is_error(decompress_exact(c, csize, m, NULL)));
+    assert_true(sqz_is_error(test_decompress_exact(C, c, csize, m, NULL)));
   }
-  assert_true(sqz_is_error(decompress_exact(c, csize, n + BLOCK, NULL)));
+  assert_true(sqz_is_error(test_decompress_exact(C, c, csize, n + BLOCK, NULL)));
   expect(c, csize, 0, SQZ_ERROR_CORRUPT);
   free(c), free(orig);
 }
@@ -528,7 +521,7 @@ static void test_truncation_every_byte(void **state) {
   uint8_t *two = malloc(n2);
   test_fill_random(two, BLOCK, 3);
   memcpy(two + BLOCK, orig, n);
-  uint8_t *c2 = compress_alloc(two, n2, &c2size);
+  uint8_t *c2 = test_compress_alloc(C, &P, two, n2, &c2size);
   for (size_t cut = 0; cut < c2size; cut += cut < BLOCK ? 997 : 1)
     expect(c2, cut, n2, SQZ_ERROR_TRUNCATED);
   free(c2), free(two), free(c), free(orig);
@@ -543,7 +536,7 @@ static void test_bit_flips(void **state) {
   for (size_t i = 0; i < csize; i++) {
     for (unsigned bit = 0; bit < 8; bit++) {
       c[i] ^= (uint8_t)(1u << bit);
-      size_t r = decompress_exact(c, csize, n, NULL);
+      size_t r = test_decompress_exact(C, c, csize, n, NULL);
       assert_true(sqz_is_error(r) || r == n);
       decoded += r == n;
       c[i] ^= (uint8_t)(1u << bit);
@@ -557,7 +550,7 @@ static void test_bit_flips(void **state) {
   for (size_t i = 0; i < 3; i++) {
     for (unsigned bit = 0; bit < 8; bit++) {
       c[i] ^= (uint8_t)(1u << bit);
-      assert_true(sqz_is_error(decompress_exact(c, csize, n, NULL)));
+      assert_true(sqz_is_error(test_decompress_exact(C, c, csize, n, NULL)));
       c[i] ^= (uint8_t)(1u << bit);
     }
   }
@@ -569,7 +562,7 @@ static void test_dst_too_small(void **state) {
   size_t n, csize;
   uint8_t *data = test_read_file("examples/data/moby-dick.txt", &n);
   n = 3 * BLOCK;
-  uint8_t *c = compress_alloc(data, n, &csize), *d = malloc(csize);
+  uint8_t *c = test_compress_alloc(C, &P, data, n, &csize), *d = malloc(csize);
   for (size_t cap = 0; cap < csize; cap += cap < 64 ? 1 : 4099) {
     size_t r = C->compress(ctx, d, cap, data, n, &P);
     assert_int_equal(sqz_error_of(r), SQZ_ERROR_DST_TOO_SMALL);

@@ -65,16 +65,12 @@ static uint8_t *compress_alloc(const uint8_t *src, size_t n, size_t *csize) {
   return test_compress_alloc(C, &P, src, n, csize);
 }
 
-static size_t decompress_exact(const uint8_t *src, size_t size, size_t n, uint8_t *out) {
-  return test_decompress_exact(C, src, size, n, out);
-}
-
 /* Round trip through the codec and the model. Returns the compressed size. */
 static size_t round_trip(const uint8_t *src, size_t n) {
   size_t csize;
   uint8_t *c = compress_alloc(src, n, &csize);
   uint8_t *out = malloc(n + 1), *model = calloc(n + 1, 1);
-  assert_int_equal(decompress_exact(c, csize, n, out), n);
+  assert_int_equal(test_decompress_exact(C, c, csize, n, out), n);
   assert_memory_equal(out, src, n);
   assert_int_equal(model_decode(c, csize, model, n), 0);
   assert_memory_equal(model, src, n);
@@ -83,7 +79,7 @@ static size_t round_trip(const uint8_t *src, size_t n) {
 }
 
 static void expect(const uint8_t *c, size_t csize, size_t n, sqz_error_code code) {
-  size_t r = decompress_exact(c, csize, n, NULL);
+  size_t r = test_decompress_exact(C, c, csize, n, NULL);
   assert_true(sqz_is_error(r));
   assert_int_equal(sqz_error_of(r), code);
 }
@@ -263,18 +259,18 @@ static void test_format_example(void **state) {
 static void test_bad_tokens(void **state) {
   (void)state;
   const uint8_t lit[] = {0x06, 'a', 'b', 'c', 'd'}; /* literal of 4 */
-  assert_int_equal(decompress_exact(lit, 5, 4, NULL), 4);
+  assert_int_equal(test_decompress_exact(C, lit, 5, 4, NULL), 4);
   expect(lit, 5, 3, SQZ_ERROR_CORRUPT);   /* longer than dst */
   expect(lit, 5, 5, SQZ_ERROR_TRUNCATED); /* dst wants another token */
   expect(lit, 4, 4, SQZ_ERROR_TRUNCATED); /* literal cut short */
   expect(lit, 5, 0, SQZ_ERROR_CORRUPT);   /* nothing to produce, bytes left */
   expect(lit, 0, 4, SQZ_ERROR_TRUNCATED);
   const uint8_t run8[] = {0x3F, 1, 2, 3, 4, 5, 6, 7, 8}; /* 8 bytes of an 8-byte unit */
-  assert_int_equal(decompress_exact(run8, 9, 8, NULL), 8);
+  assert_int_equal(test_decompress_exact(C, run8, 9, 8, NULL), 8);
   expect(run8, 9, 7, SQZ_ERROR_CORRUPT);
   expect(run8, 8, 8, SQZ_ERROR_TRUNCATED); /* unit cut short */
   const uint8_t trailing[] = {0x01, 'z', 0x00};
-  assert_int_equal(decompress_exact(trailing, 2, 1, NULL), 1);
+  assert_int_equal(test_decompress_exact(C, trailing, 2, 1, NULL), 1);
   expect(trailing, 3, 1, SQZ_ERROR_CORRUPT);
   const uint8_t open[] = {0x80, 0x80};
   expect(open, 2, 10, SQZ_ERROR_TRUNCATED);
@@ -324,7 +320,7 @@ static void test_bit_flips(void **state) {
   for (size_t i = 0; i < csize; i++) {
     for (unsigned bit = 0; bit < 8; bit++) {
       c[i] ^= (uint8_t)(1u << bit);
-      size_t r = decompress_exact(c, csize, sizeof src, NULL);
+      size_t r = test_decompress_exact(C, c, csize, sizeof src, NULL);
       assert_true(sqz_is_error(r) || r == sizeof src);
       c[i] ^= (uint8_t)(1u << bit);
     }
