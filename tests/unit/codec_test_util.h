@@ -2,7 +2,7 @@
 ** codec_test_util.h: for the unit tests that call codecs through one shared
 ** context: the context itself, created and freed as cmocka group setup and
 ** teardown (cmocka_run_group_tests(tests, test_ctx_setup,
-** test_ctx_teardown)), and the two calls most codec tests start from.
+** test_ctx_teardown)), and the calls most codec tests are made of.
 */
 #ifndef SQZ_CODEC_TEST_UTIL_H
 #define SQZ_CODEC_TEST_UTIL_H
@@ -54,6 +54,15 @@ static inline size_t test_decompress_exact(const sqz_codec *c, const uint8_t *sr
   if (out && r == n) memcpy(out, dst, n);
   free(dst);
   return r;
+}
+
+/* Asserts that decoding src[0..size) with c into exactly n bytes fails with
+** code. */
+static inline void test_expect_error(const sqz_codec *c, const uint8_t *src, size_t size, size_t n,
+                                     sqz_error_code code) {
+  size_t r = test_decompress_exact(c, src, size, n, NULL);
+  assert_true(sqz_is_error(r));
+  assert_int_equal(sqz_error_of(r), code);
 }
 
 #endif /* SQZ_CODEC_TEST_UTIL_H */

@@ -363,37 +363,31 @@ static uint8_t *damage_base(size_t *csize, uint8_t **orig, size_t *n) {
   return c;
 }
 
-static void expect(const uint8_t *c, size_t csize, size_t n, sqz_error_code code) {
-  size_t r = test_decompress_exact(C, c, csize, n, NULL);
-  assert_true(sqz_is_error(r));
-  assert_int_equal(sqz_error_of(r), code);
-}
-
 static void test_bad_block_headers(void **state) {
   (void)state;
   uint8_t b[8] = {0};
   b[0] = 3 | (1 << 2); /* type 3: kept for a newer version */
-  expect(b, 4, 100, SQZ_ERROR_VERSION);
+  test_expect_error(C, b, 4, 100, SQZ_ERROR_VERSION);
   uint8_t raw[3 + 100] = {0};
   raw[0] = (uint8_t)(99 << 2), raw[1] = 99 >> 6; /* raw block of 99 bytes for 100 */
-  expect(raw, 3 + 99, 100, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, raw, 3 + 99, 100, SQZ_ERROR_CORRUPT);
   raw[0] = (uint8_t)(100 << 2), raw[1] = (uint8_t)(100 >> 6);
   assert_int_equal(test_decompress_exact(C, raw, sizeof raw, 100, NULL), 100);
-  expect(raw, sizeof raw - 1, 100, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, raw, sizeof raw - 1, 100, SQZ_ERROR_TRUNCATED);
   b[0] = 1 | (2 << 2); /* RLE block with 2 bytes */
-  expect(b, 5, 100, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, b, 5, 100, SQZ_ERROR_CORRUPT);
   b[0] = 1 | (1 << 2);
   assert_int_equal(test_decompress_exact(C, b, 4, 100, NULL), 100);
-  expect(b, 5, 100, SQZ_ERROR_CORRUPT); /* a trailing byte */
-  expect(b, 2, 100, SQZ_ERROR_TRUNCATED);
-  expect(b, 0, 100, SQZ_ERROR_TRUNCATED);
-  expect(b, 4, 0, SQZ_ERROR_CORRUPT); /* bytes but nothing to produce */
-  b[0] = 2 | (4 << 2);                /* Huffman block for 20 bytes */
-  expect(b, 7, 20, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, b, 5, 100, SQZ_ERROR_CORRUPT); /* a trailing byte */
+  test_expect_error(C, b, 2, 100, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, b, 0, 100, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, b, 4, 0, SQZ_ERROR_CORRUPT); /* bytes but nothing to produce */
+  b[0] = 2 | (4 << 2);                              /* Huffman block for 20 bytes */
+  test_expect_error(C, b, 7, 20, SQZ_ERROR_CORRUPT);
   b[0] = 2 | (40 << 2), b[1] = 0; /* not smaller than the block */
   uint8_t big[64] = {0};
   memcpy(big, b, 3);
-  expect(big, 43, 40, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 43, 40, SQZ_ERROR_CORRUPT);
 }
 
 /* Rewrites the table of c (a Huffman block of n bytes): lo, count - 1 and the
@@ -429,7 +423,7 @@ static void test_bad_tables(void **state) {
                              sizeof one,  sizeof dirty, sizeof wrap};
   for (size_t i = 0; i < 6; i++) {
     s = with_table(c, csize, d, bad[i], bad_size[i]);
-    expect(d, s, n, SQZ_ERROR_CORRUPT);
+    test_expect_error(C, d, s, n, SQZ_ERROR_CORRUPT);
   }
   /* All 256 symbols of length 8 are complete; 255 of them are not. */
   t[0] = 0, t[1] = 255;
@@ -438,13 +432,13 @@ static void test_bad_tables(void **state) {
   assert_true(sqz_is_error(test_decompress_exact(C, d, s, n, NULL)));
   t[1] = 254, t[129] = 0x08; /* 255 symbols of 8 bits: Kraft < 1 */
   s = with_table(c, csize, d, t, 130);
-  expect(d, s, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, s, n, SQZ_ERROR_CORRUPT);
   /* A table that runs past the block. */
   memcpy(d, c, 3);
   d[3] = 0, d[4] = 255;
   d[0] = (uint8_t)(2 | 40 << 2), d[1] = 0, d[2] = 0;
   memset(d + 5, 0x88, 40);
-  expect(d, 43, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, 43, n, SQZ_ERROR_CORRUPT);
   free(d), free(c), free(orig);
 }
 
@@ -457,27 +451,27 @@ static void test_bad_streams(void **state) {
   /* Stream 0 one byte shorter: it runs out, stream 1 starts early. */
   memcpy(d, c, csize);
   d[jt] = (uint8_t)(s0 - 1), d[jt + 1] = (uint8_t)((s0 - 1) >> 8);
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* Stream 0 one byte longer: leftover bytes. */
   d[jt] = (uint8_t)(s0 + 1), d[jt + 1] = (uint8_t)((s0 + 1) >> 8);
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* Sizes that add up to the whole block (no fourth stream), or past it. */
   memcpy(d, c, csize);
   size_t body = csize - jt - 6;
   d[jt] = (uint8_t)body, d[jt + 1] = (uint8_t)(body >> 8);
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   d[jt] = d[jt + 1] = 0xFF;
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* An empty stream 1. */
   memcpy(d, c, csize);
   d[jt + 2] = d[jt + 3] = 0;
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* One more byte at the end of stream 3 (block size grows by one). */
   memcpy(d, c, csize);
   d[csize] = 0;
   size_t content = csize - 3 + 1;
   d[0] = (uint8_t)(2 | content << 2), d[1] = (uint8_t)(content >> 6);
-  expect(d, csize + 1, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize + 1, n, SQZ_ERROR_CORRUPT);
   /* Padding: 1003 symbols of one bit each; stream 3 codes 250 of them,
   ** so its last byte has 6 padding bits (the top ones). */
   uint8_t ab[1003];
@@ -489,7 +483,7 @@ static void test_bad_streams(void **state) {
   assert_int_equal(absize, 3 + 3 + 6 + 3 * 32 + 32);
   for (unsigned bit = 2; bit < 8; bit++) {
     abc[absize - 1] ^= (uint8_t)(1u << bit);
-    expect(abc, absize, sizeof ab, SQZ_ERROR_CORRUPT);
+    test_expect_error(C, abc, absize, sizeof ab, SQZ_ERROR_CORRUPT);
     abc[absize - 1] ^= (uint8_t)(1u << bit);
   }
   assert_int_equal(test_decompress_exact(C, abc, absize, sizeof ab, NULL), sizeof ab);
@@ -506,7 +500,7 @@ static void test_wrong_dst_size(void **state) {
     assert_true(sqz_is_error(test_decompress_exact(C, c, csize, m, NULL)));
   }
   assert_true(sqz_is_error(test_decompress_exact(C, c, csize, n + BLOCK, NULL)));
-  expect(c, csize, 0, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, c, csize, 0, SQZ_ERROR_CORRUPT);
   free(c), free(orig);
 }
 
@@ -515,7 +509,7 @@ static void test_truncation_every_byte(void **state) {
   size_t csize, n;
   uint8_t *orig, *c = damage_base(&csize, &orig, &n);
   for (size_t cut = 0; cut < csize; cut++)
-    expect(c, cut, n, SQZ_ERROR_TRUNCATED);
+    test_expect_error(C, c, cut, n, SQZ_ERROR_TRUNCATED);
   /* Two blocks: a raw 128 KiB block then the text. */
   size_t n2 = BLOCK + n, c2size;
   uint8_t *two = malloc(n2);
@@ -523,7 +517,7 @@ static void test_truncation_every_byte(void **state) {
   memcpy(two + BLOCK, orig, n);
   uint8_t *c2 = test_compress_alloc(C, &P, two, n2, &c2size);
   for (size_t cut = 0; cut < c2size; cut += cut < BLOCK ? 997 : 1)
-    expect(c2, cut, n2, SQZ_ERROR_TRUNCATED);
+    test_expect_error(C, c2, cut, n2, SQZ_ERROR_TRUNCATED);
   free(c2), free(two), free(c), free(orig);
 }
 

@@ -78,12 +78,6 @@ static size_t round_trip(const uint8_t *src, size_t n) {
   return csize;
 }
 
-static void expect(const uint8_t *c, size_t csize, size_t n, sqz_error_code code) {
-  size_t r = test_decompress_exact(C, c, csize, n, NULL);
-  assert_true(sqz_is_error(r));
-  assert_int_equal(sqz_error_of(r), code);
-}
-
 /* ---- Round trips ---- */
 
 static void test_empty_and_tiny(void **state) {
@@ -260,32 +254,32 @@ static void test_bad_tokens(void **state) {
   (void)state;
   const uint8_t lit[] = {0x06, 'a', 'b', 'c', 'd'}; /* literal of 4 */
   assert_int_equal(test_decompress_exact(C, lit, 5, 4, NULL), 4);
-  expect(lit, 5, 3, SQZ_ERROR_CORRUPT);   /* longer than dst */
-  expect(lit, 5, 5, SQZ_ERROR_TRUNCATED); /* dst wants another token */
-  expect(lit, 4, 4, SQZ_ERROR_TRUNCATED); /* literal cut short */
-  expect(lit, 5, 0, SQZ_ERROR_CORRUPT);   /* nothing to produce, bytes left */
-  expect(lit, 0, 4, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, lit, 5, 3, SQZ_ERROR_CORRUPT);   /* longer than dst */
+  test_expect_error(C, lit, 5, 5, SQZ_ERROR_TRUNCATED); /* dst wants another token */
+  test_expect_error(C, lit, 4, 4, SQZ_ERROR_TRUNCATED); /* literal cut short */
+  test_expect_error(C, lit, 5, 0, SQZ_ERROR_CORRUPT);   /* nothing to produce, bytes left */
+  test_expect_error(C, lit, 0, 4, SQZ_ERROR_TRUNCATED);
   const uint8_t run8[] = {0x3F, 1, 2, 3, 4, 5, 6, 7, 8}; /* 8 bytes of an 8-byte unit */
   assert_int_equal(test_decompress_exact(C, run8, 9, 8, NULL), 8);
-  expect(run8, 9, 7, SQZ_ERROR_CORRUPT);
-  expect(run8, 8, 8, SQZ_ERROR_TRUNCATED); /* unit cut short */
+  test_expect_error(C, run8, 9, 7, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, run8, 8, 8, SQZ_ERROR_TRUNCATED); /* unit cut short */
   const uint8_t trailing[] = {0x01, 'z', 0x00};
   assert_int_equal(test_decompress_exact(C, trailing, 2, 1, NULL), 1);
-  expect(trailing, 3, 1, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, trailing, 3, 1, SQZ_ERROR_CORRUPT);
   const uint8_t open[] = {0x80, 0x80};
-  expect(open, 2, 10, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, open, 2, 10, SQZ_ERROR_TRUNCATED);
   uint8_t overlong[12];
   memset(overlong, 0x80, 11);
   overlong[11] = 0x00;
-  expect(overlong, 12, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, overlong, 12, 10, SQZ_ERROR_CORRUPT);
   uint8_t big[10];
   memset(big, 0xFF, 9);
   big[9] = 0x02; /* bits past 64 */
-  expect(big, 10, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 10, 10, SQZ_ERROR_CORRUPT);
   big[9] = 0x01, big[0] = 0xFE; /* a literal of 2^63 bytes */
-  expect(big, 10, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 10, 10, SQZ_ERROR_CORRUPT);
   big[0] = 0xFF; /* a run of 2^61 bytes */
-  expect(big, 10, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 10, 10, SQZ_ERROR_CORRUPT);
 }
 
 /* An output with every kind of token, for damaging. */
@@ -308,7 +302,7 @@ static void test_truncation_every_byte(void **state) {
   uint8_t *c = damage_base(&csize, src, sizeof src);
   assert_true(csize < 600);
   for (size_t cut = 0; cut < csize; cut++)
-    expect(c, cut, sizeof src, SQZ_ERROR_TRUNCATED);
+    test_expect_error(C, c, cut, sizeof src, SQZ_ERROR_TRUNCATED);
   free(c);
 }
 
