@@ -69,7 +69,10 @@ $(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsqueeze.a tests/unit/test_util.h
+UNIT_HEADERS := $(wildcard tests/unit/*.h)
+FUZZ_HEADERS := $(wildcard tests/fuzz/*.h)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsqueeze.a $(UNIT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 -lcmocka $(LIBS) \
 	  $(LDFLAGS_EXTRA)
@@ -88,12 +91,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
 
 FUZZ_CFLAGS := $(CSTD) -g -O1 $(INCLUDES) -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRC) $(HEADERS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $< $(PURE_SRC) -o $@ $(LIBS)
 
 # Replays a corpus without libFuzzer (tests/fuzz/replay_main.c), under ASan+UBSan.
-$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(PURE_SRC) $(HEADERS)
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(PURE_SRC) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) -g -O1 $(INCLUDES) -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  $< tests/fuzz/replay_main.c $(PURE_SRC) -o $@ $(LIBS)

@@ -63,7 +63,7 @@ static speeds run_frame_loop(const sqz_codec *codec, int level) {
   size_t bound = sqz_frame_bound(codec, VALUE_SIZE);
   uint8_t *frames = malloc(bound * VALUES), *out = malloc(VALUE_SIZE);
   size_t sizes[VALUES];
-  sqz_params params = {level, 0, 0};
+  sqz_params params = {.level = level};
   double tc[PASSES], td[PASSES];
   if (!ctx || !frames || !out) exit(1);
   for (int run = 0; run < PASSES; run++) {

@@ -119,7 +119,7 @@ typedef struct job_state {
 } job_state;
 
 static void run_job(job_state *s, int job) {
-  sqz_params p = {1, 0, 0};
+  sqz_params p = {.level = 1};
   size_t r;
   switch (job) {
   case OURS_C:
@@ -251,7 +251,7 @@ static void bench_rle(sqz_ctx *ctx) {
     c->src = malloc(n), c->comp = malloc(sqz_codec_rle.bound(n)), c->out = malloc(n);
     if (!c->src || !c->comp || !c->out) exit(1);
     memcpy(c->src, col, n);
-    sqz_params p = {1, 0, 0};
+    sqz_params p = {.level = 1};
     double tc[BENCH_RUNS], td[BENCH_RUNS], tp[BENCH_RUNS];
     for (int r = 0; r < BENCH_RUNS; r++) {
       int reps = 0;

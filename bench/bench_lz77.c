@@ -43,7 +43,7 @@ typedef struct contestant {
 
 static size_t lz77_c(sqz_ctx *ctx, int level, uint8_t *dst, size_t cap, const uint8_t *src,
                      size_t n) {
-  sqz_params p = {level, 0, 0};
+  sqz_params p = {.level = level};
   size_t r = sqz_codec_lz77.compress(ctx, dst, cap, src, n, &p);
   return sqz_is_error(r) ? 0 : r;
 }

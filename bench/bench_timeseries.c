@@ -70,7 +70,7 @@ typedef size_t (*step_fn)(const void *codec, int dir, uint8_t *dst, size_t cap, 
 static size_t step_squeeze(const void *codec, int dir, uint8_t *dst, size_t cap, const uint8_t *src,
                            size_t srcSize) {
   const sqz_codec *c = codec;
-  static const sqz_params params = {1, 0, 0};
+  static const sqz_params params = {.level = 1};
   return dir ? c->decompress(ctx, dst, cap, src, srcSize)
              : c->compress(ctx, dst, cap, src, srcSize, &params);
 }

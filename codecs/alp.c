@@ -84,7 +84,8 @@
 #include <string.h>
 
 #include "alp_pack.h"
-#include "bitstream.h"
+#include "bits.h"
+#include "byteorder.h"
 #include "codec.h"
 #include "pool.h"
 #include "varint.h"
@@ -107,7 +108,9 @@
 #define RD_MAX_CODE_BITS 3 /* dictionary of at most 8 entries */
 #define RD_MAX_DICT (1u << RD_MAX_CODE_BITS)
 
-enum { MODE_RAW = 0, MODE_ALP = 1, MODE_RD = 2 };
+/* The vector mode byte (docs/format/alp.md); values up to MODE_RESERVED are
+** kept for later modes (VERSION when unknown), the rest are never modes. */
+enum { MODE_RAW = 0, MODE_ALP = 1, MODE_RD = 2, MODE_RESERVED = 15 };
 
 /* 1.5 * 2^52: adding it to |x| < 2^51 leaves x rounded in the low mantissa. */
 #define ALP_MAGIC 6755399441055744.0
@@ -121,32 +124,8 @@ static const double pow10_neg[ALP_MAX_EXP + 1] = {1e0,   1e-1,  1e-2,  1e-3,  1e
                                                   1e-7,  1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13,
                                                   1e-14, 1e-15, 1e-16, 1e-17, 1e-18};
 
-static inline double u2d(uint64_t u) {
-  double d;
-  memcpy(&d, &u, 8);
-  return d;
-}
-static inline uint64_t d2u(double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
-}
-static inline unsigned bit_width(uint64_t v) {
-  return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
-}
 static inline size_t packed_bytes(unsigned count, unsigned bw) {
   return ((size_t)count * bw + 7) / 8;
-}
-static inline void put16le(uint8_t *p, unsigned v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-static inline unsigned get16le(const uint8_t *p) {
-  return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-/* Two's-complement reinterpretation without implementation-defined casts. */
-static inline int64_t as_int64(uint64_t u) {
-  return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
 }
 
 /* The value that integer d stands for under (e, f): (d * 10^f) / 10^e, in
@@ -170,7 +149,8 @@ static inline int alp_encode_value(double v, unsigned e, unsigned f, int64_t *d)
 
 /* v encodes exactly under (e, f): sets *d and returns 1. */
 static inline int alp_exact(uint64_t bits, unsigned e, unsigned f, int64_t *d) {
-  return alp_encode_value(u2d(bits), e, f, d) && d2u(alp_decode_int(*d, e, f)) == bits;
+  return alp_encode_value(sqz_bits_double(bits), e, f, d) &&
+         sqz_double_bits(alp_decode_int(*d, e, f)) == bits;
 }
 
 typedef struct alp_combo {
@@ -199,7 +179,7 @@ static uint64_t estimate_alp(const uint64_t *bits, unsigned m, alp_combo c, unsi
     if (d > hi) hi = d;
   }
   *exact = ok;
-  unsigned bw = ok ? bit_width((uint64_t)hi - (uint64_t)lo) : 0;
+  unsigned bw = ok ? sqz_bit_width((uint64_t)hi - (uint64_t)lo) : 0;
   return (uint64_t)m * bw + (uint64_t)(m - ok) * ALP_EXC_BITS;
 }
 
@@ -341,7 +321,7 @@ static alp_plan plan_alp(alp_work *w, unsigned count, alp_combo c) {
     w->ints[i] -= (uint64_t)lo;
   p.c = c;
   p.base = lo;
-  p.bw = bit_width((uint64_t)hi - (uint64_t)lo);
+  p.bw = sqz_bit_width((uint64_t)hi - (uint64_t)lo);
   p.n_exc = n_exc;
   p.size = alp_vector_size(count, p.bw, lo, n_exc);
   return p;
@@ -478,7 +458,7 @@ static void write_alp(const alp_work *w, unsigned count, const alp_plan *p, uint
   alp_pack(o, w->ints, count, p->bw);
   o += packed_bytes(count, p->bw);
   for (unsigned j = 0; j < p->n_exc; j++, o += 2)
-    put16le(o, w->exc_pos[j]);
+    sqz_store16le(o, w->exc_pos[j]);
   for (unsigned j = 0; j < p->n_exc; j++, o += 8)
     sqz_store64le(o, w->bits[w->exc_pos[j]]);
 }
@@ -503,16 +483,16 @@ static void write_rd(alp_work *w, unsigned count, const rd_plan *p, uint8_t *dst
   *o++ = (uint8_t)right;
   *o++ = (uint8_t)p->code_bits;
   for (unsigned t = 0; t < entries; t++, o += 2)
-    put16le(o, p->dict[t]);
+    sqz_store16le(o, p->dict[t]);
   o += sqz_varint_put(o, 10, n_exc);
   alp_pack(o, w->rd_code, count, p->code_bits);
   o += packed_bytes(count, p->code_bits);
   alp_pack(o, w->bits, count, right); /* the low bits: right parts */
   o += packed_bytes(count, right);
   for (unsigned j = 0; j < n_exc; j++, o += 2)
-    put16le(o, w->rd_pos[j]);
+    sqz_store16le(o, w->rd_pos[j]);
   for (unsigned j = 0; j < n_exc; j++, o += 2)
-    put16le(o, w->rd_left[j]);
+    sqz_store16le(o, w->rd_left[j]);
 }
 
 /* Encodes one vector of count values (src) at dst (cap bytes): the smallest
@@ -626,13 +606,8 @@ static size_t take(alp_cursor *c, size_t n, const uint8_t **at) {
 /* Reads a varint. Returns 0, TRUNCATED (input ends inside it) or CORRUPT
 ** (longer than 10 bytes or above 64 bits). */
 static size_t take_varint(alp_cursor *c, uint64_t *v) {
-  size_t avail = (size_t)(c->end - c->p);
-  size_t n = sqz_varint_get(c->p, avail, v);
-  if (n == 0) {
-    for (size_t i = 0; i < avail && i < SQZ_VARINT_MAX; i++)
-      if (!(c->p[i] & 0x80)) return SQZ_ERROR(CORRUPT);
-    return avail < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-  }
+  size_t n = sqz_varint_read(c->p, (size_t)(c->end - c->p), v);
+  if (sqz_is_error(n)) return n;
   c->p += n;
   return 0;
 }
@@ -652,7 +627,7 @@ static const uint8_t *loadable(const uint8_t *p, size_t n, const uint8_t *end, u
 static size_t check_positions(const uint8_t *pos, unsigned nexc, unsigned count) {
   unsigned next = 0;
   for (unsigned j = 0; j < nexc; j++) {
-    unsigned at = get16le(pos + 2 * j);
+    unsigned at = sqz_load16le(pos + 2 * j);
     if (at < next || at >= count) return SQZ_ERROR(CORRUPT);
     next = at + 1;
   }
@@ -685,9 +660,9 @@ static void scale_out(uint8_t *out, const uint64_t *u, unsigned count, double mu
   }
 #endif
   for (; i < count; i++) {
-    double x = u2d(u[i]) - ALP_MAGIC;
+    double x = sqz_bits_double(u[i]) - ALP_MAGIC;
     x = x * mul;
-    sqz_store64le(out + 8 * (size_t)i, d2u(x / div));
+    sqz_store64le(out + 8 * (size_t)i, sqz_double_bits(x / div));
   }
 }
 
@@ -707,7 +682,7 @@ static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork 
     return r;
   if ((r = check_positions(pos, (unsigned)nexc, count))) return r;
   const uint8_t *in = loadable(packed, nb, c->end, dw->wide);
-  int64_t base = sqz_zigzag_decode(zbase);
+  int64_t base = sqz_int64_of(sqz_zigzag_decode(zbase));
   const int64_t lim = (int64_t)1 << 51;
   if (bw <= 51 && base >= -lim && base <= lim - ((int64_t)1 << bw)) {
     /* every d = base + u lies in [-2^51, 2^51), so u + (base + magic bits)
@@ -718,10 +693,11 @@ static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork 
   } else {
     alp_unpack(dw->u, in, count, bw, (uint64_t)base);
     for (unsigned i = 0; i < count; i++)
-      sqz_store64le(out + 8 * (size_t)i, d2u(alp_decode_int(as_int64(dw->u[i]), e, f)));
+      sqz_store64le(out + 8 * (size_t)i,
+                    sqz_double_bits(alp_decode_int(sqz_int64_of(dw->u[i]), e, f)));
   }
   for (unsigned j = 0; j < nexc; j++)
-    memcpy(out + 8 * (size_t)get16le(pos + 2 * j), val + 8 * j, 8);
+    memcpy(out + 8 * (size_t)sqz_load16le(pos + 2 * j), val + 8 * j, 8);
   return 0;
 }
 
@@ -738,7 +714,7 @@ static size_t decode_rd(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *
   if ((r = take(c, 2 * entries, &dp))) return r;
   uint64_t dict[RD_MAX_DICT];
   for (unsigned t = 0; t < entries; t++) {
-    unsigned l = get16le(dp + 2 * t);
+    unsigned l = sqz_load16le(dp + 2 * t);
     if (l >= left_limit) return SQZ_ERROR(CORRUPT);
     dict[t] = (uint64_t)l << right;
   }
@@ -750,7 +726,7 @@ static size_t decode_rd(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *
     return r;
   if ((r = check_positions(pos, (unsigned)nexc, count))) return r;
   for (unsigned j = 0; j < nexc; j++)
-    if (get16le(lefts + 2 * j) >= left_limit) return SQZ_ERROR(CORRUPT);
+    if (sqz_load16le(lefts + 2 * j) >= left_limit) return SQZ_ERROR(CORRUPT);
   const uint8_t *cin = loadable(codes, ncodes, c->end, dw->codes);
   const uint8_t *rin = loadable(rights, nright, c->end, dw->wide);
   const uint64_t rmask = sqz_mask64(right);
@@ -759,15 +735,16 @@ static size_t decode_rd(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *
   for (unsigned i = 0; i < count; i++)
     sqz_store64le(out + 8 * (size_t)i, dict[dw->code[i]] | dw->u[i]);
   for (unsigned j = 0; j < nexc; j++) {
-    uint8_t *o = out + 8 * (size_t)get16le(pos + 2 * j);
-    uint64_t l = get16le(lefts + 2 * j);
+    uint8_t *o = out + 8 * (size_t)sqz_load16le(pos + 2 * j);
+    uint64_t l = sqz_load16le(lefts + 2 * j);
     sqz_store64le(o, (l << right) | (sqz_load64le(o) & rmask));
   }
   return 0;
 }
 
 /* decompress: dstSize / 8 doubles from the vectors in src (docs/format/alp.md).
-** Returns dstSize; CORRUPT when dstSize % 8 != 0, a mode, width, exponent,
+** Returns dstSize; VERSION for a vector mode from 3 to 15 (a newer squeeze's);
+** CORRUPT when dstSize % 8 != 0, a mode above 15, a width, exponent,
 ** factor, count or position is out of range, or bytes follow the last
 ** vector; TRUNCATED when src ends inside a vector; MEMORY. Reads only
 ** src[0..srcSize), writes only dst[0..dstSize). */
@@ -797,7 +774,7 @@ static size_t alp_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void
       r = decode_rd(&c, o, count, dw);
       break;
     default:
-      r = SQZ_ERROR(CORRUPT);
+      r = sqz_mode_error(*mode, MODE_RESERVED);
     }
   }
   if (!r && c.p != c.end) r = SQZ_ERROR(CORRUPT);

@@ -24,7 +24,8 @@
 
 #include <stdint.h>
 
-#include "bitstream.h"
+#include "bits.h"
+#include "byteorder.h"
 
 /* The field of bw <= 56 bits (mask = its low-bit mask) at bit offset off. */
 static inline uint64_t alp_extract(const uint8_t *in, uint64_t off, uint64_t mask) {
@@ -124,8 +125,7 @@ static inline void alp_pack(uint8_t *dst, const uint64_t *v, unsigned count, uns
     used = used + bw - 64; /* bits of x that did not fit */
     acc = used ? x >> (bw - used) : 0;
   }
-  for (unsigned b = 0; b < used; b += 8)
-    *dst++ = (uint8_t)(acc >> b);
+  sqz_store_le(dst, acc, (used + 7) / 8);
 }
 
 #endif /* SQZ_ALP_PACK_H */

@@ -1,6 +1,7 @@
 /*
 ** bitstream.h: a 64-bit bit writer and bit reader, LSB-first, for the codecs
-** that write bit fields (huffman, gorilla, dod, delta, alp).
+** that write bit fields (gorilla, dod, delta, dict; huffman.c and alp_pack.h
+** keep specialised packers of their own, in the same bit order).
 **
 ** The idea is zstd's lib/common/bitstream.h: bits collect in a 64-bit
 ** register and go to memory a whole register at a time; the reader refills
@@ -16,44 +17,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
-
-static inline uint64_t sqz_load64le(const void *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
-}
-
-static inline void sqz_store64le(void *p, uint64_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  memcpy(p, &v, 8);
-}
-
-static inline uint32_t sqz_load32le(const void *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  return v;
-}
-
-static inline void sqz_store32le(void *p, uint32_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  memcpy(p, &v, 4);
-}
-
-/* A mask of the low n bits, 0 <= n <= 64, without shifting by 64. */
-static inline uint64_t sqz_mask64(unsigned n) {
-  return n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
-}
+#include "bits.h"
+#include "byteorder.h"
 
 /* ---- Writer ------------------------------------------------------------- */
 typedef struct sqz_bitwriter {
@@ -83,8 +48,7 @@ static inline void sqz_bw_flush(sqz_bitwriter *w) {
       w->overflow = 1;
       nbytes = (unsigned)(w->end - w->ptr);
     }
-    for (unsigned i = 0; i < nbytes; i++)
-      w->ptr[i] = (uint8_t)(w->container >> (8 * i));
+    sqz_store_le(w->ptr, w->container, nbytes);
   }
   w->ptr += nbytes;
   w->container = nbytes ? w->container >> (8 * nbytes) : w->container; /* nbytes <= 7 */
@@ -142,7 +106,9 @@ static inline void sqz_br_init(sqz_bitreader *r, const void *src, size_t size) {
   r->overrun = 0;
 }
 
-/* Loads bytes until the container holds at least 57 bits or input ends. */
+/* Loads bytes until the container holds at least 56 bits (an 8-byte load
+** while 8 input bytes remain) or the input ends (byte by byte near its
+** end). */
 static inline void sqz_br_refill(sqz_bitreader *r) {
   if ((size_t)(r->end - r->ptr) >= 8) {
     r->container |= sqz_load64le(r->ptr) << r->nbits;

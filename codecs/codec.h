@@ -59,6 +59,14 @@ static inline sqz_error_code sqz_error_of(size_t r) {
   return sqz_is_error(r) ? (sqz_error_code)(0 - r) : SQZ_OK;
 }
 
+/* The error a decoder returns for a value of a payload's mode (or type)
+** field that it does not decode (docs/format.md, "Payload modes"): VERSION
+** when value <= last_reserved, the last value the field reserves for forms a
+** newer squeeze may write, else CORRUPT (a value no version writes). */
+static inline size_t sqz_mode_error(unsigned value, unsigned last_reserved) {
+  return value <= last_reserved ? SQZ_ERROR(VERSION) : SQZ_ERROR(CORRUPT);
+}
+
 /* A short, lower-case, static English description of r's error code
 ** ("corrupt data", "destination too small", ...). Never NULL. */
 const char *sqz_error_string(size_t r);
@@ -77,14 +85,28 @@ const char *sqz_kind_name(sqz_kind kind);
 
 typedef struct sqz_ctx sqz_ctx; /* codecs/pool.h */
 
-/* Parameters of one compress call. level is already checked against the
-** codec's range; window_log (log2 of the match window in bytes, 10..24) is 0
-** for the codec's default and is ignored by codecs without a window. */
+/* Parameters of one compress call. Zero in any field but level means the
+** codec's default, so an initializer that names only level, or zeroed
+** memory with level set, is complete. */
 typedef struct sqz_params {
+  /* In the codec's [min_level, max_level]: the frame layer and the chunk
+  ** encoder check it before a codec sees it. */
   int level;
+  /* log2 of the match window in bytes, 0 for the codec's default. Each
+  ** windowed codec checks its own range and returns PARAMETER outside it:
+  ** lz77 10..24, zstd ZSTD_WINDOWLOG_MIN..ZSTD_WINDOWLOG_MAX (10..31 on
+  ** 64-bit hosts). Codecs without a window ignore it. */
   int window_log;
+  /* LZ4's acceleration factor for lz4 levels 1 and 2, 0..SQZ_ACCELERATION_MAX:
+  ** 0 for LZ4's default (1), larger for faster compression and larger
+  ** output. lz4 returns PARAMETER outside the range (at every level) and
+  ** ignores it at levels 3..12, where LZ4HC compresses; every other codec
+  ** ignores it. */
   int acceleration;
 } sqz_params;
+
+/* The largest sqz_params.acceleration, LZ4's LZ4_ACCELERATION_MAX. */
+#define SQZ_ACCELERATION_MAX 65537
 
 /* ---- The codec descriptor ------------------------------------------------
 ** One constant instance per codec; the registry (codecs/registry.c) lists
@@ -106,20 +128,26 @@ typedef struct sqz_codec {
   size_t (*bound)(size_t srcSize);
 
   /* Compress srcSize bytes of src into dst (dstCapacity bytes) with params
-  ** (level already checked to lie in [min_level, max_level]). Returns the number of
-  ** bytes written, or an error: DST_TOO_SMALL, SRC_SIZE (typed codecs, when
-  ** srcSize % 8 != 0), MEMORY (ctx could not supply scratch), GENERIC. With
-  ** dstCapacity >= bound(srcSize) only MEMORY and SRC_SIZE are possible.
-  ** Output is deterministic: the same input and level give the same bytes on
-  ** every machine. */
+  ** (level already checked to lie in [min_level, max_level]). Returns the
+  ** number of bytes written, or an error: DST_TOO_SMALL; SRC_SIZE (typed
+  ** codecs, when srcSize % 8 != 0); LEVEL, PARAMETER or TOO_LARGE (a level,
+  ** window_log or acceleration the codec refuses, or more input than it takes
+  ** in one call: zstd, lz4, lz77); CORRUPT (dict: input that is not the string
+  ** layout); MEMORY (ctx could not supply scratch or state); GENERIC (a
+  ** library failed). With dstCapacity >= bound(srcSize), DST_TOO_SMALL does
+  ** not occur. Output is deterministic: the same input and params give the
+  ** same bytes on every machine. */
   size_t (*compress)(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src, size_t srcSize,
                      const sqz_params *params);
 
   /* Decompress exactly dstSize bytes (the original size, known from the frame)
   ** from srcSize bytes of src into dst. Returns dstSize, or an error: CORRUPT
   ** or TRUNCATED for input that does not decode to exactly dstSize bytes,
-  ** MEMORY. Guarantee on hostile input: never reads outside src[0..srcSize),
-  ** never writes outside dst[0..dstSize). */
+  ** VERSION for a payload mode kept for newer versions (sqz_mode_error()),
+  ** MEMORY; a codec that decodes through another (dict through huffman) may
+  ** return UNKNOWN_CODEC when that one is missing. Guarantee on hostile
+  ** input: never reads outside src[0..srcSize), never writes outside
+  ** dst[0..dstSize). */
   size_t (*decompress)(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src, size_t srcSize);
 
   /* Optional (NULL when the codec keeps no state): frees the persistent state

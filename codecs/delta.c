@@ -34,8 +34,13 @@
 #include "ts_common.h"
 #include "varint.h"
 
-#define DELTA_BLOCK 128     /* values per block */
-#define DELTA_VARINTS 0x80u /* block header: varint form; 0..64 is a FOR width */
+#define DELTA_BLOCK 128 /* values per block */
+/* The block header byte: 0..64 is a frame-of-reference width; with bit 7 set
+** the low bits number another form: 0x80 varints, 0x81..DELTA_FORM_RESERVED
+** kept for later forms (VERSION when unknown); every other value is never a
+** header (CORRUPT). */
+#define DELTA_VARINTS 0x80u
+#define DELTA_FORM_RESERVED 0x8Fu
 
 /* Worst case: the first value's varint, then per block a header byte, the
 ** minimum's varint and 8 bytes a value (frame of reference at width 64,
@@ -49,7 +54,7 @@ static size_t delta_bound(size_t srcSize) {
 
 /* Bytes of the varint of v, from its bit width. */
 static inline size_t delta_varint_size(uint64_t v) {
-  return (ts_bit_width(v | 1) + 6) / 7;
+  return (sqz_bit_width(v | 1) + 6) / 7;
 }
 
 /* Writes one block of cnt zigzagged deltas u[] at out (capacity bytes), in
@@ -62,7 +67,7 @@ static size_t delta_put_block(uint8_t *out, size_t capacity, const uint64_t *u, 
     hi = u[j] > hi ? u[j] : hi;
     varint_bytes += delta_varint_size(u[j]);
   }
-  unsigned w = ts_bit_width(hi - lo);
+  unsigned w = sqz_bit_width(hi - lo);
   size_t packed = (cnt * w + 7) / 8;
   size_t for_bytes = 1 + delta_varint_size(lo) + packed;
   if (for_bytes > capacity && varint_bytes > capacity) return 0;
@@ -96,7 +101,7 @@ static size_t delta_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const 
   const uint8_t *in = (const uint8_t *)src;
   uint8_t *out = (uint8_t *)dst;
   uint64_t prev = sqz_load64le(in);
-  size_t pos = sqz_varint_put(out, dstCapacity, ts_zigzag(prev));
+  size_t pos = sqz_varint_put(out, dstCapacity, sqz_zigzag_encode(prev));
   if (!pos) return SQZ_ERROR(DST_TOO_SMALL);
 
   uint64_t u[DELTA_BLOCK];
@@ -104,7 +109,7 @@ static size_t delta_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const 
     size_t cnt = n - i < DELTA_BLOCK ? n - i : DELTA_BLOCK;
     for (size_t j = 0; j < cnt; j++) {
       uint64_t cur = sqz_load64le(in + 8 * (i + j));
-      u[j] = ts_zigzag(cur - prev);
+      u[j] = sqz_zigzag_encode(cur - prev);
       prev = cur;
     }
     size_t k = delta_put_block(out + pos, dstCapacity - pos, u, cnt);
@@ -120,7 +125,7 @@ static size_t delta_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const 
 static size_t delta_get_for(const uint8_t *in, size_t size, size_t *pos, unsigned w, size_t cnt,
                             uint64_t *x, uint8_t *out) {
   uint64_t lo, v = *x;
-  size_t err = ts_varint_get(in, size, pos, &lo);
+  size_t err = sqz_varint_take(in, size, pos, &lo);
   if (err) return err;
   size_t packed = (cnt * w + 7) / 8;
   if (packed > size - *pos) return SQZ_ERROR(TRUNCATED);
@@ -128,12 +133,12 @@ static size_t delta_get_for(const uint8_t *in, size_t size, size_t *pos, unsigne
   sqz_br_init(&r, in + *pos, packed);
   if (w <= 56) {
     for (size_t j = 0; j < cnt; j++) {
-      v += ts_unzigzag(lo + sqz_br_read(&r, w));
+      v += sqz_zigzag_decode(lo + sqz_br_read(&r, w));
       sqz_store64le(out + 8 * j, v);
     }
   } else {
     for (size_t j = 0; j < cnt; j++) {
-      v += ts_unzigzag(lo + sqz_br_read64(&r, w));
+      v += sqz_zigzag_decode(lo + sqz_br_read64(&r, w));
       sqz_store64le(out + 8 * j, v);
     }
   }
@@ -148,9 +153,9 @@ static size_t delta_get_varints(const uint8_t *in, size_t size, size_t *pos, siz
   uint64_t v = *x;
   for (size_t j = 0; j < cnt; j++) {
     uint64_t z;
-    size_t err = ts_varint_get(in, size, pos, &z);
+    size_t err = sqz_varint_take(in, size, pos, &z);
     if (err) return err;
-    v += ts_unzigzag(z);
+    v += sqz_zigzag_decode(z);
     sqz_store64le(out + 8 * j, v);
   }
   *x = v;
@@ -158,8 +163,9 @@ static size_t delta_get_varints(const uint8_t *in, size_t size, size_t *pos, siz
 }
 
 /* Decodes dstSize / 8 int64 from src. Returns dstSize; TRUNCATED when src
-** ends early; CORRUPT on a bad block header or varint, non-zero padding,
-** dstSize % 8 != 0, or bytes after the last block. Reads only
+** ends early; VERSION for a block header 0x81..0x8F (a newer squeeze's
+** form); CORRUPT on any other bad block header or a bad varint, non-zero
+** padding, dstSize % 8 != 0, or bytes after the last block. Reads only
 ** src[0..srcSize), writes only dst[0..dstSize). */
 static size_t delta_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src,
                                size_t srcSize) {
@@ -170,9 +176,9 @@ static size_t delta_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const vo
   const uint8_t *in = (const uint8_t *)src;
   uint8_t *out = (uint8_t *)dst;
   uint64_t x;
-  err = ts_varint_get(in, srcSize, &pos, &x);
+  err = sqz_varint_take(in, srcSize, &pos, &x);
   if (err) return err;
-  x = ts_unzigzag(x);
+  x = sqz_zigzag_decode(x);
   sqz_store64le(out, x);
 
   for (size_t i = 1; i < n; i += DELTA_BLOCK) {
@@ -184,7 +190,7 @@ static size_t delta_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const vo
     } else if (head == DELTA_VARINTS) {
       err = delta_get_varints(in, srcSize, &pos, cnt, &x, out + 8 * i);
     } else {
-      err = SQZ_ERROR(CORRUPT);
+      err = head > DELTA_VARINTS ? sqz_mode_error(head, DELTA_FORM_RESERVED) : SQZ_ERROR(CORRUPT);
     }
     if (err) return err;
   }

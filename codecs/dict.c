@@ -34,23 +34,26 @@
 
 #include <xxhash.h>
 
+#include "bits.h"
 #include "bitstream.h"
+#include "checked.h"
 #include "codec.h"
 #include "pool.h"
 #include "varint.h"
 
+/* The mode byte (docs/format/dict.md). 0 and 1 are format version 1 as
+** squeeze 0.1.0 wrote it; 2 came after. Values up to DICT_MODE_RESERVED are
+** kept for later modes (a reader that does not know one says VERSION), the
+** rest are never modes (CORRUPT). */
 #define DICT_MODE_RAW 0
 #define DICT_MODE_DICT 1
 #define DICT_MODE_HUFFMAN 2 /* dictionary, codes as bytes through the huffman codec */
+#define DICT_MODE_LAST DICT_MODE_HUFFMAN
+#define DICT_MODE_RESERVED 15
 
 /* Worst case: the raw form, one mode byte plus the input. */
 static size_t dict_bound(size_t srcSize) {
   return srcSize < SIZE_MAX ? srcSize + 1 : 0;
-}
-
-/* Bit width of v: 0 for 0, else 64 - clz(v). */
-static unsigned dict_width(uint64_t v) {
-  return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
 }
 
 /* Splits the layout in src into n strings: start[i] is the offset of the
@@ -61,9 +64,8 @@ static size_t dict_split(const uint8_t *src, size_t size, uint32_t *start, uint3
   size_t pos = 0, n = 0;
   while (pos < size) {
     uint64_t l;
-    size_t k = sqz_varint_get(src + pos, size - pos, &l);
-    if (!k || l > size - pos - k) return SQZ_ERROR(CORRUPT);
-    pos += k;
+    /* compress's input is whole: a varint cut short is a malformed layout */
+    if (sqz_varint_take(src, size, &pos, &l) || l > size - pos) return SQZ_ERROR(CORRUPT);
     if (start) {
       start[n] = (uint32_t)pos;
       len[n] = (uint32_t)l;
@@ -86,11 +88,13 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
   size_t n = dict_split(src, size, NULL, NULL);
   if (sqz_is_error(n)) return n;
   if (n < 2) goto raw;
-  size_t slots = 1;
-  while (slots < 2 * n)
-    slots <<= 1;
-  /* start, len, code per string; slot table; dictionary members (string index) */
-  size_t need = n * 4 * 4 + slots * 4;
+  /* Sizes below are computed in 64 bits, where n <= size <= 2^32 cannot
+  ** overflow, and must then fit size_t. slots: the power of two >= 2n.
+  ** Scratch: start, len, code, dictionary member per string; slot table. */
+  uint64_t slots64 = (uint64_t)1 << sqz_bit_width(2 * (uint64_t)n - 1);
+  uint64_t need64 = (uint64_t)n * 16 + slots64 * 4;
+  size_t slots = (size_t)slots64, need = (size_t)need64;
+  if (need != need64) goto raw; /* a table that large cannot be had on this host */
   uint8_t *mem = sqz_scratch_acquire(ctx, need);
   if (!mem) return SQZ_ERROR(MEMORY);
   uint32_t *start = (uint32_t *)mem, *len = start + n, *code = len + n, *member = code + n;
@@ -119,22 +123,25 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
       s = (s + 1) & (slots - 1);
     }
   }
-  unsigned w = dict_width(d - 1);
-  size_t code_bytes = (n * w + 7) / 8;
-  size_t head = 1 + sqz_varint_size(n) + sqz_varint_size(d) + dict_bytes;
-  size_t total = head + code_bytes;
+  /* the sizes of the two forms, in 64 bits like the scratch above; the one
+  ** chosen is below size + 1, so it fits size_t */
+  unsigned w = sqz_bit_width(d - 1);
+  uint64_t code_bytes = ((uint64_t)n * w + 7) / 8;
+  uint64_t head = 1 + sqz_varint_size(n) + sqz_varint_size(d) + (uint64_t)dict_bytes;
+  uint64_t total = head + code_bytes;
   /* mode 2: with at most 256 distinct values the codes are bytes, and an
   ** order-0 Huffman coder takes them to their entropy */
   const sqz_codec *huf = d > 1 && d <= 256 ? sqz_codec_by_name("huffman") : NULL;
   uint8_t *huf_out = NULL;
-  size_t huf_size = 0, total2 = SIZE_MAX;
+  size_t huf_size = 0;
+  uint64_t total2 = UINT64_MAX;
   if (huf && huf->bound(n)) {
     uint8_t *bytes = sqz_scratch_acquire(ctx, n);
     huf_out = bytes ? sqz_scratch_acquire(ctx, huf->bound(n)) : NULL;
     if (huf_out) {
       for (size_t i = 0; i < n; i++)
         bytes[i] = (uint8_t)code[i];
-      sqz_params hp = {huf->default_level, 0, 0};
+      sqz_params hp = {.level = huf->default_level};
       size_t r = huf->compress(ctx, huf_out, huf->bound(n), bytes, n, &hp);
       if (!sqz_is_error(r)) {
         huf_size = r;
@@ -146,7 +153,7 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
   int mode = total2 < total ? DICT_MODE_HUFFMAN : DICT_MODE_DICT;
   if (mode == DICT_MODE_HUFFMAN) total = total2;
   size_t result = 0;
-  if (total >= size + 1) goto raw_release;
+  if (total >= (uint64_t)size + 1) goto raw_release;
   if (cap < total) {
     result = SQZ_ERROR(DST_TOO_SMALL);
     goto release;
@@ -188,8 +195,10 @@ raw:
   return size + 1;
 }
 
-/* decompress: dstSize is the exact size of the layout. Errors: CORRUPT,
-** TRUNCATED, MEMORY. */
+/* decompress: dstSize is the exact size of the layout. Errors: VERSION (a
+** mode from 3 to 15: a newer squeeze's), CORRUPT, TRUNCATED, MEMORY,
+** UNKNOWN_CODEC (mode 2 without the huffman codec in the registry), or the
+** huffman codec's own error for a mode 2 stream. */
 static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const void *srcv,
                               size_t srcSize) {
   const uint8_t *src = srcv;
@@ -202,47 +211,46 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
     return dstSize;
   }
   int mode = src[0];
-  if ((mode != DICT_MODE_DICT && mode != DICT_MODE_HUFFMAN) || srcSize > UINT32_MAX)
-    return SQZ_ERROR(CORRUPT);
+  if (mode > DICT_MODE_LAST) return sqz_mode_error((unsigned)mode, DICT_MODE_RESERVED);
+  if (srcSize > UINT32_MAX) return SQZ_ERROR(CORRUPT); /* offsets are 32-bit */
   size_t pos = 1;
   uint64_t n, d;
-  size_t k = sqz_varint_get(src + pos, srcSize - pos, &n);
-  if (!k) return SQZ_ERROR(TRUNCATED);
-  pos += k;
-  k = sqz_varint_get(src + pos, srcSize - pos, &d);
-  if (!k) return SQZ_ERROR(TRUNCATED);
-  pos += k;
-  /* every string takes at least its 1-byte length in the output */
-  if (n < 2 || d < 1 || d > n || n > dstSize || n > SIZE_MAX / 64) return SQZ_ERROR(CORRUPT);
+  size_t k = sqz_varint_take(src, srcSize, &pos, &n);
+  if (!k) k = sqz_varint_take(src, srcSize, &pos, &d);
+  if (k) return k;
+  /* every string takes at least its 1-byte length in the output, so n <=
+  ** dstSize fits size_t */
+  if (n < 2 || d < 1 || d > n || n > dstSize) return SQZ_ERROR(CORRUPT);
   if (mode == DICT_MODE_HUFFMAN && (d < 2 || d > 256)) return SQZ_ERROR(CORRUPT);
   /* every dictionary entry takes at least one byte of the input */
   if (d > srcSize - pos) return SQZ_ERROR(TRUNCATED);
-  uint32_t *entry = sqz_scratch_acquire(ctx, (size_t)d * 8);
+  size_t entry_bytes;
+  if (sqz_mul_overflow((size_t)d, 8, &entry_bytes)) return SQZ_ERROR(TOO_LARGE);
+  uint32_t *entry = sqz_scratch_acquire(ctx, entry_bytes);
   if (!entry) return SQZ_ERROR(MEMORY);
   uint8_t *bytes = NULL;
   size_t r = 0;
   for (uint64_t m = 0; m < d; m++) {
     uint64_t l;
-    k = sqz_varint_get(src + pos, srcSize - pos, &l);
-    if (!k || l > srcSize - pos - k || l > UINT32_MAX) {
+    if ((r = sqz_varint_take(src, srcSize, &pos, &l))) goto done;
+    if (l > srcSize - pos) {
       r = SQZ_ERROR(TRUNCATED);
       goto done;
     }
-    entry[2 * m] = (uint32_t)(pos + k); /* offset of the string's bytes */
+    entry[2 * m] = (uint32_t)pos; /* offset of the string's bytes (srcSize <= UINT32_MAX) */
     entry[2 * m + 1] = (uint32_t)l;
-    pos += k + (size_t)l;
+    pos += (size_t)l;
   }
-  unsigned w = dict_width(d - 1);
+  unsigned w = sqz_bit_width(d - 1);
   sqz_bitreader br;
   sqz_br_init(&br, src, 0);
   if (mode == DICT_MODE_HUFFMAN) {
     uint64_t hsize;
-    k = sqz_varint_get(src + pos, srcSize - pos, &hsize);
-    if (!k || hsize != srcSize - pos - k) {
-      r = !k || hsize > srcSize - pos - k ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+    if ((r = sqz_varint_take(src, srcSize, &pos, &hsize))) goto done;
+    if (hsize != srcSize - pos) {
+      r = hsize > srcSize - pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
       goto done;
     }
-    pos += k;
     const sqz_codec *huf = sqz_codec_by_name("huffman");
     bytes = huf ? sqz_scratch_acquire(ctx, (size_t)n) : NULL;
     if (!huf || !bytes) {
@@ -255,13 +263,17 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
       goto done;
     }
   } else {
-    size_t code_bytes = (size_t)((n * w + 7) / 8);
+    size_t used; /* code bits */
+    if (sqz_mul_overflow((size_t)n, w, &used)) {
+      r = SQZ_ERROR(TRUNCATED); /* more bits than any input holds */
+      goto done;
+    }
+    size_t code_bytes = used / 8 + (used % 8 != 0);
     if (srcSize - pos != code_bytes) {
       r = srcSize - pos < code_bytes ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
       goto done;
     }
     /* the padding of the last code byte must be zero */
-    size_t used = (size_t)(n * w);
     if (used % 8 && (src[srcSize - 1] >> (used % 8)) != 0) {
       r = SQZ_ERROR(CORRUPT);
       goto done;

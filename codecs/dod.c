@@ -104,7 +104,7 @@ typedef struct {
 
 static dod_divider dod_divider_make(uint64_t g) {
   dod_divider dv;
-  dv.shift = ts_ctz64(g);
+  dv.shift = sqz_ctz64(g);
   uint64_t odd = g >> dv.shift, inv = odd; /* correct to 3 bits: odd*odd == 1 mod 8 */
   for (int i = 0; i < 5; i++)
     inv *= 2 - odd * inv; /* Newton: 3, 6, 12, 24, 48, 96 bits */
@@ -183,7 +183,7 @@ static size_t dod_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const vo
   size_t pos = 8, k;
   if (!(k = sqz_varint_put(out + pos, dstCapacity - pos, g))) return SQZ_ERROR(DST_TOO_SMALL);
   pos += k;
-  if (!(k = sqz_varint_put(out + pos, dstCapacity - pos, ts_zigzag(q))))
+  if (!(k = sqz_varint_put(out + pos, dstCapacity - pos, sqz_zigzag_encode(q))))
     return SQZ_ERROR(DST_TOO_SMALL);
   pos += k;
 
@@ -204,10 +204,10 @@ static size_t dod_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const vo
 ** Returns the header size, or TRUNCATED / CORRUPT (a bad varint, divisor 0). */
 static size_t dod_read_header(const uint8_t *in, size_t size, uint64_t *g, uint64_t *q) {
   uint64_t z = 0;
-  size_t pos = 8, err = ts_varint_get(in, size, &pos, g);
+  size_t pos = 8, err = sqz_varint_take(in, size, &pos, g);
   if (!err && *g == 0) err = SQZ_ERROR(CORRUPT);
-  if (!err) err = ts_varint_get(in, size, &pos, &z);
-  *q = ts_unzigzag(z);
+  if (!err) err = sqz_varint_take(in, size, &pos, &z);
+  *q = sqz_zigzag_decode(z);
   return err ? err : pos;
 }
 
@@ -242,7 +242,7 @@ static size_t dod_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void
     uint64_t c = sqz_br_peek(&r, 4);
     if (!(c & 1)) {
       /* A run of '0' (dod 0): as many as the container shows at once. */
-      size_t run = ts_ctz64(r.container);
+      size_t run = sqz_ctz64(r.container);
       if (run > r.nbits) run = r.nbits;
       if (run == 0) return SQZ_ERROR(TRUNCATED); /* no input left */
       if (run > n - i) run = n - i;
@@ -255,7 +255,7 @@ static size_t dod_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void
     }
     uint64_t dod;
     if ((c & 0xF) != 0xF) {
-      const dod_bucket *k = &dod_buckets[ts_ctz64(~c) - 1]; /* ones in the prefix */
+      const dod_bucket *k = &dod_buckets[sqz_ctz64(~c) - 1]; /* ones in the prefix */
       sqz_br_skip(&r, k->prefix_bits);
       dod = sqz_br_read(&r, k->bits) + (uint64_t)(int64_t)k->lo;
     } else {

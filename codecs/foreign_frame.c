@@ -20,7 +20,7 @@
 
 #include <string.h>
 
-#include "bitstream.h"
+#include "byteorder.h"
 #include "foreign_frame.h"
 
 #define ZSTD_MAGIC 0xFD2FB528u
@@ -28,13 +28,6 @@
 #define SKIPPABLE_MAGIC 0x184D2A50u
 #define LZ4_MAGIC 0x184D2204u
 #define COUNT_CHUNK ((size_t)128 << 10) /* scratch bytes per counting step */
-
-static void *ctx_alloc(void *opaque, size_t size) {
-  return sqz_ctx_alloc((sqz_ctx *)opaque, size);
-}
-static void ctx_free(void *opaque, void *address) {
-  sqz_ctx_dealloc((sqz_ctx *)opaque, address);
-}
 
 static void free_zstd_dctx(sqz_ctx *ctx, void *state) {
   (void)ctx;
@@ -50,7 +43,7 @@ static void free_lz4_dctx(sqz_ctx *ctx, void *state) {
 static ZSTD_DCtx *zstd_dctx(sqz_ctx *ctx) {
   void **slot = sqz_ctx_state(ctx, SQZ_SLOT_ZSTD_FRAME);
   if (!*slot) {
-    ZSTD_customMem mem = {ctx_alloc, ctx_free, ctx};
+    ZSTD_customMem mem = {sqz_ctx_alloc_opaque, sqz_ctx_dealloc_opaque, ctx};
     *slot = ZSTD_createDCtx_advanced(mem);
     if (!*slot) return NULL;
     sqz_ctx_on_free(ctx, SQZ_SLOT_ZSTD_FRAME, free_zstd_dctx);
@@ -63,7 +56,7 @@ static ZSTD_DCtx *zstd_dctx(sqz_ctx *ctx) {
 static LZ4F_dctx *lz4_dctx(sqz_ctx *ctx) {
   void **slot = sqz_ctx_state(ctx, SQZ_SLOT_LZ4_FRAME);
   if (!*slot) {
-    LZ4F_CustomMem mem = {ctx_alloc, NULL, ctx_free, ctx};
+    LZ4F_CustomMem mem = {sqz_ctx_alloc_opaque, NULL, sqz_ctx_dealloc_opaque, ctx};
     *slot = LZ4F_createDecompressionContext_advanced(mem, LZ4F_VERSION);
     if (!*slot) return NULL;
     sqz_ctx_on_free(ctx, SQZ_SLOT_LZ4_FRAME, free_lz4_dctx);

@@ -13,7 +13,8 @@
 #include <xxhash.h>
 
 #include "foreign_frame.h"
-#include "bitstream.h"
+#include "byteorder.h"
+#include "checked.h"
 #include "varint.h"
 
 #define DESC_CODEC_MASK 0x1Fu
@@ -34,7 +35,9 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   }
   if (srcSize < 1) return SQZ_ERROR(TRUNCATED);
   if ((s[0] & 0xF0u) != (SQZ_FRAME_MAGIC & 0xF0u)) return SQZ_ERROR(CORRUPT);
-  if ((s[0] & 0x0Fu) != (SQZ_FRAME_MAGIC & 0x0Fu)) return SQZ_ERROR(VERSION);
+  unsigned version = s[0] & 0x0Fu;
+  if (version != (SQZ_FRAME_MAGIC & 0x0Fu)) /* 0 was never a version */
+    return version > (SQZ_FRAME_MAGIC & 0x0Fu) ? SQZ_ERROR(VERSION) : SQZ_ERROR(CORRUPT);
   if (srcSize < 3) return SQZ_ERROR(TRUNCATED);
   info->type = SQZ_FRAME_SQUEEZE;
   info->codec_id = s[1] & DESC_CODEC_MASK;
@@ -43,8 +46,8 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   info->blocked = (s[1] & DESC_BLOCKED) != 0;
   if (!sqz_codec_by_id(info->codec_id)) return SQZ_ERROR(UNKNOWN_CODEC);
   size_t pos = 2;
-  size_t n = sqz_varint_get(s + pos, srcSize - pos, &info->content_size);
-  if (n == 0) return srcSize - pos < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+  size_t n = sqz_varint_read(s + pos, srcSize - pos, &info->content_size);
+  if (sqz_is_error(n)) return n;
   if (info->content_size == SQZ_CONTENT_SIZE_UNKNOWN) return SQZ_ERROR(CORRUPT);
   pos += n;
   if (info->has_checksum) {
@@ -64,16 +67,26 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   return pos;
 }
 
-size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
-  size_t block = (size_t)1 << SQZ_FRAME_BLOCK_LOG;
+size_t sqz_frame_bound_blocks(const sqz_codec *codec, size_t srcSize, unsigned block_log) {
+  if (block_log == 0) block_log = SQZ_FRAME_BLOCK_LOG;
+  if (block_log < SQZ_FRAME_BLOCK_LOG_MIN || block_log > SQZ_FRAME_BLOCK_LOG_MAX) return 0;
+  size_t block = (size_t)1 << block_log;
   size_t blocks = srcSize / block + 1;
   size_t piece = srcSize < block ? srcSize : block; /* largest piece a codec sees */
   size_t per_block = codec->bound(piece);
   if (per_block == 0 && srcSize > 0) return 0;
   if (per_block < piece) per_block = piece; /* room for a stored piece */
   /* header + block_log byte + per block a varint header and its payload */
-  size_t total = SQZ_FRAME_HEADER_MAX + 1 + blocks * (SQZ_VARINT_MAX + per_block);
-  return total < srcSize ? 0 : total; /* overflow guard */
+  size_t total;
+  if (sqz_add_overflow(per_block, SQZ_VARINT_MAX, &per_block) ||
+      sqz_mul_overflow(blocks, per_block, &total) ||
+      sqz_add_overflow(total, SQZ_FRAME_HEADER_MAX + 1, &total))
+    return 0;
+  return total;
+}
+
+size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize) {
+  return sqz_frame_bound_blocks(codec, srcSize, 0);
 }
 
 /* Compresses one piece of n bytes into dst; returns its size, or n with
@@ -174,9 +187,8 @@ static size_t decompress_blocks(sqz_ctx *ctx, const sqz_codec *codec, const sqz_
   for (size_t off = 0; off < dstSize; off += block) {
     size_t n = dstSize - off < block ? dstSize - off : block;
     uint64_t h;
-    size_t hn = sqz_varint_get(s + pos, srcSize - pos, &h);
-    if (hn == 0) return SQZ_ERROR(TRUNCATED);
-    pos += hn;
+    size_t err = sqz_varint_take(s, srcSize, &pos, &h);
+    if (err) return err;
     uint64_t csize = h >> 1;
     if (csize > srcSize - pos) return SQZ_ERROR(TRUNCATED);
     size_t r;

@@ -37,9 +37,9 @@ extern "C" {
 /* Flags for sqz_frame_compress. */
 #define SQZ_FRAME_TEXT 1u        /* the original is TEXT (UTF-8), not a BLOB */
 #define SQZ_FRAME_NO_CHECKSUM 2u /* omit the xxHash checksum */
-#define SQZ_FRAME_KEEP_CODEC                                                                       \
-  4u /* never fall back to store: the frame's codec                                                \
-        id says what the values are (typed series) */
+/* Never fall back to store: the frame's codec id says what the values are
+** (typed series). */
+#define SQZ_FRAME_KEEP_CODEC 4u
 
 /* What kind of frame a blob holds. */
 typedef enum {
@@ -62,24 +62,38 @@ typedef struct sqz_frame_info {
 } sqz_frame_info;
 
 /* Parses the header of the frame in src (srcSize bytes) into *info, reading
-** nothing else. Returns the header size in bytes, or an error: CORRUPT (not a
-** squeeze, zstd or LZ4 frame, or a malformed header, reserved bits set),
-** TRUNCATED, VERSION (a squeeze frame of a newer version), UNKNOWN_CODEC. */
+** nothing else. Returns the header size in bytes (a squeeze frame's, also
+** in info->header_size; for a zstd or LZ4 frame 4, its magic number, which
+** its library reads again, and info->header_size stays 0), or an error:
+** CORRUPT (not a squeeze, zstd or LZ4 frame, or a malformed header: version
+** 0, a varint over 64 bits, a block_log out of range, a blocked frame of one
+** block), TRUNCATED, VERSION (a squeeze frame of a newer version),
+** UNKNOWN_CODEC. */
 size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize);
 
 /* Worst-case size in bytes of the frame sqz_frame_compress writes for srcSize
-** bytes with codec; 0 when srcSize is too large for the codec. */
+** bytes with codec and the default block_log (0); 0 when srcSize is too
+** large for the codec or the bound does not fit size_t. Equal to
+** sqz_frame_bound_blocks(codec, srcSize, 0). */
 size_t sqz_frame_bound(const sqz_codec *codec, size_t srcSize);
 
+/* The same for any block_log (0: SQZ_FRAME_BLOCK_LOG; otherwise
+** SQZ_FRAME_BLOCK_LOG_MIN..MAX, else 0): smaller blocks mean more block
+** headers and more per-call overhead of the codec, so the bound grows as
+** block_log shrinks. Assumes, as holds for every registered codec, that a
+** codec's bound() does not decrease with its input size. */
+size_t sqz_frame_bound_blocks(const sqz_codec *codec, size_t srcSize, unsigned block_log);
+
 /* Compresses srcSize bytes of src with codec and params into a frame at dst
-** (dstCapacity bytes; sqz_frame_bound() bytes always suffice). flags is a
-** combination of SQZ_FRAME_TEXT, SQZ_FRAME_NO_CHECKSUM, SQZ_FRAME_KEEP_CODEC. Values larger than
+** (dstCapacity bytes; sqz_frame_bound_blocks(codec, srcSize, block_log)
+** bytes always suffice). flags is a combination of SQZ_FRAME_TEXT,
+** SQZ_FRAME_NO_CHECKSUM and SQZ_FRAME_KEEP_CODEC. Values larger than
 ** 2^block_log bytes are blocked (block_log 0 means SQZ_FRAME_BLOCK_LOG). The
 ** frame records the store codec instead of codec when compressing would not
-** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame size in bytes, or an
-*error: SRC_SIZE
-** (typed codec and srcSize % 8 != 0), LEVEL, PARAMETER (block_log out of
-** range), DST_TOO_SMALL, MEMORY, or a codec's own error. */
+** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame
+** size in bytes, or an error: SRC_SIZE (typed codec and srcSize % 8 != 0),
+** LEVEL, PARAMETER (block_log out of range), DST_TOO_SMALL, MEMORY, or the
+** codec's own error. */
 size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
                           size_t srcSize, const sqz_codec *codec, const sqz_params *params,
                           unsigned flags, unsigned block_log);
@@ -95,7 +109,9 @@ uint64_t sqz_frame_content_size(sqz_ctx *ctx, const sqz_frame_info *info, const 
 /* Decompresses the frame in src (parsed into *info) into dst, which must hold
 ** exactly dstSize bytes, the size sqz_frame_content_size() returned. Verifies
 ** the checksum when the frame has one. Returns dstSize, or an error: CORRUPT,
-** TRUNCATED, CHECKSUM, UNKNOWN_CODEC, MEMORY. Never reads outside src nor
+** TRUNCATED, CHECKSUM, UNKNOWN_CODEC, VERSION (a payload mode of a newer
+** squeeze), MEMORY, PARAMETER (a squeeze frame whose declared size is not
+** dstSize). Never reads outside src nor
 ** writes outside dst, whatever src holds. */
 size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst, size_t dstSize,
                             const void *src, size_t srcSize);

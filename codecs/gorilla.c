@@ -96,7 +96,7 @@ static void gorilla_encode_block(sqz_bitwriter *w, const uint8_t *in, size_t cou
       sqz_bw_put(w, 0, 1); /* '0' */
       continue;
     }
-    unsigned l = ts_clz64(x), t = ts_ctz64(x);
+    unsigned l = sqz_clz64(x), t = sqz_ctz64(x);
     if (l > GORILLA_MAX_LEADING) l = GORILLA_MAX_LEADING;
     if (l >= lead && t >= trail) {
       /* '10': bit 1 then bit 0, LSB first = 1; then the window's bits. */

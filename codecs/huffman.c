@@ -56,7 +56,8 @@
 ** does not decode to exactly dstSize bytes.
 */
 #include "codec.h"
-#include "bitstream.h"
+#include "bits.h"
+#include "byteorder.h"
 #include "pool.h"
 
 #include <string.h>
@@ -71,7 +72,10 @@
 #define HUF_PAIRS_MIN_BLOCK 8192 /* blocks this long decode with the pair table */
 #endif
 
-enum { HUF_RAW = 0, HUF_RLE = 1, HUF_COMPRESSED = 2 };
+/* Block types, the 2-bit field of the block header: all four values are
+** kept for types, so 3, unknown to this version, is a newer squeeze's
+** (VERSION). */
+enum { HUF_RAW = 0, HUF_RLE = 1, HUF_COMPRESSED = 2, HUF_TYPE_RESERVED = 3 };
 
 #if defined(__GNUC__) || defined(__clang__)
 #define HUF_INLINE static inline __attribute__((always_inline))
@@ -146,10 +150,7 @@ static void huf_canonical(const uint8_t *len, unsigned lo, unsigned hi, uint16_t
 }
 
 static void huf_write_block_header(uint8_t *p, unsigned type, size_t size) {
-  uint32_t v = (uint32_t)type | ((uint32_t)size << 2);
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
+  sqz_store24le(p, (uint32_t)type | ((uint32_t)size << 2));
 }
 
 /* ==== Compression ======================================================== */
@@ -452,10 +453,8 @@ static size_t huf_encode_block(huf_cwork *w, uint8_t *streams, uint8_t *dst, siz
   p += HUF_BLOCK_HEADER;
   memcpy(p, table, tsize);
   p += tsize;
-  for (unsigned k = 0; k < 3; k++) {
-    p[2 * k] = (uint8_t)sizes[k];
-    p[2 * k + 1] = (uint8_t)(sizes[k] >> 8);
-  }
+  for (unsigned k = 0; k < 3; k++)
+    sqz_store16le(p + 2 * k, (uint16_t)sizes[k]);
   p += HUF_JUMP_TABLE;
   for (unsigned k = 0; k < 4; k++) {
     memcpy(p, streams + k * cap, sizes[k]);
@@ -621,27 +620,6 @@ static size_t huf_read_table(const uint8_t *p, size_t size, huf_dtables *t, int 
   return tsize;
 }
 
-/* Count of leading zero bits of x != 0. */
-HUF_INLINE unsigned huf_clz64(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return (unsigned)__builtin_clzll(x);
-#else
-  unsigned n = 0;
-  while (!(x >> 63)) {
-    x <<= 1;
-    n++;
-  }
-  return n;
-#endif
-}
-
-HUF_INLINE void huf_store16le(uint8_t *p, uint16_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = (uint16_t)(v << 8 | v >> 8);
-#endif
-  memcpy(p, &v, 2);
-}
-
 /* Builds t->pair: the windows that start with the code c of a symbol of
 ** length l1 are i = c + (j << l1), and the bits after that code, j, start
 ** with a second whole code when that code fits in the 11 - l1 bits left:
@@ -667,7 +645,7 @@ static void huf_build_pairs(huf_dtables *t) {
   do {                                                                                             \
     uint32_t e_ = pair[(b) & (HUF_TABLE_SIZE - 1)];                                                \
     (b) >>= (e_ & 63);                                                                             \
-    huf_store16le(o, (uint16_t)(e_ >> 8));                                                         \
+    sqz_store16le(o, (uint16_t)(e_ >> 8));                                                         \
     (o) += e_ >> 24;                                                                               \
   } while (0)
 
@@ -700,18 +678,15 @@ static void huf_build_pairs(huf_dtables *t) {
 ** top, the used bits of the first byte dropped. */
 #define HUF_RELOAD(b, ip)                                                                          \
   do {                                                                                             \
-    unsigned c_ = huf_clz64(b);                                                                    \
+    unsigned c_ = sqz_clz64(b);                                                                    \
     (ip) += c_ >> 3;                                                                               \
     (b) = (sqz_load64le(ip) | HUF_SENTINEL) >> (c_ & 7);                                           \
   } while (0)
 
 /* The 8 bytes of p[0..size) at off, zeros past size. */
 HUF_INLINE uint64_t huf_load_tail(const uint8_t *p, size_t size, size_t off) {
-  if (off < size && size - off >= 8) return sqz_load64le(p + off);
-  uint64_t v = 0;
-  for (unsigned i = 0; i < 8 && off + i < size; i++)
-    v |= (uint64_t)p[off + i] << (8 * i);
-  return v;
+  if (off >= size) return 0;
+  return size - off >= 8 ? sqz_load64le(p + off) : sqz_load_le(p + off, size - off);
 }
 
 /* Decodes the four streams of block[0..bsize) (stream k at start[k], the
@@ -767,7 +742,7 @@ HUF_INLINE size_t huf_decode_streams(const huf_dtables *t, uint8_t *dst, size_t 
   uint8_t *ops[4] = {op0, op1, op2, op3};
   uint64_t bs[4] = {b0, b1, b2, b3};
   for (unsigned k = 0; k < 4; k++) {
-    size_t pos = ((size_t)(ips[k] - block) - start[k]) * 8 + huf_clz64(bs[k]); /* bits used */
+    size_t pos = ((size_t)(ips[k] - block) - start[k]) * 8 + sqz_clz64(bs[k]); /* bits used */
     for (uint8_t *op = ops[k]; op < end[k]; op++) {
       uint64_t b = huf_load_tail(block, bsize, start[k] + (pos >> 3)) >> (pos & 7);
       unsigned e = single[b & (HUF_TABLE_SIZE - 1)];
@@ -811,7 +786,7 @@ static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uin
   size_t bsize = size - tsize - HUF_JUMP_TABLE, start[5], used = 0;
   for (unsigned k = 0; k < 3; k++) {
     start[k] = used;
-    used += (size_t)src[tsize + 2 * k] | (size_t)src[tsize + 2 * k + 1] << 8;
+    used += sqz_load16le(src + tsize + 2 * k);
   }
   start[3] = used;
   start[4] = bsize;
@@ -826,8 +801,9 @@ static size_t huf_decode_block(huf_dtables *t, uint8_t *dst, size_t n, const uin
 }
 
 /* Decompresses exactly n bytes from src[0..size) into dst. Returns n, or
-** TRUNCATED when the input ends inside a block, CORRUPT for a bad block
-** header, table or stream, or for bytes left after the last block. */
+** TRUNCATED when the input ends inside a block, VERSION for block type 3 (a
+** newer squeeze's), CORRUPT for a bad block header, table or stream, or for
+** bytes left after the last block; MEMORY. */
 static size_t huf_decompress(sqz_ctx *ctx, void *dst, size_t n, const void *src, size_t size) {
   const uint8_t *ip = src;
   uint8_t *op = dst;
@@ -840,7 +816,7 @@ static size_t huf_decompress(sqz_ctx *ctx, void *dst, size_t n, const void *src,
       result = SQZ_ERROR(TRUNCATED);
       break;
     }
-    uint32_t h = ip[in] | (uint32_t)ip[in + 1] << 8 | (uint32_t)ip[in + 2] << 16;
+    uint32_t h = sqz_load24le(ip + in);
     size_t csize = h >> 2;
     in += HUF_BLOCK_HEADER;
     if (size - in < csize) {
@@ -871,7 +847,7 @@ static size_t huf_decompress(sqz_ctx *ctx, void *dst, size_t n, const void *src,
       }
       break;
     default:
-      result = SQZ_ERROR(CORRUPT);
+      result = sqz_mode_error(h & 3, HUF_TYPE_RESERVED);
     }
     in += csize;
   }

@@ -2,12 +2,26 @@
 ** lz4_codec.c: the `lz4` and `lz4hc` codecs, over the system's liblz4.
 **
 ** The payload is one LZ4 block (lz4's doc/lz4_Block_format.md); the squeeze
-** frame carries the original size. `lz4` takes the acceleration factor as its
-** level (1 = best ratio of the fast mode; higher is faster); `lz4hc` takes the
-** HC level 1..12. The compression states (LZ4_sizeofState(),
-** LZ4_sizeofStateHC() bytes) live in the codecs' state slots and are reused.
-** Both decode with LZ4_decompress_safe, which never reads outside its input
-** nor writes outside its output.
+** frame carries the original size. Levels follow the lz4 command-line tool
+** (programs/lz4cli.c, lib/lz4frame.c): `lz4` takes 1..12, 1 the fastest and
+** the default, higher levels smaller. Levels 1 and 2 are LZ4's fast
+** compressor (LZ4_compress_fast_extState) with sqz_params.acceleration as its
+** acceleration factor (0: LZ4's default, 1; larger: faster and bigger; the
+** tool's -1 and -2 both use 1); levels 3..12 are LZ4HC at that level
+** (LZ4_compress_HC_extStateHC), as `lz4 -3` .. `lz4 -12`. `lz4hc` is LZ4HC at
+** its levels 1..12 (default 9); it stays registered so that frames with its
+** pinned id 3 decode and compress(x, 'lz4hc', N) keeps working.
+**
+** Every level of both codecs writes the same block format, and both decode
+** with LZ4_decompress_safe, which never reads outside its input nor writes
+** outside its output. So every frame written before lz4's level meant the
+** acceleration factor (lz4 levels 1..65537) decodes unchanged.
+**
+** The compression states (LZ4_sizeofState(), LZ4_sizeofStateHC() bytes) live
+** in the ctx's state slots and are reused: the fast state in lz4's slot, the
+** HC state in lz4hc's, which lz4 levels 3..12 share.
+**
+**   SELECT length(compress(x, 'lz4')), length(compress(x, 'lz4', 12)) FROM t;
 */
 #include <lz4.h>
 #include <lz4hc.h>
@@ -15,47 +29,57 @@
 #include "codec.h"
 #include "pool.h"
 
+/* The first lz4 level that is LZ4HC's, as in the lz4 tool. */
+#define LZ4_FIRST_HC_LEVEL LZ4HC_CLEVEL_MIN
+
 static size_t lz4_bound(size_t n) {
   return n > LZ4_MAX_INPUT_SIZE ? 0 : (size_t)LZ4_compressBound((int)n);
-}
-
-/* The state of codec id, allocated (bytes) on first use; NULL on OOM. */
-static void *lz4_get_state(sqz_ctx *ctx, unsigned id, size_t bytes) {
-  void **slot = sqz_ctx_state(ctx, id);
-  if (!*slot) *slot = sqz_ctx_alloc(ctx, bytes);
-  return *slot;
 }
 
 static void lz4_free_state(sqz_ctx *ctx, void *state) {
   sqz_ctx_dealloc(ctx, state);
 }
 
-static size_t lz4_check_sizes(size_t cap, size_t n) {
+/* Compresses n bytes of src into dst (cap bytes) as one LZ4 block: with
+** LZ4HC at hc_level when hc_level > 0, else with the fast compressor at
+** acceleration (>= 1). Returns the block size, or PARAMETER (n above
+** LZ4_MAX_INPUT_SIZE), MEMORY (no state), DST_TOO_SMALL. */
+static size_t lz4_block(sqz_ctx *ctx, void *dst, size_t cap, const void *src, size_t n,
+                        int hc_level, int acceleration) {
   if (n > LZ4_MAX_INPUT_SIZE) return SQZ_ERROR(PARAMETER);
   if (cap > (size_t)INT32_MAX) cap = INT32_MAX;
-  return cap;
+  void **slot = sqz_ctx_state(ctx, hc_level ? SQZ_ID_LZ4HC : SQZ_ID_LZ4);
+  if (!*slot)
+    *slot = sqz_ctx_alloc(ctx, (size_t)(hc_level ? LZ4_sizeofStateHC() : LZ4_sizeofState()));
+  if (!*slot) return SQZ_ERROR(MEMORY);
+  int r = hc_level ? LZ4_compress_HC_extStateHC(*slot, src, dst, (int)n, (int)cap, hc_level)
+                   : LZ4_compress_fast_extState(*slot, src, dst, (int)n, (int)cap, acceleration);
+  return (r <= 0 && n > 0) ? SQZ_ERROR(DST_TOO_SMALL) : (size_t)r;
 }
 
+/* lz4: levels 1..2 fast (params->acceleration 0..SQZ_ACCELERATION_MAX, 0
+** for LZ4's default), 3..12 LZ4HC. PARAMETER for an acceleration out of
+** range, whatever the level; else as lz4_block(). */
 static size_t lz4_compress(sqz_ctx *ctx, void *dst, size_t cap, const void *src, size_t n,
                            const sqz_params *params) {
-  cap = lz4_check_sizes(cap, n);
-  if (sqz_is_error(cap)) return cap;
-  void *state = lz4_get_state(ctx, SQZ_ID_LZ4, (size_t)LZ4_sizeofState());
-  if (!state) return SQZ_ERROR(MEMORY);
-  int r = LZ4_compress_fast_extState(state, src, dst, (int)n, (int)cap, params->level);
-  return (r <= 0 && n > 0) ? SQZ_ERROR(DST_TOO_SMALL) : (size_t)r;
+  if (params->acceleration < 0 || params->acceleration > SQZ_ACCELERATION_MAX)
+    return SQZ_ERROR(PARAMETER);
+  int hc_level = params->level >= LZ4_FIRST_HC_LEVEL ? params->level : 0;
+  int acceleration = params->acceleration ? params->acceleration : 1;
+  return lz4_block(ctx, dst, cap, src, n, hc_level, acceleration);
 }
 
+/* lz4hc: LZ4HC at params->level (1..12; 0 or less: LZ4HC's default, as
+** LZ4 reads it); acceleration is ignored. As lz4_block(). */
 static size_t lz4hc_compress(sqz_ctx *ctx, void *dst, size_t cap, const void *src, size_t n,
                              const sqz_params *params) {
-  cap = lz4_check_sizes(cap, n);
-  if (sqz_is_error(cap)) return cap;
-  void *state = lz4_get_state(ctx, SQZ_ID_LZ4HC, (size_t)LZ4_sizeofStateHC());
-  if (!state) return SQZ_ERROR(MEMORY);
-  int r = LZ4_compress_HC_extStateHC(state, src, dst, (int)n, (int)cap, params->level);
-  return (r <= 0 && n > 0) ? SQZ_ERROR(DST_TOO_SMALL) : (size_t)r;
+  int level = params->level > 0 ? params->level : LZ4HC_CLEVEL_DEFAULT;
+  return lz4_block(ctx, dst, cap, src, n, level, 0);
 }
 
+/* Both codecs: exactly dstSize bytes from one LZ4 block. CORRUPT for
+** anything that does not decode to exactly that (LZ4_decompress_safe's
+** guarantee: no read outside src, no write outside dst). */
 static size_t lz4_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src,
                              size_t srcSize) {
   (void)ctx;
@@ -70,8 +94,9 @@ const sqz_codec sqz_codec_lz4 = {
     .kind = SQZ_KIND_BYTES,
     .min_level = 1,
     .default_level = 1,
-    .max_level = 65537,
-    .description = "LZ4 (liblz4): very fast; level is the acceleration factor",
+    .max_level = LZ4HC_CLEVEL_MAX,
+    .description = "LZ4 (liblz4), levels as the lz4 tool: 1-2 fast, 3-12 LZ4HC (smaller, slower "
+                   "to compress); very fast to decompress",
     .bound = lz4_bound,
     .compress = lz4_compress,
     .decompress = lz4_decompress,
@@ -83,9 +108,10 @@ const sqz_codec sqz_codec_lz4hc = {
     .id = SQZ_ID_LZ4HC,
     .kind = SQZ_KIND_BYTES,
     .min_level = 1,
-    .default_level = 9,
-    .max_level = 12,
-    .description = "LZ4 high compression (liblz4): slow to compress, LZ4-fast to decompress",
+    .default_level = LZ4HC_CLEVEL_DEFAULT,
+    .max_level = LZ4HC_CLEVEL_MAX,
+    .description = "LZ4 high compression (liblz4) at levels 1-12, as lz4 levels 3-12: slow to "
+                   "compress, LZ4-fast to decompress",
     .bound = lz4_bound,
     .compress = lz4hc_compress,
     .decompress = lz4_decompress,

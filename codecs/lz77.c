@@ -59,7 +59,8 @@
 */
 #include "codec.h"
 #include "pool.h"
-#include "bitstream.h"
+#include "bits.h"
+#include "byteorder.h"
 #include "varint.h"
 
 #include <stdint.h>
@@ -92,35 +93,6 @@
 
 /* ---- Small helpers ------------------------------------------------------- */
 
-static inline unsigned lz_ctz64(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return (unsigned)__builtin_ctzll(x);
-#else
-  unsigned n = 0;
-  while (!(x & 1)) {
-    x >>= 1;
-    n++;
-  }
-  return n;
-#endif
-}
-
-/* log2 of the smallest power of two >= n (n >= 1). */
-static inline unsigned lz_log2_ceil(size_t n) {
-  unsigned l = 0;
-  while (l < 63 && ((size_t)1 << l) < n)
-    l++;
-  return l;
-}
-
-static inline uint32_t lz_load16le(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static inline uint32_t lz_load24le(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-}
-
 /* Bytes a match's offset field takes: 2, or 5 above LZ_OFF_SHORT_MAX. */
 static inline unsigned lz_offset_bytes(uint32_t offset) {
   return offset <= LZ_OFF_SHORT_MAX ? 2u : LZ_OFF_LONG_BYTES;
@@ -150,13 +122,13 @@ static inline size_t lz_count(const uint8_t *a, const uint8_t *b, const uint8_t 
   const uint8_t *const start = a;
   if ((size_t)(aend - a) >= 8) { /* most matches end in their first 8 bytes */
     uint64_t x = sqz_load64le(a) ^ sqz_load64le(b);
-    if (x) return lz_ctz64(x) >> 3;
+    if (x) return sqz_ctz64(x) >> 3;
     a += 8;
     b += 8;
   }
   while ((size_t)(aend - a) >= 8) {
     uint64_t x = sqz_load64le(a) ^ sqz_load64le(b);
-    if (x) return (size_t)(a - start) + (lz_ctz64(x) >> 3);
+    if (x) return (size_t)(a - start) + (sqz_ctz64(x) >> 3);
     a += 8;
     b += 8;
   }
@@ -229,15 +201,12 @@ static int lz_put_any(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off, si
   op += ll;
   if (ml) {
     if (ob == 2) {
-      *op++ = (uint8_t)off;
-      *op++ = (uint8_t)(off >> 8);
+      sqz_store16le(op, (uint16_t)off);
     } else {
-      *op++ = 0;
-      *op++ = 0;
-      *op++ = (uint8_t)off;
-      *op++ = (uint8_t)(off >> 8);
-      *op++ = (uint8_t)(off >> 16);
+      sqz_store16le(op, 0); /* the long-offset marker */
+      sqz_store24le(op + 2, off);
     }
+    op += ob;
     if (mlv >= LZ_LEN_ESC) op += sqz_varint_put(op, SQZ_VARINT_MAX, mlv - LZ_LEN_ESC);
   }
   o->op = op;
@@ -256,8 +225,7 @@ static inline int lz_put(lz_out *o, const uint8_t *lit, size_t ll, uint32_t off,
     op[0] = LZ_TOKEN(ll, esc ? LZ_LEN_ESC : mlv);
     memcpy(op + 1, lit, 16);
     op += 1 + ll;
-    op[0] = (uint8_t)off;
-    op[1] = (uint8_t)(off >> 8);
+    sqz_store16le(op, (uint16_t)off);
     op[2] = (uint8_t)(mlv - LZ_LEN_ESC); /* kept only when esc */
     o->op = op + 2 + esc;
     return 1;
@@ -686,7 +654,7 @@ static size_t lz77_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const v
 
   /* Tables no larger than the input needs: at most one hash entry per input
   ** byte, and a chain entry per position of the window or the input. */
-  const unsigned in_log = lz_log2_ceil(srcSize);
+  const unsigned in_log = sqz_bit_width(srcSize - 1);
   const unsigned hlog = in_log < lv->hash_log ? in_log : lv->hash_log;
   const unsigned clog = in_log < (unsigned)wlog ? in_log : (unsigned)wlog;
   /* The fast finder's entries are 8 bytes (position and tag), the chains' 4. */
@@ -732,8 +700,8 @@ static inline int lz_read_ext(const uint8_t **ipp, const uint8_t *iend, size_t *
   if (ip < iend && *ip < 0x80) {
     v = *ip++;
   } else {
-    size_t used = sqz_varint_get(ip, (size_t)(iend - ip), &v);
-    if (!used) return 0;
+    size_t used = sqz_varint_read(ip, (size_t)(iend - ip), &v);
+    if (sqz_is_error(used)) return 0;
     ip += used;
   }
   if (*len > limit || v > limit - *len) return 0;
@@ -786,11 +754,11 @@ static int lz_decode_careful(lz_in *d) {
   op += ll;
   if (op < oend) {
     if ((size_t)(iend - ip) < 2) return 0;
-    size_t off = lz_load16le(ip);
+    size_t off = sqz_load16le(ip);
     ip += 2;
     if (!off) {
       if ((size_t)(iend - ip) < 3) return 0;
-      off = lz_load24le(ip);
+      off = sqz_load24le(ip);
       ip += 3;
     }
     if (off - 1 >= (size_t)(op - d->ostart)) return 0; /* 0 wraps around */
@@ -846,10 +814,10 @@ static size_t lz77_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const voi
       }
       ip += ll;
       op += ll;
-      size_t off = lz_load16le(ip);
+      size_t off = sqz_load16le(ip);
       ip += 2;
       if (!off) {
-        off = lz_load24le(ip);
+        off = sqz_load24le(ip);
         ip += 3;
       }
       if (off - 1 >= (size_t)(op - d.ostart)) return SQZ_ERROR(CORRUPT);

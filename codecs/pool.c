@@ -2,13 +2,16 @@
 ** pool.c: sqz_ctx, pooled scratch blocks and codec state slots (pool.h).
 **
 ** Each block carries a 16-byte header in front of the pointer handed out:
-** its size class and the free-list link. Classes are powers of two from
-** 2^12 to 2^30 bytes; a request takes the smallest class that holds it.
+** its size class, the free-list link and a magic that tells a block in use
+** from a free one. Classes are powers of two from 2^12 to 2^30 bytes; a
+** request takes the smallest class that holds it.
 */
 #include "pool.h"
 
-#include <stdlib.h>
 #include <string.h>
+
+#include "bits.h"
+#include "checked.h"
 
 #define CLASS_MIN_LOG 12
 #define CLASS_MAX_LOG 30
@@ -18,9 +21,14 @@
 typedef struct block_header {
   struct block_header *next; /* free-list link while free */
   uint32_t size_class;       /* index into ctx->free_list */
-  uint32_t magic;            /* BLOCK_MAGIC: catches foreign pointers */
+  uint32_t magic;            /* BLOCK_IN_USE or BLOCK_FREE */
 } block_header;
-#define BLOCK_MAGIC 0x53510c0bU
+/* sqz_scratch_release() takes back only a block whose magic says it is in
+** use: a second release of the same block, which would put it on its free
+** list twice and hand it out to two owners, is ignored, and so is most any
+** pointer that never came from sqz_scratch_acquire(). */
+#define BLOCK_IN_USE 0x53510c0bU
+#define BLOCK_FREE 0x53510f4eU
 
 _Static_assert(sizeof(block_header) == 16, "block header keeps 16-byte alignment");
 
@@ -34,18 +42,8 @@ struct sqz_ctx {
   void (*state_free[SQZ_STATE_SLOTS])(sqz_ctx *, void *); /* their destructors */
 };
 
-static void *default_alloc(void *opaque, size_t bytes) {
-  (void)opaque;
-  return malloc(bytes);
-}
-static void default_free(void *opaque, void *ptr) {
-  (void)opaque;
-  free(ptr);
-}
-
 sqz_ctx *sqz_ctx_create(const sqz_allocator *allocator) {
-  sqz_allocator a = {default_alloc, default_free, NULL};
-  if (allocator) a = *allocator;
+  sqz_allocator a = sqz_allocator_or_default(allocator);
   sqz_ctx *ctx = a.alloc(a.opaque, sizeof(*ctx));
   if (!ctx) return NULL;
   memset(ctx, 0, sizeof(*ctx));
@@ -53,11 +51,11 @@ sqz_ctx *sqz_ctx_create(const sqz_allocator *allocator) {
   return ctx;
 }
 
+/* The smallest class that holds bytes (1..SQZ_SCRATCH_MAX): the one of
+** 2^bit_width(bytes - 1) bytes, or the first. */
 static unsigned class_of(size_t bytes) {
-  unsigned c = 0;
-  while (((size_t)1 << (c + CLASS_MIN_LOG)) < bytes)
-    c++;
-  return c;
+  unsigned log = sqz_bit_width(bytes - 1);
+  return log > CLASS_MIN_LOG ? log - CLASS_MIN_LOG : 0;
 }
 
 static size_t class_bytes(unsigned c) {
@@ -73,6 +71,9 @@ static void block_free(sqz_ctx *ctx, block_header *h) {
 void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
   if (bytes == 0 || bytes > SQZ_SCRATCH_MAX) return NULL;
   unsigned c = class_of(bytes);
+  size_t total; /* the class's bytes and the header in front */
+  if (c >= CLASS_COUNT || sqz_add_overflow(sizeof(block_header), class_bytes(c), &total))
+    return NULL;
   block_header *h = ctx->free_list[c];
   if (h) {
     ctx->free_list[c] = h->next;
@@ -80,10 +81,9 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
     ctx->free_bytes -= class_bytes(c);
     ctx->stats.hits++;
   } else {
-    h = ctx->allocator.alloc(ctx->allocator.opaque, sizeof(*h) + class_bytes(c));
+    h = ctx->allocator.alloc(ctx->allocator.opaque, total);
     if (!h) return NULL;
     h->size_class = c;
-    h->magic = BLOCK_MAGIC;
     ctx->stats.misses++;
     ctx->stats.blocks++;
     ctx->stats.bytes_held += class_bytes(c);
@@ -91,6 +91,7 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
       ctx->stats.bytes_high = ctx->stats.bytes_held;
   }
   h->next = NULL;
+  h->magic = BLOCK_IN_USE;
   ctx->stats.in_use++;
   if (ctx->stats.in_use > ctx->stats.high_water) ctx->stats.high_water = ctx->stats.in_use;
   return h + 1;
@@ -99,6 +100,8 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes) {
 void sqz_scratch_release(sqz_ctx *ctx, void *block) {
   if (!block) return;
   block_header *h = (block_header *)block - 1;
+  if (h->magic != BLOCK_IN_USE || h->size_class >= CLASS_COUNT) return;
+  h->magic = BLOCK_FREE;
   unsigned c = h->size_class;
   ctx->stats.in_use--;
   if (ctx->free_count[c] >= KEEP_PER_CLASS ||
@@ -120,9 +123,12 @@ void sqz_ctx_on_free(sqz_ctx *ctx, unsigned slot, void (*destroy)(sqz_ctx *, voi
   if (slot < SQZ_STATE_SLOTS) ctx->state_free[slot] = destroy;
 }
 
-/* State allocations carry their size in front so state_bytes can be kept. */
+/* State allocations carry their size in a 16-byte header in front (which
+** keeps the 16-byte alignment), so state_bytes can be kept. */
 void *sqz_ctx_alloc(sqz_ctx *ctx, size_t bytes) {
-  size_t *p = ctx->allocator.alloc(ctx->allocator.opaque, bytes + 16);
+  size_t total;
+  if (sqz_add_overflow(bytes, 16, &total)) return NULL;
+  size_t *p = ctx->allocator.alloc(ctx->allocator.opaque, total);
   if (!p) return NULL;
   p[0] = bytes;
   ctx->stats.state_bytes += bytes;
@@ -134,6 +140,14 @@ void sqz_ctx_dealloc(sqz_ctx *ctx, void *ptr) {
   size_t *p = (size_t *)((char *)ptr - 16);
   ctx->stats.state_bytes -= p[0];
   ctx->allocator.free(ctx->allocator.opaque, p);
+}
+
+void *sqz_ctx_alloc_opaque(void *ctx, size_t bytes) {
+  return sqz_ctx_alloc((sqz_ctx *)ctx, bytes);
+}
+
+void sqz_ctx_dealloc_opaque(void *ctx, void *ptr) {
+  sqz_ctx_dealloc((sqz_ctx *)ctx, ptr);
 }
 
 void sqz_ctx_stats(const sqz_ctx *ctx, sqz_pool_stats *out) {

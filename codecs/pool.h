@@ -17,19 +17,12 @@
 #ifndef SQZ_POOL_H
 #define SQZ_POOL_H
 
+#include "alloc.h" /* sqz_allocator, the memory a context draws from */
 #include "codec.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The allocator a context draws from. alloc returns NULL on failure and
-** memory aligned to at least 16 bytes. */
-typedef struct sqz_allocator {
-  void *(*alloc)(void *opaque, size_t bytes);
-  void (*free)(void *opaque, void *ptr);
-  void *opaque;
-} sqz_allocator;
 
 /* Counters reported by squeeze_pool_stats. */
 typedef struct sqz_pool_stats {
@@ -62,7 +55,9 @@ void *sqz_scratch_acquire(sqz_ctx *ctx, size_t bytes);
 
 /* Returns a block from sqz_scratch_acquire() to its free list. The context
 ** keeps at most a few free blocks per class and at most SQZ_POOL_KEEP_BYTES
-** in all; the rest go back to the allocator. NULL is a no-op. */
+** in all; the rest go back to the allocator. NULL is a no-op, and so is a
+** block that is not in use (released twice): the magic in each block's
+** header tells. */
 void sqz_scratch_release(sqz_ctx *ctx, void *block);
 #define SQZ_POOL_KEEP_BYTES ((size_t)64 << 20)
 
@@ -77,10 +72,18 @@ enum { SQZ_SLOT_ZSTD_FRAME = SQZ_ID_MAX + 1, SQZ_SLOT_LZ4_FRAME, SQZ_STATE_SLOTS
 /* Sets the function sqz_ctx_free() calls on a non-NULL state in slot. */
 void sqz_ctx_on_free(sqz_ctx *ctx, unsigned slot, void (*destroy)(sqz_ctx *, void *));
 
-/* Raw allocation from the context's allocator, for codec states (library
-** contexts). Counted in state_bytes; not pooled. NULL on failure. */
+/* Raw allocation of bytes bytes from the context's allocator, for codec
+** states (library contexts), 16-byte aligned. Counted in state_bytes; not
+** pooled. NULL when the allocator fails or bytes + the 16-byte header does
+** not fit size_t. Free with sqz_ctx_dealloc (NULL is a no-op). */
 void *sqz_ctx_alloc(sqz_ctx *ctx, size_t bytes);
 void sqz_ctx_dealloc(sqz_ctx *ctx, void *ptr);
+
+/* The same two in the (void *opaque, ...) shape of the libraries' custom
+** allocators (ZSTD_customMem, LZ4F_CustomMem), opaque being the sqz_ctx, so
+** that a library context draws from (and is counted in) the ctx. */
+void *sqz_ctx_alloc_opaque(void *ctx, size_t bytes);
+void sqz_ctx_dealloc_opaque(void *ctx, void *ptr);
 
 /* Copies the counters into *out. */
 void sqz_ctx_stats(const sqz_ctx *ctx, sqz_pool_stats *out);

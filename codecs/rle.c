@@ -31,7 +31,7 @@
 ** and src before a byte moves.
 */
 #include "codec.h"
-#include "bitstream.h"
+#include "byteorder.h"
 #include "pool.h"
 #include "varint.h"
 
@@ -113,8 +113,7 @@ static size_t rle_compress(sqz_ctx *ctx, void *dst, size_t capacity, const void 
 ** byte i % 8 of it. */
 static void rle_fill(uint8_t *op, size_t len, uint64_t word) {
   if (len < 8) {
-    for (size_t i = 0; i < len; i++)
-      op[i] = (uint8_t)(word >> (8 * (i & 7)));
+    sqz_store_le(op, word, len);
     return;
   }
   sqz_store64le(op, word);
@@ -128,20 +127,6 @@ static void rle_fill(uint8_t *op, size_t len, uint64_t word) {
   }
 }
 
-/* Reads the token header at src[*ip..size) into *v. Returns 0, TRUNCATED
-** when the input ends inside the varint (or before it), or CORRUPT for a
-** varint longer than 10 bytes or above 64 bits. */
-static size_t rle_get_header(const uint8_t *src, size_t size, size_t *ip, uint64_t *v) {
-  size_t got = sqz_varint_get(src + *ip, size - *ip, v);
-  if (got) {
-    *ip += got;
-    return 0;
-  }
-  for (size_t i = *ip; i < size && i - *ip < SQZ_VARINT_MAX; i++)
-    if (!(src[i] & 0x80)) return SQZ_ERROR(CORRUPT); /* ended, but too long or too big */
-  return size - *ip < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-}
-
 /* Decompresses exactly n bytes from src[0..size) into dst. Returns n, or
 ** TRUNCATED when the input ends inside a token, CORRUPT when a token would
 ** write past n bytes, a header is malformed, or bytes follow the last token.
@@ -153,7 +138,7 @@ static size_t rle_decompress(sqz_ctx *ctx, void *dst, size_t n, const void *src,
   size_t ip = 0, op = 0, r;
   while (op < n) {
     uint64_t v;
-    if ((r = rle_get_header(in, size, &ip, &v))) return r;
+    if ((r = sqz_varint_take(in, size, &ip, &v))) return r; /* TRUNCATED or CORRUPT */
     if (!(v & 1)) {
       uint64_t len = (v >> 1) + 1;
       if (len > n - op) return SQZ_ERROR(CORRUPT);

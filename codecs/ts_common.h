@@ -1,12 +1,10 @@
 /*
 ** ts_common.h: small helpers private to the time-series codecs (gorilla.c,
-** dod.c, delta.c). Not part of the public interface; not installed for use.
+** dod.c, delta.c). Not part of the public interface: nothing outside those
+** three files includes it.
 **
 ** - the argument checks every typed codec starts with (srcSize and dstSize
 **   must be whole 8-byte values);
-** - zigzag on uint64_t (the wrapped difference of two int64 is already an
-**   unsigned value, so no conversion to a signed type is needed);
-** - leading/trailing zero counts that are defined for every input;
 ** - the end-of-stream check the bit-stream decoders share: after the last
 **   value only the zero padding of the final byte may remain, so that a
 **   stream with trailing bytes or non-zero padding is reported as corrupt
@@ -17,34 +15,9 @@
 
 #include "bitstream.h"
 #include "codec.h"
-#include "varint.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* Protocol Buffers' zigzag on the two's-complement bits u of a signed value:
-** 0,-1,1,-2,... -> 0,1,2,3,... */
-static inline uint64_t ts_zigzag(uint64_t u) {
-  return (u << 1) ^ (0 - (u >> 63));
-}
-
-/* Inverse of ts_zigzag. */
-static inline uint64_t ts_unzigzag(uint64_t z) {
-  return (z >> 1) ^ (0 - (z & 1));
-}
-
-/* Leading / trailing zero bits of v, 64 when v == 0. */
-static inline unsigned ts_clz64(uint64_t v) {
-  return v ? (unsigned)__builtin_clzll(v) : 64;
-}
-static inline unsigned ts_ctz64(uint64_t v) {
-  return v ? (unsigned)__builtin_ctzll(v) : 64;
-}
-
-/* Bits needed to write v in binary: 0 for 0, else 64 - clz(v). */
-static inline unsigned ts_bit_width(uint64_t v) {
-  return 64 - ts_clz64(v);
-}
 
 /* The check a typed compress() starts with: SRC_SIZE when srcSize is not a
 ** whole number of 8-byte values, else 0 with *n = the number of values. */
@@ -74,20 +47,6 @@ static inline size_t ts_br_end(sqz_bitreader *r) {
   if (left >= 8) return SQZ_ERROR(CORRUPT);
   if (sqz_br_read(r, (unsigned)left) != 0) return SQZ_ERROR(CORRUPT);
   return 0;
-}
-
-/* Reads the varint at in[*pos], size bytes in all, into *v and advances
-** *pos. Returns 0, TRUNCATED when the input ends inside the varint, or
-** CORRUPT when it is longer than 10 bytes or exceeds 64 bits. */
-static inline size_t ts_varint_get(const uint8_t *in, size_t size, size_t *pos, uint64_t *v) {
-  size_t k = sqz_varint_get(in + *pos, size - *pos, v);
-  if (k) {
-    *pos += k;
-    return 0;
-  }
-  for (size_t i = *pos; i < size && i - *pos < SQZ_VARINT_MAX; i++)
-    if (!(in[i] & 0x80)) return SQZ_ERROR(CORRUPT); /* it ended, but was invalid */
-  return size - *pos < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
 }
 
 /* A bit writer's result as a codec result: bytes written, or DST_TOO_SMALL

@@ -13,22 +13,17 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <limits.h>
+
 #include "codec.h"
 #include "pool.h"
 
 typedef struct zstd_state {
-  ZSTD_CCtx *cctx;
-  ZSTD_DCtx *dctx;
-  int level;      /* level set on cctx, or INT_MIN when none */
-  int window_log; /* window_log set on cctx */
+  ZSTD_CCtx *cctx; /* created by the first compress */
+  ZSTD_DCtx *dctx; /* created by the first decompress */
+  int level;       /* level set on cctx, or INT_MIN when none is */
+  int window_log;  /* window_log set on cctx, or -1 when none is */
 } zstd_state;
-
-static void *zstd_alloc(void *opaque, size_t size) {
-  return sqz_ctx_alloc((sqz_ctx *)opaque, size);
-}
-static void zstd_free(void *opaque, void *address) {
-  sqz_ctx_dealloc((sqz_ctx *)opaque, address);
-}
 
 /* The codec's state in ctx, created on first use; NULL on OOM. */
 static zstd_state *zstd_get_state(sqz_ctx *ctx) {
@@ -38,7 +33,7 @@ static zstd_state *zstd_get_state(sqz_ctx *ctx) {
   if (!s) return NULL;
   s->cctx = NULL;
   s->dctx = NULL;
-  s->level = -1000;
+  s->level = INT_MIN;
   s->window_log = -1;
   *slot = s;
   return s;
@@ -61,7 +56,7 @@ static size_t zstd_compress(sqz_ctx *ctx, void *dst, size_t cap, const void *src
   zstd_state *s = zstd_get_state(ctx);
   if (!s) return SQZ_ERROR(MEMORY);
   if (!s->cctx) {
-    ZSTD_customMem mem = {zstd_alloc, zstd_free, ctx};
+    ZSTD_customMem mem = {sqz_ctx_alloc_opaque, sqz_ctx_dealloc_opaque, ctx};
     s->cctx = ZSTD_createCCtx_advanced(mem);
     if (!s->cctx) return SQZ_ERROR(MEMORY);
     ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless);
@@ -93,7 +88,7 @@ static size_t zstd_decompress(sqz_ctx *ctx, void *dst, size_t dstSize, const voi
   zstd_state *s = zstd_get_state(ctx);
   if (!s) return SQZ_ERROR(MEMORY);
   if (!s->dctx) {
-    ZSTD_customMem mem = {zstd_alloc, zstd_free, ctx};
+    ZSTD_customMem mem = {sqz_ctx_alloc_opaque, sqz_ctx_dealloc_opaque, ctx};
     s->dctx = ZSTD_createDCtx_advanced(mem);
     if (!s->dctx) return SQZ_ERROR(MEMORY);
     ZSTD_DCtx_setParameter(s->dctx, ZSTD_d_format, ZSTD_f_zstd1_magicless);

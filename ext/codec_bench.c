@@ -733,7 +733,7 @@ static int bench_status(bench_cursor *cur, const sqz_codec *codec, int level, si
 ** (errors with the scan's message). */
 static int bench_compress_pass(bench_cursor *cur, sqz_ctx *ctx, const bench_job *job,
                                const uint8_t *src, const bench_pieces *set, size_t *total) {
-  sqz_params params = {job->level, 0, 0};
+  sqz_params params = {.level = job->level};
   size_t pos = 0;
   for (size_t i = 0; i < set->n; i++) {
     const bench_piece *pc = &set->a[i];

@@ -159,7 +159,7 @@ static void series_final(sqlite3_context *context) {
   if (!acc) return; /* no rows: NULL */
   if (!acc->failed && acc->n > 0) {
     const sqz_codec *codec = sqz_codec_by_name(reg->def->codec_name);
-    sqz_params params = {codec->default_level, 0, 0};
+    sqz_params params = {.level = codec->default_level};
     sqz_result_frame(context, reg->conn, reg->def->encode_name, acc->buf, (size_t)acc->n, codec,
                      &params, SQZ_FRAME_KEEP_CODEC);
   }

@@ -39,10 +39,10 @@
 #include "sqt_chunk.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "bitstream.h"
+#include "byteorder.h"
+#include "checked.h"
 #include "frame.h"
 #include "varint.h"
 
@@ -55,49 +55,11 @@
 #define NULL_LIST 1
 #define NULL_BITMAP 2
 
-/* ---- Allocation -------------------------------------------------------- */
-
-static void *default_alloc(void *opaque, size_t bytes) {
-  (void)opaque;
-  return malloc(bytes);
-}
-static void default_free(void *opaque, void *ptr) {
-  (void)opaque;
-  free(ptr);
-}
-
-static void set_alloc(sqz_allocator *dst, const sqz_allocator *src) {
-  if (src) {
-    *dst = *src;
-  } else {
-    dst->alloc = default_alloc;
-    dst->free = default_free;
-    dst->opaque = NULL;
-  }
-}
-
-/* Grows *p (old bytes in use, elem bytes each) to hold want elements. */
-static int grow(const sqz_allocator *a, void **p, size_t used, size_t want) {
-  void *q = a->alloc(a->opaque, want ? want : 1);
-  if (!q) return 0;
-  if (used) memcpy(q, *p, used);
-  if (*p) a->free(a->opaque, *p);
-  *p = q;
-  return 1;
-}
-
-/* A capacity of at least want bytes: cap doubled as often as needed (256
-** to start). Callers keep want below SIZE_MAX / 2. */
-static size_t doubled(size_t cap, size_t want) {
-  if (!cap) cap = 256;
-  while (cap < want)
-    cap *= 2;
-  return cap;
-}
+/* ---- Columns ----------------------------------------------------------- */
 
 void sqz_column_init(sqz_column *c, const sqz_allocator *alloc) {
   memset(c, 0, sizeof(*c));
-  set_alloc(&c->alloc, alloc);
+  c->alloc = sqz_allocator_or_default(alloc);
 }
 
 void sqz_column_free(sqz_column *c) {
@@ -112,25 +74,32 @@ void sqz_column_free(sqz_column *c) {
 
 size_t sqz_column_reserve(sqz_column *c, size_t rows, size_t bytes) {
   if (rows > UINT32_MAX - (size_t)c->count) return SQZ_ERROR(TOO_LARGE);
-  size_t want = (size_t)c->count + rows;
+  size_t want = (size_t)c->count + rows, need, vbytes, lbytes;
   if (want > c->capacity) {
     size_t cap = c->capacity ? c->capacity : 64;
     while (cap < want)
       cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
-    if (!grow(&c->alloc, (void **)&c->type, c->count, cap) ||
-        !grow(&c->alloc, (void **)&c->v, (size_t)c->count * 8, cap * 8) ||
-        !grow(&c->alloc, (void **)&c->len, (size_t)c->count * 4, cap * 4))
+    if (sqz_mul_overflow(cap, 8, &vbytes) || sqz_mul_overflow(cap, 4, &lbytes))
+      return SQZ_ERROR(TOO_LARGE);
+    /* each array moves on its own: after a failure the column still works
+    ** with the old capacity, some arrays merely larger than it */
+    void *q;
+    if (!(q = sqz_alloc_move(&c->alloc, c->type, c->count, cap))) return SQZ_ERROR(MEMORY);
+    c->type = q;
+    if (!(q = sqz_alloc_move(&c->alloc, c->v, (size_t)c->count * 8, vbytes)))
       return SQZ_ERROR(MEMORY);
+    c->v = q;
+    if (!(q = sqz_alloc_move(&c->alloc, c->len, (size_t)c->count * 4, lbytes)))
+      return SQZ_ERROR(MEMORY);
+    c->len = q;
     c->capacity = (uint32_t)cap;
   }
-  if (bytes > SIZE_MAX / 2 - c->nbytes) return SQZ_ERROR(TOO_LARGE);
+  if (sqz_add_overflow(c->nbytes, bytes, &need)) return SQZ_ERROR(TOO_LARGE);
   /* the arena always exists once rows do, so bytes + offset is never NULL + 0 */
-  if (c->nbytes + bytes > c->bytes_capacity || !c->bytes) {
-    size_t cap = doubled(c->bytes_capacity, c->nbytes + bytes);
-    if (!grow(&c->alloc, (void **)&c->bytes, c->nbytes, cap)) return SQZ_ERROR(MEMORY);
-    c->bytes_capacity = cap;
-  }
-  return 0;
+  void *arena = c->bytes;
+  size_t r = sqz_alloc_grow(&c->alloc, &arena, &c->bytes_capacity, c->nbytes, need);
+  c->bytes = arena;
+  return r;
 }
 
 size_t sqz_column_append(sqz_column *c, sqz_class cls, uint64_t v, const void *p, size_t n) {
@@ -157,39 +126,6 @@ size_t sqz_column_append(sqz_column *c, sqz_class cls, uint64_t v, const void *p
 size_t sqz_column_append_row(sqz_column *c, const sqz_column *src, uint32_t row) {
   sqz_value x = sqz_column_value(src, row);
   return sqz_column_append(c, x.cls, x.v, x.p, x.n);
-}
-
-void sqz_buf_init(sqz_buf *b, const sqz_allocator *alloc) {
-  memset(b, 0, sizeof(*b));
-  set_alloc(&b->alloc, alloc);
-}
-
-void sqz_buf_free(sqz_buf *b) {
-  if (b->p) b->alloc.free(b->alloc.opaque, b->p);
-  b->p = NULL;
-  b->n = b->cap = 0;
-}
-
-/* Makes room for `more` bytes. Returns 0 or MEMORY/TOO_LARGE. */
-static size_t buf_reserve(sqz_buf *b, size_t more) {
-  if (more > ((size_t)1 << 62) - b->n) return SQZ_ERROR(TOO_LARGE);
-  if (b->n + more <= b->cap) return 0;
-  size_t cap = doubled(b->cap, b->n + more);
-  if (!grow(&b->alloc, (void **)&b->p, b->n, cap)) return SQZ_ERROR(MEMORY);
-  b->cap = cap;
-  return 0;
-}
-
-/* Appends after a buf_reserve() that covered it. */
-static void buf_byte(sqz_buf *b, uint8_t x) {
-  b->p[b->n++] = x;
-}
-static void buf_varint(sqz_buf *b, uint64_t v) {
-  b->n += sqz_varint_put(b->p + b->n, b->cap - b->n, v);
-}
-static void buf_bytes(sqz_buf *b, const void *p, size_t n) {
-  if (n) memcpy(b->p + b->n, p, n);
-  b->n += n;
 }
 
 /* ---- Comparison -------------------------------------------------------- */
@@ -296,7 +232,7 @@ static size_t try_codec(sqz_ctx *ctx, const sqz_codec *codec, int level, const u
   if (bound == 0) return SQZ_ERROR(TOO_LARGE);
   uint8_t *dst = sqz_scratch_acquire(ctx, bound);
   if (!dst) return SQZ_ERROR(MEMORY);
-  sqz_params params = {level, 0, 0};
+  sqz_params params = {.level = level};
   size_t r = codec->compress(ctx, dst, bound, stream, size, &params);
   if (sqz_is_error(r)) {
     sqz_scratch_release(ctx, dst);
@@ -336,7 +272,10 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
   }
   int var = primary == SQZ_CLASS_TEXT || primary == SQZ_CLASS_BLOB;
   uint32_t nulls = count[SQZ_CLASS_NULL], exceptions = 0, in_stream = 0;
-  size_t stream_size = 0, exc_size = 0, list_size = 0;
+  /* sizes are summed in 64 bits (at most 2^20 rows of < 2^32 + 20 bytes
+  ** each: no overflow) and must then fit size_t */
+  uint64_t stream_bytes = 0, exc_bytes = 0;
+  size_t list_size = 0;
   uint32_t prev_null = 0, prev_exc = 0;
   uint64_t raw = 0;
   for (uint32_t i = 0; i < n; i++) {
@@ -350,21 +289,23 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
     int rides = c == SQZ_CLASS_INT && primary == SQZ_CLASS_REAL && int_fits_double((int64_t)v[i]);
     if (c == primary || rides) {
       in_stream++;
-      stream_size += var ? sqz_varint_size(len[i]) + len[i] : 8;
+      stream_bytes += var ? sqz_varint_size(len[i]) + len[i] : 8;
       if (c == primary) continue;
     }
-    exc_size += sqz_varint_size(exceptions ? i - prev_exc - 1 : i) + 1;
+    exc_bytes += sqz_varint_size(exceptions ? i - prev_exc - 1 : i) + 1;
     prev_exc = i;
     exceptions++;
     if (rides) continue;
     if (c == SQZ_CLASS_INT) {
-      exc_size += sqz_varint_size(sqz_zigzag_encode((int64_t)v[i]));
+      exc_bytes += sqz_varint_size(sqz_zigzag_encode(v[i]));
     } else if (c == SQZ_CLASS_REAL) {
-      exc_size += 8;
+      exc_bytes += 8;
     } else if (c == SQZ_CLASS_TEXT || c == SQZ_CLASS_BLOB) {
-      exc_size += sqz_varint_size(len[i]) + len[i];
+      exc_bytes += sqz_varint_size(len[i]) + len[i];
     }
   }
+  size_t stream_size = (size_t)stream_bytes, exc_size = (size_t)exc_bytes;
+  if (stream_size != stream_bytes || exc_size != exc_bytes) return SQZ_ERROR(TOO_LARGE);
   int null_mode = NULL_NONE;
   if (nulls) null_mode = list_size <= ((size_t)n + 7) / 8 ? NULL_LIST : NULL_BITMAP;
 
@@ -450,64 +391,65 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
   }
   if (r) goto done;
 
-  /* 5. write the chunk */
-  sqz_buf_free(out);
-  size_t bitmap = ((size_t)n + 7) / 8;
-  size_t total = 2 + 2 * SQZ_VARINT_MAX + (null_mode == NULL_BITMAP ? bitmap : list_size) +
-                 SQZ_VARINT_MAX + exc_size + SQZ_VARINT_MAX + 1 + 2 * SQZ_VARINT_MAX + best_size +
-                 4;
-  r = buf_reserve(out, total);
+  /* 5. write the chunk over what out held: at most 2 bytes of version and
+  ** flags, 6 varints (tag, rows, null count, exception count, raw and
+  ** stored sizes), the codec id and the checksum; then the sections and the
+  ** stream */
+  out->n = 0;
+  size_t bitmap = ((size_t)n + 7) / 8, total;
+  size_t fixed = 2 + 6 * SQZ_VARINT_MAX + 1 + 4 + (null_mode == NULL_BITMAP ? bitmap : list_size);
+  if (sqz_add_overflow(fixed, exc_size, &total) || sqz_add_overflow(total, best_size, &total)) {
+    r = SQZ_ERROR(TOO_LARGE);
+    goto done;
+  }
+  r = sqz_buf_reserve(out, total);
   if (r) goto done;
-  buf_byte(out, SQZ_CHUNK_VERSION);
-  buf_byte(out, (uint8_t)(primary | (null_mode << FLAG_NULL_SHIFT) |
-                          (exceptions ? FLAG_EXCEPTIONS : 0)));
-  buf_varint(out, opts->tag);
-  buf_varint(out, n);
+  sqz_buf_byte(out, SQZ_CHUNK_VERSION);
+  sqz_buf_byte(out, (uint8_t)(primary | (null_mode << FLAG_NULL_SHIFT) |
+                              (exceptions ? FLAG_EXCEPTIONS : 0)));
+  sqz_buf_varint(out, opts->tag);
+  sqz_buf_varint(out, n);
   if (null_mode == NULL_LIST) {
-    buf_varint(out, nulls);
+    sqz_buf_varint(out, nulls);
     uint32_t k = 0, prev = 0;
     for (uint32_t i = 0; i < n; i++) {
       if (type[i] != SQZ_CLASS_NULL) continue;
-      buf_varint(out, k++ ? i - prev - 1 : i);
+      sqz_buf_varint(out, k++ ? i - prev - 1 : i);
       prev = i;
     }
   } else if (null_mode == NULL_BITMAP) {
-    uint8_t *bits = out->p + out->n;
-    memset(bits, 0, bitmap);
+    uint8_t *bits = sqz_buf_zeros(out, bitmap);
     for (uint32_t i = 0; i < n; i++)
       if (type[i] == SQZ_CLASS_NULL) bits[i / 8] |= (uint8_t)(1u << (i % 8));
-    out->n += bitmap;
   }
   if (exceptions) {
-    buf_varint(out, exceptions);
+    sqz_buf_varint(out, exceptions);
     uint32_t k = 0, prev = 0;
     for (uint32_t i = 0; i < n; i++) {
       sqz_class c = (sqz_class)type[i];
       if (c == SQZ_CLASS_NULL || c == primary) continue;
-      buf_varint(out, k++ ? i - prev - 1 : i);
+      sqz_buf_varint(out, k++ ? i - prev - 1 : i);
       prev = i;
       if (c == SQZ_CLASS_INT && primary == SQZ_CLASS_REAL && int_fits_double((int64_t)v[i])) {
-        buf_byte(out, CLASS_INT_IN_REAL);
+        sqz_buf_byte(out, CLASS_INT_IN_REAL);
         continue;
       }
-      buf_byte(out, (uint8_t)c);
+      sqz_buf_byte(out, (uint8_t)c);
       if (c == SQZ_CLASS_INT) {
-        buf_varint(out, sqz_zigzag_encode((int64_t)v[i]));
+        sqz_buf_varint(out, sqz_zigzag_encode(v[i]));
       } else if (c == SQZ_CLASS_REAL) {
-        sqz_store64le(out->p + out->n, v[i]);
-        out->n += 8;
+        sqz_buf_u64le(out, v[i]);
       } else {
-        buf_varint(out, len[i]);
-        buf_bytes(out, col->bytes + v[i], len[i]);
+        sqz_buf_varint(out, len[i]);
+        sqz_buf_bytes(out, col->bytes + v[i], len[i]);
       }
     }
   }
-  buf_byte(out, best->id);
-  buf_varint(out, stream_size);
-  buf_varint(out, best_size);
-  buf_bytes(out, best_out ? best_out : stream, best_size);
-  sqz_store32le(out->p + out->n, sqz_checksum(out->p, out->n));
-  out->n += 4;
+  sqz_buf_byte(out, best->id);
+  sqz_buf_varint(out, stream_size);
+  sqz_buf_varint(out, best_size);
+  sqz_buf_bytes(out, best_out ? best_out : stream, best_size);
+  sqz_buf_u32le(out, sqz_checksum(out->p, out->n));
 
   stats->rows = n;
   stats->nulls = nulls;
@@ -534,13 +476,8 @@ typedef struct reader {
 static uint64_t rd_varint(reader *r) {
   uint64_t v = 0;
   if (r->err) return 0;
-  size_t k = sqz_varint_get(r->p + r->pos, r->size - r->pos, &v);
-  if (!k) {
-    r->err = r->size - r->pos < SQZ_VARINT_MAX ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-    return 0;
-  }
-  r->pos += k;
-  return v;
+  r->err = sqz_varint_take(r->p, r->size, &r->pos, &v);
+  return r->err ? 0 : v;
 }
 
 static uint8_t rd_byte(reader *r) {
@@ -677,7 +614,7 @@ static uint32_t read_exceptions(reader *r, const header *h, sqz_column *out, uin
     uint64_t value = 0, l = 0;
     const uint8_t *bytes = NULL;
     if (c == SQZ_CLASS_INT) {
-      value = (uint64_t)sqz_zigzag_decode(rd_varint(r));
+      value = sqz_zigzag_decode(rd_varint(r));
     } else if (c == SQZ_CLASS_REAL) {
       const uint8_t *q = rd_skip(r, 8);
       if (q) value = sqz_load64le(q);
@@ -709,31 +646,59 @@ static uint32_t read_exceptions(reader *r, const header *h, sqz_column *out, uin
   return r->err ? 0 : (uint32_t)e;
 }
 
+/* The sections after the header, as read_body() found them. */
+typedef struct body {
+  size_t nulls_at;        /* offset of the null section */
+  size_t exc_at;          /* offset of the exception section */
+  uint32_t nulls;         /* NULL rows */
+  uint32_t exc;           /* exceptions, class-5 rows included */
+  uint32_t int_in_real;   /* class-5 exceptions: INT rows that ride in a REAL stream */
+  size_t var_bytes;       /* TEXT/BLOB bytes held by the exceptions */
+  unsigned codec_id;      /* the stream's codec */
+  uint64_t raw;           /* bytes of the stream once decompressed */
+  uint64_t stored;        /* bytes of the stored stream */
+  const uint8_t *payload; /* the stored stream, which ends where the checksum starts */
+} body;
+
+/* Reads the null and exception sections after the header (marking every
+** NULL and exception row in seen[] when seen is not NULL: a row may not be
+** both) and the stream header after them; checks that the stored stream
+** fills the rest of the chunk and that NULLs and exceptions fit the rows.
+** Returns 0, TRUNCATED or CORRUPT. */
+static size_t read_body(reader *r, const header *h, uint8_t *seen, body *b) {
+  b->nulls_at = r->pos;
+  b->nulls = read_nulls(r, h, seen, 1);
+  b->var_bytes = 0;
+  b->int_in_real = 0;
+  b->exc_at = r->pos;
+  b->exc = read_exceptions(r, h, NULL, seen, &b->var_bytes, &b->int_in_real);
+  b->codec_id = rd_byte(r);
+  b->raw = rd_varint(r);
+  b->stored = rd_varint(r);
+  if (r->err) return r->err;
+  if (b->stored != r->size - r->pos)
+    return b->stored > r->size - r->pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
+  b->payload = r->p + r->pos;
+  if ((uint64_t)b->nulls + b->exc > h->rows) return SQZ_ERROR(CORRUPT);
+  return 0;
+}
+
 size_t sqz_chunk_parse(sqz_chunk_info *info, const void *src, size_t srcSize) {
   reader r;
   header h;
+  body b;
   size_t err = read_header(&r, src, srcSize, &h);
+  if (!err) err = read_body(&r, &h, NULL, &b);
   if (err) return err;
-  uint32_t nulls = read_nulls(&r, &h, NULL, 0);
-  size_t var_bytes = 0;
-  uint32_t int_in_real = 0;
-  uint32_t exc = read_exceptions(&r, &h, NULL, NULL, &var_bytes, &int_in_real);
-  unsigned codec_id = rd_byte(&r);
-  uint64_t raw = rd_varint(&r);
-  uint64_t stored = rd_varint(&r);
-  if (r.err) return r.err;
-  if (stored != r.size - r.pos)
-    return stored > r.size - r.pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-  if ((uint64_t)nulls + exc > h.rows) return SQZ_ERROR(CORRUPT);
   info->version = SQZ_CHUNK_VERSION;
   info->primary = h.primary;
   info->tag = h.tag;
   info->rows = h.rows;
-  info->nulls = nulls;
-  info->exceptions = exc - int_in_real;
-  info->codec_id = (uint8_t)codec_id;
-  info->raw_size = raw;
-  info->stored_size = stored;
+  info->nulls = b.nulls;
+  info->exceptions = b.exc - b.int_in_real;
+  info->codec_id = (uint8_t)b.codec_id;
+  info->raw_size = b.raw;
+  info->stored_size = b.stored;
   return 0;
 }
 
@@ -742,36 +707,28 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
   sqz_column_clear(out);
   reader r;
   header h;
+  body b;
   size_t err = read_header(&r, src, srcSize, &h);
   if (err) return err;
   if (h.rows != rows || h.tag != tag) return SQZ_ERROR(CORRUPT);
   int var = h.primary == SQZ_CLASS_TEXT || h.primary == SQZ_CLASS_BLOB;
 
   /* pass 1: validate the null and exception sections, size the arena */
-  size_t start = r.pos;
   uint8_t *seen = sqz_scratch_acquire(ctx, rows);
   if (!seen) return SQZ_ERROR(MEMORY);
   memset(seen, 0, rows);
-  uint32_t nulls = read_nulls(&r, &h, seen, 1);
-  size_t var_bytes = 0;
-  uint32_t int_in_real = 0;
-  size_t exc_start = r.pos;
-  uint32_t exc = read_exceptions(&r, &h, NULL, seen, &var_bytes, &int_in_real);
+  err = read_body(&r, &h, seen, &b);
   sqz_scratch_release(ctx, seen);
-  unsigned codec_id = rd_byte(&r);
-  uint64_t raw = rd_varint(&r);
-  uint64_t stored = rd_varint(&r);
-  if (r.err) return r.err;
-  if (stored != r.size - r.pos)
-    return stored > r.size - r.pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
-  const uint8_t *payload = r.p + r.pos;
-  uint64_t in_stream = (uint64_t)rows - nulls - exc + int_in_real;
-  if ((uint64_t)nulls + exc > rows) return SQZ_ERROR(CORRUPT);
+  if (err) return err;
+  uint32_t nulls = b.nulls, exc = b.exc;
+  uint64_t raw = b.raw, stored = b.stored;
+  size_t var_bytes = b.var_bytes;
+  uint64_t in_stream = (uint64_t)rows - nulls - exc + b.int_in_real;
   if (!var && raw != in_stream * 8) return SQZ_ERROR(CORRUPT);
   if (var && raw < in_stream) return SQZ_ERROR(CORRUPT);
-  if (raw > limit || var_bytes > limit || raw + var_bytes > limit) return SQZ_ERROR(TOO_LARGE);
+  if (raw > limit || var_bytes > limit - raw) return SQZ_ERROR(TOO_LARGE); /* no wrap */
   if (raw == 0 && stored != 0) return SQZ_ERROR(CORRUPT);
-  const sqz_codec *codec = sqz_codec_by_id(codec_id);
+  const sqz_codec *codec = sqz_codec_by_id(b.codec_id);
   if (!codec) return SQZ_ERROR(UNKNOWN_CODEC);
   if (!sqz_chunk_codec_fits(codec, h.primary)) return SQZ_ERROR(CORRUPT);
 
@@ -781,9 +738,9 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
   if (rc) return rc;
   memset(out->type, h.primary, rows);
   reader again = r;
-  again.pos = start;
+  again.pos = b.nulls_at;
   read_nulls(&again, &h, out->type, SQZ_CLASS_NULL);
-  again.pos = exc_start;
+  again.pos = b.exc_at;
   read_exceptions(&again, &h, out, NULL, NULL, NULL);
   if (again.err) return again.err; /* cannot happen: pass 1 read the same bytes */
 
@@ -798,7 +755,7 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
       stream = sqz_scratch_acquire(ctx, (size_t)raw);
       if (!stream) return SQZ_ERROR(MEMORY);
     }
-    size_t got = codec->decompress(ctx, stream, (size_t)raw, payload, (size_t)stored);
+    size_t got = codec->decompress(ctx, stream, (size_t)raw, b.payload, (size_t)stored);
     if (sqz_is_error(got) || got != raw) {
       if (!var && !direct) sqz_scratch_release(ctx, stream);
       return sqz_is_error(got) ? got : SQZ_ERROR(CORRUPT);
@@ -811,22 +768,22 @@ size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t s
     for (uint32_t i = 0; i < rows; i++) {
       if (out->type[i] != h.primary) continue;
       uint64_t l;
-      size_t k = sqz_varint_get(stream + pos, (size_t)raw - pos, &l);
-      if (!k || l > raw - pos - k) {
+      size_t at = pos;
+      /* the stream is whole: a varint cut short by its end is corrupt too */
+      if (sqz_varint_take(stream, (size_t)raw, &at, &l) || l > raw - at) {
         result = SQZ_ERROR(CORRUPT);
         break;
       }
-      out->v[i] = base + pos + k;
+      out->v[i] = base + at;
       out->len[i] = (uint32_t)l;
-      pos += k + (size_t)l;
+      pos = at + (size_t)l;
     }
     if (!result && pos != raw) result = SQZ_ERROR(CORRUPT);
     if (!result) out->nbytes = arena;
   } else if (direct) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    for (uint32_t i = 0; i < rows; i++)
-      out->v[i] = sqz_load64le(&out->v[i]);
-#endif
+    if (!sqz_host_is_le()) /* the stream's values went straight into v */
+      for (uint32_t i = 0; i < rows; i++)
+        out->v[i] = sqz_load64le(&out->v[i]);
   } else {
     size_t k = 0;
     for (uint32_t i = 0; i < rows; i++) {

@@ -27,8 +27,8 @@
 #ifndef SQZ_CHUNK_H
 #define SQZ_CHUNK_H
 
-#include <string.h>
-
+#include "bits.h" /* sqz_double_bits / sqz_bits_double: the v slot of a REAL row */
+#include "buf.h"  /* sqz_buf: the encoder writes a chunk into one */
 #include "codec.h"
 #include "pool.h"
 
@@ -38,7 +38,6 @@ extern "C" {
 
 #define SQZ_CHUNK_VERSION 1           /* byte 0 of a chunk */
 #define SQZ_CHUNK_ROWS_MAX (1u << 20) /* most rows in one chunk */
-#define SQZ_CHUNK_OVERHEAD 64         /* header and trailer bytes, at most */
 
 /* Storage classes, numbered as the chunk format writes them. */
 typedef enum {
@@ -73,18 +72,6 @@ typedef struct sqz_value {
   size_t n;
 } sqz_value;
 
-/* The IEEE-754 bits of a double and back (the v slot of a REAL row). */
-static inline uint64_t sqz_double_bits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  return u;
-}
-static inline double sqz_bits_double(uint64_t u) {
-  double d;
-  memcpy(&d, &u, 8);
-  return d;
-}
-
 /* Initialises an empty column drawing on *alloc (copied; NULL: malloc). */
 void sqz_column_init(sqz_column *c, const sqz_allocator *alloc);
 
@@ -98,7 +85,8 @@ static inline void sqz_column_clear(sqz_column *c) {
 }
 
 /* Makes room for `rows` more rows and `bytes` more arena bytes. Returns 0, or
-** MEMORY (allocator failed) or TOO_LARGE (more than 2^32-1 rows). */
+** MEMORY (allocator failed) or TOO_LARGE (more than 2^32-1 rows, or arena or
+** array sizes that do not fit size_t). */
 size_t sqz_column_reserve(sqz_column *c, size_t rows, size_t bytes);
 
 /* Appends one row: v for INT and REAL, p/n for TEXT and BLOB, nothing for
@@ -150,19 +138,6 @@ typedef struct sqz_chunk_stats {
   uint64_t raw_bytes; /* size of the values: 8 per INT/REAL, length of TEXT/BLOB */
 } sqz_chunk_stats;
 
-/* A growable byte buffer for encoder output. */
-typedef struct sqz_buf {
-  uint8_t *p;          /* the bytes */
-  size_t n;            /* bytes in use */
-  size_t cap;          /* bytes allocated */
-  sqz_allocator alloc; /* where p comes from */
-} sqz_buf;
-
-/* Initialises an empty buffer on *alloc (copied; NULL: malloc). */
-void sqz_buf_init(sqz_buf *b, const sqz_allocator *alloc);
-/* Frees the buffer's bytes. */
-void sqz_buf_free(sqz_buf *b);
-
 /* The candidates "auto" tries for a stream of class cls, by registry name, in
 ** order; NULL-terminated. INT: delta, dod, zstd; REAL: alp, gorilla, zstd;
 ** TEXT and BLOB: dict, zstd, lz4. Codecs missing from the registry are
@@ -174,10 +149,13 @@ const char *const *sqz_chunk_candidates(sqz_class cls);
 int sqz_chunk_codec_fits(const sqz_codec *codec, sqz_class cls);
 
 /* Encodes rows [start, start + n) of col (1 <= n <= SQZ_CHUNK_ROWS_MAX) into
-** out (replacing its contents) and fills *stats. Errors: PARAMETER (bad row
-** range, or opts->codec does not fit the primary class), LEVEL, MEMORY,
-** TOO_LARGE (the stream would exceed 2^62 bytes), or a codec's error.
-** Output is deterministic. */
+** out (replacing its contents, reusing its memory) and fills *stats.
+** Returns 0, or an error: PARAMETER (bad row range, or opts->codec does not
+** fit the primary class), LEVEL (opts->level outside opts->codec's range),
+** MEMORY, TOO_LARGE (a size that does not fit size_t, or a stream larger
+** than opts->codec takes), or opts->codec's own error; out's contents are
+** then unspecified. With auto, a candidate that fails is skipped (but MEMORY
+** is returned). Output is deterministic. */
 size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint32_t start,
                         uint32_t n, const sqz_chunk_opts *opts, sqz_chunk_stats *stats);
 

@@ -42,7 +42,7 @@ static void roundtrip(const uint8_t *data, size_t size) {
   }
   size_t bound = dict->bound(n);
   uint8_t *z = malloc(bound), *out = malloc(n ? n : 1);
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   size_t zn = dict->compress(ctx, z, bound, layout, n, &p);
   if (sqz_is_error(zn) || zn > bound) abort();
   if (dict->decompress(ctx, out, n, z, zn) != n) abort();

@@ -33,12 +33,12 @@ static void roundtrip(unsigned pick, const uint8_t *data, size_t size) {
   const sqz_codec *codec = sqz_codec_at(pick % sqz_codec_count());
   if (codec->kind == SQZ_KIND_TEXT) return;
   if (codec->kind != SQZ_KIND_BYTES) size -= size % 8;
-  sqz_params p = {codec->default_level, 0};
-  size_t bound = sqz_frame_bound(codec, size);
-  uint8_t *frame = malloc(bound), *out = malloc(size ? size : 1);
+  sqz_params p = {.level = codec->default_level};
   /* small blocks so the blocked form is reached by small inputs */
-  size_t fs = sqz_frame_compress(ctx, frame, bound, data, size, codec, &p, 0,
-                                 pick & 1 ? SQZ_FRAME_BLOCK_LOG_MIN : 0);
+  unsigned block_log = pick & 1 ? SQZ_FRAME_BLOCK_LOG_MIN : 0;
+  size_t bound = sqz_frame_bound_blocks(codec, size, block_log);
+  uint8_t *frame = malloc(bound), *out = malloc(size ? size : 1);
+  size_t fs = sqz_frame_compress(ctx, frame, bound, data, size, codec, &p, 0, block_log);
   if (sqz_is_error(fs)) abort();
   sqz_frame_info info;
   if (sqz_is_error(sqz_frame_parse(&info, frame, fs))) abort();

@@ -1,13 +1,15 @@
 /*
 ** ts_fuzz.h: the libFuzzer body shared by fuzz_gorilla.c, fuzz_dod.c and
-** fuzz_delta.c; each target calls ts_fuzz_one() with its codec.
+** fuzz_delta.c; each target calls ts_fuzz_one() with its codec. Built on the
+** helpers of fuzz_util.h.
 **
 ** Input byte 0 picks the mode (byte 0 % 4):
 **   0: decode arbitrary bytes. Bytes 1..2 give the value count (little
 **      endian, capped at TS_FUZZ_MAX_VALUES), so dstSize = 8 * count; the
 **      rest is the payload, copied to a buffer of exactly its size. The
-**      decoder must return an error or exactly dstSize, touch nothing outside
-**      the buffers (ASan), and what it decodes must round-trip again.
+**      decoder must return exactly dstSize or CORRUPT, TRUNCATED or VERSION,
+**      touch nothing outside the buffers (ASan), and what it decodes must
+**      round-trip again.
 **   1: round trip bytes 1.. as raw values (srcSize % 8 != 0 must give
 **      SRC_SIZE); also compress into a destination one byte smaller than the
 **      payload, which must fail with DST_TOO_SMALL and write nothing beyond.
@@ -20,88 +22,52 @@
 #ifndef SQZ_TS_FUZZ_H
 #define SQZ_TS_FUZZ_H
 
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "bitstream.h"
-#include "codec.h"
-#include "pool.h"
+#include "bits.h"
+#include "fuzz_util.h"
 
 #define TS_FUZZ_MAX_VALUES 65536
 
-static sqz_ctx *ts_fuzz_ctx;
+static const sqz_params ts_fuzz_params = {.level = 1};
 
-/* Compresses and decompresses bytes of src with c; aborts unless the round
-** trip is exact. */
+/* Mode 1's property: SRC_SIZE for bytes % 8 != 0, else fuzz_too_small()
+** one byte short. */
 static void ts_fuzz_roundtrip(const sqz_codec *c, const uint8_t *src, size_t bytes) {
-  static const sqz_params params = {1, 0};
-  size_t cap = c->bound(bytes);
-  uint8_t *comp = malloc(cap ? cap : 1);
-  size_t n = c->compress(ts_fuzz_ctx, comp, cap, src, bytes, &params);
-  if (bytes % 8) {
-    if (n != SQZ_ERROR(SRC_SIZE)) abort();
-    free(comp);
+  if (bytes % 8 == 0) {
+    fuzz_too_small(c, &ts_fuzz_params, src, bytes, 1, FUZZ_NO_CAP);
     return;
   }
-  if (sqz_is_error(n) || n > cap) abort();
-  uint8_t *exact = malloc(n ? n : 1), *out = malloc(bytes ? bytes : 1);
-  memcpy(exact, comp, n);
-  if (c->decompress(ts_fuzz_ctx, out, bytes, exact, n) != bytes) abort();
-  if (bytes && memcmp(out, src, bytes) != 0) abort();
-  if (n > 0) {
-    uint8_t *small = malloc(n - 1 ? n - 1 : 1);
-    if (c->compress(ts_fuzz_ctx, small, n - 1, src, bytes, &params) != SQZ_ERROR(DST_TOO_SMALL))
-      abort();
-    free(small);
-  }
-  free(out);
-  free(exact);
+  size_t cap = c->bound(bytes);
+  uint8_t *comp = fuzz_malloc(cap);
+  if (c->compress(fuzz_context(), comp, cap, src, bytes, &ts_fuzz_params) != SQZ_ERROR(SRC_SIZE))
+    abort();
   free(comp);
-}
-
-/* Decodes a payload of exactly size bytes into count values. */
-static void ts_fuzz_decode(const sqz_codec *c, const uint8_t *data, size_t size, size_t count) {
-  uint8_t *src = malloc(size ? size : 1), *dst = malloc(count ? 8 * count : 1);
-  if (size) memcpy(src, data, size);
-  size_t r = c->decompress(ts_fuzz_ctx, dst, 8 * count, src, size);
-  if (!sqz_is_error(r)) {
-    if (r != 8 * count) abort();
-    ts_fuzz_roundtrip(c, dst, r);
-  }
-  free(dst);
-  free(src);
 }
 
 /* A series from signed byte steps scaled by (scale + 1): as int64 values,
 ** or (as_double) as the doubles v / 100.0. */
 static void ts_fuzz_series(const sqz_codec *c, const uint8_t *data, size_t size, unsigned scale,
                            int as_double) {
-  uint8_t *b = malloc(size ? 8 * size : 1);
+  uint8_t *b = fuzz_malloc(8 * size);
   int64_t v = 1700000000;
   for (size_t i = 0; i < size; i++) {
     v += (int64_t)(int8_t)data[i] * (int64_t)(scale + 1);
-    uint64_t u = (uint64_t)v;
-    if (as_double) {
-      double d = (double)v / 100.0;
-      memcpy(&u, &d, 8);
-    }
-    sqz_store64le(b + 8 * i, u);
+    sqz_store64le(b + 8 * i, as_double ? sqz_double_bits((double)v / 100.0) : (uint64_t)v);
   }
   ts_fuzz_roundtrip(c, b, 8 * size);
   free(b);
 }
 
 static int ts_fuzz_one(const sqz_codec *c, const uint8_t *data, size_t size) {
-  if (!ts_fuzz_ctx) ts_fuzz_ctx = sqz_ctx_create(NULL);
+  fuzz_context();
   if (size < 1) return 0;
   unsigned mode = data[0] % 4, scale = data[0] >> 2;
   data++, size--;
   switch (mode) {
   case 0:
     if (size < 2) return 0;
-    ts_fuzz_decode(c, data + 2, size - 2,
-                   (data[0] | (size_t)data[1] << 8) % (TS_FUZZ_MAX_VALUES + 1));
+    fuzz_decode(c, &ts_fuzz_params, data + 2, size - 2,
+                8 * (sqz_load16le(data) % (TS_FUZZ_MAX_VALUES + 1)),
+                FUZZ_ERR(CORRUPT) | FUZZ_ERR(TRUNCATED) | FUZZ_ERR(VERSION), FUZZ_NO_CAP);
     break;
   case 1:
     ts_fuzz_roundtrip(c, data, size);
@@ -110,6 +76,7 @@ static int ts_fuzz_one(const sqz_codec *c, const uint8_t *data, size_t size) {
     ts_fuzz_series(c, data, size, scale, mode == 3);
     break;
   }
+  fuzz_check_released();
   return 0;
 }
 

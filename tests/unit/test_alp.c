@@ -35,7 +35,7 @@ static const sqz_codec *const C = &sqz_codec_alp;
 #define WEATHER_CSV "examples/data/seattle-weather-hourly-normals.csv"
 #define TS_DIR "build/ts/"
 
-static const sqz_params params = {1, 0};
+static const sqz_params params = {.level = 1};
 
 static uint64_t bits_of(double d) {
   uint64_t u;
@@ -139,16 +139,16 @@ static vec_head first_vector(const uint8_t *p, size_t size) {
   h.mode = p[0];
   if (h.mode == 1) {
     h.e = p[1], h.f = p[2], h.bw = p[3];
-    size_t k = sqz_varint_get(p + 4, size - 4, &h.base_zz);
-    assert_true(k > 0);
-    size_t k2 = sqz_varint_get(p + 4 + k, size - 4 - k, &h.n_exc);
-    assert_true(k2 > 0);
+    size_t k = sqz_varint_read(p + 4, size - 4, &h.base_zz);
+    assert_false(sqz_is_error(k));
+    size_t k2 = sqz_varint_read(p + 4 + k, size - 4 - k, &h.n_exc);
+    assert_false(sqz_is_error(k2));
     h.after = p + 4 + k + k2;
   } else if (h.mode == 2) {
     h.e = p[1], h.f = p[2];
     size_t dict = 2u << h.f;
-    size_t k = sqz_varint_get(p + 3 + dict, size - 3 - dict, &h.n_exc);
-    assert_true(k > 0);
+    size_t k = sqz_varint_read(p + 3 + dict, size - 3 - dict, &h.n_exc);
+    assert_false(sqz_is_error(k));
     h.after = p + 3 + dict + k;
   }
   return h;
@@ -466,8 +466,8 @@ static void put_u8(payload *p, unsigned v) {
   p->b[p->n++] = (uint8_t)v;
 }
 static void put_u16(payload *p, unsigned v) {
-  put_u8(p, v & 0xff);
-  put_u8(p, v >> 8);
+  sqz_store16le(p->b + p->n, (uint16_t)v);
+  p->n += 2;
 }
 static void put_u64(payload *p, uint64_t v) {
   sqz_store64le(p->b + p->n, v);
@@ -608,9 +608,16 @@ static void test_corrupt_fields(void **state) {
   payload p;
   uint64_t zero[4] = {0};
 #define RESET() (p.n = 0)
-  /* mode */
-  RESET(), put_u8(&p, 3), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
+  /* mode: 3..15 are kept for newer versions, the rest never are modes */
+  RESET(), put_u8(&p, 3), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_VERSION);
+  RESET(), put_u8(&p, 15), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_VERSION);
+  RESET(), put_u8(&p, 16), put_u64(&p, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
   RESET(), put_u8(&p, 0xff), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
+  /* ... also in a vector after the first */
+  RESET(), put_u8(&p, 0);
+  for (unsigned i = 0; i < 1024; i++)
+    put_u64(&p, i);
+  put_u8(&p, 4), put_u64(&p, 0), expect_error(&p, 1025, SQZ_ERROR_VERSION);
   /* ALP exponent, factor, width out of range */
   RESET(), put_alp(&p, 19, 0, 0, 0, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);
   RESET(), put_alp(&p, 0, 19, 0, 0, 0), expect_error(&p, 1, SQZ_ERROR_CORRUPT);

@@ -16,7 +16,7 @@
 **   with a valid checksum but inconsistent sections: always an error,
 **   never a crash (ASan in make asan).
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include <math.h>
 
@@ -24,20 +24,6 @@
 #include "sqt_chunk.h"
 #include "frame.h"
 #include "varint.h"
-
-static sqz_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
 
 static uint64_t bits(double d) {
   uint64_t u;
@@ -514,5 +500,5 @@ int main(void) {
       cmocka_unit_test(test_damage),        cmocka_unit_test(test_inconsistent_sections),
       cmocka_unit_test(test_real_series),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

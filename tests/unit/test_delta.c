@@ -203,10 +203,17 @@ static void test_corrupt_headers(void **state) {
   /* first value 0, then one block of one value: header byte h */
   uint8_t p[16] = {0x00, 0x00, 0x00, 0x00};
   assert_int_equal(ts_decode(C, NULL, p, 3, 16, NULL), 16); /* width 0, min 0 */
-  static const uint8_t bad[] = {65, 66, 0x7F, 0x81, 0xC0, 0xFF};
+  /* widths above 64 and values that are no header are corrupt; 0x81..0x8F
+  ** are forms kept for newer versions */
+  static const uint8_t bad[] = {65, 66, 0x7F, 0x90, 0xC0, 0xFF};
   for (size_t i = 0; i < sizeof bad; i++) {
     p[1] = bad[i];
     ts_expect_error(C, p, 4, 16, SQZ_ERROR(CORRUPT));
+  }
+  static const uint8_t newer[] = {0x81, 0x82, 0x8F};
+  for (size_t i = 0; i < sizeof newer; i++) {
+    p[1] = newer[i];
+    ts_expect_error(C, p, 4, 16, SQZ_ERROR(VERSION));
   }
   /* width 3, min 0, packed byte with padding bits set */
   p[1] = 3, p[2] = 0, p[3] = 0x08;

@@ -13,26 +13,17 @@
 **   single-bit flips (an error or exactly dstSize bytes, never a write past
 **   dst, which is malloc'd to its exact size for ASan).
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "codec.h"
 #include "pool.h"
 #include "varint.h"
 
 static const sqz_codec *C;
-static sqz_ctx *ctx;
 
 static int setup(void **state) {
-  (void)state;
   C = sqz_codec_by_name("dict");
-  ctx = sqz_ctx_create(NULL);
-  return C && ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
+  return C ? test_ctx_setup(state) : -1;
 }
 
 /* A layout builder: strings as varint length + bytes. */
@@ -55,7 +46,7 @@ static void lay_add(layout *l, const void *s, size_t n) {
 /* Compresses src, checks determinism and the bound, decompresses into an
 ** exact-size buffer and compares. Returns the compressed size. */
 static size_t roundtrip(const uint8_t *src, size_t n) {
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   size_t bound = C->bound(n);
   assert_true(bound >= n + 1);
   uint8_t *a = malloc(bound), *b = malloc(bound);
@@ -82,7 +73,7 @@ static void test_worked_example(void **state) {
   const uint8_t in[] = {2, 'o', 'n', 3, 'o', 'f', 'f', 2, 'o', 'n', 2, 'o', 'n'};
   const uint8_t want[] = {1, 4, 2, 2, 'o', 'n', 3, 'o', 'f', 'f', 0x02};
   uint8_t out[32];
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   size_t r = C->compress(ctx, out, sizeof out, in, sizeof in, &p);
   assert_int_equal(r, sizeof want);
   assert_memory_equal(out, want, sizeof want);
@@ -142,7 +133,7 @@ static void test_huffman_mode(void **state) {
   }
   size_t r = roundtrip(l.p, l.n);
   assert_true(r < 5000 * 2 / 8); /* under the 2-bit fixed codes */
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   uint8_t *z = malloc(C->bound(l.n));
   size_t zn = C->compress(ctx, z, C->bound(l.n), l.p, l.n, &p);
   assert_int_equal(z[0], 2); /* the Huffman-coded form */
@@ -199,7 +190,7 @@ static void test_real_data(void **state) {
 
 static void test_compress_errors(void **state) {
   (void)state;
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   uint8_t out[64];
   const uint8_t bad1[] = {5, 'a', 'b'};  /* length past the end */
   const uint8_t bad2[] = {1, 'a', 0x80}; /* varint that does not end */
@@ -219,6 +210,20 @@ static size_t decode(const uint8_t *src, size_t n, size_t dstSize) {
   free(in);
   free(out);
   return r;
+}
+
+/* Mode values: 0..2 decode; 3..15 are modes a newer squeeze may write
+** (VERSION: "newer format version", not "corrupt"); 16..255 never are
+** modes (CORRUPT). */
+static void test_mode_versions(void **state) {
+  (void)state;
+  uint8_t p[] = {1, 4, 2, 2, 'o', 'n', 3, 'o', 'f', 'f', 0x02};
+  for (unsigned mode = 3; mode <= 255; mode++) {
+    p[0] = (uint8_t)mode;
+    size_t r = decode(p, sizeof p, 13);
+    assert_int_equal(r, mode <= 15 ? SQZ_ERROR(VERSION) : SQZ_ERROR(CORRUPT));
+    assert_int_equal(decode(p, 1, 13), r); /* the mode decides before any length */
+  }
 }
 
 static void test_decode_errors(void **state) {
@@ -245,7 +250,7 @@ static void test_decode_errors(void **state) {
   bad[2] = 0;
   assert_true(sqz_is_error(decode(bad, sizeof good, size)));
   memcpy(bad, good, sizeof good);
-  bad[0] = 2; /* unknown mode */
+  bad[0] = 2; /* mode 2 with a mode 1 body */
   assert_true(sqz_is_error(decode(bad, sizeof good, size)));
   const uint8_t raw_bad[] = {0, 5, 'a'};
   assert_true(sqz_is_error(decode(raw_bad, sizeof raw_bad, 2)));
@@ -258,7 +263,7 @@ static void test_decode_errors(void **state) {
     int k = snprintf(s, sizeof s, "k%d", (i * 7919) % 37);
     lay_add(&l, s, (size_t)k);
   }
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   uint8_t *z = malloc(C->bound(l.n));
   size_t zn = C->compress(ctx, z, C->bound(l.n), l.p, l.n, &p);
   assert_false(sqz_is_error(zn));
@@ -277,10 +282,10 @@ static void test_decode_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_worked_example), cmocka_unit_test(test_small_cases),
-      cmocka_unit_test(test_sensors),        cmocka_unit_test(test_huffman_mode),
-      cmocka_unit_test(test_real_data),      cmocka_unit_test(test_compress_errors),
-      cmocka_unit_test(test_decode_errors),
+      cmocka_unit_test(test_worked_example),  cmocka_unit_test(test_small_cases),
+      cmocka_unit_test(test_sensors),         cmocka_unit_test(test_huffman_mode),
+      cmocka_unit_test(test_mode_versions),   cmocka_unit_test(test_real_data),
+      cmocka_unit_test(test_compress_errors), cmocka_unit_test(test_decode_errors),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, setup, test_ctx_teardown);
 }

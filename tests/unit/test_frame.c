@@ -3,25 +3,11 @@
 ** on the real files at edge sizes, the stored form, header sizes, and every
 ** way a damaged frame must fail (never silently wrong, never out of bounds).
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "frame.h"
 
 #define BLOCK ((size_t)1 << SQZ_FRAME_BLOCK_LOG)
-
-static sqz_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
 
 /* Compresses n bytes of src with codec at level through a frame, checks the
 ** round trip and returns the frame size. */
@@ -32,7 +18,7 @@ static size_t roundtrip(const sqz_codec *codec, int level, const uint8_t *src, s
   assert_true(bound > 0);
   uint8_t *frame = malloc(bound);
   uint8_t *out = malloc(n ? n : 1);
-  sqz_params p = {level, 0};
+  sqz_params p = {.level = level};
   size_t fsize = sqz_frame_compress(ctx, frame, bound, src, n, codec, &p, flags, 0);
   if (sqz_is_error(fsize))
     fail_msg("%s level %d n=%zu: %s", codec->name, level, n, sqz_error_string(fsize));
@@ -100,7 +86,7 @@ static void test_incompressible_is_stored(void **state) {
   test_fill_random(buf, sizeof buf, 42);
   const sqz_codec *zstd = sqz_codec_by_name("zstd");
   uint8_t frame[6000];
-  sqz_params p = {3, 0};
+  sqz_params p = {.level = 3};
   size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, buf, sizeof buf, zstd, &p, 0, 0);
   sqz_frame_info info;
   assert_false(sqz_is_error(sqz_frame_parse(&info, frame, fs)));
@@ -112,7 +98,7 @@ static void test_small_header_at_most_8_bytes(void **state) {
   (void)state;
   const sqz_codec *store = sqz_codec_by_name("store");
   uint8_t frame[64];
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   for (size_t n = 0; n < 32; n++) {
     size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, "abcdefghijklmnopqrstuvwxyz012345", n,
                                    store, &p, 0, 0);
@@ -132,7 +118,7 @@ static void test_damage_never_gives_wrong_output(void **state) {
     if (c->kind == SQZ_KIND_TEXT) continue;
     size_t bound = sqz_frame_bound(c, n);
     uint8_t *frame = malloc(bound), *out = malloc(1 << 16);
-    sqz_params p = {c->default_level, 0};
+    sqz_params p = {.level = c->default_level};
     size_t fs = sqz_frame_compress(ctx, frame, bound, text, n, c, &p, 0, 0);
     assert_false(sqz_is_error(fs));
     for (size_t cut = 0; cut < fs; cut++) {
@@ -170,6 +156,9 @@ static void test_parse_errors(void **state) {
   assert_int_equal(sqz_frame_parse(&info, "", 0), SQZ_ERROR(TRUNCATED));
   assert_int_equal(sqz_frame_parse(&info, "hello", 5), SQZ_ERROR(CORRUPT));
   assert_int_equal(sqz_frame_parse(&info, "\xC2\x00\x00", 3), SQZ_ERROR(VERSION));
+  assert_int_equal(sqz_frame_parse(&info, "\xCF\x00\x00", 3), SQZ_ERROR(VERSION));
+  assert_int_equal(sqz_frame_parse(&info, "\xC0\x00\x00", 3),
+                   SQZ_ERROR(CORRUPT)); /* never a version */
   assert_int_equal(sqz_frame_parse(&info, "\xC1\x1F\x00", 3), SQZ_ERROR(UNKNOWN_CODEC));
   assert_int_equal(sqz_frame_parse(&info, "\xC1\x00", 2), SQZ_ERROR(TRUNCATED));
   /* varint that never ends, and one wider than 64 bits */
@@ -198,7 +187,7 @@ static void test_checksum_detects_change(void **state) {
   (void)state;
   uint8_t frame[64];
   const sqz_codec *store = sqz_codec_by_name("store");
-  sqz_params p = {0, 0};
+  sqz_params p = {.level = 0};
   size_t fs = sqz_frame_compress(ctx, frame, sizeof frame, "hello", 5, store, &p, 0, 0);
   frame[fs - 1] ^= 1;
   sqz_frame_info info;
@@ -210,20 +199,53 @@ static void test_checksum_detects_change(void **state) {
 static void test_level_and_size_errors(void **state) {
   (void)state;
   uint8_t frame[64];
-  sqz_params p = {99, 0};
+  sqz_params p = {.level = 99};
   assert_int_equal(
       sqz_frame_compress(ctx, frame, sizeof frame, "x", 1, sqz_codec_by_name("zstd"), &p, 0, 0),
       SQZ_ERROR(LEVEL));
   for (size_t i = 0; i < sqz_codec_count(); i++) {
     const sqz_codec *c = sqz_codec_at(i);
     if (c->kind != SQZ_KIND_FLOAT64 && c->kind != SQZ_KIND_INT64) continue;
-    sqz_params q = {c->default_level, 0};
+    sqz_params q = {.level = c->default_level};
     assert_int_equal(sqz_frame_compress(ctx, frame, sizeof frame, "1234567", 7, c, &q, 0, 0),
                      SQZ_ERROR(SRC_SIZE));
   }
-  sqz_params d = {3, 0};
+  sqz_params d = {.level = 3};
   assert_int_equal(sqz_frame_compress(ctx, frame, 4, "x", 1, sqz_codec_by_name("zstd"), &d, 0, 0),
                    SQZ_ERROR(DST_TOO_SMALL));
+}
+
+/* sqz_frame_bound_blocks() suffices for every block_log, with and without
+** KEEP_CODEC, for incompressible input (where every block is stored or the
+** codec's output is longest): smaller blocks cost more headers, which the
+** default-block bound did not cover. Out-of-range block_logs give 0, and a
+** size whose bound would overflow size_t gives 0, not a wrapped number. */
+static void test_bound_every_block_log(void **state) {
+  (void)state;
+  size_t n = (size_t)64 << 10;
+  uint8_t *src = malloc(n);
+  test_fill_random(src, n, 7);
+  for (size_t i = 0; i < sqz_codec_count(); i++) {
+    const sqz_codec *c = sqz_codec_at(i);
+    if (c->kind == SQZ_KIND_TEXT) continue;
+    sqz_params p = {.level = c->default_level};
+    for (unsigned log = SQZ_FRAME_BLOCK_LOG_MIN; log <= 17; log++) {
+      for (unsigned flags = 0; flags <= SQZ_FRAME_KEEP_CODEC; flags += SQZ_FRAME_KEEP_CODEC) {
+        size_t bound = sqz_frame_bound_blocks(c, n, log);
+        assert_true(bound > n);
+        uint8_t *frame = malloc(bound);
+        size_t fs = sqz_frame_compress(ctx, frame, bound, src, n, c, &p, flags, log);
+        if (sqz_is_error(fs)) fail_msg("%s log %u: %s", c->name, log, sqz_error_string(fs));
+        assert_true(fs <= bound);
+        free(frame);
+      }
+    }
+    assert_int_equal(sqz_frame_bound_blocks(c, n, SQZ_FRAME_BLOCK_LOG_MIN - 1), 0);
+    assert_int_equal(sqz_frame_bound_blocks(c, n, SQZ_FRAME_BLOCK_LOG_MAX + 1), 0);
+    assert_int_equal(sqz_frame_bound(c, n), sqz_frame_bound_blocks(c, n, SQZ_FRAME_BLOCK_LOG));
+  }
+  assert_int_equal(sqz_frame_bound(sqz_codec_by_name("store"), SIZE_MAX - 8), 0);
+  free(src);
 }
 
 static void test_registry(void **state) {
@@ -252,6 +274,7 @@ int main(void) {
       cmocka_unit_test(test_declared_size_mismatch),
       cmocka_unit_test(test_checksum_detects_change),
       cmocka_unit_test(test_level_and_size_errors),
+      cmocka_unit_test(test_bound_every_block_log),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

@@ -15,7 +15,7 @@
 **   dirty padding, trailing bytes, a dstSize that disagrees, truncation at
 **   every byte, every single-bit flip, no memory.
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "codec.h"
 #include "pool.h"
@@ -24,7 +24,7 @@ extern const sqz_codec sqz_codec_huffman;
 static const sqz_codec *const C = &sqz_codec_huffman;
 
 #define BLOCK (128 * 1024)
-static const sqz_params P = {1, 0};
+static const sqz_params P = {.level = 1};
 
 /* ---- A model decoder of docs/format/huffman.md, one bit at a time ---- */
 
@@ -162,52 +162,14 @@ static uint64_t pm_optimal_cost(const uint32_t *count, unsigned limit) {
 
 /* ---- Helpers ---- */
 
-static sqz_ctx *ctx;
-
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
-
-/* Compresses src[0..n) into a malloc'd buffer of bound(n) bytes; *csize
-** gets the compressed size. */
-static uint8_t *compress_alloc(const uint8_t *src, size_t n, size_t *csize) {
-  size_t cap = C->bound(n);
-  assert_true(cap >= n);
-  uint8_t *dst = malloc(cap);
-  assert_non_null(dst);
-  *csize = C->compress(ctx, dst, cap, src, n, &P);
-  assert_false(sqz_is_error(*csize));
-  assert_true(*csize <= cap);
-  return dst;
-}
-
-/* Decompresses src[0..size) into an exactly n-byte buffer (so ASan sees any
-** overrun). Returns the codec's result; the output goes to out when not
-** NULL. */
-static size_t decompress_exact(const uint8_t *src, size_t size, size_t n, uint8_t *out) {
-  uint8_t *dst = malloc(n ? n : 1);
-  size_t r = C->decompress(ctx, dst, n, src, size);
-  if (out && r == n) memcpy(out, dst, n);
-  free(dst);
-  return r;
-}
-
 /* Round trip of src[0..n) through the codec and through the model decoder;
 ** the code of every Huffman block costs exactly the package-merge optimum.
 ** Returns the compressed size. */
 static size_t round_trip(const uint8_t *src, size_t n) {
   size_t csize;
-  uint8_t *c = compress_alloc(src, n, &csize);
+  uint8_t *c = test_compress_alloc(C, &P, src, n, &csize);
   uint8_t *out = malloc(n ? n : 1);
-  assert_int_equal(decompress_exact(c, csize, n, out), n);
+  assert_int_equal(test_decompress_exact(C, c, csize, n, out), n);
   assert_memory_equal(out, src, n);
   size_t blocks = (n + BLOCK - 1) / BLOCK;
   model_table *tables = calloc(blocks ? blocks : 1, sizeof *tables);
@@ -268,7 +230,7 @@ static void test_moby_dick_size(void **state) {
   (void)state;
   size_t n, csize;
   uint8_t *data = test_read_file("examples/data/moby-dick.txt", &n);
-  uint8_t *c = compress_alloc(data, n, &csize);
+  uint8_t *c = test_compress_alloc(C, &P, data, n, &csize);
   assert_true(csize <= 667604 + 667604 / 100);
   free(c);
   free(data);
@@ -356,7 +318,8 @@ static void test_deterministic(void **state) {
   (void)state;
   size_t n, a, b;
   uint8_t *data = test_read_file("examples/data/birdstrikes.csv", &n);
-  uint8_t *x = compress_alloc(data, n, &a), *y = compress_alloc(data, n, &b);
+  uint8_t *x = test_compress_alloc(C, &P, data, n, &a),
+          *y = test_compress_alloc(C, &P, data, n, &b);
   assert_int_equal(a, b);
   assert_memory_equal(x, y, a);
   free(x), free(y), free(data);
@@ -376,7 +339,7 @@ static const uint8_t example_bytes[] = {
 static void test_format_example(void **state) {
   (void)state;
   size_t n = sizeof example_text - 1, csize;
-  uint8_t *c = compress_alloc((const uint8_t *)example_text, n, &csize);
+  uint8_t *c = test_compress_alloc(C, &P, (const uint8_t *)example_text, n, &csize);
   assert_int_equal(csize, sizeof example_bytes);
   assert_memory_equal(c, example_bytes, csize);
   uint8_t out[sizeof example_text];
@@ -395,42 +358,36 @@ static uint8_t *damage_base(size_t *csize, uint8_t **orig, size_t *n) {
   *orig = malloc(*n);
   memcpy(*orig, data + 10000, *n);
   free(data);
-  uint8_t *c = compress_alloc(*orig, *n, csize);
+  uint8_t *c = test_compress_alloc(C, &P, *orig, *n, csize);
   assert_int_equal(c[0] & 3, 2);
   return c;
-}
-
-static void expect(const uint8_t *c, size_t csize, size_t n, sqz_error_code code) {
-  size_t r = decompress_exact(c, csize, n, NULL);
-  assert_true(sqz_is_error(r));
-  assert_int_equal(sqz_error_of(r), code);
 }
 
 static void test_bad_block_headers(void **state) {
   (void)state;
   uint8_t b[8] = {0};
-  b[0] = 3 | (1 << 2); /* type 3 */
-  expect(b, 4, 100, SQZ_ERROR_CORRUPT);
+  b[0] = 3 | (1 << 2); /* type 3: kept for a newer version */
+  test_expect_error(C, b, 4, 100, SQZ_ERROR_VERSION);
   uint8_t raw[3 + 100] = {0};
   raw[0] = (uint8_t)(99 << 2), raw[1] = 99 >> 6; /* raw block of 99 bytes for 100 */
-  expect(raw, 3 + 99, 100, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, raw, 3 + 99, 100, SQZ_ERROR_CORRUPT);
   raw[0] = (uint8_t)(100 << 2), raw[1] = (uint8_t)(100 >> 6);
-  assert_int_equal(decompress_exact(raw, sizeof raw, 100, NULL), 100);
-  expect(raw, sizeof raw - 1, 100, SQZ_ERROR_TRUNCATED);
+  assert_int_equal(test_decompress_exact(C, raw, sizeof raw, 100, NULL), 100);
+  test_expect_error(C, raw, sizeof raw - 1, 100, SQZ_ERROR_TRUNCATED);
   b[0] = 1 | (2 << 2); /* RLE block with 2 bytes */
-  expect(b, 5, 100, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, b, 5, 100, SQZ_ERROR_CORRUPT);
   b[0] = 1 | (1 << 2);
-  assert_int_equal(decompress_exact(b, 4, 100, NULL), 100);
-  expect(b, 5, 100, SQZ_ERROR_CORRUPT); /* a trailing byte */
-  expect(b, 2, 100, SQZ_ERROR_TRUNCATED);
-  expect(b, 0, 100, SQZ_ERROR_TRUNCATED);
-  expect(b, 4, 0, SQZ_ERROR_CORRUPT); /* bytes but nothing to produce */
-  b[0] = 2 | (4 << 2);                /* Huffman block for 20 bytes */
-  expect(b, 7, 20, SQZ_ERROR_CORRUPT);
+  assert_int_equal(test_decompress_exact(C, b, 4, 100, NULL), 100);
+  test_expect_error(C, b, 5, 100, SQZ_ERROR_CORRUPT); /* a trailing byte */
+  test_expect_error(C, b, 2, 100, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, b, 0, 100, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, b, 4, 0, SQZ_ERROR_CORRUPT); /* bytes but nothing to produce */
+  b[0] = 2 | (4 << 2);                              /* Huffman block for 20 bytes */
+  test_expect_error(C, b, 7, 20, SQZ_ERROR_CORRUPT);
   b[0] = 2 | (40 << 2), b[1] = 0; /* not smaller than the block */
   uint8_t big[64] = {0};
   memcpy(big, b, 3);
-  expect(big, 43, 40, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 43, 40, SQZ_ERROR_CORRUPT);
 }
 
 /* Rewrites the table of c (a Huffman block of n bytes): lo, count - 1 and the
@@ -453,7 +410,7 @@ static void test_bad_tables(void **state) {
   /* Lengths 1, 2, 3, 3 are complete; vary them. */
   const uint8_t good[] = {'a', 3, 0x21, 0x33};
   size_t s = with_table(c, csize, d, good, sizeof good);
-  size_t r = decompress_exact(d, s, n, NULL);
+  size_t r = test_decompress_exact(C, d, s, n, NULL);
   assert_true(sqz_is_error(r));                    /* a valid table, but not this stream's */
   const uint8_t over[] = {'a', 3, 0x21, 0x32};     /* 1,2,3,2: Kraft > 1 */
   const uint8_t under[] = {'a', 3, 0x21, 0x43};    /* 1,2,3,4: Kraft < 1 */
@@ -466,22 +423,22 @@ static void test_bad_tables(void **state) {
                              sizeof one,  sizeof dirty, sizeof wrap};
   for (size_t i = 0; i < 6; i++) {
     s = with_table(c, csize, d, bad[i], bad_size[i]);
-    expect(d, s, n, SQZ_ERROR_CORRUPT);
+    test_expect_error(C, d, s, n, SQZ_ERROR_CORRUPT);
   }
   /* All 256 symbols of length 8 are complete; 255 of them are not. */
   t[0] = 0, t[1] = 255;
   memset(t + 2, 0x88, 128);
   s = with_table(c, csize, d, t, 130);
-  assert_true(sqz_is_error(decompress_exact(d, s, n, NULL)));
+  assert_true(sqz_is_error(test_decompress_exact(C, d, s, n, NULL)));
   t[1] = 254, t[129] = 0x08; /* 255 symbols of 8 bits: Kraft < 1 */
   s = with_table(c, csize, d, t, 130);
-  expect(d, s, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, s, n, SQZ_ERROR_CORRUPT);
   /* A table that runs past the block. */
   memcpy(d, c, 3);
   d[3] = 0, d[4] = 255;
   d[0] = (uint8_t)(2 | 40 << 2), d[1] = 0, d[2] = 0;
   memset(d + 5, 0x88, 40);
-  expect(d, 43, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, 43, n, SQZ_ERROR_CORRUPT);
   free(d), free(c), free(orig);
 }
 
@@ -494,27 +451,27 @@ static void test_bad_streams(void **state) {
   /* Stream 0 one byte shorter: it runs out, stream 1 starts early. */
   memcpy(d, c, csize);
   d[jt] = (uint8_t)(s0 - 1), d[jt + 1] = (uint8_t)((s0 - 1) >> 8);
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* Stream 0 one byte longer: leftover bytes. */
   d[jt] = (uint8_t)(s0 + 1), d[jt + 1] = (uint8_t)((s0 + 1) >> 8);
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* Sizes that add up to the whole block (no fourth stream), or past it. */
   memcpy(d, c, csize);
   size_t body = csize - jt - 6;
   d[jt] = (uint8_t)body, d[jt + 1] = (uint8_t)(body >> 8);
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   d[jt] = d[jt + 1] = 0xFF;
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* An empty stream 1. */
   memcpy(d, c, csize);
   d[jt + 2] = d[jt + 3] = 0;
-  expect(d, csize, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize, n, SQZ_ERROR_CORRUPT);
   /* One more byte at the end of stream 3 (block size grows by one). */
   memcpy(d, c, csize);
   d[csize] = 0;
   size_t content = csize - 3 + 1;
   d[0] = (uint8_t)(2 | content << 2), d[1] = (uint8_t)(content >> 6);
-  expect(d, csize + 1, n, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, d, csize + 1, n, SQZ_ERROR_CORRUPT);
   /* Padding: 1003 symbols of one bit each; stream 3 codes 250 of them,
   ** so its last byte has 6 padding bits (the top ones). */
   uint8_t ab[1003];
@@ -522,14 +479,14 @@ static void test_bad_streams(void **state) {
   for (size_t i = 0; i < sizeof ab; i++)
     ab[i] = ab[i] & 1 ? 'b' : 'a';
   size_t absize;
-  uint8_t *abc = compress_alloc(ab, sizeof ab, &absize);
+  uint8_t *abc = test_compress_alloc(C, &P, ab, sizeof ab, &absize);
   assert_int_equal(absize, 3 + 3 + 6 + 3 * 32 + 32);
   for (unsigned bit = 2; bit < 8; bit++) {
     abc[absize - 1] ^= (uint8_t)(1u << bit);
-    expect(abc, absize, sizeof ab, SQZ_ERROR_CORRUPT);
+    test_expect_error(C, abc, absize, sizeof ab, SQZ_ERROR_CORRUPT);
     abc[absize - 1] ^= (uint8_t)(1u << bit);
   }
-  assert_int_equal(decompress_exact(abc, absize, sizeof ab, NULL), sizeof ab);
+  assert_int_equal(test_decompress_exact(C, abc, absize, sizeof ab, NULL), sizeof ab);
   free(abc);
   free(d), free(c), free(orig);
 }
@@ -540,10 +497,10 @@ static void test_wrong_dst_size(void **state) {
   uint8_t *orig, *c = damage_base(&csize, &orig, &n);
   for (size_t m = n - 8; m <= n + 8; m++) {
     if (m == n) continue;
-    assert_true(sqz_is_error(decompress_exact(c, csize, m, NULL)));
+    assert_true(sqz_is_error(test_decompress_exact(C, c, csize, m, NULL)));
   }
-  assert_true(sqz_is_error(decompress_exact(c, csize, n + BLOCK, NULL)));
-  expect(c, csize, 0, SQZ_ERROR_CORRUPT);
+  assert_true(sqz_is_error(test_decompress_exact(C, c, csize, n + BLOCK, NULL)));
+  test_expect_error(C, c, csize, 0, SQZ_ERROR_CORRUPT);
   free(c), free(orig);
 }
 
@@ -552,15 +509,15 @@ static void test_truncation_every_byte(void **state) {
   size_t csize, n;
   uint8_t *orig, *c = damage_base(&csize, &orig, &n);
   for (size_t cut = 0; cut < csize; cut++)
-    expect(c, cut, n, SQZ_ERROR_TRUNCATED);
+    test_expect_error(C, c, cut, n, SQZ_ERROR_TRUNCATED);
   /* Two blocks: a raw 128 KiB block then the text. */
   size_t n2 = BLOCK + n, c2size;
   uint8_t *two = malloc(n2);
   test_fill_random(two, BLOCK, 3);
   memcpy(two + BLOCK, orig, n);
-  uint8_t *c2 = compress_alloc(two, n2, &c2size);
+  uint8_t *c2 = test_compress_alloc(C, &P, two, n2, &c2size);
   for (size_t cut = 0; cut < c2size; cut += cut < BLOCK ? 997 : 1)
-    expect(c2, cut, n2, SQZ_ERROR_TRUNCATED);
+    test_expect_error(C, c2, cut, n2, SQZ_ERROR_TRUNCATED);
   free(c2), free(two), free(c), free(orig);
 }
 
@@ -573,7 +530,7 @@ static void test_bit_flips(void **state) {
   for (size_t i = 0; i < csize; i++) {
     for (unsigned bit = 0; bit < 8; bit++) {
       c[i] ^= (uint8_t)(1u << bit);
-      size_t r = decompress_exact(c, csize, n, NULL);
+      size_t r = test_decompress_exact(C, c, csize, n, NULL);
       assert_true(sqz_is_error(r) || r == n);
       decoded += r == n;
       c[i] ^= (uint8_t)(1u << bit);
@@ -587,7 +544,7 @@ static void test_bit_flips(void **state) {
   for (size_t i = 0; i < 3; i++) {
     for (unsigned bit = 0; bit < 8; bit++) {
       c[i] ^= (uint8_t)(1u << bit);
-      assert_true(sqz_is_error(decompress_exact(c, csize, n, NULL)));
+      assert_true(sqz_is_error(test_decompress_exact(C, c, csize, n, NULL)));
       c[i] ^= (uint8_t)(1u << bit);
     }
   }
@@ -599,7 +556,7 @@ static void test_dst_too_small(void **state) {
   size_t n, csize;
   uint8_t *data = test_read_file("examples/data/moby-dick.txt", &n);
   n = 3 * BLOCK;
-  uint8_t *c = compress_alloc(data, n, &csize), *d = malloc(csize);
+  uint8_t *c = test_compress_alloc(C, &P, data, n, &csize), *d = malloc(csize);
   for (size_t cap = 0; cap < csize; cap += cap < 64 ? 1 : 4099) {
     size_t r = C->compress(ctx, d, cap, data, n, &P);
     assert_int_equal(sqz_error_of(r), SQZ_ERROR_DST_TOO_SMALL);
@@ -652,5 +609,5 @@ int main(void) {
       cmocka_unit_test(test_bit_flips),        cmocka_unit_test(test_dst_too_small),
       cmocka_unit_test(test_no_memory),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

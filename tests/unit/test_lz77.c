@@ -91,7 +91,7 @@ static int model_decode(const uint8_t *s, size_t size, uint8_t *out, size_t n, s
 /* Compresses src[0..n) at level and window_log into a malloc'd buffer of
 ** bound(n) bytes; checks the bound and that no scratch stays acquired. */
 static uint8_t *compress_at(const uint8_t *src, size_t n, int level, int wlog, size_t *csize) {
-  sqz_params p = {level, wlog};
+  sqz_params p = {.level = level, .window_log = wlog};
   size_t cap = C->bound(n);
   assert_true(cap >= n + 1 && cap <= n + n / 128 + 16);
   uint8_t *dst = malloc(cap);
@@ -194,7 +194,7 @@ static uint8_t *all_data(size_t min, size_t *n) {
 static void test_empty_and_tiny(void **state) {
   (void)state;
   uint8_t b[32] = "Call me Ishmael.";
-  sqz_params p = {2, 0};
+  sqz_params p = {.level = 2};
   assert_int_equal(C->compress(ctx, b + 16, 16, b, 0, &p), 0);
   assert_int_equal(C->decompress(ctx, b + 16, 0, b, 0), 0);
   /* Empty buffers may be NULL. */
@@ -357,7 +357,11 @@ static void test_params(void **state) {
   assert_int_equal(C->default_level, 2);
   assert_int_equal(C->min_level, 1);
   assert_int_equal(C->max_level, 12);
-  const sqz_params bad[] = {{13, 0}, {-1, 0}, {2, 9}, {2, 25}, {2, -3}};
+  const sqz_params bad[] = {{.level = 13},
+                            {.level = -1},
+                            {.level = 2, .window_log = 9},
+                            {.level = 2, .window_log = 25},
+                            {.level = 2, .window_log = -3}};
   const sqz_error_code want[] = {SQZ_ERROR_LEVEL, SQZ_ERROR_LEVEL, SQZ_ERROR_PARAMETER,
                                  SQZ_ERROR_PARAMETER, SQZ_ERROR_PARAMETER};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -591,7 +595,7 @@ static void test_dst_too_small(void **state) {
   for (int level = 2; level <= 9; level += 7) {
     size_t csize;
     uint8_t *c = damage_base(src, sizeof src, level, &csize);
-    sqz_params p = {level, 0};
+    sqz_params p = {.level = level};
     for (size_t cap = 0; cap < csize; cap++)
       assert_int_equal(sqz_error_of(C->compress(ctx, d, cap, src, sizeof src, &p)),
                        SQZ_ERROR_DST_TOO_SMALL);

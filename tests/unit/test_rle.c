@@ -15,16 +15,14 @@
 **   literals, units and varints, overlong varints, trailing bytes,
 **   truncation at every byte, every single-bit flip, a small dst.
 */
-#include "test_util.h"
+#include "codec_test_util.h"
 
 #include "codec.h"
 #include "pool.h"
 
 extern const sqz_codec sqz_codec_rle;
 static const sqz_codec *const C = &sqz_codec_rle;
-static const sqz_params P = {1, 0};
-static sqz_ctx *ctx;
-
+static const sqz_params P = {.level = 1};
 /* ---- A model decoder of docs/format/rle.md, one byte at a time ---- */
 
 /* Decodes exactly n bytes from src[0..size) into out. Returns 0, or -1 for
@@ -60,37 +58,11 @@ static int model_decode(const uint8_t *src, size_t size, uint8_t *out, size_t n)
 
 /* ---- Helpers ---- */
 
-static int setup(void **state) {
-  (void)state;
-  ctx = sqz_ctx_create(NULL);
-  return ctx ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  sqz_ctx_free(ctx);
-  return 0;
-}
-
-/* Compresses src[0..n) into a malloc'd buffer of bound(n) bytes. */
+/* Compresses src[0..n) into a malloc'd buffer of bound(n) bytes, a bound
+** at most 10 bytes above the input. */
 static uint8_t *compress_alloc(const uint8_t *src, size_t n, size_t *csize) {
-  size_t cap = C->bound(n);
-  assert_true(cap >= n && cap <= n + 10 + (n == 0));
-  uint8_t *dst = malloc(cap);
-  assert_non_null(dst);
-  *csize = C->compress(ctx, dst, cap, src, n, &P);
-  assert_false(sqz_is_error(*csize));
-  assert_true(*csize <= cap);
-  return dst;
-}
-
-/* Decompresses into an exactly n-byte buffer, so ASan sees any overrun. */
-static size_t decompress_exact(const uint8_t *src, size_t size, size_t n, uint8_t *out) {
-  uint8_t *dst = malloc(n ? n : 1);
-  size_t r = C->decompress(ctx, dst, n, src, size);
-  if (out && r == n) memcpy(out, dst, n);
-  free(dst);
-  return r;
+  assert_true(C->bound(n) <= n + 10 + (n == 0));
+  return test_compress_alloc(C, &P, src, n, csize);
 }
 
 /* Round trip through the codec and the model. Returns the compressed size. */
@@ -98,18 +70,12 @@ static size_t round_trip(const uint8_t *src, size_t n) {
   size_t csize;
   uint8_t *c = compress_alloc(src, n, &csize);
   uint8_t *out = malloc(n + 1), *model = calloc(n + 1, 1);
-  assert_int_equal(decompress_exact(c, csize, n, out), n);
+  assert_int_equal(test_decompress_exact(C, c, csize, n, out), n);
   assert_memory_equal(out, src, n);
   assert_int_equal(model_decode(c, csize, model, n), 0);
   assert_memory_equal(model, src, n);
   free(model), free(out), free(c);
   return csize;
-}
-
-static void expect(const uint8_t *c, size_t csize, size_t n, sqz_error_code code) {
-  size_t r = decompress_exact(c, csize, n, NULL);
-  assert_true(sqz_is_error(r));
-  assert_int_equal(sqz_error_of(r), code);
 }
 
 /* ---- Round trips ---- */
@@ -287,33 +253,33 @@ static void test_format_example(void **state) {
 static void test_bad_tokens(void **state) {
   (void)state;
   const uint8_t lit[] = {0x06, 'a', 'b', 'c', 'd'}; /* literal of 4 */
-  assert_int_equal(decompress_exact(lit, 5, 4, NULL), 4);
-  expect(lit, 5, 3, SQZ_ERROR_CORRUPT);   /* longer than dst */
-  expect(lit, 5, 5, SQZ_ERROR_TRUNCATED); /* dst wants another token */
-  expect(lit, 4, 4, SQZ_ERROR_TRUNCATED); /* literal cut short */
-  expect(lit, 5, 0, SQZ_ERROR_CORRUPT);   /* nothing to produce, bytes left */
-  expect(lit, 0, 4, SQZ_ERROR_TRUNCATED);
+  assert_int_equal(test_decompress_exact(C, lit, 5, 4, NULL), 4);
+  test_expect_error(C, lit, 5, 3, SQZ_ERROR_CORRUPT);   /* longer than dst */
+  test_expect_error(C, lit, 5, 5, SQZ_ERROR_TRUNCATED); /* dst wants another token */
+  test_expect_error(C, lit, 4, 4, SQZ_ERROR_TRUNCATED); /* literal cut short */
+  test_expect_error(C, lit, 5, 0, SQZ_ERROR_CORRUPT);   /* nothing to produce, bytes left */
+  test_expect_error(C, lit, 0, 4, SQZ_ERROR_TRUNCATED);
   const uint8_t run8[] = {0x3F, 1, 2, 3, 4, 5, 6, 7, 8}; /* 8 bytes of an 8-byte unit */
-  assert_int_equal(decompress_exact(run8, 9, 8, NULL), 8);
-  expect(run8, 9, 7, SQZ_ERROR_CORRUPT);
-  expect(run8, 8, 8, SQZ_ERROR_TRUNCATED); /* unit cut short */
+  assert_int_equal(test_decompress_exact(C, run8, 9, 8, NULL), 8);
+  test_expect_error(C, run8, 9, 7, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, run8, 8, 8, SQZ_ERROR_TRUNCATED); /* unit cut short */
   const uint8_t trailing[] = {0x01, 'z', 0x00};
-  assert_int_equal(decompress_exact(trailing, 2, 1, NULL), 1);
-  expect(trailing, 3, 1, SQZ_ERROR_CORRUPT);
+  assert_int_equal(test_decompress_exact(C, trailing, 2, 1, NULL), 1);
+  test_expect_error(C, trailing, 3, 1, SQZ_ERROR_CORRUPT);
   const uint8_t open[] = {0x80, 0x80};
-  expect(open, 2, 10, SQZ_ERROR_TRUNCATED);
+  test_expect_error(C, open, 2, 10, SQZ_ERROR_TRUNCATED);
   uint8_t overlong[12];
   memset(overlong, 0x80, 11);
   overlong[11] = 0x00;
-  expect(overlong, 12, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, overlong, 12, 10, SQZ_ERROR_CORRUPT);
   uint8_t big[10];
   memset(big, 0xFF, 9);
   big[9] = 0x02; /* bits past 64 */
-  expect(big, 10, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 10, 10, SQZ_ERROR_CORRUPT);
   big[9] = 0x01, big[0] = 0xFE; /* a literal of 2^63 bytes */
-  expect(big, 10, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 10, 10, SQZ_ERROR_CORRUPT);
   big[0] = 0xFF; /* a run of 2^61 bytes */
-  expect(big, 10, 10, SQZ_ERROR_CORRUPT);
+  test_expect_error(C, big, 10, 10, SQZ_ERROR_CORRUPT);
 }
 
 /* An output with every kind of token, for damaging. */
@@ -336,7 +302,7 @@ static void test_truncation_every_byte(void **state) {
   uint8_t *c = damage_base(&csize, src, sizeof src);
   assert_true(csize < 600);
   for (size_t cut = 0; cut < csize; cut++)
-    expect(c, cut, sizeof src, SQZ_ERROR_TRUNCATED);
+    test_expect_error(C, c, cut, sizeof src, SQZ_ERROR_TRUNCATED);
   free(c);
 }
 
@@ -348,7 +314,7 @@ static void test_bit_flips(void **state) {
   for (size_t i = 0; i < csize; i++) {
     for (unsigned bit = 0; bit < 8; bit++) {
       c[i] ^= (uint8_t)(1u << bit);
-      size_t r = decompress_exact(c, csize, sizeof src, NULL);
+      size_t r = test_decompress_exact(C, c, csize, sizeof src, NULL);
       assert_true(sqz_is_error(r) || r == sizeof src);
       c[i] ^= (uint8_t)(1u << bit);
     }
@@ -386,5 +352,5 @@ int main(void) {
       cmocka_unit_test(test_bit_flips),
       cmocka_unit_test(test_dst_too_small),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }

@@ -22,7 +22,7 @@
 #define TS_GUARD 16 /* guard bytes after each destination */
 #define TS_GUARD_BYTE 0xA5
 
-static const sqz_params ts_params = {1, 0};
+static const sqz_params ts_params = {.level = 1};
 
 /* A malloc'd copy of n bytes (at least 1 byte allocated), exact size. */
 static inline uint8_t *ts_dup(const void *src, size_t n) {
