@@ -17,11 +17,14 @@ CFLAGS  ?=
 ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) -g -fPIC -Icodecs -Iext $(CFLAGS)
 LIBS    := -lzstd -llz4 -lxxhash -lm
 BUILD   := build
+# Only what include/squeeze.h marks SQZ_API leaves the shared object.
+ALL_CFLAGS += -fvisibility=hidden $(if $(filter 1,$(WERROR)),-Werror)
 FUZZ_SECONDS ?= 20
 
 CODEC_SRC := $(sort $(wildcard codecs/*.c))
 EXT_SRC   := $(sort $(wildcard ext/*.c))
 HEADERS   := $(wildcard codecs/*.h ext/*.h)
+HEADERS   += include/squeeze.h
 CODEC_OBJ := $(CODEC_SRC:%.c=$(BUILD)/obj/%.o)
 EXT_OBJ   := $(EXT_SRC:%.c=$(BUILD)/obj/%.o)
 EXT_STATIC_OBJ := $(EXT_SRC:%.c=$(BUILD)/obj-static/%.o)

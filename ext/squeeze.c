@@ -127,10 +127,7 @@ void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, con
   sqz_scratch_release(c->ctx, scratch);
 }
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-    int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+SQZ_API int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
   int rc = SQLITE_OK;
   SQLITE_EXTENSION_INIT2(pApi);
   (void)pzErrMsg;

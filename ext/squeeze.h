@@ -1,6 +1,7 @@
 /*
 ** squeeze.h: what the SQLite glue files in ext/ share. Not a public header:
-** the public surface is SQL (README.md, docs/) and sqlite3_squeeze_init().
+** the public surface is SQL (README.md, docs/) and include/squeeze.h
+** (sqlite3_squeeze_init() and the version).
 */
 #ifndef SQZ_EXT_SQUEEZE_H
 #define SQZ_EXT_SQUEEZE_H
@@ -10,7 +11,8 @@
 #include "codec.h"
 #include "pool.h"
 
-#define SQUEEZE_VERSION "0.1.0"
+/* The public header: SQUEEZE_VERSION and SQZ_API (the exported symbol mark). */
+#include "../include/squeeze.h"
 
 /* Per-connection state, shared by every function and module that squeeze
 ** registers on one connection (their pApp / pAux). Reference counted: each

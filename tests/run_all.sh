@@ -4,6 +4,7 @@
 #   - each fuzz target's seed corpus replayed under ASan+UBSan (one count per target)
 #   - a short libFuzzer run of each target (one count per target)
 #   - the SQL-level tests (tests/sql, through Debian's /usr/bin/python3 sqlite3 module)
+#   - the packaging tests (tests/pkg: exports, install, C/Python/Node examples)
 # A suite that crashes counts as one failure. Exit status 1 when anything failed.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -69,6 +70,24 @@ if [ "$sql_rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 add "$p" "$f"
 if [ "$f" -ne 0 ]; then echo "FAIL sql"; grep -vE '^(ok|\.)' "$log/sql.log" | tail -40
 else echo "ok   sql ($p)"; fi
+
+# Packaging (tests/pkg/test_*.sh): exported symbols, make install/uninstall, the C, Python
+# and Node examples of README.md. One count per "ok - " or "not ok - " line; a script that
+# fails without such a line, or prints none, counts one failure. Not under the sanitizers:
+# they check the build's public face, which make asan does not build.
+if [ -z "${SANITIZED:-}" ]; then
+  for t in tests/pkg/test_*.sh; do
+    name=$(basename "$t" .sh)
+    BUILD="$BUILD" sh "$t" > "$log/pkg_$name.log" 2>&1
+    rc=$?
+    p=$(grep -c '^ok - ' "$log/pkg_$name.log")
+    f=$(grep -c '^not ok - ' "$log/pkg_$name.log")
+    if { [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; } && [ "$f" -eq 0 ]; then f=1; fi
+    add "$p" "$f"
+    if [ "$f" -ne 0 ]; then echo "FAIL pkg/$name"; grep -v '^ok - ' "$log/pkg_$name.log" | head -30
+    else echo "ok   pkg/$name ($p)"; fi
+  done
+fi
 
 echo "total: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
