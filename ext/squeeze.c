@@ -139,6 +139,7 @@ SQZ_API int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api
   if (rc == SQLITE_OK) rc = sqz_register_series(db, c);
   if (rc == SQLITE_OK) rc = sqz_register_codec_bench(db, c);
   if (rc == SQLITE_OK) rc = sqz_register_squeeze_table(db, c);
+  if (rc == SQLITE_OK) rc = sqz_register_debug(db, c);
   sqz_conn_unref(c); /* the registrations hold their own references */
   return rc;
 }

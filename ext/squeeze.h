@@ -56,5 +56,6 @@ int sqz_register_pool_stats(sqlite3 *db, sqz_conn *c);
 int sqz_register_series(sqlite3 *db, sqz_conn *c);
 int sqz_register_codec_bench(sqlite3 *db, sqz_conn *c);
 int sqz_register_squeeze_table(sqlite3 *db, sqz_conn *c); /* vt_squeeze.c */
+int sqz_register_debug(sqlite3 *db, sqz_conn *c);         /* fn_debug.c */
 
 #endif /* SQZ_EXT_SQUEEZE_H */
