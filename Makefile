@@ -5,9 +5,14 @@
 #   make test       every test suite, ending with "N passed, N failed"
 #   make demo       sql/demo.sql on the bundled real data
 #   make bench      benchmarks against the real peers (not tests)
-#   make bench-report  codec_bench on examples/data: docs/bench/codec_bench.{md,svg}
+#   make bench-report  codec_bench on examples/data: build/bench/codec_bench.{md,svg}
+#                   (DOCS=1: refresh docs/bench/; TABLE= COLUMN= [DB=]: one column of yours)
 #   make fuzz       a short run of every libFuzzer target
 #   make asan       the unit and SQL tests under ASan+UBSan
+#   make install    squeeze.so, libsqueeze.a, squeeze.h, squeeze.pc (PREFIX, DESTDIR)
+#   make uninstall  removes what make install put
+#   make python node  the Python and Node packages, .so inside: build/python, build/node
+#   WERROR=1        any target: compile with -Werror (CI does)
 
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -38,14 +43,20 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PACKAGES := sqlite3 libsqlite3-dev liblz4-dev libzstd-dev libxxhash-dev \
-                libcmocka-dev zstd lz4 gnuplot-nox clang libclang-rt-14-dev python3
+                libcmocka-dev zstd lz4 gnuplot-nox clang libclang-rt-14-dev python3 \
+                pkg-config g++ binutils python3-pip python3-setuptools python3-wheel
 
-.PHONY: all deps test unit sqltest demo bench fuzz asan clean install format
+.PHONY: all deps deps-deb deps-node test unit sqltest demo bench fuzz asan clean install \
+        uninstall format python node
 
 all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a
 
-deps:
+deps: deps-deb deps-node
+deps-deb:
 	@sh tests/deps.sh $(DEB_PACKAGES)
+# bindings/node's npm packages (better-sqlite3, for the Node test), from package-lock.json.
+deps-node: deps-deb
+	@sh tests/deps_node.sh
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -88,10 +99,10 @@ $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(CODEC_SRC) $(HEADER
 
 unit: $(UNIT_BIN)
 FUZZ_TEST_SECONDS ?= 4
-test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN)
+test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN) python node
 	@FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) sh tests/run_all.sh
 
-demo: deps all
+demo: deps-deb all
 	@sh sql/run_demo.sh
 
 bench: deps all $(BENCH_BIN) $(BUILD)/ts/ts.i64
@@ -122,11 +133,46 @@ asan:
 format:
 	clang-format -i codecs/*.[ch] ext/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.[ch]
 
+# make install [PREFIX=/usr/local] [DESTDIR=staging root]: the loadable extension
+# (LIBDIR/squeeze.so, for .load), the static library, the public header and squeeze.pc,
+# generated from squeeze.pc.in for PREFIX (not DESTDIR: the staged tree says where it
+# will live). make uninstall removes exactly these four files.
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VERSION := $(shell sed -n 's/^\#define SQUEEZE_VERSION "\(.*\)"$$/\1/p' include/squeeze.h)
+INSTALLED := $(LIBDIR)/squeeze.so $(LIBDIR)/libsqueeze.a $(INCLUDEDIR)/squeeze.h \
+             $(PKGCONFIGDIR)/squeeze.pc
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/squeeze
-	install -m 0644 $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 codecs/*.h $(DESTDIR)$(PREFIX)/include/squeeze/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' squeeze.pc.in > $(BUILD)/squeeze.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0644 $(BUILD)/squeeze.so $(DESTDIR)$(LIBDIR)/squeeze.so
+	install -m 0644 $(BUILD)/libsqueeze.a $(DESTDIR)$(LIBDIR)/libsqueeze.a
+	install -m 0644 include/squeeze.h $(DESTDIR)$(INCLUDEDIR)/squeeze.h
+	install -m 0644 $(BUILD)/squeeze.pc $(DESTDIR)$(PKGCONFIGDIR)/squeeze.pc
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# The Python and Node packages with the extension inside (bindings/*/ say why):
+# build/python is a package tree for PYTHONPATH or pip, build/node/sqlite-squeeze one for
+# require() or npm pack.
+PY_STAGE := $(BUILD)/python
+NODE_STAGE := $(BUILD)/node/sqlite-squeeze
+python: $(PY_STAGE)/squeeze/squeeze.so $(PY_STAGE)/squeeze/__init__.py \
+        $(PY_STAGE)/squeeze/py.typed $(PY_STAGE)/pyproject.toml $(PY_STAGE)/setup.py
+node: $(NODE_STAGE)/squeeze.so $(NODE_STAGE)/index.js $(NODE_STAGE)/index.d.ts \
+      $(NODE_STAGE)/package.json
+$(PY_STAGE)/squeeze/squeeze.so $(NODE_STAGE)/squeeze.so: $(BUILD)/squeeze.so
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(PY_STAGE)/%: bindings/python/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(NODE_STAGE)/%: bindings/node/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 clean:
 	rm -rf $(BUILD)
