@@ -121,12 +121,34 @@ bench: deps all $(BENCH_BIN) $(BUILD)/ts/ts.i64
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # codec_bench on the real datasets (sql/bench.sql), as tables and a gnuplot picture:
-# docs/bench/codec_bench.md and docs/bench/codec_bench.svg.
+# build/bench/codec_bench.md and build/bench/codec_bench.svg.
+#   DOCS=1                  then copy both to docs/bench/, the committed report
+#   TABLE=t COLUMN=c        one column instead: of a bundled table (birdstrikes, weather,
+#                           moby, quakes), or with DB=path of that database (attached
+#                           read-only)
+#   CODECS=zstd:1..19,lz4   codec_bench's codec list (default: every codec that fits)
+#   OPTIONS=mode=column,passes=3  codec_bench's options (default passes=5)
+# The values reach the script as SQL parameters (@table, ...) through build/bench/params.sql,
+# written by make itself (no shell), so any characters are safe.
 .PHONY: bench-report
+sql_text = $(if $(1),'$(subst ','',$(1))',NULL)
+define BENCH_PARAMS
+.parameter init
+INSERT INTO temp.sqlite_parameters(key, value) VALUES
+  ('@table', $(call sql_text,$(TABLE))), ('@column', $(call sql_text,$(COLUMN))),
+  ('@db', $(call sql_text,$(DB))), ('@codecs', $(call sql_text,$(CODECS))),
+  ('@options', $(call sql_text,$(OPTIONS)));
+endef
 bench-report: all
-	@mkdir -p build/bench docs/bench
-	sqlite3 :memory: < sql/bench.sql
+	$(if $(TABLE),$(if $(COLUMN),,$(error bench-report: TABLE needs COLUMN)))
+	$(if $(COLUMN),$(if $(TABLE),,$(error bench-report: COLUMN needs TABLE)))
+	$(if $(DB),$(if $(TABLE),,$(error bench-report: DB needs TABLE and COLUMN)))
+	$(if $(DOCS),$(if $(TABLE)$(CODECS)$(OPTIONS),\
+	  $(error bench-report: DOCS=1 refreshes the bundled report; it takes no TABLE, CODECS or OPTIONS)))
+	$(shell mkdir -p build/bench)$(file >build/bench/params.sql,$(BENCH_PARAMS))
+	sqlite3 -cmd '.read build/bench/params.sql' :memory: < sql/bench.sql
 	gnuplot docs/bench/codec_bench.gp
+	$(if $(DOCS),cp build/bench/codec_bench.md build/bench/codec_bench.svg docs/bench/)
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
