@@ -39,14 +39,27 @@ for r in "$BUILD"/replay/fuzz_*; do
   fi
 done
 
-# A short libFuzzer run of each target (FUZZ_TEST_SECONDS each; make fuzz runs longer).
+# A short libFuzzer run of each target (FUZZ_TEST_SECONDS each; make fuzz runs longer),
+# FUZZ_JOBS (default 2) at a time: the runs last a fixed time, so running them side by
+# side divides the wall time of this step.
+running=0
 for z in "$BUILD"/fuzz/fuzz_*; do
   [ -x "$z" ] || continue
   name=$(basename "$z")
   work="$BUILD/corpus/$name"
   mkdir -p "$work"
-  if "$z" -max_total_time="${FUZZ_TEST_SECONDS:-4}" -max_len=65536 -print_final_stats=0 \
-      "$work" "tests/fuzz/corpus/$name" > "$log/$name.fuzz.log" 2>&1; then
+  rm -f "$log/$name.fuzz.rc"
+  ( "$z" -max_total_time="${FUZZ_TEST_SECONDS:-4}" -max_len=65536 -print_final_stats=0 \
+      "$work" "tests/fuzz/corpus/$name" > "$log/$name.fuzz.log" 2>&1
+    echo $? > "$log/$name.fuzz.rc" ) &
+  running=$((running + 1))
+  if [ "$running" -ge "${FUZZ_JOBS:-2}" ]; then wait; running=0; fi
+done
+wait
+for z in "$BUILD"/fuzz/fuzz_*; do
+  [ -x "$z" ] || continue
+  name=$(basename "$z")
+  if [ "$(cat "$log/$name.fuzz.rc" 2>/dev/null)" = 0 ]; then
     add 1 0; echo "ok   $name fuzzed ${FUZZ_TEST_SECONDS:-4}s"
   else
     add 0 1; echo "FAIL $name fuzzing"; grep -A30 'ERROR\|SUMMARY\|deadly' "$log/$name.fuzz.log" | head -40
