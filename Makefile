@@ -1,7 +1,7 @@
 # squeeze: SQLite compression extension. See README.md.
 #
 #   make            build/squeeze.so and build/libsqueeze.a
-#   make deps       install the Debian packages the build and tests need
+#   make deps       install the Debian (deps-deb) and npm (deps-node) packages the tests need
 #   make test       every test suite, ending with "N passed, N failed"
 #   make demo       sql/demo.sql on the bundled real data
 #   make bench      benchmarks against the real peers (not tests)
