@@ -1,14 +1,19 @@
 # squeeze: SQLite compression extension. See README.md.
 #
 #   make            build/squeeze.so and build/libsqueeze.a
-#   make deps       install the Debian packages the build and tests need
+#   make deps       install the Debian (deps-deb) and npm (deps-node) packages the tests need
 #   make test       every test suite, ending with "N passed, N failed"
 #   make demo       sql/demo.sql on the bundled real data
 #   make bench      benchmarks against the real peers (not tests)
-#   make bench-report  codec_bench on examples/data: docs/bench/codec_bench.{md,svg}
+#   make bench-report  codec_bench on examples/data: build/bench/codec_bench.{md,svg}
+#                   (DOCS=1: refresh docs/bench/; TABLE= COLUMN= [DB=]: one column of yours)
 #   make fuzz       a short run of every libFuzzer target
 #   make asan       the unit and SQL tests under ASan+UBSan
 #   make faults     the full fault-injection sweeps (make test runs sampled ones)
+#   make install    squeeze.so, libsqueeze.a, squeeze.h, squeeze.pc (PREFIX, DESTDIR)
+#   make uninstall  removes what make install put
+#   make python node  the Python and Node packages, .so inside: build/python, build/node
+#   WERROR=1        any target: compile with -Werror (CI does)
 
 CC      ?= cc
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -19,6 +24,8 @@ INCLUDES := -Icodecs -Iext -Iext/table -Iexamples
 ALL_CFLAGS := $(CSTD) $(WARN) $(OPT) -g -fPIC $(INCLUDES) $(CFLAGS)
 LIBS    := -lzstd -llz4 -lxxhash -lm
 BUILD   := build
+# Only what include/squeeze.h marks SQZ_API leaves the shared object.
+ALL_CFLAGS += -fvisibility=hidden $(if $(filter 1,$(WERROR)),-Werror)
 FUZZ_SECONDS ?= 20
 
 # codecs/ is the pure C library; ext/ the SQLite layer, ext/table/ the column
@@ -28,6 +35,7 @@ CODEC_SRC := $(sort $(wildcard codecs/*.c))
 EXT_SRC   := $(sort $(wildcard ext/*.c ext/table/*.c))
 PURE_SRC  := $(CODEC_SRC) ext/table/sqt_chunk.c ext/options.c
 HEADERS   := $(wildcard codecs/*.h ext/*.h ext/table/*.h examples/*.h)
+HEADERS   += include/squeeze.h
 CODEC_OBJ := $(CODEC_SRC:%.c=$(BUILD)/obj/%.o)
 EXT_OBJ   := $(EXT_SRC:%.c=$(BUILD)/obj/%.o)
 EXT_STATIC_OBJ := $(EXT_SRC:%.c=$(BUILD)/obj-static/%.o)
@@ -44,14 +52,20 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 DEB_PACKAGES := sqlite3 libsqlite3-dev liblz4-dev libzstd-dev libxxhash-dev \
-                libcmocka-dev zstd lz4 gnuplot-nox clang libclang-rt-14-dev python3
+                libcmocka-dev zstd lz4 gnuplot-nox clang libclang-rt-14-dev python3 \
+                pkg-config g++ binutils python3-pip python3-setuptools python3-wheel
 
-.PHONY: all deps test unit sqltest demo bench fuzz asan clean install format
+.PHONY: all deps deps-deb deps-node test unit sqltest demo bench fuzz asan clean install \
+        uninstall format python node
 
 all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a
 
-deps:
+deps: deps-deb deps-node
+deps-deb:
 	@sh tests/deps.sh $(DEB_PACKAGES)
+# bindings/node's npm packages (better-sqlite3, for the Node test), from package-lock.json.
+deps-node: deps-deb
+	@sh tests/deps_node.sh
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -91,19 +105,32 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h
 
 FUZZ_CFLAGS := $(CSTD) -g -O1 $(INCLUDES) -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRC) $(HEADERS) $(FUZZ_HEADERS)
+# The pure sources are compiled once per flavour (libFuzzer-instrumented, and ASan+UBSan for
+# the replay), not once per target: the 20 programs took 235 s of CPU, now 26 s.
+FUZZ_OBJ   := $(PURE_SRC:%.c=$(BUILD)/fuzz-obj/%.o)
+FUZZ_OBJ_CFLAGS := $(CSTD) -g -O1 $(INCLUDES) -fsanitize=fuzzer-no-link,address,undefined \
+                   -fno-sanitize-recover=undefined
+REPLAY_CFLAGS := $(CSTD) -g -O1 $(INCLUDES) -fsanitize=address,undefined \
+                 -fno-sanitize-recover=undefined
+REPLAY_OBJ := $(PURE_SRC:%.c=$(BUILD)/replay-obj/%.o) $(BUILD)/replay-obj/tests/fuzz/replay_main.o
+$(BUILD)/fuzz-obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $< $(PURE_SRC) -o $@ $(LIBS)
+	clang $(FUZZ_OBJ_CFLAGS) -c $< -o $@
+$(BUILD)/replay-obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(REPLAY_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ) $(HEADERS) $(FUZZ_HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $< $(FUZZ_OBJ) -o $@ $(LIBS)
 
 # Replays a corpus without libFuzzer (tests/fuzz/replay_main.c), under ASan+UBSan.
-$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(PURE_SRC) $(HEADERS) $(FUZZ_HEADERS)
+$(BUILD)/replay/%: tests/fuzz/%.c $(REPLAY_OBJ) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -g -O1 $(INCLUDES) -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	  $< tests/fuzz/replay_main.c $(PURE_SRC) -o $@ $(LIBS)
+	$(CC) $(REPLAY_CFLAGS) $< $(REPLAY_OBJ) -o $@ $(LIBS)
 
 unit: $(UNIT_BIN)
 FUZZ_TEST_SECONDS ?= 4
-test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN) $(FAULT_BIN)
+test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN) $(FAULT_BIN) python node
 	@FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) sh tests/run_all.sh
 
 # Every fault point of the small workload, more of the large (tests/faults; minutes).
@@ -111,19 +138,41 @@ test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN) $(FAULT_BIN)
 faults: deps all $(FAULT_BIN)
 	@st=0; for f in $(FAULT_BIN); do echo "== $$f --full"; $$f --full || st=1; done; exit $$st
 
-demo: deps all
+demo: deps-deb all
 	@sh sql/run_demo.sh
 
 bench: deps all $(BENCH_BIN) $(BUILD)/ts/ts.i64
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # codec_bench on the real datasets (sql/bench.sql), as tables and a gnuplot picture:
-# docs/bench/codec_bench.md and docs/bench/codec_bench.svg.
+# build/bench/codec_bench.md and build/bench/codec_bench.svg.
+#   DOCS=1                  then copy both to docs/bench/, the committed report
+#   TABLE=t COLUMN=c        one column instead: of a bundled table (birdstrikes, weather,
+#                           moby, quakes), or with DB=path of that database (attached
+#                           read-only)
+#   CODECS=zstd:1..19,lz4   codec_bench's codec list (default: every codec that fits)
+#   OPTIONS=mode=column,passes=3  codec_bench's options (default passes=5)
+# The values reach the script as SQL parameters (@table, ...) through build/bench/params.sql,
+# written by make itself (no shell), so any characters are safe.
 .PHONY: bench-report
+sql_text = $(if $(1),'$(subst ','',$(1))',NULL)
+define BENCH_PARAMS
+.parameter init
+INSERT INTO temp.sqlite_parameters(key, value) VALUES
+  ('@table', $(call sql_text,$(TABLE))), ('@column', $(call sql_text,$(COLUMN))),
+  ('@db', $(call sql_text,$(DB))), ('@codecs', $(call sql_text,$(CODECS))),
+  ('@options', $(call sql_text,$(OPTIONS)));
+endef
 bench-report: all
-	@mkdir -p build/bench docs/bench
-	sqlite3 :memory: < sql/bench.sql
+	$(if $(TABLE),$(if $(COLUMN),,$(error bench-report: TABLE needs COLUMN)))
+	$(if $(COLUMN),$(if $(TABLE),,$(error bench-report: COLUMN needs TABLE)))
+	$(if $(DB),$(if $(TABLE),,$(error bench-report: DB needs TABLE and COLUMN)))
+	$(if $(DOCS),$(if $(TABLE)$(CODECS)$(OPTIONS),\
+	  $(error bench-report: DOCS=1 refreshes the bundled report; it takes no TABLE, CODECS or OPTIONS)))
+	$(shell mkdir -p build/bench)$(file >build/bench/params.sql,$(BENCH_PARAMS))
+	sqlite3 -cmd '.read build/bench/params.sql' :memory: < sql/bench.sql
 	gnuplot docs/bench/codec_bench.gp
+	$(if $(DOCS),cp build/bench/codec_bench.md build/bench/codec_bench.svg docs/bench/)
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
@@ -143,11 +192,46 @@ format:
 	clang-format -i codecs/*.[ch] ext/*.[ch] ext/table/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c \
 	  bench/*.[ch] examples/*.[ch]
 
+# make install [PREFIX=/usr/local] [DESTDIR=staging root]: the loadable extension
+# (LIBDIR/squeeze.so, for .load), the static library, the public header and squeeze.pc,
+# generated from squeeze.pc.in for PREFIX (not DESTDIR: the staged tree says where it
+# will live). make uninstall removes exactly these four files.
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VERSION := $(shell sed -n 's/^\#define SQUEEZE_VERSION "\(.*\)"$$/\1/p' include/squeeze.h)
+INSTALLED := $(LIBDIR)/squeeze.so $(LIBDIR)/libsqueeze.a $(INCLUDEDIR)/squeeze.h \
+             $(PKGCONFIGDIR)/squeeze.pc
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/squeeze
-	install -m 0644 $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 codecs/*.h $(DESTDIR)$(PREFIX)/include/squeeze/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' squeeze.pc.in > $(BUILD)/squeeze.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0644 $(BUILD)/squeeze.so $(DESTDIR)$(LIBDIR)/squeeze.so
+	install -m 0644 $(BUILD)/libsqueeze.a $(DESTDIR)$(LIBDIR)/libsqueeze.a
+	install -m 0644 include/squeeze.h $(DESTDIR)$(INCLUDEDIR)/squeeze.h
+	install -m 0644 $(BUILD)/squeeze.pc $(DESTDIR)$(PKGCONFIGDIR)/squeeze.pc
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# The Python and Node packages with the extension inside (bindings/*/ say why):
+# build/python is a package tree for PYTHONPATH or pip, build/node/sqlite-squeeze one for
+# require() or npm pack.
+PY_STAGE := $(BUILD)/python
+NODE_STAGE := $(BUILD)/node/sqlite-squeeze
+python: $(PY_STAGE)/squeeze/squeeze.so $(PY_STAGE)/squeeze/__init__.py \
+        $(PY_STAGE)/squeeze/py.typed $(PY_STAGE)/pyproject.toml $(PY_STAGE)/setup.py
+node: $(NODE_STAGE)/squeeze.so $(NODE_STAGE)/index.js $(NODE_STAGE)/index.d.ts \
+      $(NODE_STAGE)/package.json
+$(PY_STAGE)/squeeze/squeeze.so $(NODE_STAGE)/squeeze.so: $(BUILD)/squeeze.so
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(PY_STAGE)/%: bindings/python/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(NODE_STAGE)/%: bindings/node/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 clean:
 	rm -rf $(BUILD)

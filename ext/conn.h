@@ -14,7 +14,8 @@
 #include "codec.h"
 #include "pool.h"
 
-#define SQUEEZE_VERSION "0.1.0"
+/* The public header: SQUEEZE_VERSION and SQZ_API (the exported symbol's mark). */
+#include "../include/squeeze.h"
 
 /* Per-connection state, shared by every function and module that squeeze
 ** registers on one connection (their pApp / pAux). Reference counted: each

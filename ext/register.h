@@ -14,5 +14,6 @@ int sqz_register_info(sqlite3 *db, sqz_conn *c);          /* fn_info.c */
 int sqz_register_series(sqlite3 *db, sqz_conn *c);        /* fn_series.c */
 int sqz_register_codec_bench(sqlite3 *db, sqz_conn *c);   /* codec_bench.c */
 int sqz_register_squeeze_table(sqlite3 *db, sqz_conn *c); /* table/sqt_module.c */
+int sqz_register_debug(sqlite3 *db, sqz_conn *c);         /* fn_debug.c */
 
 #endif /* SQZ_EXT_REGISTER_H */

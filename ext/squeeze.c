@@ -29,12 +29,10 @@ static const struct {
     {"the time-series functions", sqz_register_series},
     {"codec_bench", sqz_register_codec_bench},
     {"the squeeze virtual table", sqz_register_squeeze_table},
+    {"squeeze_debug", sqz_register_debug},
 };
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
-    int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+SQZ_API int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
   SQLITE_EXTENSION_INIT2(pApi);
   sqz_conn *c = sqz_conn_create(db);
   if (!c) return SQLITE_NOMEM;

@@ -1,16 +1,30 @@
 -- sql/bench.sql: every codec measured with codec_bench on real columns, summed up per
 -- workload, with the Pareto frontier of ratio against speed.
 --
---   make bench-report                  runs this script, then gnuplot, and writes
---                                      docs/bench/codec_bench.md and docs/bench/codec_bench.svg
---   sqlite3 :memory: < sql/bench.sql   the same without the picture (from the repository
---                                      root, after make; writes build/bench/codec_bench.dat)
+--   make bench-report                  runs this script, then gnuplot
+--                                      (docs/bench/codec_bench.gp): build/bench/codec_bench.md
+--                                      and build/bench/codec_bench.svg
+--   make bench-report DOCS=1           the same, copied to docs/bench/ (the committed report)
+--   make bench-report TABLE=weather COLUMN=temperature
+--   make bench-report DB=my.db TABLE=docs COLUMN=body CODECS=zstd:1..19 OPTIONS=mode=column
+--                                      one column, of a bundled table or of a database
+--   sqlite3 :memory: < sql/bench.sql   the bundled report without the picture (from the
+--                                      repository root, after make)
 --
--- To measure your own data: in step 1, ATTACH your database (or create and .import your
--- tables), and in step 2 list your columns in bench_columns. A workload is a set of
--- columns whose results are added up: its ratio is the sum of the input bytes over the sum
--- of the output bytes, its speed the input bytes over the summed time. Steps 3 and 4 need
--- no change. Everything the script creates is TEMP: it writes nothing to your database.
+-- It writes build/bench/codec_bench.md (the report), build/bench/codec_bench.dat and
+-- build/bench/codec_bench_vars.gp (the plot's data and its workload names).
+--
+-- Parameters (.parameter set, or the make variables above, which set them): @table and
+-- @column choose one column instead of the list of step 2; @db attaches a database file
+-- as schema "userdb" and takes @table from it; @codecs is codec_bench's codec list (NULL:
+-- every codec that fits the values); @options its options (NULL: passes=5).
+--
+-- To measure a list of your own columns: in step 1, ATTACH your database (or create and
+-- .import your tables), and in step 2 list your columns in bench_columns. A workload is a
+-- set of columns whose results are added up: its ratio is the sum of the input bytes over
+-- the sum of the output bytes, its speed the input bytes over the summed time. Steps 3 to
+-- 6 need no change. Everything the script creates is TEMP: it writes nothing to your
+-- database.
 .bail on
 .load ./build/squeeze
 
@@ -42,12 +56,25 @@ INSERT INTO quakes
   FROM json_each(readfile('examples/data/earthquakes.json'), '$.features')
   ORDER BY 1;
 
--- 2. What to measure: (workload, table, column, codec_bench options).
+-- @db: a database file of yours, attached read-only (mode=ro: a missing file is an
+-- error, not a new database); an empty in-memory one when @db is NULL, so that the schema
+-- name always exists.
+ATTACH iif(@db IS NULL, ':memory:',
+           'file:' || replace(replace(replace(@db, '%', '%25'), '?', '%3f'), '#', '%23')
+           || '?mode=ro') AS userdb;
+
+-- 2. What to measure: (workload, table, column, codec_bench codecs and options, kind).
 --    'text values': compress() on each value, as UPDATE t SET body = compress(body) stores;
 --    'text columns': chunks of 8192 values, as the column store stores a TEXT column;
 --    'REAL columns', 'INTEGER columns': the typed codecs, per chunk of 8192 values.
-CREATE TEMP TABLE bench_columns(workload TEXT, tbl TEXT, col TEXT, options TEXT);
-INSERT INTO bench_columns VALUES
+--    kind: which rows of codec_bench a workload keeps: 'bytes' (byte codecs), 'typed'
+--    (gorilla, alp, dod, delta), NULL (step 3 decides).
+CREATE TEMP TABLE bench_columns(workload TEXT, tbl TEXT, col TEXT, codecs TEXT, options TEXT,
+                                kind TEXT);
+INSERT INTO bench_columns
+  SELECT column1, column2, column3, NULL, 'passes=5' || iif(column4 = '', '', ',' || column4),
+         iif(column1 LIKE 'text%', 'bytes', 'typed')
+  FROM (VALUES
   ('text values', 'moby', 'paragraph', 'mode=value'),
   ('text columns', 'moby', 'paragraph', 'mode=column'),
   ('text columns', 'quakes', 'place', 'mode=column'),
@@ -69,15 +96,36 @@ INSERT INTO bench_columns VALUES
   ('INTEGER columns', 'weather', 'ts', ''),
   ('INTEGER columns', 'quakes', 'time', ''),
   ('INTEGER columns', 'birdstrikes', 'cost_total', ''),
-  ('INTEGER columns', 'birdstrikes', 'speed', '');
+  ('INTEGER columns', 'birdstrikes', 'speed', ''))
+  WHERE @table IS NULL;
+-- @table and @column: that one column alone, its own workload.
+INSERT INTO bench_columns
+  SELECT @table || '.' || @column, iif(@db IS NULL, '', 'userdb.') || @table, @column, @codecs,
+         coalesce(@options, 'passes=5'), NULL
+  WHERE @table IS NOT NULL;
 
 -- 3. Measure: one codec_bench call per column, every codec that fits, median of 5 passes.
 --    A numeric workload keeps the typed codecs' rows (a column of INTEGER affinity may
---    also hold a few TEXT values, such as the empty strings of birdstrikes.speed).
+--    also hold a few TEXT values, such as the empty strings of birdstrikes.speed). A
+--    column without a kind keeps the kind that measured the most values, unless its
+--    codecs are named.
 CREATE TEMP TABLE results AS
   SELECT c.workload, c.tbl, c.col, b.*
-  FROM bench_columns c, codec_bench(c.tbl, c.col, NULL, 'passes=5,' || c.options) b
-  WHERE (c.workload LIKE 'text%') = (b.bits_per_value IS NULL);
+  FROM bench_columns c, codec_bench(c.tbl, c.col, c.codecs, c.options) b
+  WHERE c.kind IS NULL OR c.kind = iif(b.bits_per_value IS NULL, 'bytes', 'typed');
+DELETE FROM results
+ WHERE (SELECT c.kind IS NULL AND c.codecs IS NULL FROM bench_columns c
+         WHERE (c.workload, c.tbl, c.col) = (results.workload, results.tbl, results.col))
+   AND (bits_per_value IS NULL) <> (SELECT r.bits_per_value IS NULL FROM results r
+                                     WHERE (r.workload, r.tbl, r.col)
+                                           = (results.workload, results.tbl, results.col)
+                                     ORDER BY r.value_count DESC LIMIT 1);
+-- Nothing measured (a table without rows, a column of NULLs) stops the script here.
+CREATE TEMP TABLE nothing_measured(x);
+CREATE TEMP TRIGGER nothing_measured BEFORE INSERT ON nothing_measured BEGIN
+  SELECT raise(ABORT, 'bench.sql: codec_bench measured no values (no rows, or only NULLs)');
+END;
+INSERT INTO nothing_measured SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM results);
 
 -- 4. Sum up each workload and mark its Pareto frontier: a point is on it when no other
 --    point of its workload has both a ratio and a speed at least as high (one higher).
@@ -101,19 +149,28 @@ CREATE TEMP TABLE points AS
                 AND o.ratio >= s.ratio AND o.decompress_mb_s >= s.decompress_mb_s
                 AND (o.ratio > s.ratio OR o.decompress_mb_s > s.decompress_mb_s)) AS frontier_d
   FROM summary s;
-CREATE TEMP TABLE workloads(id INTEGER PRIMARY KEY, name TEXT);
-INSERT INTO workloads(name) VALUES
-  ('text values'), ('text columns'), ('REAL columns'), ('INTEGER columns');
+-- The workloads in the order of step 2, with the plot's legend for each.
+CREATE TEMP TABLE workloads(id INTEGER PRIMARY KEY, name TEXT, label TEXT);
+INSERT INTO workloads(name, label)
+  SELECT workload, CASE workload
+           WHEN 'text values' THEN 'text values (compress() per value)'
+           WHEN 'text columns' THEN 'text columns (8192-value chunks)'
+           WHEN 'REAL columns' THEN 'REAL columns (typed codecs)'
+           WHEN 'INTEGER columns' THEN 'INTEGER columns (typed codecs)'
+           ELSE workload END
+  FROM bench_columns GROUP BY workload ORDER BY min(rowid);
 
 -- 5. The Markdown report.
-.output docs/bench/codec_bench.md
-.print "# codec_bench on the bundled datasets"
+.output build/bench/codec_bench.md
+SELECT '# codec_bench on ' || iif(@table IS NULL, 'the bundled datasets', @table || '.' || @column);
 .print ""
 .print "Generated by `make bench-report` (sql/bench.sql); the picture is [codec_bench.svg](codec_bench.svg)."
-.print "Sizes are exact and reproducible; speeds are medians of 5 passes on the machine that ran"
-.print "it, single-threaded, and vary from run to run. Ratio = input bytes / output bytes, frames"
-.print "included; MB/s are of input (uncompressed) bytes; memory is the codec's own peak scratch"
-.print "and context memory; * marks the Pareto frontier of ratio against that speed."
+SELECT 'Sizes are exact and reproducible; speeds are medians of '
+       || iif(@table IS NULL, '5 passes', 'the passes of `' || coalesce(@options, 'passes=5') || '`');
+.print "on the machine that ran it, single-threaded, and vary from run to run. Ratio = input"
+.print "bytes / output bytes, frames included; MB/s are of input (uncompressed) bytes; memory is"
+.print "the codec's own peak scratch and context memory; * marks the Pareto frontier of ratio"
+.print "against that speed."
 .print ""
 .print "| workload | columns | values | bytes |"
 .print "|---|---|---:|---:|"
@@ -155,7 +212,9 @@ SELECT b.workload, b.tbl || '.' || b.col AS "column",
 -- 6. The plot's data, for docs/bench/codec_bench.gp: for each workload (in the order of
 --    workloads) three blocks separated by two blank lines (gnuplot's index): every point,
 --    the compress frontier and the decompress frontier, each sorted by speed. Columns:
---    compress MB/s, decompress MB/s, ratio, label.
+--    compress MB/s, decompress MB/s, ratio, label. Then codec_bench_vars.gp: the number
+--    of workloads, their legends, the subject of the title, and whether it is the bundled
+--    report (whose axes have fixed ranges), as gnuplot statements (single-quoted strings).
 .output build/bench/codec_bench.dat
 .separator " " "\n"
 SELECT printf('%.3f %.3f %.4f %s', compress_mb_s, decompress_mb_s, ratio, label)
@@ -170,6 +229,14 @@ SELECT printf('%.3f %.3f %.4f %s', compress_mb_s, decompress_mb_s, ratio, label)
   JOIN points p ON p.workload = w.name
   WHERE k.block = 0 OR (k.block = 1 AND p.frontier_c) OR (k.block = 2 AND p.frontier_d))
 ORDER BY id, block, speed;
+.output build/bench/codec_bench_vars.gp
+SELECT 'nw = ' || count(*) FROM workloads;
+SELECT 'array workload[' || count(*) || '] = ['
+       || group_concat('''' || replace(label, '''', '''''') || '''', ', ') || ']'
+  FROM (SELECT label FROM workloads ORDER BY id);
+SELECT 'subject = ''' || replace(iif(@table IS NULL, 'the bundled datasets',
+                                     @table || '.' || @column), '''', '''''') || '''';
+SELECT 'bundled = ' || (@table IS NULL);
 .output stdout
 SELECT workload, count(*) || ' points, ' || sum(frontier_c) || ' on the compress frontier'
   FROM points GROUP BY workload;

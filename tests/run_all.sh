@@ -6,6 +6,7 @@
 #   - the SQL-level tests (tests/sql, through Debian's /usr/bin/python3 sqlite3 module)
 #   - each fault-injection harness in build/faults/, sampled (one count per run; make faults
 #     runs the full sweeps)
+#   - the packaging tests (tests/pkg: exports, install, C/Python/Node examples)
 # A suite that crashes counts as one failure. Exit status 1 when anything failed.
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -56,14 +57,27 @@ for r in "$BUILD"/replay/fuzz_*; do
   fi
 done
 
-# A short libFuzzer run of each target (FUZZ_TEST_SECONDS each; make fuzz runs longer).
+# A short libFuzzer run of each target (FUZZ_TEST_SECONDS each; make fuzz runs longer),
+# FUZZ_JOBS (default 2) at a time: the runs last a fixed time, so running them side by
+# side divides the wall time of this step.
+running=0
 for z in "$BUILD"/fuzz/fuzz_*; do
   [ -x "$z" ] || continue
   name=$(basename "$z")
   work="$BUILD/corpus/$name"
   mkdir -p "$work"
-  if "$z" -max_total_time="${FUZZ_TEST_SECONDS:-4}" -max_len=65536 -print_final_stats=0 \
-      "$work" "tests/fuzz/corpus/$name" > "$log/$name.fuzz.log" 2>&1; then
+  rm -f "$log/$name.fuzz.rc"
+  ( "$z" -max_total_time="${FUZZ_TEST_SECONDS:-4}" -max_len=65536 -print_final_stats=0 \
+      "$work" "tests/fuzz/corpus/$name" > "$log/$name.fuzz.log" 2>&1
+    echo $? > "$log/$name.fuzz.rc" ) &
+  running=$((running + 1))
+  if [ "$running" -ge "${FUZZ_JOBS:-2}" ]; then wait; running=0; fi
+done
+wait
+for z in "$BUILD"/fuzz/fuzz_*; do
+  [ -x "$z" ] || continue
+  name=$(basename "$z")
+  if [ "$(cat "$log/$name.fuzz.rc" 2>/dev/null)" = 0 ]; then
     add 1 0; echo "ok   $name fuzzed ${FUZZ_TEST_SECONDS:-4}s"
   else
     add 0 1; echo "FAIL $name fuzzing"; grep -A30 'ERROR\|SUMMARY\|deadly' "$log/$name.fuzz.log" | head -40
@@ -87,6 +101,24 @@ if [ "$sql_rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 add "$p" "$f"
 if [ "$f" -ne 0 ]; then echo "FAIL sql"; grep -vE '^(ok|\.)' "$log/sql.log" | tail -40
 else echo "ok   sql ($p)"; fi
+
+# Packaging (tests/pkg/test_*.sh): exported symbols, make install/uninstall, the C, Python
+# and Node examples of README.md. One count per "ok - " or "not ok - " line; a script that
+# fails without such a line, or prints none, counts one failure. Not under the sanitizers:
+# they check the build's public face, which make asan does not build.
+if [ -z "${SANITIZED:-}" ]; then
+  for t in tests/pkg/test_*.sh; do
+    name=$(basename "$t" .sh)
+    BUILD="$BUILD" sh "$t" > "$log/pkg_$name.log" 2>&1
+    rc=$?
+    p=$(grep -c '^ok - ' "$log/pkg_$name.log")
+    f=$(grep -c '^not ok - ' "$log/pkg_$name.log")
+    if { [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; } && [ "$f" -eq 0 ]; then f=1; fi
+    add "$p" "$f"
+    if [ "$f" -ne 0 ]; then echo "FAIL pkg/$name"; grep -v '^ok - ' "$log/pkg_$name.log" | head -30
+    else echo "ok   pkg/$name ($p)"; fi
+  done
+fi
 
 echo "total: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
