@@ -113,6 +113,7 @@ FUZZ_OBJ_CFLAGS := $(CSTD) -g -O1 $(INCLUDES) -fsanitize=fuzzer-no-link,address,
 REPLAY_CFLAGS := $(CSTD) -g -O1 $(INCLUDES) -fsanitize=address,undefined \
                  -fno-sanitize-recover=undefined
 REPLAY_OBJ := $(PURE_SRC:%.c=$(BUILD)/replay-obj/%.o) $(BUILD)/replay-obj/tests/fuzz/replay_main.o
+.SECONDARY: $(FUZZ_OBJ) $(REPLAY_OBJ)
 $(BUILD)/fuzz-obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_OBJ_CFLAGS) -c $< -o $@
