@@ -155,6 +155,24 @@ typedef struct sqz_codec {
   void (*free_state)(sqz_ctx *ctx, void *state);
 } sqz_codec;
 
+/* ---- The codecs ------------------------------------------------------------
+** One descriptor per codec, defined in its own file. Code that needs a given
+** codec (dict's Huffman-coded codes, the column store's candidates) names
+** its descriptor directly; the registry below serves names and ids that come
+** from users and from stored bytes. */
+extern const sqz_codec sqz_codec_zstd;    /* zstd_codec.c */
+extern const sqz_codec sqz_codec_lz4;     /* lz4_codec.c */
+extern const sqz_codec sqz_codec_lz4hc;   /* lz4_codec.c */
+extern const sqz_codec sqz_codec_store;   /* store.c */
+extern const sqz_codec sqz_codec_rle;     /* rle.c */
+extern const sqz_codec sqz_codec_huffman; /* huffman.c */
+extern const sqz_codec sqz_codec_lz77;    /* lz77.c */
+extern const sqz_codec sqz_codec_gorilla; /* gorilla.c */
+extern const sqz_codec sqz_codec_dod;     /* dod.c */
+extern const sqz_codec sqz_codec_delta;   /* delta.c */
+extern const sqz_codec sqz_codec_alp;     /* alp.c */
+extern const sqz_codec sqz_codec_dict;    /* dict.c */
+
 /* ---- Registry (codecs/registry.c) ---------------------------------------- */
 
 /* The codec called name (case-insensitive, NUL-terminated), or NULL. */

@@ -131,7 +131,7 @@ static size_t dict_compress(sqz_ctx *ctx, void *dstv, size_t cap, const void *sr
   uint64_t total = head + code_bytes;
   /* mode 2: with at most 256 distinct values the codes are bytes, and an
   ** order-0 Huffman coder takes them to their entropy */
-  const sqz_codec *huf = d > 1 && d <= 256 ? sqz_codec_by_name("huffman") : NULL;
+  const sqz_codec *huf = d > 1 && d <= 256 ? &sqz_codec_huffman : NULL;
   uint8_t *huf_out = NULL;
   size_t huf_size = 0;
   uint64_t total2 = UINT64_MAX;
@@ -251,7 +251,7 @@ static size_t dict_decompress(sqz_ctx *ctx, void *dstv, size_t dstSize, const vo
       r = hsize > srcSize - pos ? SQZ_ERROR(TRUNCATED) : SQZ_ERROR(CORRUPT);
       goto done;
     }
-    const sqz_codec *huf = sqz_codec_by_name("huffman");
+    const sqz_codec *huf = &sqz_codec_huffman;
     bytes = huf ? sqz_scratch_acquire(ctx, (size_t)n) : NULL;
     if (!huf || !bytes) {
       r = huf ? SQZ_ERROR(MEMORY) : SQZ_ERROR(UNKNOWN_CODEC);

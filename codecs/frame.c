@@ -26,6 +26,11 @@ uint32_t sqz_checksum(const void *p, size_t n) {
   return (uint32_t)XXH3_64bits(p, n);
 }
 
+uint32_t sqz_frame_checksum(const void *p, size_t n, unsigned version, int is_text) {
+  if (version < 2) return sqz_checksum(p, n);
+  return (uint32_t)XXH3_64bits_withSeed(p, n, is_text ? 1 : 0);
+}
+
 size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   const uint8_t *s = src;
   memset(info, 0, sizeof(*info));
@@ -36,8 +41,9 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   if (srcSize < 1) return SQZ_ERROR(TRUNCATED);
   if ((s[0] & 0xF0u) != (SQZ_FRAME_MAGIC & 0xF0u)) return SQZ_ERROR(CORRUPT);
   unsigned version = s[0] & 0x0Fu;
-  if (version != (SQZ_FRAME_MAGIC & 0x0Fu)) /* 0 was never a version */
-    return version > (SQZ_FRAME_MAGIC & 0x0Fu) ? SQZ_ERROR(VERSION) : SQZ_ERROR(CORRUPT);
+  if (version > (SQZ_FRAME_MAGIC & 0x0Fu)) return SQZ_ERROR(VERSION);
+  if (version < SQZ_FRAME_VERSION_MIN) return SQZ_ERROR(CORRUPT); /* 0 was never a version */
+  info->version = version;
   if (srcSize < 3) return SQZ_ERROR(TRUNCATED);
   info->type = SQZ_FRAME_SQUEEZE;
   info->codec_id = s[1] & DESC_CODEC_MASK;
@@ -145,7 +151,8 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
                  (blocked ? DESC_BLOCKED : 0);
   pos += sqz_varint_put(d + pos, dstCapacity - pos, srcSize);
   if (checksum) {
-    sqz_store32le(d + pos, sqz_checksum(s, srcSize));
+    sqz_store32le(d + pos, sqz_frame_checksum(s, srcSize, SQZ_FRAME_MAGIC & 0x0Fu,
+                                              (flags & SQZ_FRAME_TEXT) != 0));
     pos += 4;
   }
 
@@ -229,7 +236,8 @@ size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst,
     if (!sqz_is_error(r) && r != dstSize) r = SQZ_ERROR(CORRUPT);
   }
   if (sqz_is_error(r)) return r;
-  if (info->has_checksum && sqz_checksum(dst, dstSize) != info->checksum)
+  if (info->has_checksum &&
+      sqz_frame_checksum(dst, dstSize, info->version, info->is_text) != info->checksum)
     return SQZ_ERROR(CHECKSUM);
   return dstSize;
 }

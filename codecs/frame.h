@@ -4,11 +4,13 @@
 **
 ** docs/format.md specifies every byte. In short (all little-endian):
 **
-**   byte 0    0xC1: magic nibble 0xC, format version 1
+**   byte 0    0xC2: magic nibble 0xC, format version 2 (1 is still read)
 **   byte 1    descriptor: bits 0-4 codec id, bit 5 original is TEXT,
 **             bit 6 checksum present, bit 7 blocked
 **   varint    original size in bytes (LEB128)
-**   [4 bytes] checksum: low 32 bits of XXH3_64bits(original), if bit 6
+**   [4 bytes] checksum, if bit 6: low 32 bits of XXH3_64bits_withSeed(
+**             original, seed 1 for TEXT, 0 for BLOB); version 1 used seed 0
+**             for both, so its type bit was not covered
 **   payload   unblocked: the codec's output for the whole value
 **             blocked:   1 byte block_log, then per block a varint
 **                        (compressed_size << 1 | stored) and its bytes
@@ -27,7 +29,8 @@
 extern "C" {
 #endif
 
-#define SQZ_FRAME_MAGIC 0xC1u      /* byte 0 of a version-1 frame */
+#define SQZ_FRAME_MAGIC 0xC2u      /* byte 0 of the frames written: version 2 */
+#define SQZ_FRAME_VERSION_MIN 1    /* the oldest version read (1: checksum without the type) */
 #define SQZ_FRAME_HEADER_MAX 16    /* 1 + 1 + 10 (varint) + 4 */
 #define SQZ_FRAME_BLOCK_LOG 20     /* default block: 1 MiB */
 #define SQZ_FRAME_BLOCK_LOG_MIN 12 /* 4 KiB */
@@ -51,6 +54,7 @@ typedef enum {
 typedef struct sqz_frame_info {
   sqz_frame_type type;
   unsigned codec_id;     /* squeeze frames: the codec; zstd/lz4 frames: SQZ_ID_ZSTD/LZ4 */
+  unsigned version;      /* squeeze frames: the format version, 1 or 2 */
   int is_text;           /* the original was TEXT */
   int has_checksum;      /* a checksum is present */
   int blocked;           /* payload cut into blocks */
@@ -116,9 +120,15 @@ uint64_t sqz_frame_content_size(sqz_ctx *ctx, const sqz_frame_info *info, const 
 size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst, size_t dstSize,
                             const void *src, size_t srcSize);
 
-/* The checksum squeeze frames store: the low 32 bits of XXH3_64bits (xxHash,
-** https://github.com/Cyan4973/xxHash, doc/xxhash_spec.md) of n bytes at p. */
+/* The low 32 bits of XXH3_64bits (xxHash, https://github.com/Cyan4973/xxHash,
+** doc/xxhash_spec.md) of n bytes at p: the checksum of column chunks and of
+** version-1 frames. */
 uint32_t sqz_checksum(const void *p, size_t n);
+
+/* The checksum a frame of version (1 or 2) stores for the n original bytes
+** at p of type is_text: from version 2 on, XXH3_64bits with seed 1 for TEXT
+** and 0 for BLOB, so that a flipped type bit fails the checksum. */
+uint32_t sqz_frame_checksum(const void *p, size_t n, unsigned version, int is_text);
 
 #ifdef __cplusplus
 }

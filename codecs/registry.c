@@ -3,26 +3,14 @@
 ** error and kind names of codec.h.
 **
 ** To add a codec: define `const sqz_codec sqz_codec_NAME` in its own file,
-** declare it below and add it to `codecs[]` (the order squeeze_codecs lists).
+** declare it in codec.h and add it to `codecs[]` (the order squeeze_codecs
+** lists).
 */
 #include "codec.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-extern const sqz_codec sqz_codec_zstd;
-extern const sqz_codec sqz_codec_lz4;
-extern const sqz_codec sqz_codec_lz4hc;
-extern const sqz_codec sqz_codec_store;
-extern const sqz_codec sqz_codec_rle;
-extern const sqz_codec sqz_codec_huffman;
-extern const sqz_codec sqz_codec_lz77;
-extern const sqz_codec sqz_codec_gorilla;
-extern const sqz_codec sqz_codec_dod;
-extern const sqz_codec sqz_codec_delta;
-extern const sqz_codec sqz_codec_alp;
-extern const sqz_codec sqz_codec_dict;
 
 static const sqz_codec *const codecs[] = {
     &sqz_codec_zstd, &sqz_codec_lz4,     &sqz_codec_lz4hc, &sqz_codec_store,

@@ -121,7 +121,7 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
 
 /* The codec named by arg (NULL or absent: zstd), or NULL with an error set. */
 static const sqz_codec *read_codec(sqlite3_context *context, sqlite3_value *arg) {
-  if (!arg || sqlite3_value_type(arg) == SQLITE_NULL) return sqz_codec_by_name("zstd");
+  if (!arg || sqlite3_value_type(arg) == SQLITE_NULL) return &sqz_codec_zstd;
   const char *name = (const char *)sqlite3_value_text(arg);
   const sqz_codec *codec = name ? sqz_codec_by_name(name) : NULL;
   if (!codec) {

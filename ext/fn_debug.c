@@ -61,11 +61,11 @@ static void debug_func(sqlite3_context *context, int argc, sqlite3_value **argv)
                                "zstd %s (compiled against %s)\n"
                                "lz4 %s (compiled against %s)\n"
                                "xxhash %u.%u.%u (compiled against %u.%u.%u)",
-                               SQUEEZE_VERSION, __DATE__, __TIME__, SQZ_COMPILER,
-                               SQZ_BUILD_KIND, sqlite3_libversion(), SQLITE_VERSION,
-                               ZSTD_versionString(), ZSTD_VERSION_STRING, LZ4_versionString(),
-                               LZ4_VERSION_STRING, xxh / 10000, xxh / 100 % 100, xxh % 100,
-                               XXH_VERSION_MAJOR, XXH_VERSION_MINOR, XXH_VERSION_RELEASE);
+                               SQUEEZE_VERSION, __DATE__, __TIME__, SQZ_COMPILER, SQZ_BUILD_KIND,
+                               sqlite3_libversion(), SQLITE_VERSION, ZSTD_versionString(),
+                               ZSTD_VERSION_STRING, LZ4_versionString(), LZ4_VERSION_STRING,
+                               xxh / 10000, xxh / 100 % 100, xxh % 100, XXH_VERSION_MAJOR,
+                               XXH_VERSION_MINOR, XXH_VERSION_RELEASE);
   if (!text) {
     sqlite3_result_error_nomem(context);
     return;

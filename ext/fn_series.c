@@ -34,13 +34,14 @@ SQLITE_EXTENSION_INIT3
 /* What one encoder/decoder pair works on. */
 typedef struct series_def {
   const char *encode_name; /* "gorilla_encode" */
-  const char *codec_name;  /* "gorilla" */
+  const sqz_codec *codec;  /* &sqz_codec_gorilla */
   const char *value_name;  /* "value": the argument and the decoder's column */
   sqz_kind kind;           /* SQZ_KIND_FLOAT64 or SQZ_KIND_INT64 */
 } series_def;
 
-static const series_def gorilla_def = {"gorilla_encode", "gorilla", "value", SQZ_KIND_FLOAT64};
-static const series_def dod_def = {"dod_encode", "dod", "ts", SQZ_KIND_INT64};
+static const series_def gorilla_def = {"gorilla_encode", &sqz_codec_gorilla, "value",
+                                       SQZ_KIND_FLOAT64};
+static const series_def dod_def = {"dod_encode", &sqz_codec_dod, "ts", SQZ_KIND_INT64};
 
 /* What a registration holds: the connection and the pair. */
 typedef struct series_reg {
@@ -80,7 +81,7 @@ static int series_word(sqlite3_context *context, const series_def *def, sqlite3_
     sqz_result_errorf(context, def->encode_name,
                       "NULL at row %lld: %s stores no NULLs (filter them with WHERE ... IS NOT "
                       "NULL, or use coalesce())",
-                      row, def->codec_name);
+                      row, def->codec->name);
     return 0;
   }
   if (def->kind == SQZ_KIND_FLOAT64) {
@@ -158,7 +159,7 @@ static void series_final(sqlite3_context *context) {
   series_acc *acc = sqlite3_aggregate_context(context, 0);
   if (!acc) return; /* no rows: NULL */
   if (!acc->failed && acc->n > 0) {
-    const sqz_codec *codec = sqz_codec_by_name(reg->def->codec_name);
+    const sqz_codec *codec = reg->def->codec;
     sqz_params params = {.level = codec->default_level};
     sqz_result_frame(context, reg->conn, reg->def->encode_name, acc->buf, (size_t)acc->n, codec,
                      &params, SQZ_FRAME_KEEP_CODEC);
@@ -206,7 +207,7 @@ static int series_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
     return sqz_tvf_error(cur, SQLITE_ERROR, "not a squeeze frame, or a damaged header");
   if (!series_accepts(def, info.codec_id))
     return sqz_tvf_error(cur, SQLITE_ERROR, "blob holds codec '%s', not %s",
-                         sqz_codec_by_id(info.codec_id)->name, def->codec_name);
+                         sqz_codec_by_id(info.codec_id)->name, def->codec->name);
   if (info.content_size % 8 != 0)
     return sqz_tvf_error(cur, SQLITE_ERROR, "corrupt data (size not a multiple of 8)");
   if (info.content_size > (uint64_t)sqz_length_limit(cur->db))

@@ -189,11 +189,14 @@ int sqz_value_compare(const sqz_value *a, const sqz_value *b) {
 
 /* ---- Codec choice ------------------------------------------------------ */
 
-static const char *const int_candidates[] = {"delta", "dod", "zstd", NULL};
-static const char *const real_candidates[] = {"alp", "gorilla", "zstd", NULL};
-static const char *const var_candidates[] = {"dict", "zstd", "lz4", NULL};
+static const sqz_codec *const int_candidates[] = {&sqz_codec_delta, &sqz_codec_dod, &sqz_codec_zstd,
+                                                  NULL};
+static const sqz_codec *const real_candidates[] = {&sqz_codec_alp, &sqz_codec_gorilla,
+                                                   &sqz_codec_zstd, NULL};
+static const sqz_codec *const var_candidates[] = {&sqz_codec_dict, &sqz_codec_zstd, &sqz_codec_lz4,
+                                                  NULL};
 
-const char *const *sqz_chunk_candidates(sqz_class cls) {
+const sqz_codec *const *sqz_chunk_candidates(sqz_class cls) {
   switch (cls) {
   case SQZ_CLASS_INT:
     return int_candidates;
@@ -353,22 +356,14 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
   }
 
   /* 4. compress it: the given codec, or the smallest candidate */
-  const sqz_codec *store = sqz_codec_by_id(SQZ_ID_STORE);
-  const sqz_codec *best = store;
+  const sqz_codec *best = &sqz_codec_store;
   uint8_t *best_out = NULL;
   size_t best_size = stream_size, r = 0;
   if (stream_size > 0) {
     const sqz_codec *single[2] = {opts->codec, NULL};
-    const char *const *names = sqz_chunk_candidates(primary);
-    for (size_t k = 0;; k++) {
-      const sqz_codec *codec;
-      if (opts->codec) {
-        codec = single[k];
-      } else {
-        codec = names[k] ? sqz_codec_by_name(names[k]) : NULL;
-        if (names[k] && !codec) continue;
-      }
-      if (!codec) break;
+    const sqz_codec *const *list = opts->codec ? single : sqz_chunk_candidates(primary);
+    for (size_t k = 0; list[k]; k++) {
+      const sqz_codec *codec = list[k];
       uint8_t *trial = NULL;
       int level = opts->codec ? opts->level : codec->default_level;
       size_t got = try_codec(ctx, codec, level, stream, stream_size, &trial);

@@ -138,11 +138,10 @@ typedef struct sqz_chunk_stats {
   uint64_t raw_bytes; /* size of the values: 8 per INT/REAL, length of TEXT/BLOB */
 } sqz_chunk_stats;
 
-/* The candidates "auto" tries for a stream of class cls, by registry name, in
-** order; NULL-terminated. INT: delta, dod, zstd; REAL: alp, gorilla, zstd;
-** TEXT and BLOB: dict, zstd, lz4. Codecs missing from the registry are
-** skipped. */
-const char *const *sqz_chunk_candidates(sqz_class cls);
+/* The candidates "auto" tries for a stream of class cls, in order;
+** NULL-terminated, static. INT: delta, dod, zstd; REAL: alp, gorilla, zstd;
+** TEXT and BLOB: dict, zstd, lz4. */
+const sqz_codec *const *sqz_chunk_candidates(sqz_class cls);
 
 /* Non-zero when codec can encode a stream of class cls: bytes codecs fit
 ** every class, int64 fits INT, float64 fits REAL, text fits TEXT and BLOB. */

@@ -151,9 +151,26 @@ class Errors(SqlTestCase):
 
     def test_newer_version(self):
         frame = bytearray(self.one("SELECT compress('hello world', 'store')"))
-        frame[0] = 0xC2
+        self.assertEqual(frame[0], 0xC2)
+        frame[0] = 0xC3
         self.assertSqlError("decompress: frame format version is newer",
                             "SELECT decompress(?)", bytes(frame))
+
+    def test_type_flag_is_covered_by_the_checksum(self):
+        # bit 5 of the descriptor says TEXT; flipping it must fail the checksum
+        for value in ["some text " * 20, b"some bytes " * 20]:
+            for codec in ["store", "zstd", "lz4"]:
+                frame = bytearray(self.one("SELECT compress(?, ?)", value, codec))
+                frame[1] ^= 0x20
+                with self.subTest(value=type(value), codec=codec):
+                    self.assertSqlError("decompress: corrupt data (checksum mismatch)",
+                                        "SELECT decompress(?)", bytes(frame))
+
+    def test_version_1_frames_still_decode(self):
+        # written by the first release, whose checksum did not cover the type
+        self.assertEqual(self.one("SELECT decompress(x'C16005FDDC625C68656C6C6F')"), "hello")
+        self.assertEqual(self.one("SELECT typeof(decompress(x'C14005FDDC625C68656C6C6F'))"),
+                         "blob")
 
     def test_length_limit(self):
         data = b"a" * 100000
