@@ -45,7 +45,8 @@
 
 #include "sqt_chunk.h"
 
-#define SQT_FORMAT 1                /* the format version t_config records */
+#define SQT_FORMAT 2                /* the format version new tables record in t_config */
+#define SQT_FORMAT_MIN 1            /* the oldest read: format 1 has no zone-map checksum (zsum) */
 #define SQT_SLOT_BITS 16            /* data key = generation << 16 | slot */
 #define SQT_DEFAULT_CHUNK_ROWS 8192 /* rows per chunk unless chunk_rows says */
 #define SQT_CHUNK_BYTES (64u << 20) /* a chunk is cut earlier past this many value bytes */
@@ -152,6 +153,14 @@ enum {
   SQT_STMT_COUNT
 };
 
+/* One directory row of t_chunk. */
+typedef struct sqt_chunkref {
+  int64_t maxrow; /* largest rowid */
+  int64_t minrow; /* smallest rowid */
+  int64_t gen;    /* generation: data keys gen << 16 | slot */
+  uint32_t nrows; /* rows */
+} sqt_chunkref;
+
 struct sqt_vtab {
   sqlite3_vtab base;                  /* base class: must be first */
   sqz_conn *conn;                     /* the connection state: pool, list of tables */
@@ -189,6 +198,7 @@ struct sqt_vtab {
 
   /* Caches. */
   int64_t cache_gen;      /* generation of the chunk in cache, or 0 */
+  sqt_chunkref cache_ref; /* its whole directory row: a hit must match every field */
   int cache_full;         /* cache holds every column, not only the rowids */
   sqt_rows cache;         /* a decoded chunk, for rowid lookups and UPDATE */
   sqt_rows fetch;         /* the current version of a row being updated */
@@ -196,6 +206,7 @@ struct sqt_vtab {
   sqz_buf enc;            /* encoder output */
   int64_t est_rows;       /* row estimate for xBestIndex */
   int utf8;               /* the database keeps text as UTF-8: TEXT zone maps apply */
+  int format;             /* the table's format version (t_config), SQT_FORMAT_MIN.. */
   int poisoned;           /* an undo failed: every use fails with this code until a rollback */
   int64_t command_result; /* what the last command returned (chunks written) */
 };
@@ -210,14 +221,6 @@ static inline sqlite3_int64 sqt_key(int64_t gen, int slot) {
 static inline int64_t sqt_tail_from(const sqt_vtab *p) {
   return p->have_chunks ? (p->lcm < INT64_MAX ? p->lcm + 1 : INT64_MAX) : INT64_MIN;
 }
-
-/* One directory row of t_chunk. */
-typedef struct sqt_chunkref {
-  int64_t maxrow; /* largest rowid */
-  int64_t minrow; /* smallest rowid */
-  int64_t gen;    /* generation: data keys gen << 16 | slot */
-  uint32_t nrows; /* rows */
-} sqt_chunkref;
 
 /* ---- sqt_module.c: the module, the write state ------------------------------ */
 
@@ -256,7 +259,8 @@ int sqt_shadow_name(const char *zSuffix);
 int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol, char **pzErr);
 /* Checks, in xConnect, that t_config records a format this release reads:
 ** SQLITE_CORRUPT_VTAB when it is missing, SQLITE_ERROR when newer. */
-int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, char **pzErr);
+int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int *format,
+                            char **pzErr);
 /* *utf8 = whether database zDb keeps its text as UTF-8 (PRAGMA encoding):
 ** BINARY comparisons of TEXT then follow UTF-8 byte order, the order zone
 ** maps are kept in; in UTF-16 databases they follow UTF-16 code units, and
@@ -316,10 +320,8 @@ uint32_t sqt_rows_fitting(const sqt_vtab *p, const sqt_rows *r, uint32_t start, 
 /* Appends an SQLite value to a column, adding TEXT/BLOB sizes to *bytes.
 ** Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_TOOBIG. */
 int sqt_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes);
-/* Binds v to parameter i of s; TEXT/BLOB longer than cap bytes are cut to
-** cap bytes (*cut = 1 then, when cut is not NULL) or, with cap 0, bound in
-** full. Returns an SQLite code. */
-int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *cut);
+/* Binds v to parameter i of s. Returns an SQLite code. */
+int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v);
 /* A sqlite3_value as a sqz_value (pointing into it; valid while it is). */
 sqz_value sqt_value_of(sqlite3_value *v);
 
@@ -345,6 +347,16 @@ int sqt_load_directory(sqt_vtab *p, sqt_chunkref **out, int *count);
 ** the stored order would not be the order comparisons see. */
 int sqt_stats_unknown(const sqt_vtab *p, int slot, const sqz_column *col, uint32_t start,
                       uint32_t n);
+/* The zone-map checksum of a data row (format 2): the low 32 bits of XXH3
+** over its key, null count and the min and max as stored (class, then the
+** 8-byte value or the length and bytes; in a UTF-16 database TEXT bounds
+** count by class only, since their bytes go through a conversion). */
+int64_t sqt_zone_sum(const sqt_vtab *p, int64_t key, int64_t nnull, const sqz_value *lo,
+                     const sqz_value *hi);
+/* Whether the data row's zone map (nnull, minv, maxv read at columns i,
+** i+1, i+2 of s, its zsum at i+3) is what its checksum says; always 1 in
+** format 1, which keeps no checksum. */
+int sqt_zone_valid(const sqt_vtab *p, sqlite3_stmt *s, int i, int64_t key);
 /* Writes rows [start, start+n) of rows as one new chunk with a new
 ** generation. Returns an SQLite code. */
 int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n);

@@ -18,6 +18,9 @@
 SQLITE_EXTENSION_INIT3
 
 #include <string.h>
+#include <xxhash.h>
+
+#include "byteorder.h"
 
 /* ---- The directory -------------------------------------------------------- */
 
@@ -94,6 +97,52 @@ int sqt_load_directory(sqt_vtab *p, sqt_chunkref **out, int *count) {
   return SQLITE_OK;
 }
 
+/* ---- Zone maps ------------------------------------------------------------ */
+
+/* Appends bound v to the zone-sum input at b (room for 1 + 4 + SQT_STAT_BYTES). */
+static size_t zone_bytes(const sqt_vtab *p, uint8_t *b, const sqz_value *v) {
+  b[0] = (uint8_t)v->cls;
+  switch (v->cls) {
+  case SQZ_CLASS_INT:
+  case SQZ_CLASS_REAL:
+    sqz_store64le(b + 1, v->v);
+    return 9;
+  case SQZ_CLASS_TEXT:
+    if (!p->utf8) return 1;
+    /* fall through */
+  case SQZ_CLASS_BLOB: {
+    size_t n = v->n < SQT_STAT_BYTES ? v->n : SQT_STAT_BYTES;
+    sqz_store32le(b + 1, (uint32_t)n);
+    if (n) memcpy(b + 5, v->p, n);
+    return 5 + n;
+  }
+  default:
+    return 1;
+  }
+}
+
+int64_t sqt_zone_sum(const sqt_vtab *p, int64_t key, int64_t nnull, const sqz_value *lo,
+                     const sqz_value *hi) {
+  uint8_t b[16 + 2 * (5 + SQT_STAT_BYTES)];
+  sqz_store64le(b, (uint64_t)key);
+  sqz_store64le(b + 8, (uint64_t)nnull);
+  size_t n = 16;
+  n += zone_bytes(p, b + n, lo);
+  n += zone_bytes(p, b + n, hi);
+  return (int64_t)(uint32_t)XXH3_64bits(b, n);
+}
+
+int sqt_zone_valid(const sqt_vtab *p, sqlite3_stmt *s, int i, int64_t key) {
+  if (p->format < 2) return 1;
+  sqz_value lo = sqt_value_of(sqlite3_column_value(s, i + 1));
+  sqz_value hi = sqt_value_of(sqlite3_column_value(s, i + 2));
+  if (lo.n > SQT_STAT_BYTES || hi.n > SQT_STAT_BYTES) return 0;
+  return sqlite3_column_type(s, i) == SQLITE_INTEGER &&
+         sqlite3_column_type(s, i + 3) == SQLITE_INTEGER &&
+         sqlite3_column_int64(s, i + 3) ==
+             sqt_zone_sum(p, key, sqlite3_column_int64(s, i), &lo, &hi);
+}
+
 /* ---- Column chunks -------------------------------------------------------- */
 
 /* The codec error r as an SQLite code with p's message. */
@@ -145,17 +194,19 @@ static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col,
   if (!s) return rc;
   sqlite3_bind_int64(s, 1, sqt_key(gen, slot));
   sqlite3_bind_int64(s, 2, st.nulls);
+  sqz_value lo = {SQZ_CLASS_NULL, 0, NULL, 0}, hi = lo;
   if (st.min_row >= 0 && !sqt_stats_unknown(p, slot, col, start, n)) {
-    sqz_value lo = sqz_column_value(col, start + (uint32_t)st.min_row);
-    sqz_value hi = sqz_column_value(col, start + (uint32_t)st.max_row);
-    int cut;
-    rc = sqt_bind_value(s, 3, &lo, SQT_STAT_BYTES, &cut);
-    if (rc == SQLITE_OK) rc = sqt_bind_value(s, 4, &hi, SQT_STAT_BYTES, &cut);
-    if (rc == SQLITE_OK && cut) rc = sqlite3_bind_null(s, 4); /* an unknown upper bound */
-  } else {
-    sqlite3_bind_null(s, 3);
-    sqlite3_bind_null(s, 4);
+    lo = sqz_column_value(col, start + (uint32_t)st.min_row);
+    hi = sqz_column_value(col, start + (uint32_t)st.max_row);
+    /* long TEXT/BLOB bounds are kept as prefixes: a prefix is still a lower
+    ** bound, but not an upper one, which is then unknown */
+    if (lo.n > SQT_STAT_BYTES) lo.n = SQT_STAT_BYTES;
+    if (hi.n > SQT_STAT_BYTES) hi.cls = SQZ_CLASS_NULL, hi.n = 0;
   }
+  rc = sqt_bind_value(s, 3, &lo);
+  if (rc == SQLITE_OK) rc = sqt_bind_value(s, 4, &hi);
+  if (rc == SQLITE_OK && p->format >= 2)
+    rc = sqlite3_bind_int64(s, 8, sqt_zone_sum(p, sqt_key(gen, slot), st.nulls, &lo, &hi));
   sqlite3_bind_int(s, 5, st.codec_id);
   sqlite3_bind_int64(s, 6, (sqlite3_int64)st.raw_bytes);
   if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 7, p->enc.p, p->enc.n, SQLITE_STATIC);

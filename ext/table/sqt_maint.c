@@ -102,8 +102,8 @@ static int check_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *
     sqz_value vlo = lo >= 0 && !unknown ? sqz_column_value(col, (uint32_t)lo) : none;
     sqz_value vhi = hi >= 0 && !unknown ? sqz_column_value(col, (uint32_t)hi) : none;
     sqz_chunk_info info;
-    const void *body = sqlite3_column_blob(s, 5);
-    size_t n = (size_t)sqlite3_column_bytes(s, 5);
+    const void *body = sqlite3_column_blob(s, 6);
+    size_t n = (size_t)sqlite3_column_bytes(s, 6);
     int parsed = sqz_chunk_parse(&info, body, n) == 0;
     if (sqlite3_column_int64(s, 0) != nulls)
       problem(r, "table %s: chunk of rows %lld..%lld, column %s: null count %lld, should be %u",
@@ -113,8 +113,13 @@ static int check_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *
         !stat_ok(sqlite3_column_value(s, 2), &vhi, 1))
       problem(r, "table %s: chunk of rows %lld..%lld, column %s: min/max do not match the values",
               p->zName, (long long)c->minrow, (long long)c->maxrow, what);
-    if (!parsed || sqlite3_column_int64(s, 3) != info.codec_id ||
-        (uint64_t)sqlite3_column_int64(s, 4) != raw)
+    if (!sqt_zone_valid(p, s, 0, sqt_key(c->gen, slot)))
+      problem(r,
+              "table %s: chunk of rows %lld..%lld, column %s: the zone map does not match its "
+              "checksum",
+              p->zName, (long long)c->minrow, (long long)c->maxrow, what);
+    if (!parsed || sqlite3_column_int64(s, 4) != info.codec_id ||
+        (uint64_t)sqlite3_column_int64(s, 5) != raw)
       problem(r, "table %s: chunk of rows %lld..%lld, column %s: codec or raw size do not match",
               p->zName, (long long)c->minrow, (long long)c->maxrow, what);
     step = SQLITE_DONE;
@@ -187,9 +192,9 @@ int sqt_check(sqt_vtab *p, char **out) {
   report r = {sqlite3_str_new(NULL), 0};
   int64_t gen = 0, format = 0;
   if (rc == SQLITE_OK) rc = config_int(p, "format", &format);
-  if (rc == SQLITE_OK && format != SQT_FORMAT)
-    problem(&r, "table %s: format version %lld, expected %d", p->zName, (long long)format,
-            SQT_FORMAT);
+  if (rc == SQLITE_OK && format != p->format)
+    problem(&r, "table %s: format version %lld, but the table was opened as format %d", p->zName,
+            (long long)format, p->format);
   if (rc == SQLITE_OK) rc = config_int(p, "generation", &gen);
   if (rc == SQLITE_OK && gen < 0) problem(&r, "table %s: the generation is missing", p->zName);
   /* the directory in one pass, one chunk at a time: linear in the chunks */

@@ -91,7 +91,9 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   }
   if (rc == SQLITE_OK && isCreate)
     rc = sqt_shadow_create(db, p->zDb, p->zName, p->decl.ncol, pzErr);
-  if (rc == SQLITE_OK && !isCreate) rc = sqt_shadow_check_format(db, p->zDb, p->zName, pzErr);
+  p->format = SQT_FORMAT;
+  if (rc == SQLITE_OK && !isCreate)
+    rc = sqt_shadow_check_format(db, p->zDb, p->zName, &p->format, pzErr);
   if (rc == SQLITE_OK) {
     char *schema = sqt_decl_schema(&p->decl);
     rc = schema ? sqlite3_declare_vtab(db, schema) : SQLITE_NOMEM;

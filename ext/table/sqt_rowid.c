@@ -30,11 +30,17 @@ uint32_t sqt_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t 
 
 /* Decodes chunk c into p->cache: its rowids, and with full every column. */
 static int cache_chunk(sqt_vtab *p, const sqt_chunkref *c, int full) {
-  if (p->cache_gen == c->gen && (p->cache_full || !full)) return SQLITE_OK;
+  const sqt_chunkref *k = &p->cache_ref;
+  /* the whole directory row must match: a generation alone could be one a
+  ** damaged directory gives to two chunks */
+  if (p->cache_gen == c->gen && k->maxrow == c->maxrow && k->minrow == c->minrow &&
+      k->nrows == c->nrows && (p->cache_full || !full))
+    return SQLITE_OK;
   p->cache_gen = 0;
   int rc = full ? sqt_decode_chunk(p, c, &p->cache) : sqt_chunk_rowids(p, c, &p->cache.id);
   if (rc != SQLITE_OK) return rc;
   p->cache_gen = c->gen;
+  p->cache_ref = *c;
   p->cache_full = full;
   return SQLITE_OK;
 }

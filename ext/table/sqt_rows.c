@@ -15,13 +15,8 @@ SQLITE_EXTENSION_INIT3
 
 /* ---- Values ------------------------------------------------------------- */
 
-int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v, size_t cap, int *cut) {
+int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v) {
   size_t n = v->n;
-  if (cut) *cut = 0;
-  if (cap && n > cap) {
-    n = cap;
-    if (cut) *cut = 1;
-  }
   switch (v->cls) {
   case SQZ_CLASS_INT:
     return sqlite3_bind_int64(s, i, (sqlite3_int64)v->v);

@@ -299,6 +299,15 @@ static int chunk_may_match(sqt_cursor *c, const sqt_chunkref *k, const zone_term
       return 0;
     }
     int match;
+    if (!sqt_zone_valid(p, s, 0, sqt_key(k->gen, t[i].col + 1))) {
+      sqlite3_reset(s);
+      *rc = sqt_error(p, SQLITE_CORRUPT_VTAB,
+                      "table %s: chunk of rows %lld..%lld, column %s: the zone map does not match "
+                      "its checksum",
+                      p->zName, (long long)k->minrow, (long long)k->maxrow,
+                      p->decl.col[t[i].col].name);
+      return 0;
+    }
     if (sqlite3_column_int64(s, 0) >= (sqlite3_int64)k->nrows) {
       match = 0; /* every value NULL: no comparison holds */
     } else {

@@ -59,7 +59,7 @@ int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol,
       "CREATE TABLE %Q.'%q_chunk'(maxrow INTEGER PRIMARY KEY, minrow INTEGER NOT NULL,"
       " nrows INTEGER NOT NULL, gen INTEGER NOT NULL);"
       "CREATE TABLE %Q.'%q_data'(key INTEGER PRIMARY KEY, nnull INTEGER NOT NULL, minv, maxv,"
-      " codec INTEGER NOT NULL, raw INTEGER NOT NULL, body BLOB NOT NULL);",
+      " codec INTEGER NOT NULL, raw INTEGER NOT NULL, body BLOB NOT NULL, zsum INTEGER);",
       zDb, zName, zDb, zName, SQT_FORMAT, zDb, zName, zDb, zName);
   int rc = exec_free(db, sql, pzErr);
   char *tail_sql = sqlite3_str_finish(tail);
@@ -70,7 +70,8 @@ int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol,
   return rc;
 }
 
-int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, char **pzErr) {
+int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int *format,
+                            char **pzErr) {
   char *sql = sqlite3_mprintf("SELECT v FROM %Q.'%q_config' WHERE k = 'format'", zDb, zName);
   if (!sql) return SQLITE_NOMEM;
   sqlite3_stmt *s = NULL;
@@ -91,7 +92,7 @@ int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, cha
       *pzErr = sqlite3_mprintf("squeeze: table %s: %s", zName, sqlite3_errmsg(db));
     return rc;
   }
-  if (!is_int || v < 1) {
+  if (!is_int || v < SQT_FORMAT_MIN) {
     *pzErr = sqlite3_mprintf("squeeze: table %s: the format version in %s_config is missing", zName,
                              zName);
     return SQLITE_CORRUPT_VTAB;
@@ -102,6 +103,7 @@ int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, cha
                              zName, v, SQT_FORMAT);
     return SQLITE_ERROR;
   }
+  *format = (int)v;
   return SQLITE_OK;
 }
 
@@ -146,6 +148,7 @@ int sqt_shadow_rename(sqt_vtab *p, const char *zNew) {
 ** sqlite3_malloc'd, NULL when out of memory. */
 static char *stmt_sql(sqt_vtab *p, int id) {
   const char *db = p->zDb, *t = p->zName;
+  const char *zsum = p->format >= 2 ? "zsum" : "NULL"; /* format 1 keeps no checksum */
   switch (id) {
   case SQT_CHUNK_FROM:
     return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
@@ -174,15 +177,16 @@ static char *stmt_sql(sqt_vtab *p, int id) {
   case SQT_DATA_BODY:
     return sqlite3_mprintf("SELECT body FROM %Q.'%q_data' WHERE key = ?1", db, t);
   case SQT_DATA_STAT:
-    return sqlite3_mprintf("SELECT nnull, minv, maxv FROM %Q.'%q_data' WHERE key = ?1", db, t);
+    return sqlite3_mprintf("SELECT nnull, minv, maxv, %s FROM %Q.'%q_data' WHERE key = ?1", zsum,
+                           db, t);
   case SQT_DATA_ROW:
-    return sqlite3_mprintf("SELECT nnull, minv, maxv, codec, raw, body FROM %Q.'%q_data'"
+    return sqlite3_mprintf("SELECT nnull, minv, maxv, %s, codec, raw, body FROM %Q.'%q_data'"
                            " WHERE key = ?1",
-                           db, t);
+                           zsum, db, t);
   case SQT_DATA_INSERT:
-    return sqlite3_mprintf("INSERT INTO %Q.'%q_data'(key, nnull, minv, maxv, codec, raw, body)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                           db, t);
+    return sqlite3_mprintf("INSERT INTO %Q.'%q_data'(key, nnull, minv, maxv, codec, raw, body%s)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7%s)",
+                           db, t, p->format >= 2 ? ", zsum" : "", p->format >= 2 ? ", ?8" : "");
   case SQT_DATA_DELETE:
     return sqlite3_mprintf("DELETE FROM %Q.'%q_data' WHERE key >= ?1 AND key < ?2", db, t);
   case SQT_DATA_COUNT:

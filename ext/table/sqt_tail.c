@@ -67,7 +67,7 @@ int sqt_put_tail(sqt_vtab *p, int64_t id, int dead, sqlite3_value **vals, const 
       rc = sqlite3_bind_value(s, k + 3, vals[k]);
     } else {
       sqz_value v = sqz_column_value(&rows->col[k], i);
-      rc = sqt_bind_value(s, k + 3, &v, 0, NULL);
+      rc = sqt_bind_value(s, k + 3, &v);
     }
   }
   if (rc != SQLITE_OK) {

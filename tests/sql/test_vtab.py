@@ -28,7 +28,7 @@ class Declaration(SqlTestCase):
         shadows = [r[0] for r in self.db.execute(
             "SELECT name FROM sqlite_schema WHERE name LIKE 't\\_%' ESCAPE '\\' ORDER BY 1")]
         self.assertEqual(shadows, ["t_chunk", "t_config", "t_data", "t_tail"])
-        self.assertEqual(self.one("SELECT v FROM t_config WHERE k = 'format'"), 1)
+        self.assertEqual(self.one("SELECT v FROM t_config WHERE k = 'format'"), 2)
 
     def test_quoted_names_and_synonyms(self):
         self.create('"a b" INT, [c] DOUBLE CODEC gorilla, `d` FLOAT, \'e\' text codec LZ4')

@@ -4,11 +4,13 @@ squeeze_check names the problem. Also shows, by damaging blobs a query must
 not touch, that zone maps skip chunks, that only the columns a query uses are
 decoded, and that LIMIT stops before the next chunk.
 """
+import os
 import random
 import sqlite3
+import tempfile
 import unittest
 
-from sqz import SqlTestCase
+from sqz import SqlTestCase, connect
 
 SQLITE_CORRUPT_VTAB = 267
 
@@ -56,9 +58,9 @@ class Damage(SqlTestCase):
                 bit = rng.randrange(len(b) * 8)
                 b[bit // 8] ^= 1 << (bit % 8)
                 self.set_body(2, slot, bytes(b))
-                if slot:  # rowids without gaps are not read by scans: minrow + i
-                    msg = self.assertCorrupt()
-                    self.assertIn("chunk of rows 201..300", msg)
+                # every slot, the rowids too: they are always decoded and checked
+                msg = self.assertCorrupt()
+                self.assertIn("chunk of rows 201..300", msg)
                 self.assertCheckFinds("checksum mismatch")
             self.set_body(2, slot, original)
         self.assertEqual(self.db.execute("SELECT rowid, * FROM t").fetchall(), self.rows)
@@ -119,7 +121,7 @@ class Damage(SqlTestCase):
         self.db.execute("UPDATE t_data SET nnull = 3 WHERE key = ?", (self.key(3, 2),))
         self.assertCheckFinds("null count 3, should be 0")
         self.db.execute("UPDATE t_data SET nnull = 0 WHERE key = ?", (self.key(3, 2),))
-        self.db.execute("INSERT INTO t_data VALUES (?, 0, NULL, NULL, 0, 0, x'00')",
+        self.db.execute("INSERT INTO t_data VALUES (?, 0, NULL, NULL, 0, 0, x'00', 0)",
                         (self.key(3, 9),))
         self.assertCheckFinds("data rows for 5 chunks")
         self.db.execute("DELETE FROM t_data WHERE key = ?", (self.key(3, 9),))
@@ -128,6 +130,56 @@ class Damage(SqlTestCase):
         self.db.execute("DELETE FROM t_tail")
         self.db.execute("UPDATE t_config SET v = 2 WHERE k = 'generation'")
         self.assertCheckFinds("past the last one")
+
+    def test_edited_files_are_corrupt_not_wrong(self):
+        # the issue's edits: each query answers SQLITE_CORRUPT_VTAB, never other rows
+        cases = [
+            # a zone-map max that lies: v of chunk 3 is 75..99.75, not 0
+            ("UPDATE t_data SET maxv = 0 WHERE key = %d" % self.key(3, 2),
+             "SELECT count(*) FROM t WHERE v > 80", "zone map does not match its checksum"),
+            ("UPDATE t_data SET nnull = 100 WHERE key = %d" % self.key(3, 2),
+             "SELECT count(*) FROM t WHERE v > 80", "zone map does not match its checksum"),
+            ("UPDATE t_data SET minv = 'name2' WHERE key = %d" % self.key(1, 3),
+             "SELECT count(*) FROM t WHERE s = 'name1'", "zone map does not match its checksum"),
+            # a directory that claims 2^20 rows
+            ("UPDATE t_chunk SET nrows = 1048576, maxrow = minrow + 1048575 WHERE maxrow = 500",
+             "SELECT count(*) FROM t", "chunk of rows 401..1048976"),
+            # two directory rows sharing a generation
+            ("UPDATE t_chunk SET gen = (SELECT gen FROM t_chunk WHERE maxrow = 100)"
+             " WHERE maxrow = 200", "SELECT count(*) FROM t", "do not match the directory"),
+            ("UPDATE t_chunk SET gen = (SELECT gen FROM t_chunk WHERE maxrow = 100)"
+             " WHERE maxrow = 200", "SELECT * FROM t WHERE rowid = 150", "chunk of rows 101..200"),
+        ]
+        for edit, query, fragment in cases:
+            with self.subTest(edit=edit, query=query):
+                self.db.execute("SAVEPOINT d")
+                self.db.execute(edit)
+                self.assertCorrupt(query, fragment)
+                self.assertNotEqual(self.one("SELECT squeeze_check('t')"), "ok")
+                self.db.execute("ROLLBACK TO d")
+                self.db.execute("RELEASE d")
+        self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+
+    def test_format_1_tables_are_read(self):
+        # the first release's tables keep no zone-map checksum: still read and written
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "f1.db")
+            db = connect(path)
+            db.execute("CREATE VIRTUAL TABLE t USING squeeze(ts INTEGER, v REAL, chunk_rows = 100)")
+            db.execute("INSERT INTO t WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM"
+                       " s WHERE i < 499) SELECT 1700000000 + i, i / 4.0 FROM s")
+            db.execute("ALTER TABLE t_data DROP COLUMN zsum")
+            db.execute("UPDATE t_config SET v = 1 WHERE k = 'format'")
+            db.close()
+            db = connect(path)
+            self.assertEqual(db.execute("SELECT count(*) FROM t WHERE v > 80").fetchone()[0], 179)
+            db.execute("INSERT INTO t(ts, v) WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL"
+                       " SELECT i + 1 FROM s WHERE i < 150) SELECT 1, i FROM s")
+            self.assertEqual(db.execute("SELECT count(*) FROM t_chunk").fetchone()[0], 6)
+            self.assertEqual(db.execute("SELECT squeeze_check('t')").fetchone()[0], "ok")
+            self.assertEqual(
+                db.execute("SELECT v FROM t_config WHERE k = 'format'").fetchone()[0], 1)
+            db.close()
 
     def test_tail_damage(self):
         self.db.execute("INSERT INTO t_tail(id, dead, c0) VALUES (50, 7, 1)")
