@@ -368,6 +368,9 @@ int sqt_delete_generations(sqt_vtab *p, int64_t lo, int64_t hi);
 /* Decodes slot of chunk c into out. Returns SQLITE_OK or
 ** SQLITE_CORRUPT_VTAB/NOMEM/TOOBIG with p's error set. */
 int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out);
+/* Which rows of slot of chunk c are NULL, into isnull[0..c->nrows), without
+** decoding any value (the chunk's null section). Errors as sqt_decode_slot. */
+int sqt_decode_nulls(sqt_vtab *p, const sqt_chunkref *c, int slot, uint8_t *isnull);
 /* The rowids of chunk c into out, decoded and checked against the
 ** directory: nrows of them, strictly increasing, from minrow to maxrow.
 ** Always decoded, never computed from the directory, so that a directory

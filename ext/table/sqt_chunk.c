@@ -697,6 +697,22 @@ size_t sqz_chunk_parse(sqz_chunk_info *info, const void *src, size_t srcSize) {
   return 0;
 }
 
+size_t sqz_chunk_nulls(const void *src, size_t srcSize, uint32_t rows, uint64_t tag,
+                       uint8_t *isnull) {
+  reader r;
+  header h;
+  body b;
+  size_t err = read_header(&r, src, srcSize, &h);
+  if (!err && (h.rows != rows || h.tag != tag)) err = SQZ_ERROR(CORRUPT);
+  if (!err) err = read_body(&r, &h, NULL, &b);
+  if (err) return err;
+  memset(isnull, 0, rows);
+  reader again = r;
+  again.pos = b.nulls_at;
+  read_nulls(&again, &h, isnull, 1);
+  return again.err; /* 0: the first pass read the same bytes */
+}
+
 size_t sqz_chunk_decode(sqz_ctx *ctx, sqz_column *out, const void *src, size_t srcSize,
                         uint32_t rows, uint64_t tag, size_t limit) {
   sqz_column_clear(out);

@@ -177,6 +177,14 @@ typedef struct sqz_chunk_info {
 ** header into *info. Returns 0, or CHECKSUM, VERSION, CORRUPT, TRUNCATED. */
 size_t sqz_chunk_parse(sqz_chunk_info *info, const void *src, size_t srcSize);
 
+/* Reads which of the chunk's rows are NULL into isnull[0..rows) (1 for
+** NULL, else 0) without decompressing any value: the header and the null
+** section only, after the checksum of the whole chunk is verified. rows and
+** tag are what the caller expects, as for sqz_chunk_decode(). Returns 0, or
+** CHECKSUM, VERSION, CORRUPT, TRUNCATED. Allocates nothing. */
+size_t sqz_chunk_nulls(const void *src, size_t srcSize, uint32_t rows, uint64_t tag,
+                       uint8_t *isnull);
+
 /* Decodes the chunk in src into out (cleared first). rows and tag are what
 ** the caller expects (a chunk with others is CORRUPT); limit is the most
 ** bytes the decoder may allocate for the stream and the TEXT/BLOB arena

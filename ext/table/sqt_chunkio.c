@@ -278,38 +278,76 @@ size_t sqt_chunk_cap(const sqt_vtab *p) {
   return half < (sqlite3_int64)SQT_CHUNK_BYTES ? (size_t)(half > 0 ? half : 1) : SQT_CHUNK_BYTES;
 }
 
-int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out) {
-  int rc = SQLITE_OK;
-  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
-  if (!s) return rc;
-  const char *what = slot ? p->decl.col[slot - 1].name : "rowid";
+/* Steps s (SQT_DATA_BODY) to the body of slot of chunk c: *body and *n.
+** Returns SQLITE_OK with s on its row (the caller resets it), or an error
+** (s reset): a missing data row is SQLITE_CORRUPT_VTAB. */
+static int slot_body(sqt_vtab *p, sqlite3_stmt *s, const sqt_chunkref *c, int slot,
+                     const void **body, size_t *n) {
   sqlite3_bind_int64(s, 1, sqt_key(c->gen, slot));
-  rc = sqlite3_step(s);
+  int rc = sqlite3_step(s);
   if (rc != SQLITE_ROW) {
     if (rc != SQLITE_DONE) return sqt_step_error(p, s, rc);
     sqlite3_reset(s);
     return sqt_error(p, SQLITE_CORRUPT_VTAB,
                      "table %s: chunk of rows %lld..%lld, column %s: data row missing", p->zName,
-                     (long long)c->minrow, (long long)c->maxrow, what);
+                     (long long)c->minrow, (long long)c->maxrow,
+                     slot ? p->decl.col[slot - 1].name : "rowid");
   }
-  const void *body = sqlite3_column_blob(s, 0);
-  int n = sqlite3_column_bytes(s, 0);
-  if (!body && sqlite3_errcode(p->db) == SQLITE_NOMEM) {
+  *body = sqlite3_column_blob(s, 0);
+  *n = (size_t)sqlite3_column_bytes(s, 0);
+  if (!*body && sqlite3_errcode(p->db) == SQLITE_NOMEM) {
     sqlite3_reset(s);
     return SQLITE_NOMEM;
   }
-  /* a chunk of several rows decodes to at most SQT_DECODE_CAP bytes: no
-  ** crafted file makes a read allocate more (a lone row may be larger) */
-  size_t limit = (size_t)sqz_length_limit(p->db);
-  if (c->nrows > 1 && limit > SQT_DECODE_CAP) limit = SQT_DECODE_CAP;
-  size_t r = sqz_chunk_decode(p->conn->ctx, out, body, (size_t)n, c->nrows,
-                              (uint64_t)sqt_key(c->gen, slot), limit);
-  sqlite3_reset(s);
+  return SQLITE_OK;
+}
+
+/* The SQLite code and p's message for the chunk codec status r of slot of
+** chunk c (0: SQLITE_OK). capped: r came under SQT_DECODE_CAP, so a
+** TOO_LARGE is damage, not a value above the length limit. */
+static int slot_status(sqt_vtab *p, const sqt_chunkref *c, int slot, size_t r, int capped) {
   if (!r) return SQLITE_OK;
   if (sqz_error_of(r) == SQZ_ERROR_MEMORY) return SQLITE_NOMEM;
+  const char *what = slot ? p->decl.col[slot - 1].name : "rowid";
+  if (sqz_error_of(r) == SQZ_ERROR_TOO_LARGE && capped)
+    return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                     "table %s: chunk of rows %lld..%lld, column %s: declares more than the %u MiB "
+                     "a chunk of several rows may hold",
+                     p->zName, (long long)c->minrow, (long long)c->maxrow, what,
+                     (unsigned)(SQT_DECODE_CAP >> 20));
   return sqt_error(p, sqz_error_of(r) == SQZ_ERROR_TOO_LARGE ? SQLITE_TOOBIG : SQLITE_CORRUPT_VTAB,
                    "table %s: chunk of rows %lld..%lld, column %s: %s", p->zName,
                    (long long)c->minrow, (long long)c->maxrow, what, sqz_error_string(r));
+}
+
+int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out) {
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+  const void *body = NULL;
+  size_t n = 0;
+  if (s) rc = slot_body(p, s, c, slot, &body, &n);
+  if (rc != SQLITE_OK) return rc;
+  /* a chunk of several rows decodes to at most SQT_DECODE_CAP bytes: no
+  ** crafted file makes a read allocate more (a lone row may be larger) */
+  size_t limit = (size_t)sqz_length_limit(p->db);
+  int capped = c->nrows > 1 && limit > SQT_DECODE_CAP;
+  if (capped) limit = SQT_DECODE_CAP;
+  size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
+                              limit);
+  sqlite3_reset(s);
+  return slot_status(p, c, slot, r, capped);
+}
+
+int sqt_decode_nulls(sqt_vtab *p, const sqt_chunkref *c, int slot, uint8_t *isnull) {
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+  const void *body = NULL;
+  size_t n = 0;
+  if (s) rc = slot_body(p, s, c, slot, &body, &n);
+  if (rc != SQLITE_OK) return rc;
+  size_t r = sqz_chunk_nulls(body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot), isnull);
+  sqlite3_reset(s);
+  return slot_status(p, c, slot, r, 0);
 }
 
 int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids) {

@@ -49,9 +49,15 @@ SQLITE_EXTENSION_INIT3
 ** idxStr: 16 hex digits of colUsed, then one entry per argv value, in
 ** order: an operator letter and a column, "r" for the rowid or the column
 ** index in decimal, entries ended by ','. Operators: E (=), L (<), l (<=),
-** G (>), g (>=), I (IN, all values at once through sqlite3_vtab_in_first).
+** G (>), g (>=), I (IN, all values at once through sqlite3_vtab_in_first),
+** N (IS NULL) and n (IS NOT NULL), whose argv value is not used.
 ** Example: "0000000000000003g-r,lr,G1," is rowid >= ?1 AND rowid <= ?2 AND
 ** column 1 > ?3, using columns 0 and 1.
+**
+** IS NULL and IS NOT NULL are the only terms the scan decides itself (omit =
+** 1): a chunk's null section tells without decoding a value, so such a
+** query, like count(*), decodes no values; every other term only skips
+** chunks, and SQLite still tests each row.
 */
 #define SQT_IDX_ORDERED 1
 #define SQT_IDX_ROWID 2
@@ -83,10 +89,20 @@ int sqt_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
   for (int i = 0; i < info->nConstraint && argc < SQT_MAX_ARGS; i++) {
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
     if (!c->usable) continue;
-    char op = op_letter(c->op, 0);
-    if (!op) continue;
     int col = c->iColumn;
     if (col >= p->decl.ncol) continue;
+    if (col >= 0 &&
+        (c->op == SQLITE_INDEX_CONSTRAINT_ISNULL || c->op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL)) {
+      /* decided by the scan from null sections; the column is read in the tail */
+      info->aConstraintUsage[i].argvIndex = ++argc;
+      info->aConstraintUsage[i].omit = 1;
+      sqlite3_str_appendf(s, "%c%d,", c->op == SQLITE_INDEX_CONSTRAINT_ISNULL ? 'N' : 'n', col);
+      idxNum |= SQT_IDX_ZONE;
+      zone++;
+      continue;
+    }
+    char op = op_letter(c->op, 0);
+    if (!op) continue;
     if (col >= 0) {
       const char *coll = sqlite3_vtab_collation(info, i);
       if (coll && sqlite3_stricmp(coll, "BINARY") != 0) continue;
@@ -169,6 +185,16 @@ typedef struct sqt_cursor {
   sqz_column *cols;     /* [ncol] decoded columns of the current chunk */
   uint8_t *decoded;     /* [ncol] whether cols[i] holds the current chunk */
 
+  /* IS NULL / IS NOT NULL terms, decided here (best_index sets omit) */
+  int nnull_terms; /* entries in null_terms */
+  struct {
+    int col;          /* the column */
+    int want_null;    /* IS NULL (1) or IS NOT NULL (0) */
+    uint8_t *isnull;  /* [nrows] of chunk isnull_chunk, or NULL */
+    uint32_t cap;     /* bytes allocated in isnull */
+    int isnull_chunk; /* the chunk isnull describes, -1 for none */
+  } null_terms[SQT_MAX_ARGS];
+
   sqlite3_stmt *tail; /* SELECT id, dead, <used columns> FROM tail ... */
   uint64_t tail_used; /* the colUsed tail was prepared for */
   int *tail_index;    /* [ncol] result column of each column in tail, -1 if absent */
@@ -219,7 +245,53 @@ int sqt_close(sqlite3_vtab_cursor *cur) {
   sqlite3_free(c->tail_index);
   sqlite3_free(c->chunks);
   sqlite3_free(c->points);
+  for (int k = 0; k < SQT_MAX_ARGS; k++)
+    sqlite3_free(c->null_terms[k].isnull);
   sqlite3_free(c);
+  return SQLITE_OK;
+}
+
+/* Whether row c->row of the current chunk has a NULL in column col, from the
+** decoded column when there is one, else from the chunk's null section (term
+** k's map, read once per chunk). */
+static int chunk_row_null(sqt_cursor *c, int k, int *isnull) {
+  int col = c->null_terms[k].col;
+  if (c->decoded[col]) {
+    *isnull = c->cols[col].type[c->row] == SQZ_CLASS_NULL;
+    return SQLITE_OK;
+  }
+  if (c->null_terms[k].isnull_chunk != c->ichunk) {
+    const sqt_chunkref *ref = &c->chunks[c->ichunk];
+    if (c->null_terms[k].cap < ref->nrows) {
+      uint8_t *m = sqlite3_realloc64(c->null_terms[k].isnull, ref->nrows);
+      if (!m) return SQLITE_NOMEM;
+      c->null_terms[k].isnull = m;
+      c->null_terms[k].cap = ref->nrows;
+    }
+    c->null_terms[k].isnull_chunk = -1;
+    int rc = sqt_decode_nulls(c->tab, ref, col + 1, c->null_terms[k].isnull);
+    if (rc != SQLITE_OK) return rc;
+    c->null_terms[k].isnull_chunk = c->ichunk;
+  }
+  *isnull = c->null_terms[k].isnull[c->row] != 0;
+  return SQLITE_OK;
+}
+
+/* Whether the row settle() is about to return passes every IS NULL / IS NOT
+** NULL term: a tail row by its value, a chunk row by its null section. */
+static int null_terms_pass(sqt_cursor *c, int from_tail, int *pass) {
+  *pass = 1;
+  for (int k = 0; k < c->nnull_terms && *pass; k++) {
+    int col = c->null_terms[k].col, isnull;
+    if (from_tail) {
+      int i = c->tail_index[col];
+      isnull = i < 0 || sqlite3_column_type(c->tail, i) == SQLITE_NULL;
+    } else {
+      int rc = chunk_row_null(c, k, &isnull);
+      if (rc != SQLITE_OK) return rc;
+    }
+    *pass = isnull == c->null_terms[k].want_null;
+  }
   return SQLITE_OK;
 }
 
@@ -308,7 +380,10 @@ static int chunk_may_match(sqt_cursor *c, const sqt_chunkref *k, const zone_term
                       p->decl.col[t[i].col].name);
       return 0;
     }
-    if (sqlite3_column_int64(s, 0) >= (sqlite3_int64)k->nrows) {
+    sqlite3_int64 nnull = sqlite3_column_int64(s, 0);
+    if (t[i].op == 'N' || t[i].op == 'n') {
+      match = t[i].op == 'N' ? nnull > 0 : nnull < (sqlite3_int64)k->nrows;
+    } else if (nnull >= (sqlite3_int64)k->nrows) {
       match = 0; /* every value NULL: no comparison holds */
     } else {
       sqz_value lo = sqt_value_of(sqlite3_column_value(s, 1));
@@ -650,13 +725,26 @@ static int settle(sqt_cursor *c) {
         continue;
       }
     }
+    if (c->nnull_terms) {
+      int pass;
+      rc = null_terms_pass(c, from_tail, &pass);
+      if (rc != SQLITE_OK) return rc;
+      if (!pass) {
+        if (from_tail)
+          rc = tail_step(c);
+        else
+          c->row++;
+        if (rc != SQLITE_OK) return rc;
+        continue;
+      }
+    }
     c->from_tail = from_tail;
     c->rowid = id;
     c->emitted = 1;
     c->eof = 0;
     /* chunk rows up to fast_end need no merge decision (sqt_next) */
     c->fast_end = c->row + 1;
-    if (!from_tail && !c->points)
+    if (!from_tail && !c->points && !c->nnull_terms)
       c->fast_end = c->tail_ok ? sqt_lower_bound(&c->ids, c->row, c->end, c->tail_id) : c->end;
     return SQLITE_OK;
   }
@@ -685,6 +773,7 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   zone_term terms[SQT_MAX_ARGS];
   int nt = 0, possible = 1;
   c->used = ~(uint64_t)0;
+  c->nnull_terms = 0;
   if (idxStr && strlen(idxStr) >= 16) {
     char hex[17];
     memcpy(hex, idxStr, 16); /* exactly 16 digits: the operator letter E is a hex digit too */
@@ -707,6 +796,14 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
         terms[nt].col = col;
         terms[nt].arg = argv[a];
         nt++;
+        if (op == 'N' || op == 'n') {
+          int k = c->nnull_terms++;
+          c->null_terms[k].col = col;
+          c->null_terms[k].want_null = op == 'N';
+          c->null_terms[k].isnull_chunk = -1;
+          /* the tail SELECT must read the column to test it */
+          c->used |= (uint64_t)1 << (col < 63 ? col : 63);
+        }
       }
     }
     if (*s == ',') s++;
@@ -830,6 +927,12 @@ int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
       int rc = sqt_chunk_current(c->tab, &c->chunks[c->ichunk], &current);
       if (rc != SQLITE_OK) return rc;
       if (!current) return column_now(c, ctx, i);
+    }
+    /* a NULL known from the null section needs no decoding (WHERE x IS NULL) */
+    for (int k = 0; k < c->nnull_terms; k++) {
+      if (c->null_terms[k].col == i && c->null_terms[k].isnull_chunk == c->ichunk &&
+          c->null_terms[k].isnull[c->row])
+        return SQLITE_OK;
     }
     int rc = sqt_decode_slot(c->tab, &c->chunks[c->ichunk], i + 1, col);
     if (rc != SQLITE_OK) return rc;

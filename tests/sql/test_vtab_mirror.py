@@ -189,6 +189,9 @@ QUERIES = [
     ("SELECT count(*), sum(typeof(a) = 'integer'), total(b) FROM {t}", ()),
     ("SELECT rowid, b FROM {t} WHERE rowid >= 2.5 AND rowid < 30.5 ORDER BY rowid", ()),
     ("SELECT rowid FROM {t} ORDER BY rowid LIMIT 7", ()),
+    ("SELECT rowid, a FROM {t} WHERE d IS NULL ORDER BY rowid", ()),
+    ("SELECT rowid FROM {t} WHERE b IS NOT NULL AND c IS NULL ORDER BY rowid", ()),
+    ("SELECT rowid, d FROM {t} WHERE a IS NOT NULL AND a > ? ORDER BY rowid", (300,)),
 ]
 
 

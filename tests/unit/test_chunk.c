@@ -461,6 +461,40 @@ static void test_inconsistent_sections(void **state) {
   sqz_column_free(&out);
 }
 
+/* sqz_chunk_nulls reads the null section alone: it answers for a chunk
+** whose stream is beyond decoding (here a codec id that does not exist, or
+** a stream that declares 900 MB), checksummed, where sqz_chunk_decode fails. */
+static void test_nulls_without_values(void **state) {
+  (void)state;
+  uint8_t c[64];
+  size_t n = 0;
+  c[n++] = 1;
+  c[n++] = SQZ_CLASS_BLOB | (1 << 3); /* BLOB primary, list nulls */
+  c[n++] = 9;                         /* tag */
+  c[n++] = 4;                         /* rows */
+  c[n++] = 2;                         /* two NULLs */
+  c[n++] = 1;                         /* at row 1 */
+  c[n++] = 1;                         /* and row 3 */
+  c[n++] = 30;                        /* no such codec */
+  n += sqz_varint_put(c + n, 10, 900000000);
+  c[n++] = 1; /* stored: one byte */
+  c[n++] = 0;
+  n += 4;
+  reseal(c, n);
+  uint8_t isnull[4];
+  assert_int_equal(sqz_chunk_nulls(c, n, 4, 9, isnull), 0);
+  assert_int_equal(isnull[0], 0);
+  assert_int_equal(isnull[1], 1);
+  assert_int_equal(isnull[2], 0);
+  assert_int_equal(isnull[3], 1);
+  assert_true(sqz_is_error(decode_copy(c, n, 4, 9, 1 << 20)));
+  /* the same checks as decoding: rows, tag, checksum */
+  assert_true(sqz_is_error(sqz_chunk_nulls(c, n, 5, 9, isnull)));
+  assert_true(sqz_is_error(sqz_chunk_nulls(c, n, 4, 8, isnull)));
+  c[5] ^= 1;
+  assert_int_equal(sqz_chunk_nulls(c, n, 4, 9, isnull), SQZ_ERROR(CHECKSUM));
+}
+
 static void test_real_series(void **state) {
   (void)state;
   size_t n;
@@ -498,7 +532,7 @@ int main(void) {
       cmocka_unit_test(test_int_in_real),   cmocka_unit_test(test_edges),
       cmocka_unit_test(test_auto_choice),   cmocka_unit_test(test_compare),
       cmocka_unit_test(test_damage),        cmocka_unit_test(test_inconsistent_sections),
-      cmocka_unit_test(test_real_series),
+      cmocka_unit_test(test_real_series),   cmocka_unit_test(test_nulls_without_values),
   };
   return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }
