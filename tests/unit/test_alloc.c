@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
+#include "../../include/squeeze.h"
 
 /* ---- Counting allocator with fault injection ---------------------------- */
 static sqlite3_mem_methods real_mem;
@@ -20,9 +20,11 @@ static long long fail_at = -1; /* fail the allocation with this index; -1: never
 static long long outstanding;  /* live allocations */
 static sqlite3_int64 biggest;  /* largest single request, bytes */
 
+static int fail_once; /* fail only allocation fail_at, not every one after it */
+
 static int should_fail(void) {
   long long i = alloc_calls++;
-  return fail_at >= 0 && i >= fail_at;
+  return fail_at >= 0 && (fail_once ? i == fail_at : i >= fail_at);
 }
 
 static void *count_malloc(int n) {
@@ -181,6 +183,44 @@ static void test_oom_gives_nomem_and_no_leak(void **state) {
   free(text);
 }
 
+/* Loading under every allocation failure: SQLITE_NOMEM, nothing leaked, and
+** the message (when one could be made) names the registration that failed;
+** no allocation failure can leave a half-registered connection behind that
+** says OK. */
+static void test_init_names_the_failed_registration(void **state) {
+  (void)state;
+  sqlite3_reset_auto_extension(); /* frees the list, so count from here */
+  long long before = outstanding;
+  fail_once = 1; /* so that the message itself can be made */
+  int saw_message = 0;
+  for (long long k = 0;; k++) {
+    sqlite3 *db = NULL;
+    fail_at = -1;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    char *err = NULL;
+    fail_at = alloc_calls + k;
+    int rc = sqlite3_squeeze_init(db, &err, NULL);
+    fail_at = -1;
+    if (rc == SQLITE_OK) {
+      assert_null(err);
+      sqlite3_close(db);
+      break;
+    }
+    if (rc != SQLITE_NOMEM) fail_msg("allocation %lld: rc %d: %s", k, rc, err ? err : "");
+    if (err) {
+      assert_non_null(strstr(err, "squeeze: registering "));
+      saw_message = 1;
+      sqlite3_free(err);
+    }
+    sqlite3_close(db);
+    assert_int_equal(outstanding, before);
+    assert_true(k < 5000);
+  }
+  fail_once = 0;
+  assert_true(saw_message);
+  assert_int_equal(sqlite3_auto_extension((void (*)(void))sqlite3_squeeze_init), SQLITE_OK);
+}
+
 static void test_toobig_before_allocation(void **state) {
   (void)state;
   sqlite3 *db = open_db();
@@ -214,6 +254,7 @@ int main(void) {
       cmocka_unit_test(test_steady_state_allocates_only_result),
       cmocka_unit_test(test_oom_gives_nomem_and_no_leak),
       cmocka_unit_test(test_toobig_before_allocation),
+      cmocka_unit_test(test_init_names_the_failed_registration),
   };
   return cmocka_run_group_tests(tests, global_setup, NULL);
 }
