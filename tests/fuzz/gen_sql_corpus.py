@@ -149,7 +149,7 @@ def table_seeds():
         "chunk_nrows_big": update(CHUNK, 2, v_special(9), 0),
         "chunk_minrow_low": update(CHUNK, 1, v_delta(-3), 3),
         "chunk_maxrow_high": update(CHUNK, 0, v_delta(2), 1),
-        "chunk_gen_other": update(CHUNK, 3, v_delta(1), 0),
+        "chunk_gen_missing": update(CHUNK, 3, v_delta(1), 1),
         "chunk_gen_huge": update(CHUNK, 3, v_special(15), 2),
         "chunk_gen_real": update(CHUNK, 3, v_real(2.0), 1),
         "chunk_overlap_copy": insert_copy(CHUNK, 0, v_delta(3), 1),
@@ -176,7 +176,6 @@ def table_seeds():
         "data_raw_codec": update2(DATA, 4, v_small(99), 5, v_special(10), 7),
         # t_tail: id, dead, c0..c4
         "tail_dead_2": update(TAIL, 1, v_small(2), 0),
-        "tail_dead_2p32": update(TAIL, 1, v_special(12), 0),
         "tail_dead_real": update(TAIL, 1, v_real(1.0), 1),
         "tail_id_in_chunk": update(TAIL, 0, v_small(33), 2),
         "tail_patch_copy": insert_copy(TAIL, 0, v_small(50), 3),
