@@ -14,6 +14,7 @@ import os
 import sqlite3
 import struct
 import subprocess
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "fuzz", "corpus", "fuzz_sql")
@@ -149,12 +150,12 @@ def table_seeds():
         "chunk_nrows_big": update(CHUNK, 2, v_special(9), 0),
         "chunk_minrow_low": update(CHUNK, 1, v_delta(-3), 3),
         "chunk_maxrow_high": update(CHUNK, 0, v_delta(2), 1),
-        "chunk_gen_missing": update(CHUNK, 3, v_delta(1), 1),
+        "chunk_gen_missing": update(CHUNK, 3, v_special(12), 1),
         "chunk_gen_huge": update(CHUNK, 3, v_special(15), 2),
         "chunk_gen_real": update(CHUNK, 3, v_real(2.0), 1),
         "chunk_overlap_copy": insert_copy(CHUNK, 0, v_delta(3), 1),
         "chunk_deleted": delete(CHUNK, 2),
-        "chunk_range_shift": update2(CHUNK, 0, v_delta(100), 1, v_delta(100), 5),
+        "chunk_range_grown": update2(CHUNK, 0, v_delta(100), 1, v_delta(-3), 5),
         # t_data: key, nnull, minv, maxv, codec, raw, body
         "data_flip": update(DATA, 6, v_flip(70, False), 7),
         "data_flip_reseal": update(DATA, 6, v_flip(70, True), 7),
@@ -183,9 +184,10 @@ def table_seeds():
         "tail_value_blob": update(TAIL, 2, v_blob(b"\x00\x01\x02"), 1),
         "tail_deleted": delete(TAIL, 0),
     }
-    for k, (name, e) in enumerate(sorted(edits.items())):
-        t = k % 3
-        s[f"t{t}_{name}"] = bytes([t]) + e + END + (PARAMS_A if k % 2 == 0 else PARAMS_B)
+    for name, e in sorted(edits.items()):
+        h = zlib.crc32(name.encode())  # a template and parameters that do not move
+        t = h % 3
+        s[f"t{t}_{name}"] = bytes([t]) + e + END + (PARAMS_A if h & 8 else PARAMS_B)
     # two edits together: a chunk inflating past the length limit, moved and retagged
     s["t0_two_edits"] = (b"\x00" + update(DATA, 6, v_rows(1 << 19), 15) +
                          update(CHUNK, 2, v_special(9), 2) + END + PARAMS_A)
