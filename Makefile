@@ -129,6 +129,21 @@ $(BUILD)/replay/%: tests/fuzz/%.c $(REPLAY_OBJ) $(HEADERS) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(REPLAY_CFLAGS) $< $(REPLAY_OBJ) -o $@ $(LIBS)
 
+# fuzz_sql goes through SQL (tests/fuzz/fuzz_sql.c): it links every extension source
+# (SQLITE_CORE, registered with sqlite3_auto_extension) and the system SQLite.
+FUZZ_SQL_SRC  := $(sort $(wildcard ext/*.c ext/*/*.c)) $(CODEC_SRC)
+FUZZ_SQL_INC  := $(addprefix -I,$(sort $(patsubst %/,%,$(dir $(FUZZ_SQL_SRC)))))
+FUZZ_SQL_DEPS := $(FUZZ_SQL_SRC) $(wildcard codecs/*.h ext/*.h ext/*/*.h)
+$(BUILD)/fuzz/fuzz_sql: tests/fuzz/fuzz_sql.c $(FUZZ_SQL_DEPS)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) -g -O1 -DSQLITE_CORE $(FUZZ_SQL_INC) -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=undefined $< $(FUZZ_SQL_SRC) -o $@ -lsqlite3 $(LIBS)
+$(BUILD)/replay/fuzz_sql: tests/fuzz/fuzz_sql.c tests/fuzz/replay_main.c $(FUZZ_SQL_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -g -O1 -DSQLITE_CORE $(FUZZ_SQL_INC) -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined $< tests/fuzz/replay_main.c $(FUZZ_SQL_SRC) -o $@ \
+	  -lsqlite3 $(LIBS)
+
 unit: $(UNIT_BIN)
 FUZZ_TEST_SECONDS ?= 4
 test: deps all $(UNIT_BIN) $(REPLAY_BIN) $(FUZZ_BIN) $(FAULT_BIN) python node
