@@ -45,9 +45,14 @@
 
 #include "sqt_chunk.h"
 
-#define SQT_FORMAT 2                /* the format version new tables record in t_config */
-#define SQT_FORMAT_MIN 1            /* the oldest read: format 1 has no zone-map checksum (zsum) */
-#define SQT_SLOT_BITS 16            /* data key = generation << 16 | slot */
+#define SQT_FORMAT 2     /* the format version new tables record in t_config */
+#define SQT_FORMAT_MIN 1 /* the oldest read: format 1 has no zone-map checksum (zsum) */
+#define SQT_SLOT_BITS 16 /* data key = generation << 16 | slot */
+/* Generations are 1 .. SQT_GEN_MAX - 1 (so a data key stays below 2^63); a
+** t_config generation past SQT_GEN_LIMIT is damage: no table writes 2^46
+** chunks, and the room above it keeps every write from running out. */
+#define SQT_GEN_MAX ((int64_t)1 << (63 - SQT_SLOT_BITS))
+#define SQT_GEN_LIMIT ((int64_t)1 << 46)
 #define SQT_DEFAULT_CHUNK_ROWS 8192 /* rows per chunk unless chunk_rows says */
 #define SQT_CHUNK_BYTES (64u << 20) /* a chunk is cut earlier past this many value bytes */
 /* The largest decoded size (bytes) a reader accepts for a column chunk of

@@ -33,7 +33,7 @@ int sqt_chunkref_read(sqt_vtab *p, sqlite3_stmt *s, sqt_chunkref *c) {
       sqlite3_column_type(s, 2) != SQLITE_INTEGER || sqlite3_column_type(s, 3) != SQLITE_INTEGER ||
       c->minrow > c->maxrow || n < 1 || n > SQZ_CHUNK_ROWS_MAX ||
       (uint64_t)c->maxrow - (uint64_t)c->minrow < (uint64_t)(n - 1) || c->gen < 1 ||
-      c->gen >= ((int64_t)1 << (63 - SQT_SLOT_BITS))) {
+      c->gen >= SQT_GEN_MAX) {
     return sqt_error(p, SQLITE_CORRUPT_VTAB,
                      "table %s: directory row of the chunk ending at rowid %lld is corrupt",
                      p->zName, (long long)c->maxrow);
@@ -220,6 +220,8 @@ static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col,
 }
 
 int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n) {
+  if (p->last_gen >= SQT_GEN_MAX - 1)
+    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: no generation numbers left", p->zName);
   int64_t gen = ++p->last_gen;
   p->epoch++;
   p->gen_dirty = 1;

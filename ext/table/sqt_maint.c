@@ -196,7 +196,9 @@ int sqt_check(sqt_vtab *p, char **out) {
     problem(&r, "table %s: format version %lld, but the table was opened as format %d", p->zName,
             (long long)format, p->format);
   if (rc == SQLITE_OK) rc = config_int(p, "generation", &gen);
-  if (rc == SQLITE_OK && gen < 0) problem(&r, "table %s: the generation is missing", p->zName);
+  if (rc == SQLITE_OK && (gen < 0 || gen > SQT_GEN_LIMIT))
+    problem(&r, "table %s: the generation in %s_config is missing or out of range", p->zName,
+            p->zName);
   /* the directory in one pass, one chunk at a time: linear in the chunks */
   sqt_chunkref *dir = NULL;
   int nchunks = 0;
@@ -353,6 +355,11 @@ static int stats_error(sqz_tvf_cursor *cur, sqt_vtab *p, int rc) {
   return rc;
 }
 
+/* *sum += v, held at INT64_MAX / INT64_MIN instead of overflowing. */
+static void sat_add(int64_t *sum, int64_t v) {
+  if (__builtin_add_overflow(*sum, v, sum)) *sum = v > 0 ? INT64_MAX : INT64_MIN;
+}
+
 /* Reads the data rows' headers of the table named by args[0]. */
 static int stats_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
   stats_scan *scan = cur->state;
@@ -403,10 +410,12 @@ static int stats_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
     }
     sqlite3_free(r->chosen);
     r->chosen = chosen;
-    r->chunks += k;
-    r->nulls += sqlite3_column_int64(s, 3);
-    r->raw += sqlite3_column_int64(s, 4);
-    r->stored += sqlite3_column_int64(s, 5);
+    /* sums of what the data rows claim: damaged rows may claim anything, so
+    ** the sums saturate instead of overflowing (squeeze_check finds them) */
+    sat_add(&r->chunks, k);
+    sat_add(&r->nulls, sqlite3_column_int64(s, 3));
+    sat_add(&r->raw, sqlite3_column_int64(s, 4));
+    sat_add(&r->stored, sqlite3_column_int64(s, 5));
   }
   if (step != SQLITE_DONE) return stats_error(cur, p, sqt_step_error(p, s, step));
   rc = sqlite3_reset(s);

@@ -182,9 +182,10 @@ int sqt_load(sqt_vtab *p) {
   p->tail_count = found ? v : 0;
   rc = sqt_query_int(p, SQT_CONFIG_GET, 0, "generation", &v, &found);
   if (rc != SQLITE_OK) return rc;
-  if (found != 1 || v < 0)
-    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: the generation in %s_config is missing",
-                     p->zName, p->zName);
+  if (found != 1 || v < 0 || v > SQT_GEN_LIMIT)
+    return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                     "table %s: the generation in %s_config is missing or out of range", p->zName,
+                     p->zName);
   p->last_gen = v;
   p->gen_dirty = 0;
   p->max_known = 0;

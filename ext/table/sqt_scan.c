@@ -575,8 +575,9 @@ static int tail_step(sqt_cursor *c) {
   if (rc == SQLITE_ROW) {
     c->tail_ok = 1;
     c->tail_id = sqlite3_column_int64(c->tail, 0);
-    c->tail_dead = sqlite3_column_int(c->tail, 1);
-    if (sqlite3_column_type(c->tail, 1) != SQLITE_INTEGER || (c->tail_dead & ~1)) {
+    sqlite3_int64 dead = sqlite3_column_int64(c->tail, 1);
+    c->tail_dead = (int)(dead & 1);
+    if (sqlite3_column_type(c->tail, 1) != SQLITE_INTEGER || (dead != 0 && dead != 1)) {
       c->tail_ok = 0;
       return sqt_error(c->tab, SQLITE_CORRUPT_VTAB, "table %s: tail row %lld is corrupt",
                        c->tab->zName, (long long)c->tail_id);
