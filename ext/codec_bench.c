@@ -305,7 +305,7 @@ static const sqz_opt bench_option_spec[OPT_COUNT] = {
 /* Parses the options text (NULL: none) into *o, defaults first. Returns
 ** SQLITE_OK, or SQLITE_ERROR with the scan's message naming the option. */
 static int bench_parse_options(bench_cursor *cur, const char *text, bench_options *o) {
-  sqz_opt_value v[OPT_COUNT] = {{0, 0}};
+  sqz_opt_value v[OPT_COUNT] = {{0, 0, NULL}};
   char err[SQZ_OPT_ERROR_MAX];
   if (text && sqz_options_parse(text, bench_option_spec, OPT_COUNT, v, err, sizeof err) != 0)
     return bench_error(cur, SQLITE_ERROR, "%s", err);

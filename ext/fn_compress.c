@@ -74,7 +74,7 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
         {"checksum", SQZ_OPT_BOOL, 0, 1, NULL},
         {"acceleration", SQZ_OPT_INT, 1, 65537, NULL},
     };
-    sqz_opt_value v[OPT_COUNT] = {{0, 0}};
+    sqz_opt_value v[OPT_COUNT] = {{0, 0, NULL}};
     char err[SQZ_OPT_ERROR_MAX];
     if (sqz_parse_int64(text, &level) == 0) {
       level_given = 1;

@@ -153,6 +153,10 @@ static void fail_value(const sqz_opt *o, span value, char *err, size_t errSize) 
     fail(err, errSize, "%s must be %s, not '%.*s'", o->name,
          list_words(o->words, words, sizeof words), n, value.p);
     return;
+  case SQZ_OPT_TEXT:
+    fail(err, errSize, "%s must be a name of 1 to %lld bytes, quoted or not (no quote inside), "
+         "not '%.*s'", o->name, (long long)o->max, n, value.p);
+    return;
   }
 }
 
@@ -203,6 +207,15 @@ static int parse_item(span item, const sqz_opt *spec, int nspec, sqz_opt_value *
     for (v = 0; o->words[v] && !span_is(value, o->words[v]); v++)
       ;
     bad = o->words[v] == NULL;
+    break;
+  case SQZ_OPT_TEXT:
+    if (value.n >= 2 && (value.p[0] == '\'' || value.p[0] == '"') &&
+        value.p[value.n - 1] == value.p[0])
+      value.p++, value.n -= 2;
+    v = (int64_t)value.n;
+    bad = value.n == 0 || v > o->max || memchr(value.p, '\'', value.n) ||
+          memchr(value.p, '"', value.n);
+    out[k].text = value.p;
     break;
   }
   if (!bad && (o->type == SQZ_OPT_INT || o->type == SQZ_OPT_SIZE) && (v < o->min || v > o->max))

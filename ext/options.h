@@ -17,6 +17,8 @@
 **   SQZ_OPT_BOOL  on/off, true/false, yes/no, 1/0 (case-insensitive)
 **   SQZ_OPT_WORD  one of the spec's words (case-insensitive); the value is
 **                 its index
+**   SQZ_OPT_TEXT  any text, bare or in single or double quotes (a quote
+**                 inside is not allowed), 1..max bytes
 **
 ** No arithmetic can overflow: digits are accumulated with a check against
 ** INT64_MAX, and a size's suffix is applied only when the product fits.
@@ -28,21 +30,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SQZ_OPT_INT, SQZ_OPT_SIZE, SQZ_OPT_BOOL, SQZ_OPT_WORD } sqz_opt_type;
+typedef enum { SQZ_OPT_INT, SQZ_OPT_SIZE, SQZ_OPT_BOOL, SQZ_OPT_WORD, SQZ_OPT_TEXT } sqz_opt_type;
 
 /* One accepted key. */
 typedef struct sqz_opt {
   const char *name;         /* the key */
   sqz_opt_type type;        /* what its value is */
-  int64_t min, max;         /* INT and SIZE: the accepted range, inclusive */
+  int64_t min, max;         /* INT and SIZE: the accepted range, inclusive; TEXT: max
+                               is the longest value in bytes */
   const char *const *words; /* WORD: the accepted words, NULL-terminated */
 } sqz_opt;
 
 /* What the parser found for one key. */
 typedef struct sqz_opt_value {
-  int set;   /* the key was given */
-  int64_t v; /* INT and SIZE: the value (bytes for SIZE); BOOL: 0 or 1;
-                WORD: the index of the word in the spec's list */
+  int set;          /* the key was given */
+  int64_t v;        /* INT and SIZE: the value (bytes for SIZE); BOOL: 0 or 1;
+                       WORD: the index of the word in the spec's list;
+                       TEXT: the length of text in bytes */
+  const char *text; /* TEXT: the value, quotes removed, pointing into the
+                       parsed text (not NUL-terminated) */
 } sqz_opt_value;
 
 /* Longest message the parser writes, in bytes with the NUL. */

@@ -75,11 +75,31 @@ static inline int sqt_cmp_i64(const void *a, const void *b) {
 
 /* ---- Declaration (sqt_decl.c) ------------------------------------ */
 
+/* SQLite's column affinities (https://sqlite.org/datatype3.html, 3), by the
+** letters SQLite itself uses for them. */
+typedef enum {
+  SQT_AFF_BLOB = 'A',    /* no conversion */
+  SQT_AFF_TEXT = 'B',    /* numbers become their text */
+  SQT_AFF_NUMERIC = 'C', /* number-looking text becomes INTEGER or REAL */
+  SQT_AFF_INTEGER = 'D', /* as NUMERIC */
+  SQT_AFF_REAL = 'E'     /* as NUMERIC, then integers become REAL */
+} sqt_affinity;
+
+/* Whether affinity a converts number-looking text (INTEGER, REAL, NUMERIC). */
+static inline int sqt_aff_numeric(sqt_affinity a) {
+  return a >= SQT_AFF_NUMERIC;
+}
+
 /* One declared column. */
 typedef struct sqt_column {
   char *name;             /* the column name, unquoted */
-  const char *type;       /* "INTEGER", "REAL", "TEXT", "BLOB" or "" (static) */
-  sqz_class cls;          /* class of the type; SQZ_CLASS_NULL when untyped */
+  char *type;             /* the declared type as written ("VARCHAR(20)"), "" for none */
+  sqt_affinity aff;       /* its affinity */
+  sqz_class cls;          /* the class its chunk streams expect; SQZ_CLASS_NULL: the
+                             most frequent of each chunk (no type, NUMERIC, ANY) */
+  sqz_class strict;       /* strict tables: the class a value must have after
+                             affinity (SQZ_CLASS_NULL with strict_any: any) */
+  int strict_any;         /* strict tables: the type is ANY */
   const sqz_codec *codec; /* the declared codec, NULL for auto */
   int level;              /* its level */
 } sqt_column;
@@ -89,13 +109,17 @@ typedef struct sqt_decl {
   int ncol;            /* number of columns, >= 1 */
   sqt_column *col;     /* [ncol] */
   uint32_t chunk_rows; /* rows per chunk */
+  int strict;          /* strict = on: values must fit their column's type */
 } sqt_decl;
 
-/* Parses the module arguments argv[3..argc) into *d. Returns SQLITE_OK, or
-** SQLITE_ERROR with *pzErr set (sqlite3_malloc'd) to a message naming the
-** bad column, type, codec or option; SQLITE_NOMEM. max_columns bounds the
-** column count (SQLite's column limit less the tail table's own columns). */
-int sqt_decl_parse(int argc, const char *const *argv, int max_columns, sqt_decl *d, char **pzErr);
+/* Parses the module arguments argv[3..argc) into *d; `like` reads the other
+** table's columns through db (schema zDb unless it names one). Returns
+** SQLITE_OK, or SQLITE_ERROR with *pzErr set (sqlite3_malloc'd) to a message
+** naming the bad column, type, codec or option; SQLITE_NOMEM. max_columns
+** bounds the column count (SQLite's column limit less the tail table's own
+** columns). */
+int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv,
+                   int max_columns, sqt_decl *d, char **pzErr);
 
 /* Frees what sqt_decl_parse allocated. */
 void sqt_decl_free(sqt_decl *d);
@@ -311,8 +335,13 @@ void sqt_rows_free(sqt_rows *r);
 void sqt_rows_clear(sqt_rows *r);
 /* Appends row i of src. Returns an SQLite code. */
 int sqt_rows_append_row(sqt_rows *r, const sqt_rows *src, uint32_t i);
-/* Appends a row from SQLite values (vals[ncol]). Returns an SQLite code. */
-int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals);
+/* Appends a row from SQLite values vals[ncol], each with the affinity d
+** declares for its column; with current (a one-row set, the row's stored
+** version) a value that says "no change" (sqlite3_value_nochange) takes the
+** current one instead. Returns an SQLite code; on failure some columns may
+** hold the row already (sqt_rows_truncate undoes it). */
+int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals, const sqt_decl *d,
+                           const sqt_rows *current);
 /* Removes the first k rows of r, in place: never allocates, never fails. */
 void sqt_rows_drop_front(sqt_rows *r, uint32_t k);
 /* Keeps the first n rows of r, forgetting the ones appended after them (the
@@ -322,9 +351,14 @@ void sqt_rows_truncate(sqt_rows *r, uint32_t n);
 ** sqt_chunk_cap(p); a row larger than the cap makes a chunk of its own. */
 uint32_t sqt_rows_fitting(const sqt_vtab *p, const sqt_rows *r, uint32_t start, uint32_t max);
 
-/* Appends an SQLite value to a column, adding TEXT/BLOB sizes to *bytes.
-** Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_TOOBIG. */
-int sqt_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes);
+/* Appends an SQLite value to a column as a plain table's column of affinity
+** aff stores it (https://sqlite.org/datatype3.html, 3): INTEGER, NUMERIC and
+** REAL read number-looking TEXT as a number (SQLite's own reading of it),
+** INTEGER and NUMERIC keep a REAL that is a whole number as an INTEGER, REAL
+** makes an INTEGER a REAL, TEXT makes a number its text; anything that does
+** not convert is kept as it is; SQT_AFF_BLOB keeps everything. Adds TEXT/BLOB
+** sizes to *bytes. Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_TOOBIG. */
+int sqt_column_append_value(sqz_column *c, sqlite3_value *v, sqt_affinity aff, size_t *bytes);
 /* Binds v to parameter i of s. Returns an SQLite code. */
 int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v);
 /* A sqlite3_value as a sqz_value (pointing into it; valid while it is). */

@@ -161,11 +161,11 @@ static int codec_error(sqt_vtab *p, size_t r, const char *what) {
 int sqt_stats_unknown(const sqt_vtab *p, int slot, const sqz_column *col, uint32_t start,
                       uint32_t n) {
   if (slot == 0) return 0;
-  sqz_class cls = p->decl.col[slot - 1].cls;
+  sqt_affinity aff = p->decl.col[slot - 1].aff;
   for (uint32_t i = start; i < start + n; i++) {
     uint8_t t = col->type[i];
-    if ((cls == SQZ_CLASS_INT || cls == SQZ_CLASS_REAL) && t == SQZ_CLASS_TEXT) return 1;
-    if (cls == SQZ_CLASS_TEXT && (t == SQZ_CLASS_INT || t == SQZ_CLASS_REAL)) return 1;
+    if (sqt_aff_numeric(aff) && t == SQZ_CLASS_TEXT) return 1;
+    if (aff == SQT_AFF_TEXT && (t == SQZ_CLASS_INT || t == SQZ_CLASS_REAL)) return 1;
   }
   return 0;
 }

@@ -3,17 +3,26 @@
 ** USING squeeze(...).
 **
 **   CREATE VIRTUAL TABLE readings USING squeeze(
-**     ts INTEGER CODEC dod, sensor TEXT CODEC dict, temp REAL CODEC auto,
+**     ts INTEGER CODEC dod, sensor VARCHAR(20) CODEC dict, temp REAL CODEC auto,
 **     body BLOB CODEC zstd(9), note, chunk_rows = 8192);
+**   CREATE VIRTUAL TABLE copy USING squeeze(like = 'readings');
 **
 ** Each argument is a column, `name [type] [CODEC codec[(level)]]`, or an
 ** option, `key = value`. Names may be quoted as in SQL ("a b", `a b`,
-** [a b], 'a b'). Types: INTEGER (or INT), REAL (or FLOAT, DOUBLE), TEXT,
-** BLOB, or none. The codec is `auto` (the default: the smallest of the
-** candidates for each chunk) or a codec of squeeze_codecs whose kind fits the
-** type: int64 codecs for INTEGER, float64 codecs for REAL, text codecs for
-** TEXT, bytes codecs for any column. Options: chunk_rows (1 .. 1048576).
-** Any other word is an error that names it.
+** [a b], 'a b'). The type is any type name a plain table accepts
+** ("VARCHAR(20)", "DOUBLE PRECISION", "UNSIGNED BIG INT", none), and gives the
+** column its affinity by SQLite's rules (https://sqlite.org/datatype3.html,
+** section 3.1): INTEGER, TEXT, BLOB, REAL or NUMERIC; the writes apply it
+** (sqt_rows.c) as a plain table does. The codec is `auto` (the default: the
+** smallest of the candidates for each chunk) or a codec of squeeze_codecs
+** whose kind fits the affinity: int64 codecs for INTEGER, float64 codecs for
+** REAL, text codecs for TEXT, bytes codecs for any column.
+**
+** Options (ext/options.h): chunk_rows (1 .. 1048576), strict (on/off: the
+** types must then be INT, INTEGER, REAL, TEXT, BLOB or ANY, and a value that
+** does not fit its column after affinity is refused as in a STRICT table),
+** like (a table whose columns and declared types this one takes; no columns
+** are declared with it). Any other word is an error that names it.
 */
 #include "options.h"
 #include "sqt.h"
@@ -29,6 +38,7 @@ typedef enum { TK_END, TK_WORD, TK_NUMBER, TK_PUNCT, TK_BAD } tk_type;
 
 typedef struct token {
   tk_type type;
+  const char *start; /* where the token begins in the argument */
   int too_long;   /* the word did not fit text: an error, never cut */
   char text[256]; /* the word (unquoted), number or punctuation */
 } token;
@@ -41,6 +51,7 @@ static void next_token(const char **s, token *t) {
   size_t n = 0;
   t->text[0] = 0;
   t->too_long = 0;
+  t->start = p;
   if (!*p) {
     t->type = TK_END;
   } else if (*p == '"' || *p == '`' || *p == '[' || *p == '\'') {
@@ -93,22 +104,63 @@ static void next_token(const char **s, token *t) {
   *s = p;
 }
 
-/* A type word: sets *cls and *canonical, or returns 0. */
-static int parse_type(const char *w, sqz_class *cls, const char **canonical) {
+/* Whether upper-cased type contains word. */
+static int type_has(const char *type, const char *word) {
+  size_t n = strlen(word);
+  for (const char *p = type; *p; p++)
+    if (sqlite3_strnicmp(p, word, (int)n) == 0) return 1;
+  return 0;
+}
+
+/* The affinity of a declared type, by SQLite's rules in this order
+** (datatype3.html, 3.1): INT gives INTEGER; CHAR, CLOB or TEXT give TEXT;
+** BLOB or no type give BLOB; REAL, FLOA or DOUB give REAL; anything else
+** NUMERIC. */
+static sqt_affinity type_affinity(const char *type) {
+  if (type_has(type, "INT")) return SQT_AFF_INTEGER;
+  if (type_has(type, "CHAR") || type_has(type, "CLOB") || type_has(type, "TEXT"))
+    return SQT_AFF_TEXT;
+  if (type_has(type, "BLOB") || !type[0]) return SQT_AFF_BLOB;
+  if (type_has(type, "REAL") || type_has(type, "FLOA") || type_has(type, "DOUB"))
+    return SQT_AFF_REAL;
+  return SQT_AFF_NUMERIC;
+}
+
+/* Sets col's affinity and the class its chunk streams expect from its
+** declared type. In a strict table the type must be one of STRICT's and
+** sets what a value must be; returns 0 when it is not one. */
+static int set_type(sqt_column *col, int strict) {
+  col->aff = type_affinity(col->type);
+  switch (col->aff) {
+  case SQT_AFF_INTEGER:
+    col->cls = SQZ_CLASS_INT;
+    break;
+  case SQT_AFF_REAL:
+    col->cls = SQZ_CLASS_REAL;
+    break;
+  case SQT_AFF_TEXT:
+    col->cls = SQZ_CLASS_TEXT;
+    break;
+  case SQT_AFF_BLOB:
+    col->cls = col->type[0] ? SQZ_CLASS_BLOB : SQZ_CLASS_NULL;
+    break;
+  default:
+    col->cls = SQZ_CLASS_NULL; /* NUMERIC: integers and reals, by chunk */
+    break;
+  }
+  col->strict = SQZ_CLASS_NULL;
+  if (!strict) return 1;
   static const struct {
-    const char *word;
+    const char *name;
     sqz_class cls;
-    const char *canonical;
-  } types[] = {
-      {"INTEGER", SQZ_CLASS_INT, "INTEGER"}, {"INT", SQZ_CLASS_INT, "INTEGER"},
-      {"REAL", SQZ_CLASS_REAL, "REAL"},      {"FLOAT", SQZ_CLASS_REAL, "REAL"},
-      {"DOUBLE", SQZ_CLASS_REAL, "REAL"},    {"TEXT", SQZ_CLASS_TEXT, "TEXT"},
-      {"BLOB", SQZ_CLASS_BLOB, "BLOB"},
-  };
-  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-    if (sqlite3_stricmp(w, types[i].word) == 0) {
-      *cls = types[i].cls;
-      *canonical = types[i].canonical;
+  } strict_types[] = {{"INT", SQZ_CLASS_INT},   {"INTEGER", SQZ_CLASS_INT},
+                      {"REAL", SQZ_CLASS_REAL}, {"TEXT", SQZ_CLASS_TEXT},
+                      {"BLOB", SQZ_CLASS_BLOB}, {"ANY", SQZ_CLASS_NULL}};
+  for (size_t i = 0; i < sizeof strict_types / sizeof strict_types[0]; i++) {
+    if (sqlite3_stricmp(col->type, strict_types[i].name) == 0) {
+      col->strict = strict_types[i].cls;
+      col->strict_any = strict_types[i].cls == SQZ_CLASS_NULL;
+      if (col->strict_any) col->aff = SQT_AFF_BLOB; /* ANY keeps values as given */
       return 1;
     }
   }
@@ -134,25 +186,36 @@ static const char *fitting_codecs(sqz_class cls, char *buf, size_t size) {
   return buf;
 }
 
-/* Parses one column definition whose name token is t. */
-static int parse_column(const char *s, token *t, sqt_column *col, char **pzErr) {
+/* Parses one column definition whose name token is t: the name, the type
+** (every token up to CODEC or the end, as written) and the codec. */
+static int parse_column(const char *s, token *t, sqt_column *col, int strict, char **pzErr) {
   const char *name = t->text;
   col->name = sqlite3_mprintf("%s", name);
-  col->type = "";
-  col->cls = SQZ_CLASS_NULL;
   col->codec = NULL;
   col->level = 0;
   if (!col->name) return SQLITE_NOMEM;
   char names[1024];
   next_token(&s, t);
-  if (t->type == TK_WORD && sqlite3_stricmp(t->text, "CODEC") != 0) {
-    if (!parse_type(t->text, &col->cls, &col->type)) {
-      *pzErr = sqlite3_mprintf("squeeze: column %s: unknown type '%s' (use INTEGER, REAL, TEXT, "
-                               "BLOB or no type)",
-                               col->name, t->text);
+  const char *type_start = t->start, *type_end = t->start;
+  while (t->type != TK_END && !(t->type == TK_WORD && sqlite3_stricmp(t->text, "CODEC") == 0)) {
+    if (t->type == TK_BAD || t->too_long ||
+        (t->type == TK_PUNCT && !strchr("(),+-", t->text[0]))) {
+      *pzErr = sqlite3_mprintf("squeeze: column %s: cannot read the type at '%s'", col->name,
+                               t->start);
       return SQLITE_ERROR;
     }
     next_token(&s, t);
+    type_end = t->type == TK_END ? s : t->start;
+  }
+  while (type_end > type_start && isspace((unsigned char)type_end[-1]))
+    type_end--;
+  col->type = sqlite3_mprintf("%.*s", (int)(type_end - type_start), type_start);
+  if (!col->type) return SQLITE_NOMEM;
+  if (!set_type(col, strict)) {
+    *pzErr = sqlite3_mprintf("squeeze: column %s: type '%s' is not one of a strict table's (INT, "
+                             "INTEGER, REAL, TEXT, BLOB, ANY)",
+                             col->name, col->type);
+    return SQLITE_ERROR;
   }
   if (t->type == TK_WORD && sqlite3_stricmp(t->text, "CODEC") == 0) {
     next_token(&s, t);
@@ -173,7 +236,7 @@ static int parse_column(const char *s, token *t, sqt_column *col, char **pzErr) 
             "squeeze: column %s: codec '%s' takes %s values and does not fit a %s column "
             "(use one of: %s)",
             col->name, codec->name, sqz_kind_name(codec->kind),
-            col->cls == SQZ_CLASS_NULL ? "untyped" : col->type,
+            col->cls == SQZ_CLASS_NULL ? (col->type[0] ? "NUMERIC" : "untyped") : col->type,
             fitting_codecs(col->cls, names, sizeof names));
         return SQLITE_ERROR;
       }
@@ -219,56 +282,141 @@ static int parse_column(const char *s, token *t, sqt_column *col, char **pzErr) 
 }
 
 /* The options of the declaration, in the order of decl_options. */
-enum { OPT_CHUNK_ROWS, OPT_COUNT };
+enum { OPT_CHUNK_ROWS, OPT_STRICT, OPT_LIKE, OPT_COUNT };
 static const sqz_opt decl_options[OPT_COUNT] = {
     {"chunk_rows", SQZ_OPT_INT, 1, SQZ_CHUNK_ROWS_MAX, NULL},
+    {"strict", SQZ_OPT_BOOL, 0, 1, NULL},
+    {"like", SQZ_OPT_TEXT, 1, 255, NULL},
 };
 
-int sqt_decl_parse(int argc, const char *const *argv, int max_columns, sqt_decl *d, char **pzErr) {
+/* Whether argument s is an option (`key = ...`) rather than a column. */
+static int is_option(const char *s) {
+  token t, t2;
+  next_token(&s, &t);
+  next_token(&s, &t2);
+  return t.type == TK_WORD && t2.type == TK_PUNCT && t2.text[0] == '=';
+}
+
+/* Checks the name of the column just added to d: not reserved, not a
+** repeat. */
+static int check_name(sqt_decl *d, char **pzErr) {
+  const sqt_column *c = &d->col[d->ncol - 1];
+  if (sqlite3_stricmp(c->name, SQT_COMMAND_COLUMN) == 0) {
+    *pzErr = sqlite3_mprintf("squeeze: the column name %s is reserved for commands",
+                             SQT_COMMAND_COLUMN);
+    return SQLITE_ERROR;
+  }
+  for (int j = 0; j < d->ncol - 1; j++) {
+    if (sqlite3_stricmp(d->col[j].name, c->name) == 0) {
+      *pzErr = sqlite3_mprintf("squeeze: duplicate column name: %s", c->name);
+      return SQLITE_ERROR;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* Takes the columns and declared types of table like (len bytes; "table" or
+** "schema.table", else in schema zDb) into d, each with codec auto. */
+static int columns_like(sqlite3 *db, const char *zDb, const char *like, size_t len, int strict,
+                        int max_columns, sqt_decl *d, char **pzErr) {
+  char *name = sqlite3_mprintf("%.*s", (int)len, like);
+  if (!name) return SQLITE_NOMEM;
+  const char *table = name, *schema = zDb;
+  char *dot = strchr(name, '.');
+  if (dot) *dot = 0, schema = name, table = dot + 1;
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_info(?1, ?2) ORDER BY cid",
+                              -1, &s, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 2, schema, -1, SQLITE_STATIC);
+  int step = SQLITE_DONE;
+  while (rc == SQLITE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    if (d->ncol >= max_columns) {
+      *pzErr = sqlite3_mprintf("squeeze: too many columns in %s (at most %d)", name, max_columns);
+      rc = SQLITE_ERROR;
+      break;
+    }
+    sqt_column *c = &d->col[d->ncol++];
+    const char *cname = (const char *)sqlite3_column_text(s, 0);
+    const char *ctype = (const char *)sqlite3_column_text(s, 1);
+    c->name = cname ? sqlite3_mprintf("%s", cname) : NULL;
+    c->type = sqlite3_mprintf("%s", ctype ? ctype : "");
+    if (!c->name || !c->type) {
+      rc = SQLITE_NOMEM;
+    } else if (!set_type(c, strict)) {
+      *pzErr = sqlite3_mprintf("squeeze: column %s of %s: type '%s' is not one of a strict "
+                               "table's (INT, INTEGER, REAL, TEXT, BLOB, ANY)",
+                               c->name, name, c->type);
+      rc = SQLITE_ERROR;
+    } else {
+      rc = check_name(d, pzErr);
+    }
+  }
+  if (rc == SQLITE_OK && step != SQLITE_DONE) rc = step;
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM && !*pzErr)
+    *pzErr = sqlite3_mprintf("squeeze: like = '%s': %s", name, sqlite3_errmsg(db));
+  if (rc == SQLITE_OK && d->ncol == 0) {
+    *pzErr = sqlite3_mprintf("squeeze: like = '%s': no such table", name);
+    rc = SQLITE_ERROR;
+  }
+  sqlite3_finalize(s);
+  sqlite3_free(name);
+  return rc;
+}
+
+int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv,
+                   int max_columns, sqt_decl *d, char **pzErr) {
   memset(d, 0, sizeof(*d));
   d->chunk_rows = SQT_DEFAULT_CHUNK_ROWS;
-  int n = argc > 3 ? argc - 3 : 0;
-  d->col = sqlite3_malloc64(sizeof(sqt_column) * (size_t)(n ? n : 1));
-  if (!d->col) return SQLITE_NOMEM;
-  memset(d->col, 0, sizeof(sqt_column) * (size_t)(n ? n : 1));
   int rc = SQLITE_OK;
-  sqz_opt_value opt[OPT_COUNT] = {{0, 0}};
+  /* the options first: strict and like shape the columns */
+  sqz_opt_value opt[OPT_COUNT];
+  memset(opt, 0, sizeof opt);
+  int ncol = 0;
   for (int i = 3; i < argc && rc == SQLITE_OK; i++) {
+    if (!is_option(argv[i])) {
+      ncol++;
+      continue;
+    }
+    char err[SQZ_OPT_ERROR_MAX];
+    if (sqz_options_parse(argv[i], decl_options, OPT_COUNT, opt, err, sizeof err) != 0) {
+      *pzErr = sqlite3_mprintf("squeeze: %s", err);
+      rc = SQLITE_ERROR;
+    }
+  }
+  if (rc != SQLITE_OK) return rc;
+  if (opt[OPT_CHUNK_ROWS].set) d->chunk_rows = (uint32_t)opt[OPT_CHUNK_ROWS].v;
+  d->strict = opt[OPT_STRICT].set && opt[OPT_STRICT].v;
+  if (opt[OPT_LIKE].set && ncol > 0) {
+    *pzErr = sqlite3_mprintf("squeeze: like takes the columns of another table; declare no "
+                             "columns with it");
+    return SQLITE_ERROR;
+  }
+  size_t cap = (size_t)(opt[OPT_LIKE].set ? max_columns : ncol) + 1;
+  d->col = sqlite3_malloc64(sizeof(sqt_column) * cap);
+  if (!d->col) return SQLITE_NOMEM;
+  memset(d->col, 0, sizeof(sqt_column) * cap);
+  if (opt[OPT_LIKE].set)
+    rc = columns_like(db, zDb, opt[OPT_LIKE].text, (size_t)opt[OPT_LIKE].v, d->strict, max_columns,
+                      d, pzErr);
+  for (int i = 3; i < argc && rc == SQLITE_OK; i++) {
+    if (is_option(argv[i])) continue;
     const char *s = argv[i];
-    token t, t2;
+    token t;
     next_token(&s, &t);
-    const char *after = s;
-    next_token(&after, &t2);
     if (t.too_long) {
       *pzErr = sqlite3_mprintf("squeeze: name longer than %d bytes in '%s'", (int)sizeof t.text - 1,
                                argv[i]);
       rc = SQLITE_ERROR;
-    } else if (t.type == TK_WORD && t2.type == TK_PUNCT && t2.text[0] == '=') {
-      char err[SQZ_OPT_ERROR_MAX];
-      if (sqz_options_parse(argv[i], decl_options, OPT_COUNT, opt, err, sizeof err) != 0) {
-        *pzErr = sqlite3_mprintf("squeeze: %s", err);
-        rc = SQLITE_ERROR;
-      }
     } else if (t.type == TK_WORD) {
       sqt_column *c = &d->col[d->ncol++];
-      rc = parse_column(s, &t, c, pzErr);
-      if (rc == SQLITE_OK && sqlite3_stricmp(c->name, SQT_COMMAND_COLUMN) == 0) {
-        *pzErr = sqlite3_mprintf("squeeze: the column name %s is reserved for commands",
-                                 SQT_COMMAND_COLUMN);
-        rc = SQLITE_ERROR;
-      }
-      for (int j = 0; rc == SQLITE_OK && j < d->ncol - 1; j++) {
-        if (sqlite3_stricmp(d->col[j].name, c->name) == 0) {
-          *pzErr = sqlite3_mprintf("squeeze: duplicate column name: %s", c->name);
-          rc = SQLITE_ERROR;
-        }
-      }
+      rc = parse_column(s, &t, c, d->strict, pzErr);
+      if (rc == SQLITE_OK) rc = check_name(d, pzErr);
     } else {
       *pzErr = sqlite3_mprintf("squeeze: cannot parse argument '%s'", argv[i]);
       rc = SQLITE_ERROR;
     }
   }
-  if (opt[OPT_CHUNK_ROWS].set) d->chunk_rows = (uint32_t)opt[OPT_CHUNK_ROWS].v;
   if (rc == SQLITE_OK && d->ncol == 0) {
     *pzErr = sqlite3_mprintf("squeeze: a table needs at least one column");
     rc = SQLITE_ERROR;
@@ -282,8 +430,10 @@ int sqt_decl_parse(int argc, const char *const *argv, int max_columns, sqt_decl 
 }
 
 void sqt_decl_free(sqt_decl *d) {
-  for (int i = 0; i < d->ncol; i++)
+  for (int i = 0; i < d->ncol; i++) {
     sqlite3_free(d->col[i].name);
+    sqlite3_free(d->col[i].type);
+  }
   sqlite3_free(d->col);
   memset(d, 0, sizeof(*d));
 }
@@ -292,6 +442,8 @@ char *sqt_decl_schema(const sqt_decl *d) {
   sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendall(s, "CREATE TABLE x(");
   for (int i = 0; i < d->ncol; i++) {
+    /* the declared type as written: SQLite gives the column the same
+    ** comparison affinity as the writes give its values */
     sqlite3_str_appendf(s, "%s\"%w\"%s%s", i ? ", " : "", d->col[i].name,
                         d->col[i].type[0] ? " " : "", d->col[i].type);
   }

@@ -81,7 +81,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   int rc = p->zDb && p->zName ? SQLITE_OK : SQLITE_NOMEM;
   int max_columns = sqlite3_limit(db, SQLITE_LIMIT_COLUMN, -1) - 2;
   if (max_columns > SQT_COLUMNS_MAX) max_columns = SQT_COLUMNS_MAX;
-  if (rc == SQLITE_OK) rc = sqt_decl_parse(argc, argv, max_columns, &p->decl, pzErr);
+  if (rc == SQLITE_OK) rc = sqt_decl_parse(db, p->zDb, argc, argv, max_columns, &p->decl, pzErr);
   if (rc == SQLITE_OK) {
     sqt_rows_init(&p->buf, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->cache, p->decl.ncol, p->alloc);

@@ -31,7 +31,8 @@ int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v) {
   }
 }
 
-int sqt_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes) {
+/* Appends v to c exactly as it is. */
+static int append_as_is(sqz_column *c, sqlite3_value *v, size_t *bytes) {
   size_t r;
   switch (sqlite3_value_type(v)) {
   case SQLITE_INTEGER:
@@ -61,6 +62,57 @@ int sqt_column_append_value(sqz_column *c, sqlite3_value *v, size_t *bytes) {
     break;
   }
   return sqz_status_rc(r);
+}
+
+/* A double that an int64 holds exactly, strictly inside the int64 range, as
+** SQLite's integer affinity (sqlite3VdbeIntegerAffinity) takes it. */
+static int double_is_int(double d, int64_t *i) {
+  if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
+  int64_t x = (int64_t)d;
+  if ((double)x != d || x == INT64_MIN || x == INT64_MAX) return 0;
+  *i = x;
+  return 1;
+}
+
+int sqt_column_append_value(sqz_column *c, sqlite3_value *v, sqt_affinity aff, size_t *bytes) {
+  int t = sqlite3_value_type(v);
+  sqlite3_value *dup = NULL;
+  int rc = SQLITE_OK;
+  if (sqt_aff_numeric(aff)) {
+    if (t == SQLITE_TEXT) {
+      /* number-looking text becomes a number, by SQLite's own reading of it */
+      dup = sqlite3_value_dup(v);
+      if (!dup) return SQLITE_NOMEM;
+      sqlite3_value_numeric_type(dup);
+      v = dup;
+      t = sqlite3_value_type(v);
+    }
+    int64_t i;
+    if (t == SQLITE_FLOAT && aff != SQT_AFF_REAL && double_is_int(sqlite3_value_double(v), &i)) {
+      rc = sqz_status_rc(sqz_column_append(c, SQZ_CLASS_INT, (uint64_t)i, NULL, 0));
+    } else if (t == SQLITE_INTEGER && aff == SQT_AFF_REAL) {
+      double d = (double)sqlite3_value_int64(v);
+      rc = sqz_status_rc(sqz_column_append(c, SQZ_CLASS_REAL, sqz_double_bits(d), NULL, 0));
+    } else {
+      rc = append_as_is(c, v, bytes);
+    }
+  } else if (aff == SQT_AFF_TEXT && (t == SQLITE_INTEGER || t == SQLITE_FLOAT)) {
+    /* numbers become their text, as SQLite renders them */
+    dup = sqlite3_value_dup(v);
+    if (!dup) return SQLITE_NOMEM;
+    const unsigned char *text = sqlite3_value_text(dup);
+    int n = sqlite3_value_bytes(dup);
+    if (!text) {
+      rc = SQLITE_NOMEM;
+    } else {
+      rc = sqz_status_rc(sqz_column_append(c, SQZ_CLASS_TEXT, 0, text, (size_t)n));
+      if (rc == SQLITE_OK) *bytes += (size_t)n;
+    }
+  } else {
+    rc = append_as_is(c, v, bytes);
+  }
+  sqlite3_value_free(dup);
+  return rc;
 }
 
 sqz_value sqt_value_of(sqlite3_value *v) {
@@ -135,10 +187,15 @@ int sqt_rows_append_row(sqt_rows *r, const sqt_rows *src, uint32_t i) {
   return rc;
 }
 
-int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals) {
+int sqt_rows_append_values(sqt_rows *r, int64_t rowid, sqlite3_value **vals, const sqt_decl *d,
+                           const sqt_rows *current) {
   int rc = sqz_status_rc(sqz_column_append(&r->id, SQZ_CLASS_INT, (uint64_t)rowid, NULL, 0));
-  for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++)
-    rc = sqt_column_append_value(&r->col[k], vals[k], &r->bytes);
+  for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++) {
+    if (current && sqlite3_value_nochange(vals[k]))
+      rc = sqz_status_rc(sqz_column_append_row(&r->col[k], &current->col[k], 0));
+    else
+      rc = sqt_column_append_value(&r->col[k], vals[k], d->col[k].aff, &r->bytes);
+  }
   return rc;
 }
 

@@ -106,8 +106,7 @@ int sqt_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
     if (col >= 0) {
       const char *coll = sqlite3_vtab_collation(info, i);
       if (coll && sqlite3_stricmp(coll, "BINARY") != 0) continue;
-      sqz_class cls = p->decl.col[col].cls;
-      if (cls != SQZ_CLASS_INT && cls != SQZ_CLASS_REAL) {
+      if (!sqt_aff_numeric(p->decl.col[col].aff)) {
         sqlite3_value *rhs = NULL;
         if (sqlite3_vtab_rhs_value(info, i, &rhs) != SQLITE_OK) continue; /* not a literal */
       }
@@ -296,18 +295,18 @@ static int null_terms_pass(sqt_cursor *c, int from_tail, int *pass) {
 }
 
 /* A right-hand value as the comparison with column col sees it: with the
-** column's affinity applied (numeric for INTEGER/REAL, TEXT for TEXT).
+** column's affinity applied (numeric for INTEGER/REAL/NUMERIC, TEXT for TEXT).
 ** *dup receives a converted copy to free with sqlite3_value_free. */
 static sqz_value rhs_value(const sqt_column *col, sqlite3_value *v, sqlite3_value **dup) {
   int t = sqlite3_value_type(v);
   *dup = NULL;
-  if ((col->cls == SQZ_CLASS_INT || col->cls == SQZ_CLASS_REAL) && t == SQLITE_TEXT) {
+  if (sqt_aff_numeric(col->aff) && t == SQLITE_TEXT) {
     *dup = sqlite3_value_dup(v);
     if (*dup) {
       sqlite3_value_numeric_type(*dup);
       return sqt_value_of(*dup);
     }
-  } else if (col->cls == SQZ_CLASS_TEXT && (t == SQLITE_INTEGER || t == SQLITE_FLOAT)) {
+  } else if (col->aff == SQT_AFF_TEXT && (t == SQLITE_INTEGER || t == SQLITE_FLOAT)) {
     *dup = sqlite3_value_dup(v);
     if (*dup) {
       sqz_value x = {SQZ_CLASS_TEXT, 0, sqlite3_value_text(*dup), 0};

@@ -41,7 +41,8 @@ int sqt_read_tail(sqt_vtab *p, int64_t lo, int64_t hi, sqt_rows *r) {
     if (rc == SQLITE_OK)
       rc = sqz_status_rc(sqz_column_append(&r->dead, SQZ_CLASS_INT, (uint64_t)dead, NULL, 0));
     for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++)
-      rc = sqt_column_append_value(&r->col[k], sqlite3_column_value(s, k + 2), &r->bytes);
+      rc = sqt_column_append_value(&r->col[k], sqlite3_column_value(s, k + 2), SQT_AFF_BLOB,
+                                   &r->bytes);
     if (rc != SQLITE_OK) {
       sqlite3_reset(s);
       return rc;

@@ -74,12 +74,32 @@ static int flush_if_needed(sqt_vtab *p, int64_t r) {
   return SQLITE_OK;
 }
 
-/* Appends a row whose rowid is above every stored one to the buffer, and
-** writes chunks when there are enough rows. On failure the row leaves the
-** buffer again and the flush has undone its writes: nothing changed. */
+/* A strict table refuses a value that does not fit its column after
+** affinity, as SQLite's STRICT tables do (SQLITE_CONSTRAINT_DATATYPE, "cannot
+** store TEXT value in INTEGER column t.a"): checks row i of rows. */
+static int check_strict(sqt_vtab *p, const sqt_rows *rows, uint32_t i) {
+  if (!p->decl.strict) return SQLITE_OK;
+  for (int k = 0; k < p->decl.ncol; k++) {
+    const sqt_column *c = &p->decl.col[k];
+    sqz_class got = (sqz_class)rows->col[k].type[i];
+    if (c->strict_any || got == SQZ_CLASS_NULL || got == c->strict) continue;
+    static const char *const names[] = {"NULL", "INT", "REAL", "TEXT", "BLOB"};
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = sqlite3_mprintf("cannot store %s value in %s column %s.%s", names[got],
+                                      c->type, p->zName, c->name);
+    return SQLITE_CONSTRAINT_DATATYPE;
+  }
+  return SQLITE_OK;
+}
+
+/* Appends a row whose rowid is above every stored one to the buffer, with
+** the columns' affinities applied, and writes chunks when there are enough
+** rows. On failure the row leaves the buffer again and the flush has undone
+** its writes: nothing changed. */
 static int append_row(sqt_vtab *p, int64_t r, sqlite3_value **vals) {
   uint32_t before = p->buf.id.count;
-  int rc = sqt_rows_append_values(&p->buf, r, vals);
+  int rc = sqt_rows_append_values(&p->buf, r, vals, &p->decl, NULL);
+  if (rc == SQLITE_OK) rc = check_strict(p, &p->buf, before);
   if (rc == SQLITE_OK && sqt_buffer_full(p)) rc = sqt_flush(p, 0);
   if (rc != SQLITE_OK) {
     sqt_rows_truncate(&p->buf, before);
@@ -93,13 +113,11 @@ static int append_row(sqt_vtab *p, int64_t r, sqlite3_value **vals) {
 }
 
 /* Writes row r to the tail, the statement's one write that can fail for a
-** reason other than memory or I/O (a value above the length limit): the
-** values vals, or row 0 of rows when vals is NULL. existed says whether a
-** row r was there before (it is replaced). The buffer must have been flushed
-** past r. */
-static int put_row(sqt_vtab *p, int64_t r, int existed, sqlite3_value **vals,
-                   const sqt_rows *rows) {
-  int rc = sqt_put_tail(p, r, 0, vals, rows, 0);
+** reason other than memory or I/O (a value above the length limit): row 0
+** of rows. existed says whether a row r was there before (it is replaced).
+** The buffer must have been flushed past r. */
+static int put_row(sqt_vtab *p, int64_t r, int existed, const sqt_rows *rows) {
+  int rc = sqt_put_tail(p, r, 0, NULL, rows, 0);
   if (rc != SQLITE_OK) return rc;
   if (!p->have_chunks || r > p->lcm) {
     if (!existed) p->tail_count++;
@@ -134,22 +152,15 @@ static int delete_row(sqt_vtab *p, int64_t r) {
   return SQLITE_OK;
 }
 
-/* The new version of row old in *out (one row): the current value of each
-** column vals marks "no change", vals elsewhere. */
-static int merged_row(sqt_vtab *p, int64_t old, sqlite3_value **vals, sqt_rows *out) {
-  sqt_rows_clear(&p->fetch);
+/* The new version of a row in *out (one row, rowid r): vals with the
+** columns' affinities applied, and with current (the row as stored) the
+** current value of each column vals marks "no change". Checks a strict
+** table's types. */
+static int new_version(sqt_vtab *p, int64_t r, sqlite3_value **vals, const sqt_rows *current,
+                       sqt_rows *out) {
   sqt_rows_clear(out);
-  int rc = sqt_fetch_row(p, old, &p->fetch);
-  if (rc == SQLITE_OK)
-    rc = sqz_status_rc(sqz_column_append(&out->id, SQZ_CLASS_INT, (uint64_t)old, NULL, 0));
-  for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++) {
-    if (sqlite3_value_nochange(vals[k])) {
-      rc = sqz_status_rc(sqz_column_append_row(&out->col[k], &p->fetch.col[k], 0));
-    } else {
-      rc = sqt_column_append_value(&out->col[k], vals[k], &out->bytes);
-    }
-  }
-  return rc;
+  int rc = sqt_rows_append_values(out, r, vals, &p->decl, current);
+  return rc == SQLITE_OK ? check_strict(p, out, 0) : rc;
 }
 
 /* Whether a new row may take rowid r: *existed = 0 when r is free, 1 when
@@ -210,8 +221,9 @@ static int insert_row(sqt_vtab *p, sqlite3_value *rowid, sqlite3_value **vals,
   /* the buffer takes rows above every stored rowid, tombstoned ones too */
   if (append && p->have_chunks && r <= p->lcm) append = 0;
   if (append) return append_row(p, r, vals);
-  rc = flush_if_needed(p, r);
-  if (rc == SQLITE_OK) rc = put_row(p, r, existed, vals, NULL);
+  rc = new_version(p, r, vals, NULL, &p->one);
+  if (rc == SQLITE_OK) rc = flush_if_needed(p, r);
+  if (rc == SQLITE_OK) rc = put_row(p, r, existed, &p->one);
   return rc;
 }
 
@@ -228,15 +240,18 @@ static int update_row(sqt_vtab *p, int64_t old, sqlite3_value *rowid, sqlite3_va
   if (rc == SQLITE_OK) rc = flush_if_needed(p, r < old ? r : old);
   /* columns the UPDATE leaves alone come as "no change": take the current
   ** values, which an earlier row of the same statement may have changed */
-  sqt_rows *row = NULL;
-  for (int k = 0; k < p->decl.ncol && !row; k++)
-    if (sqlite3_value_nochange(vals[k])) row = &p->one;
-  if (rc == SQLITE_OK && row) rc = merged_row(p, old, vals, row);
+  int nochange = 0;
+  for (int k = 0; k < p->decl.ncol && !nochange; k++)
+    nochange = sqlite3_value_nochange(vals[k]);
+  if (rc == SQLITE_OK && nochange) {
+    sqt_rows_clear(&p->fetch);
+    rc = sqt_fetch_row(p, old, &p->fetch);
+  }
+  if (rc == SQLITE_OK) rc = new_version(p, r, vals, nochange ? &p->fetch : NULL, &p->one);
   if (rc != SQLITE_OK) return rc;
-  if (row) vals = NULL;
-  if (r == old) return put_row(p, r, 1, vals, row);
+  if (r == old) return put_row(p, r, 1, &p->one);
   /* the new row first: if it fails, nothing has changed */
-  rc = put_row(p, r, existed, vals, row);
+  rc = put_row(p, r, existed, &p->one);
   if (rc == SQLITE_OK) rc = delete_row(p, old);
   return rc;
 }

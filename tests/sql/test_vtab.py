@@ -33,7 +33,8 @@ class Declaration(SqlTestCase):
     def test_quoted_names_and_synonyms(self):
         self.create('"a b" INT, [c] DOUBLE CODEC gorilla, `d` FLOAT, \'e\' text codec LZ4')
         cols = self.db.execute("SELECT name, type FROM pragma_table_info('t')").fetchall()
-        self.assertEqual(cols, [("a b", "INTEGER"), ("c", "REAL"), ("d", "REAL"), ("e", "TEXT")])
+        # SQLite spells the standard type names in capitals, as for a plain table.
+        self.assertEqual(cols, [("a b", "INT"), ("c", "DOUBLE"), ("d", "FLOAT"), ("e", "TEXT")])
         self.db.execute('INSERT INTO t VALUES (1, 2.5, 3.5, \'x\')')
         self.assertEqual(self.db.execute('SELECT "a b", c, d, e FROM t').fetchall(),
                          [(1, 2.5, 3.5, "x")])
@@ -46,7 +47,12 @@ class Declaration(SqlTestCase):
             ("s TEXT CODEC gorilla", "codec 'gorilla'"),
             ("b BLOB CODEC dict", "codec 'dict' takes text values"),
             ("x CODEC delta", "does not fit a untyped column"),
-            ("ts VARCHAR", "unknown type 'VARCHAR'"),
+            ("ts VARCHAR(20), strict = on", "type 'VARCHAR(20)' is not one of a strict table's"),
+            ("ts INTEGER, like = 'other'", "like takes the columns of another table"),
+            ("like = 'nosuch'", "like = 'nosuch': no such table"),
+            ("squeeze_command TEXT", "reserved for commands"),
+            ("ts INTEGER CODEC", "CODEC needs a codec name"),
+            ("d DECIMAL(10, 5) CODEC alp", "does not fit a NUMERIC column"),
             ("ts INTEGER, chunk_rows = 0", "chunk_rows must be an integer from 1 to 1048576"),
             ("ts INTEGER, chunk_rows = 5, chunk_rows = 6", "option 'chunk_rows' is given twice"),
             ("x" * 300 + " INTEGER", "name longer than 255 bytes"),
@@ -58,7 +64,6 @@ class Declaration(SqlTestCase):
             ("b BLOB CODEC auto(3)", "auto takes no level"),
             ("a, A", "duplicate column name: A"),
             ("chunk_rows = 10", "at least one column"),
-            ("a INTEGER junk", "unexpected 'junk'"),
             ("a INTEGER CODEC dod extra", "unexpected 'extra'"),
         ]
         for args, fragment in cases:
@@ -87,24 +92,77 @@ class TypesAndChunks(SqlTestCase):
         self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(i INTEGER, r REAL, s TEXT, b BLOB,"
                         " u, chunk_rows = 4)")
 
-    def test_types_are_kept_per_row(self):
+    def test_values_are_stored_as_a_plain_table_stores_them(self):
+        # the declared types' affinities apply on the way in, as in a plain table
+        self.db.execute("CREATE TABLE p(i INTEGER, r REAL, s TEXT, b BLOB, u)")
         rows = [(3, 3, 3, 3, 3), ("x", "x", "x", "x", "x"), (1.5, 2.5, 3.5, 4.5, 5.5),
                 (None, None, None, None, None), (b"\x00\xff", b"", b"z", b"\x01", b""),
-                (2 ** 63 - 1, -0.0, "", b"", -2 ** 63), ("12", "1e3", 7, 8.25, "é✓")]
+                (2 ** 63 - 1, -0.0, "", b"", -2 ** 63), ("12", "1e3", 7, 8.25, "\u00e9\u2713"),
+                (" 45.93 ", "45.93", 45.93, "45.93", "45.93"), ("3.0", "3", 3.0, "3.0", 3.0),
+                ("0x10", "1e400", 2 ** 53 + 1, "-0", "12abc"), (9.5e18, 2 ** 62, 1e20, 1, "")]
         for r in rows * 3:  # several chunks
             self.db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", r)
-        got = self.db.execute("SELECT i, r, s, b, u FROM t").fetchall()
-        self.assertEqual(got, rows * 3)
-        types = self.db.execute("SELECT typeof(i), typeof(r), typeof(s), typeof(b) FROM t"
-                                " WHERE rowid = 1").fetchone()
-        self.assertEqual(types, ("integer", "integer", "integer", "integer"))
+            self.db.execute("INSERT INTO p VALUES (?, ?, ?, ?, ?)", r)
+        sql = "SELECT %s FROM {t} ORDER BY rowid" % ", ".join(
+            "%s, typeof(%s)" % (c, c) for c in "irsbu")
+        self.assertEqual(self.db.execute(sql.format(t="t")).fetchall(),
+                         self.db.execute(sql.format(t="p")).fetchall())
         self.assertGreater(self.one("SELECT count(*) FROM t_chunk"), 3)
         self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
+        # and so do UPDATEs
+        self.db.execute("UPDATE t SET i = '42', r = '1.25', s = 7 WHERE rowid % 2 = 0")
+        self.db.execute("UPDATE p SET i = '42', r = '1.25', s = 7 WHERE rowid % 2 = 0")
+        self.assertEqual(self.db.execute(sql.format(t="t")).fetchall(),
+                         self.db.execute(sql.format(t="p")).fetchall())
 
-    def test_real_column_keeps_integers_and_text(self):
-        self.db.execute("INSERT INTO t(r) VALUES (3), ('x'), (2.5), (4)")
+    def test_real_column_takes_integers_as_reals(self):
+        self.db.execute("INSERT INTO t(r) VALUES (3), ('x'), (2.5), ('4')")
         got = self.db.execute("SELECT typeof(r), r FROM t").fetchall()
-        self.assertEqual(got, [("integer", 3), ("text", "x"), ("real", 2.5), ("integer", 4)])
+        self.assertEqual(got, [("real", 3.0), ("text", "x"), ("real", 2.5), ("real", 4.0)])
+
+    def test_any_type_name(self):
+        types = ["VARCHAR(20)", "BIGINT", "DATETIME", "NUMERIC", "BOOLEAN", "DOUBLE PRECISION",
+                 "UNSIGNED BIG INT", "DECIMAL(10, 5)", "NVARCHAR(100)", "CLOB", "FLOATING POINT"]
+        decl = ", ".join("c%d %s" % (k, t) for k, t in enumerate(types))
+        self.db.execute("CREATE VIRTUAL TABLE a USING squeeze(%s)" % decl)
+        self.db.execute("CREATE TABLE pa(%s)" % decl)
+        self.assertEqual(self.db.execute("SELECT type FROM pragma_table_info('a')").fetchall(),
+                         [(t,) for t in types])
+        for v in ["12", "1.5", "2024-01-02", "1e3", 7, 2.0, "true", None]:
+            args = [v] * len(types)
+            marks = ", ".join("?" * len(types))
+            self.db.execute("INSERT INTO a VALUES (%s)" % marks, args)
+            self.db.execute("INSERT INTO pa VALUES (%s)" % marks, args)
+        sql = "SELECT %s FROM {t} ORDER BY rowid" % ", ".join(
+            "c%d, typeof(c%d)" % (k, k) for k in range(len(types)))
+        self.assertEqual(self.db.execute(sql.format(t="a")).fetchall(),
+                         self.db.execute(sql.format(t="pa")).fetchall())
+
+    def test_strict(self):
+        self.db.execute("CREATE VIRTUAL TABLE s USING squeeze(i INTEGER, r REAL, t TEXT, b BLOB,"
+                        " x ANY, strict = on)")
+        self.db.execute("INSERT INTO s VALUES ('12', 3, 4, x'00', 'y')")
+        self.assertEqual(self.db.execute("SELECT typeof(i), typeof(r), typeof(t), typeof(x)"
+                                         " FROM s").fetchone(), ("integer", "real", "text", "text"))
+        for vals, message in [(("x", 1.0, "a", b"", 1), "cannot store TEXT value in INTEGER column s.i"),
+                              ((1, "y", "a", b"", 1), "cannot store TEXT value in REAL column s.r"),
+                              ((1, 1.0, "a", "t", 1), "cannot store TEXT value in BLOB column s.b")]:
+            with self.subTest(message=message):
+                e = self.assertSqlError(message, "INSERT INTO s VALUES (?, ?, ?, ?, ?)", *vals)
+                self.assertEqual(e.sqlite_errorcode, 3091)  # SQLITE_CONSTRAINT_DATATYPE
+        self.assertEqual(self.one("SELECT count(*) FROM s"), 1)
+
+    def test_like(self):
+        self.db.execute("CREATE TABLE plain(ts INTEGER, price DECIMAL(8, 2), name VARCHAR(20))")
+        self.db.execute("INSERT INTO plain VALUES (1, '10.50', 'a'), (2, 11, 'b')")
+        self.db.execute("CREATE VIRTUAL TABLE s USING squeeze(like = 'plain', chunk_rows = 2)")
+        self.db.execute("INSERT INTO s SELECT * FROM plain")
+        self.assertEqual(self.db.execute("SELECT name, type FROM pragma_table_info('s')").fetchall(),
+                         [("ts", "INTEGER"), ("price", "DECIMAL(8, 2)"), ("name", "VARCHAR(20)")])
+        self.assertEqual(self.db.execute("SELECT * FROM s").fetchall(),
+                         self.db.execute("SELECT * FROM plain").fetchall())
+        self.db.execute("CREATE VIRTUAL TABLE s2 USING squeeze(like = 'main.plain')")
+        self.assertEqual(self.one("SELECT count(*) FROM pragma_table_info('s2')"), 3)
 
     def test_nulls_everywhere(self):
         for k in range(10):

@@ -104,7 +104,7 @@ static void test_refuses_malformed(void **state) {
 
 static void test_repeats_across_texts(void **state) {
   (void)state;
-  sqz_opt_value v[O_COUNT] = {{0, 0}};
+  sqz_opt_value v[O_COUNT] = {{0, 0, NULL}};
   char err[SQZ_OPT_ERROR_MAX];
   assert_int_equal(sqz_options_parse("level=1", spec, O_COUNT, v, err, sizeof err), 0);
   assert_int_equal(sqz_options_parse("window=1K", spec, O_COUNT, v, err, sizeof err), 0);
