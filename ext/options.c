@@ -154,8 +154,10 @@ static void fail_value(const sqz_opt *o, span value, char *err, size_t errSize) 
          list_words(o->words, words, sizeof words), n, value.p);
     return;
   case SQZ_OPT_TEXT:
-    fail(err, errSize, "%s must be a name of 1 to %lld bytes, quoted or not (no quote inside), "
-         "not '%.*s'", o->name, (long long)o->max, n, value.p);
+    fail(err, errSize,
+         "%s must be a name of 1 to %lld bytes, quoted or not (no quote inside), "
+         "not '%.*s'",
+         o->name, (long long)o->max, n, value.p);
     return;
   }
 }

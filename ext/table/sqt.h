@@ -118,8 +118,8 @@ typedef struct sqt_decl {
 ** naming the bad column, type, codec or option; SQLITE_NOMEM. max_columns
 ** bounds the column count (SQLite's column limit less the tail table's own
 ** columns). */
-int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv,
-                   int max_columns, sqt_decl *d, char **pzErr);
+int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv, int max_columns,
+                   sqt_decl *d, char **pzErr);
 
 /* Frees what sqt_decl_parse allocated. */
 void sqt_decl_free(sqt_decl *d);

@@ -39,8 +39,8 @@ typedef enum { TK_END, TK_WORD, TK_NUMBER, TK_PUNCT, TK_BAD } tk_type;
 typedef struct token {
   tk_type type;
   const char *start; /* where the token begins in the argument */
-  int too_long;   /* the word did not fit text: an error, never cut */
-  char text[256]; /* the word (unquoted), number or punctuation */
+  int too_long;      /* the word did not fit text: an error, never cut */
+  char text[256];    /* the word (unquoted), number or punctuation */
 } token;
 
 /* Reads the next token of *s into t and advances *s. */
@@ -198,10 +198,9 @@ static int parse_column(const char *s, token *t, sqt_column *col, int strict, ch
   next_token(&s, t);
   const char *type_start = t->start, *type_end = t->start;
   while (t->type != TK_END && !(t->type == TK_WORD && sqlite3_stricmp(t->text, "CODEC") == 0)) {
-    if (t->type == TK_BAD || t->too_long ||
-        (t->type == TK_PUNCT && !strchr("(),+-", t->text[0]))) {
-      *pzErr = sqlite3_mprintf("squeeze: column %s: cannot read the type at '%s'", col->name,
-                               t->start);
+    if (t->type == TK_BAD || t->too_long || (t->type == TK_PUNCT && !strchr("(),+-", t->text[0]))) {
+      *pzErr =
+          sqlite3_mprintf("squeeze: column %s: cannot read the type at '%s'", col->name, t->start);
       return SQLITE_ERROR;
     }
     next_token(&s, t);
@@ -302,8 +301,8 @@ static int is_option(const char *s) {
 static int check_name(sqt_decl *d, char **pzErr) {
   const sqt_column *c = &d->col[d->ncol - 1];
   if (sqlite3_stricmp(c->name, SQT_COMMAND_COLUMN) == 0) {
-    *pzErr = sqlite3_mprintf("squeeze: the column name %s is reserved for commands",
-                             SQT_COMMAND_COLUMN);
+    *pzErr =
+        sqlite3_mprintf("squeeze: the column name %s is reserved for commands", SQT_COMMAND_COLUMN);
     return SQLITE_ERROR;
   }
   for (int j = 0; j < d->ncol - 1; j++) {
@@ -364,8 +363,8 @@ static int columns_like(sqlite3 *db, const char *zDb, const char *like, size_t l
   return rc;
 }
 
-int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv,
-                   int max_columns, sqt_decl *d, char **pzErr) {
+int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv, int max_columns,
+                   sqt_decl *d, char **pzErr) {
   memset(d, 0, sizeof(*d));
   d->chunk_rows = SQT_DEFAULT_CHUNK_ROWS;
   int rc = SQLITE_OK;
