@@ -1,10 +1,15 @@
 -- demo.sql: squeeze's main job on real data, in the sqlite3 shell.
--- Run it with `make demo` (or: sqlite3 < sql/demo.sql from the repository root).
+-- Run it with `make demo` (or: sh sql/run_demo.sh, which starts the database
+-- files of section 6 afresh and runs this file from the repository root).
 --
 -- Loads Moby-Dick (examples/data/moby-dick.txt) as one row per chapter and the
 -- FAA bird-strike table (examples/data/birdstrikes.csv), compresses a TEXT
 -- column with every byte codec squeeze has, checks every round trip in SQL,
--- and prints codec, bytes before and after, ratio and time.
+-- and prints codec, bytes before and after, ratio and time. Then the column
+-- store: the Seattle weather series in a squeeze table against a plain one
+-- (section 5), and the bird strikes imported from their CSV with .import
+-- straight into a squeeze table and a plain table, in files under build/,
+-- with the two files' sizes (section 6).
 .load ./build/squeeze
 .bail on
 .headers on
@@ -160,3 +165,89 @@ SELECT CASE WHEN (SELECT count(*) FROM wt p JOIN wt s ON s.id = p.id
             THEN 'same answers from both tables' ELSE json('answers DIFFER') END AS check_result
 UNION ALL
 SELECT 'squeeze_check: ' || squeeze_check('weather');
+
+-- 6. A CSV straight into a squeeze table -------------------------------------
+-- .import --csv fills a squeeze table as it fills a plain one: the table applies
+-- each column's declared type as a plain table does, so the costs and speeds in
+-- the CSV's text are stored as integers (an empty speed stays the text '', as in
+-- a plain table; text sorts above every number, hence the typeof tests below).
+-- The bird strikes go into a plain table and into a squeeze table with the same
+-- declaration, each in its own database file under build/ (sql/run_demo.sh
+-- removes them first). The sizes are the files' (page_count * page_size) as the
+-- import left them: default chunk_rows, no squeeze_optimize, no VACUUM. Rows past
+-- the last full chunk of 8,192 wait uncompressed in the table's tail
+-- (rows_in_tail).
+.headers off
+.mode list
+ATTACH 'build/demo_birds_plain.db' AS plain_file;
+ATTACH 'build/demo_birds_squeeze.db' AS squeeze_file;
+CREATE TABLE plain_file.birds(
+  "Airport Name" TEXT, "Aircraft Make Model" TEXT, "Effect Amount of damage" TEXT,
+  "Flight Date" TEXT, "Aircraft Airline Operator" TEXT, "Origin State" TEXT,
+  "Phase of flight" TEXT, "Wildlife Size" TEXT, "Wildlife Species" TEXT, "Time of day" TEXT,
+  "Cost Other" INTEGER, "Cost Repair" INTEGER, "Cost Total $" INTEGER,
+  "Speed IAS in knots" INTEGER);
+CREATE VIRTUAL TABLE squeeze_file.birds USING squeeze(
+  "Airport Name" TEXT, "Aircraft Make Model" TEXT, "Effect Amount of damage" TEXT,
+  "Flight Date" TEXT, "Aircraft Airline Operator" TEXT, "Origin State" TEXT,
+  "Phase of flight" TEXT, "Wildlife Size" TEXT, "Wildlife Species" TEXT, "Time of day" TEXT,
+  "Cost Other" INTEGER, "Cost Repair" INTEGER, "Cost Total $" INTEGER,
+  "Speed IAS in knots" INTEGER);
+-- The tables exist, so the shell would read the header line as a row: --skip 1.
+.import --csv --skip 1 --schema plain_file examples/data/birdstrikes.csv birds
+.import --csv --skip 1 --schema squeeze_file examples/data/birdstrikes.csv birds
+
+.headers on
+.mode column
+SELECT p.bytes AS plain_file_bytes, s.bytes AS squeeze_file_bytes,
+       printf('%.1f', 1.0 * p.bytes / s.bytes) AS smaller_by,
+       (SELECT sum(nrows) FROM squeeze_file.birds_chunk) AS rows_in_chunks,
+       (SELECT count(*) FROM squeeze_file.birds_tail) AS rows_in_tail
+FROM (SELECT page_count * page_size AS bytes
+      FROM pragma_page_count('plain_file'), pragma_page_size('plain_file')) p,
+     (SELECT page_count * page_size AS bytes
+      FROM pragma_page_count('squeeze_file'), pragma_page_size('squeeze_file')) s;
+
+-- The same questions to both tables ({t} stands for the table).
+CREATE TEMP TABLE bq(id INTEGER PRIMARY KEY, query TEXT, sql TEXT);
+INSERT INTO bq(query, sql) VALUES
+  ('rows', 'SELECT count(*) FROM {t}'),
+  ('"Cost Total $" stored as',
+   'SELECT group_concat(k || '' '' || n, '', '') FROM
+      (SELECT typeof("Cost Total $") AS k, count(*) AS n FROM {t} GROUP BY 1 ORDER BY 1)'),
+  ('"Speed IAS in knots" stored as',
+   'SELECT group_concat(k || '' '' || n, '', '') FROM
+      (SELECT typeof("Speed IAS in knots") AS k, count(*) AS n FROM {t} GROUP BY 1 ORDER BY 1)'),
+  ('costliest strike ($)', 'SELECT max("Cost Total $") FROM {t}'),
+  ('fastest strike (knots)',
+   'SELECT max("Speed IAS in knots") FROM {t} WHERE typeof("Speed IAS in knots") = ''integer'''),
+  ('flight dates', 'SELECT min("Flight Date") || '' to '' || max("Flight Date") FROM {t}'),
+  ('costliest state ($)',
+   'SELECT "Origin State" || '' '' || sum("Cost Total $") FROM {t}
+    GROUP BY "Origin State" ORDER BY sum("Cost Total $") DESC LIMIT 1'),
+  ('strikes over 200 knots', 'SELECT count(*) FROM {t}
+    WHERE "Speed IAS in knots" > 200 AND typeof("Speed IAS in knots") = ''integer''');
+CREATE TEMP TABLE ba(id INTEGER, tbl TEXT, answer TEXT);
+.headers off
+.mode list
+.once build/demo_birds.sql
+SELECT printf('INSERT INTO ba VALUES (%d, %Q, (%s));', id, tbl, replace(sql, '{t}', tbl))
+FROM bq, (SELECT 'plain_file.birds' AS tbl UNION ALL SELECT 'squeeze_file.birds')
+ORDER BY id, tbl;
+.read build/demo_birds.sql
+
+.headers on
+.mode column
+SELECT q.query, p.answer AS plain, s.answer AS squeeze
+FROM bq q
+JOIN ba p ON p.id = q.id AND p.tbl = 'plain_file.birds'
+JOIN ba s ON s.id = q.id AND s.tbl = 'squeeze_file.birds'
+ORDER BY q.id;
+
+-- Both tables must have answered alike, and every chunk must verify.
+SELECT CASE WHEN (SELECT count(*) FROM ba p JOIN ba s ON s.id = p.id
+                  WHERE p.tbl = 'plain_file.birds' AND s.tbl = 'squeeze_file.birds'
+                    AND p.answer IS NOT s.answer) = 0
+            THEN 'same answers from both tables' ELSE json('answers DIFFER') END AS check_result
+UNION ALL
+SELECT 'squeeze_check: ' || squeeze_check('squeeze_file.birds');
