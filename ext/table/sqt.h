@@ -60,6 +60,11 @@
 ** lengths and exceptions around them. A chunk of one row may hold a value up
 ** to SQLITE_LIMIT_LENGTH. */
 #define SQT_DECODE_CAP ((size_t)SQT_CHUNK_BYTES + 16u * SQZ_CHUNK_ROWS_MAX)
+/* After a commit, fewer than this many appended rows stay uncompressed in
+** the tail (sqt_seal). */
+#define SQT_SEAL_ROWS 64
+/* Most partial chunks a seal or a flush folds into the chunks it writes. */
+#define SQT_RUN_MAX 32
 #define SQT_STAT_BYTES 256                         /* TEXT/BLOB min/max kept up to this length */
 #define SQT_COLUMNS_MAX ((1 << SQT_SLOT_BITS) - 2) /* most declared columns */
 /* The hidden column that takes commands, in the manner of fts5:
@@ -163,6 +168,8 @@ enum {
   SQT_DATA_INSERT,       /* (key, nnull, minv, maxv, codec, raw, body) */
   SQT_DATA_DELETE,       /* keys in [?1, ?2) */
   SQT_DATA_COUNT,        /* count of keys in [?1, ?2) */
+  SQT_DATA_STORED,       /* bytes of the bodies of keys in [?1, ?2) */
+  SQT_DATA_RAW,          /* value bytes (raw) of keys in [?1, ?2) */
   SQT_DATA_TOTAL,        /* count of every data row */
   SQT_DATA_SUMMARY,      /* per slot and codec: chunks, nulls, raw, stored bytes */
   SQT_TAIL_PUT,          /* INSERT OR REPLACE (id, dead, c0...) */
@@ -433,13 +440,22 @@ int sqt_put_tail(sqt_vtab *p, int64_t id, int dead, sqlite3_value **vals, const 
                  uint32_t i);
 /* Deletes the tail rows with ids in [lo, hi]. */
 int sqt_delete_tail_range(sqt_vtab *p, int64_t lo, int64_t hi);
-/* Moves the insert buffer to storage: whole chunks when the tail and the
-** buffer hold chunk_rows rows (or the cap's bytes), and with full also the
-** rest into the tail table. Atomic: when it fails, what it wrote is undone
+/* How far sqt_flush goes. */
+typedef enum {
+  SQT_FLUSH_CHUNKS, /* whole chunks only; the rest stays in the buffer */
+  SQT_FLUSH_FULL,   /* and the rest into the tail table */
+  SQT_FLUSH_SEAL,   /* at commit: the rest into a partial chunk when the tail and
+                       the buffer hold SQT_SEAL_ROWS rows (with the trailing
+                       partial chunks sqt_seal's rule takes), else as FULL */
+} sqt_flush_mode;
+
+/* Moves the insert buffer to storage as mode says: whole chunks when the
+** tail and the buffer hold chunk_rows rows (or the cap's bytes), folding in
+** the partial chunks at the end of the table, then the rest. Atomic: when it fails, what it wrote is undone
 ** and the buffer is as it was; the error of the undo, if any, is a lack of
 ** memory or an I/O error, after which SQLite rolls the transaction back.
 ** Returns an SQLite code. */
-int sqt_flush(sqt_vtab *p, int full);
+int sqt_flush(sqt_vtab *p, sqt_flush_mode mode);
 /* Whether the tail and the buffer hold a chunk's worth of rows or bytes. */
 int sqt_buffer_full(const sqt_vtab *p);
 /* The value bytes a chunk is cut at: SQT_CHUNK_BYTES, or half the length
@@ -467,6 +483,26 @@ void sqt_forget_patches(sqt_vtab *p);
 ** patches reach an eighth of their rows, else every patched chunk. *written
 ** (may be NULL) counts the chunks written. */
 int sqt_compact(sqt_vtab *p, int all, int *written);
+/* The rows of chunks c[0..n) (consecutive, n may be 0) merged in rowid
+** order with the tail rows in [lo, hi] (their patches and tombstones, and
+** with hi past the last chunk the tail rows after it), appended to merged.
+** Returns an SQLite code. */
+int sqt_merge_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int64_t hi,
+                     sqt_rows *merged);
+/* The run of partial chunks (fewer than chunk_rows rows, together fewer than
+** chunk_rows, at most SQT_RUN_MAX) at the end of the table, in rowid order,
+** into run[*n]; *lo gets the first rowid of their range (past the full chunk
+** before them). With acc >= 0 a chunk joins only while its rows are at most
+** acc plus the rows of the chunks after it (the binary-counter rule of
+** sqt_seal); with acc < 0 every partial chunk of the run joins. */
+int sqt_trailing_partials(sqt_vtab *p, int64_t acc, sqt_chunkref *run, int *n, int64_t *lo);
+/* At commit: when SQT_SEAL_ROWS or more rows are past the last chunk, makes
+** them a chunk, together with the trailing partial chunks that are no larger
+** (sqt_trailing_partials with acc = the tail's rows). So after a commit
+** fewer than SQT_SEAL_ROWS appended rows are uncompressed, and each row is
+** rewritten about log2(chunk_rows / SQT_SEAL_ROWS) times on its way into a
+** full chunk. *written (may be NULL) counts the chunks written. */
+int sqt_seal(sqt_vtab *p, int *written);
 /* squeeze_optimize's work: compact everything, merge runs of small chunks
 ** and turn the tail into chunks. *written counts the chunks written. */
 int sqt_optimize(sqt_vtab *p, int *written);

@@ -33,53 +33,6 @@ static int write_pieces(sqt_vtab *p, const sqt_rows *rows, int *written) {
   return rc;
 }
 
-/* Rewrites the consecutive chunks c[0..n) (n may be 0) together with the
-** tail rows in [lo, hi] (patches of those chunks, and with hi past the last
-** chunk also tail rows after it): decode, merge, delete, write again. */
-static int rewrite_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int64_t hi,
-                          int *written) {
-  sqt_rows merged, part, patch;
-  sqt_rows_init(&merged, p->decl.ncol, p->alloc);
-  sqt_rows_init(&part, p->decl.ncol, p->alloc);
-  sqt_rows_init(&patch, p->decl.ncol, p->alloc);
-  int rc = (merged.col && part.col && patch.col) || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
-  if (rc == SQLITE_OK) rc = sqt_read_tail(p, lo, hi, &patch);
-  uint32_t j = 0;
-  for (int k = 0; k < n && rc == SQLITE_OK; k++) {
-    rc = sqt_decode_chunk(p, &c[k], &part);
-    uint32_t i = 0;
-    while (rc == SQLITE_OK && i < part.id.count) {
-      int64_t a = (int64_t)part.id.v[i];
-      if (j >= patch.id.count || a < (int64_t)patch.id.v[j]) {
-        rc = sqt_rows_append_row(&merged, &part, i++);
-        continue;
-      }
-      if (a == (int64_t)patch.id.v[j]) i++; /* replaced or deleted */
-      if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(&merged, &patch, j);
-      j++;
-    }
-    /* patches between this chunk's last row and its maxrow... and past it,
-    ** up to the next chunk's first row */
-    int64_t limit = k + 1 < n ? c[k + 1].minrow : INT64_MAX;
-    while (rc == SQLITE_OK && j < patch.id.count && (int64_t)patch.id.v[j] < limit) {
-      if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(&merged, &patch, j);
-      j++;
-    }
-  }
-  while (rc == SQLITE_OK && j < patch.id.count) {
-    if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(&merged, &patch, j);
-    j++;
-  }
-  for (int k = 0; k < n && rc == SQLITE_OK; k++)
-    rc = sqt_delete_chunk(p, &c[k]);
-  if (rc == SQLITE_OK) rc = sqt_delete_tail_range(p, lo, hi);
-  if (rc == SQLITE_OK) rc = write_pieces(p, &merged, written);
-  sqt_rows_free(&merged);
-  sqt_rows_free(&part);
-  sqt_rows_free(&patch);
-  return rc;
-}
-
 /* Recomputes lcm from the directory (after chunks were rewritten). */
 static int reload_lcm(sqt_vtab *p) {
   sqt_chunkref last;
@@ -88,6 +41,105 @@ static int reload_lcm(sqt_vtab *p) {
   p->have_chunks = found;
   p->lcm = found ? last.maxrow : INT64_MIN;
   return SQLITE_OK;
+}
+
+int sqt_merge_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int64_t hi,
+                     sqt_rows *merged) {
+  sqt_rows part, patch;
+  sqt_rows_init(&part, p->decl.ncol, p->alloc);
+  sqt_rows_init(&patch, p->decl.ncol, p->alloc);
+  int rc = (part.col && patch.col) || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqt_read_tail(p, lo, hi, &patch);
+  uint32_t j = 0;
+  for (int k = 0; k < n && rc == SQLITE_OK; k++) {
+    rc = sqt_decode_chunk(p, &c[k], &part);
+    uint32_t i = 0;
+    while (rc == SQLITE_OK && i < part.id.count) {
+      int64_t a = (int64_t)part.id.v[i];
+      if (j >= patch.id.count || a < (int64_t)patch.id.v[j]) {
+        rc = sqt_rows_append_row(merged, &part, i++);
+        continue;
+      }
+      if (a == (int64_t)patch.id.v[j]) i++; /* replaced or deleted */
+      if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(merged, &patch, j);
+      j++;
+    }
+    /* patches between this chunk's last row and its maxrow... and past it,
+    ** up to the next chunk's first row */
+    int64_t limit = k + 1 < n ? c[k + 1].minrow : INT64_MAX;
+    while (rc == SQLITE_OK && j < patch.id.count && (int64_t)patch.id.v[j] < limit) {
+      if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(merged, &patch, j);
+      j++;
+    }
+  }
+  while (rc == SQLITE_OK && j < patch.id.count) {
+    if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(merged, &patch, j);
+    j++;
+  }
+  sqt_rows_free(&part);
+  sqt_rows_free(&patch);
+  return rc;
+}
+
+/* Rewrites the consecutive chunks c[0..n) (n may be 0) together with the
+** tail rows in [lo, hi] (patches of those chunks, and with hi past the last
+** chunk also tail rows after it): decode, merge, delete, write again. */
+static int rewrite_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int64_t hi,
+                          int *written) {
+  sqt_rows merged;
+  sqt_rows_init(&merged, p->decl.ncol, p->alloc);
+  int rc = merged.col || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqt_merge_chunks(p, c, n, lo, hi, &merged);
+  for (int k = 0; k < n && rc == SQLITE_OK; k++)
+    rc = sqt_delete_chunk(p, &c[k]);
+  if (rc == SQLITE_OK) rc = sqt_delete_tail_range(p, lo, hi);
+  if (rc == SQLITE_OK) rc = write_pieces(p, &merged, written);
+  sqt_rows_free(&merged);
+  return rc;
+}
+
+int sqt_trailing_partials(sqt_vtab *p, int64_t acc, sqt_chunkref *run, int *n, int64_t *lo) {
+  *n = 0;
+  *lo = sqt_tail_from(p);
+  if (!p->have_chunks) return SQLITE_OK;
+  sqt_chunkref c;
+  int found, rc = sqt_chunk_query(p, SQT_CHUNK_LAST, 0, 0, &c, &found);
+  int64_t rows = 0;
+  while (rc == SQLITE_OK && found && *n < SQT_RUN_MAX && c.nrows < p->decl.chunk_rows &&
+         rows + c.nrows < p->decl.chunk_rows && (acc < 0 || c.nrows <= acc + rows)) {
+    run[(*n)++] = c;
+    rows += c.nrows;
+    *lo = INT64_MIN;
+    rc = sqt_chunk_query(p, SQT_CHUNK_BEFORE, 1, c.maxrow, &c, &found);
+    if (rc == SQLITE_OK && found) *lo = c.maxrow + 1;
+  }
+  /* the run, found from the last chunk down, in rowid order */
+  for (int i = 0, j = *n - 1; i < j; i++, j--) {
+    sqt_chunkref t = run[i];
+    run[i] = run[j];
+    run[j] = t;
+  }
+  return rc;
+}
+
+int sqt_seal(sqt_vtab *p, int *written) {
+  int rc = sqt_load(p);
+  if (rc != SQLITE_OK || p->tail_count < SQT_SEAL_ROWS) return rc;
+  if (p->have_chunks && p->lcm == INT64_MAX) return SQLITE_OK;
+  /* a partial chunk before the tail joins when it is no larger than what
+  ** joins after it, so that each row is rewritten about log2(chunk_rows /
+  ** SQT_SEAL_ROWS) times, as in a binary counter */
+  sqt_chunkref run[SQT_RUN_MAX];
+  int n;
+  int64_t lo;
+  rc = sqt_trailing_partials(p, p->tail_count, run, &n, &lo);
+  if (rc == SQLITE_OK) rc = rewrite_chunks(p, run, n, lo, INT64_MAX, written);
+  if (rc == SQLITE_OK) rc = reload_lcm(p);
+  if (rc == SQLITE_OK) {
+    p->tail_count = 0;
+    rc = sqt_save_generation(p);
+  }
+  return rc;
 }
 
 int sqt_note_patch(sqt_vtab *p, int64_t r) {
@@ -111,6 +163,26 @@ void sqt_forget_patches(sqt_vtab *p) {
   p->patch_overflow = 0;
 }
 
+/* How many patches (tail rows in its range) make chunk c worth rewriting at
+** commit: when they take about a sixteenth of the bytes the chunk takes
+** compressed (a patch is stored uncompressed: its values and ~8 bytes of
+** row), so that patches never grow a table by much more than 6% before the
+** writes that make them fold them in; at least 8 (or the chunk's rows), at
+** most an eighth of its rows. */
+static int patch_threshold(sqt_vtab *p, const sqt_chunkref *c, uint64_t *threshold) {
+  int64_t stored = 0, raw = 0;
+  int rc = sqt_query_count(p, SQT_DATA_STORED, sqt_key(c->gen, 0), sqt_key(c->gen + 1, 0), &stored);
+  if (rc == SQLITE_OK)
+    rc = sqt_query_count(p, SQT_DATA_RAW, sqt_key(c->gen, 0), sqt_key(c->gen + 1, 0), &raw);
+  if (rc != SQLITE_OK) return rc;
+  double row = (raw > 0 ? (double)raw : 0.0) / c->nrows + 8.0;
+  double t = (stored > 0 ? (double)stored : 0.0) / 16.0 / row;
+  double lo = c->nrows < 8 ? c->nrows : 8, hi = (c->nrows + 7) / 8;
+  t = t < lo ? lo : t;
+  *threshold = (uint64_t)(t > hi ? hi : t); /* the eighth wins */
+  return SQLITE_OK;
+}
+
 /* Compaction at commit when the patched rowids are known: only their chunks
 ** are looked at. */
 static int compact_noted(sqt_vtab *p, int *written) {
@@ -125,7 +197,9 @@ static int compact_noted(sqt_vtab *p, int *written) {
     rc = sqt_chunk_query(p, SQT_CHUNK_BEFORE, 1, owner.maxrow, &prev, &has_prev);
     int64_t lo = has_prev ? prev.maxrow + 1 : INT64_MIN, n = 0;
     if (rc == SQLITE_OK) rc = sqt_query_count(p, SQT_TAIL_COUNT_RANGE, lo, owner.maxrow, &n);
-    if (rc == SQLITE_OK && n > 0 && (uint64_t)n >= (owner.nrows + 7) / 8)
+    uint64_t threshold = 1;
+    if (rc == SQLITE_OK && n > 0) rc = patch_threshold(p, &owner, &threshold);
+    if (rc == SQLITE_OK && n > 0 && (uint64_t)n >= threshold)
       rc = rewrite_chunks(p, &owner, 1, lo, owner.maxrow, written);
     while (i < p->npatch && p->patches[i] <= owner.maxrow)
       i++;
@@ -134,7 +208,7 @@ static int compact_noted(sqt_vtab *p, int *written) {
 }
 
 int sqt_compact(sqt_vtab *p, int all, int *written) {
-  int rc = sqt_flush(p, 1);
+  int rc = sqt_flush(p, SQT_FLUSH_FULL);
   if (rc == SQLITE_OK) rc = sqt_load(p);
   if (rc != SQLITE_OK || !p->have_chunks) return rc;
   if (!all && !p->patch_overflow) {
@@ -171,8 +245,11 @@ int sqt_compact(sqt_vtab *p, int all, int *written) {
   }
   /* from the last chunk down, so earlier directory rows stay valid */
   for (int k = n - 1; k >= 0 && rc == SQLITE_OK; k--) {
-    uint32_t threshold = all ? 1 : (dir[k].nrows + 7) / 8;
-    if (count[k] == 0 || count[k] < threshold) continue;
+    uint64_t threshold = 1;
+    if (count[k] == 0) continue;
+    if (!all) rc = patch_threshold(p, &dir[k], &threshold);
+    if (rc != SQLITE_OK) break;
+    if (count[k] < threshold) continue;
     rc = rewrite_chunks(p, &dir[k], 1, k > 0 ? dir[k - 1].maxrow + 1 : INT64_MIN, dir[k].maxrow,
                         written);
   }

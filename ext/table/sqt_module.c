@@ -150,7 +150,7 @@ static int sqt_destroy(sqlite3_vtab *vtab) {
 
 static int sqt_rename(sqlite3_vtab *vtab, const char *zNew) {
   sqt_vtab *p = (sqt_vtab *)vtab;
-  int rc = sqt_flush(p, 1);
+  int rc = sqt_flush(p, SQT_FLUSH_FULL);
   sqt_stmt_finalize_all(p);
   if (rc == SQLITE_OK) rc = sqt_shadow_rename(p, zNew);
   if (rc == SQLITE_OK) {
@@ -253,8 +253,9 @@ static int sqt_sync(sqlite3_vtab *vtab) {
   int rc = sqt_poisoned(p);
   if (rc != SQLITE_OK) return rc;
   p->nested++;
-  rc = sqt_flush(p, 1);
+  rc = sqt_flush(p, SQT_FLUSH_SEAL);
   if (rc == SQLITE_OK && (p->npatch || p->patch_overflow)) rc = sqt_compact(p, 0, NULL);
+  if (rc == SQLITE_OK) rc = sqt_seal(p, NULL);
   if (rc == SQLITE_OK) sqt_forget_patches(p);
   p->nested--;
   return rc;
@@ -285,7 +286,7 @@ static int sqt_savepoint(sqlite3_vtab *vtab, int iSavepoint) {
   sqt_vtab *p = (sqt_vtab *)vtab;
   if (p->nested) return SQLITE_OK;
   int rc = sqt_poisoned(p);
-  return rc != SQLITE_OK ? rc : sqt_flush(p, 1);
+  return rc != SQLITE_OK ? rc : sqt_flush(p, SQT_FLUSH_FULL);
 }
 
 static int sqt_release(sqlite3_vtab *vtab, int iSavepoint) {

@@ -766,7 +766,7 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   c->npoints = 0;
   c->lo = INT64_MIN;
   c->hi = INT64_MAX;
-  int rc = sqt_flush(p, 1); /* fails when the table is poisoned */
+  int rc = sqt_flush(p, SQT_FLUSH_FULL); /* fails when the table is poisoned */
   if (rc != SQLITE_OK) return rc;
 
   /* decode the plan (see the comment above sqt_best_index) */
@@ -880,7 +880,7 @@ static int column_now(sqt_cursor *c, sqlite3_context *ctx, int i) {
   if (c->now_state == 0 || c->now_rowid != c->rowid) {
     int exists = 0;
     sqt_rows_clear(&c->now);
-    int rc = sqt_flush(p, 1);
+    int rc = sqt_flush(p, SQT_FLUSH_FULL);
     if (rc == SQLITE_OK) rc = sqt_exists(p, c->rowid, &exists);
     if (rc == SQLITE_OK && exists) rc = sqt_fetch_row(p, c->rowid, &c->now);
     if (rc != SQLITE_OK) return rc;

@@ -108,15 +108,16 @@ uint32_t sqt_rows_fitting(const sqt_vtab *p, const sqt_rows *r, uint32_t start, 
   return k;
 }
 
-/* Writes whole chunks from the front of rows; returns the rows written in
-** *done. A last partial chunk stays unless rows are cut by bytes. */
-static int write_chunks(sqt_vtab *p, const sqt_rows *rows, uint32_t *done) {
+/* Writes whole chunks from the front of rows, and at least its first must
+** rows; returns the rows written in *done. A last partial chunk stays unless
+** rows are cut by bytes or must reaches into it. */
+static int write_chunks(sqt_vtab *p, const sqt_rows *rows, uint32_t must, uint32_t *done) {
   uint32_t pos = 0, total = rows->id.count, chunk = p->decl.chunk_rows;
   int rc = SQLITE_OK;
   while (rc == SQLITE_OK && pos < total) {
     uint32_t remaining = total - pos;
     uint32_t k = sqt_rows_fitting(p, rows, pos, remaining < chunk ? remaining : chunk);
-    if (k == remaining && remaining < chunk) break;
+    if (k == remaining && remaining < chunk && pos >= must) break;
     rc = sqt_write_chunk(p, rows, pos, k);
     pos += k;
   }
@@ -141,6 +142,16 @@ typedef struct flush_undo {
   int put; /* some were */
 } flush_undo;
 
+/* What the chunks of a flush took, for the caller to delete last. */
+typedef struct flush_taken {
+  uint32_t from_buf;            /* buffer rows now in chunks */
+  uint32_t from_tail;           /* true-tail rows now in chunks */
+  int nrun;                     /* partial chunks folded in: run[0..nrun) */
+  sqt_chunkref run[SQT_RUN_MAX];
+  int64_t del_lo, del_hi;       /* tail rows to delete (their patches, the tail rows taken) */
+  int del;                      /* some */
+} flush_taken;
+
 /* Undoes what a failed flush wrote: its chunks, and the buffer rows it put
 ** into the tail (their ids were free before). The tail rows that went into
 ** chunks are deleted last, so they are still there. Returns rc, or the
@@ -160,42 +171,89 @@ static int flush_undo_writes(sqt_vtab *p, const flush_undo *u, int rc) {
   return rc2 != SQLITE_OK ? rc2 : rc;
 }
 
-/* Writes the chunks a flush can make: of the buffer alone, or of the true
-** tail's rows followed by the buffer's. *from_buf gets how many buffer rows
-** went into chunks, *from_tail how many tail rows, and *upto the last of
-** those tail rows' ids: the caller deletes them from the tail last. */
-static int flush_chunks(sqt_vtab *p, uint32_t *from_buf, uint32_t *from_tail, int64_t *upto) {
-  uint32_t done = 0, nbuf = p->buf.id.count;
-  *from_buf = *from_tail = 0;
-  if (p->tail_count == 0) {
-    int rc = write_chunks(p, &p->buf, &done);
-    if (rc == SQLITE_OK) *from_buf = done;
-    return rc;
+/* Reads the run of trailing partial chunks (merged with their patches; with
+** fold only; acc as sqt_trailing_partials takes it), then the true tail's
+** rows, into stage; *m gets the rows from the run and *in_tail those from
+** the tail. */
+static int stage_tail(sqt_vtab *p, int fold, int64_t acc, sqt_rows *stage, flush_taken *t,
+                      uint32_t *m, uint32_t *in_tail) {
+  int64_t run_lo = 0;
+  int rc = SQLITE_OK;
+  *m = *in_tail = 0;
+  t->nrun = 0;
+  t->del = 0;
+  if (fold && p->have_chunks && p->lcm < INT64_MAX)
+    rc = sqt_trailing_partials(p, acc, t->run, &t->nrun, &run_lo);
+  if (rc == SQLITE_OK && t->nrun) {
+    rc = sqt_merge_chunks(p, t->run, t->nrun, run_lo, p->lcm, stage);
+    *m = stage->id.count;
   }
-  /* the tail rows first, then the buffer, in one staging set */
-  int64_t tail_lo = sqt_tail_from(p);
+  if (rc == SQLITE_OK && p->tail_count) {
+    /* (the run's rows carry no dead flags: the tail's are the last ones) */
+    uint32_t before = stage->id.count, dead_before = stage->dead.count;
+    rc = sqt_read_tail(p, sqt_tail_from(p), INT64_MAX, stage);
+    *in_tail = stage->id.count - before;
+    for (uint32_t i = dead_before; i < stage->dead.count && rc == SQLITE_OK; i++)
+      if (stage->dead.v[i])
+        rc = sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: tombstone %lld past the last chunk",
+                       p->zName, (long long)stage->id.v[before + (i - dead_before)]);
+  }
+  if (rc == SQLITE_OK && t->nrun) {
+    t->del = 1;
+    t->del_lo = run_lo;
+    t->del_hi = p->lcm;
+  }
+  return rc;
+}
+
+/* Writes the chunks a flush can make: of the buffer alone, or of the
+** trailing partial chunks' rows, then the true tail's, then the buffer's, in
+** one staging set; whole chunks only, or with seal every row (the last
+** chunk partial). *t gets what went into chunks; the caller deletes the
+** folded chunks and the tail rows taken last. */
+static int flush_chunks(sqt_vtab *p, int seal, flush_taken *t) {
+  uint32_t done = 0, nbuf = p->buf.id.count, m = 0, in_tail = 0;
   sqt_rows stage;
   sqt_rows_init(&stage, p->decl.ncol, p->alloc);
   int rc = stage.col || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
-  if (rc == SQLITE_OK) rc = sqt_read_tail(p, tail_lo, INT64_MAX, &stage);
-  uint32_t in_tail = stage.id.count;
-  for (uint32_t i = 0; i < in_tail && rc == SQLITE_OK; i++)
-    if (stage.dead.v[i])
-      rc = sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: tombstone %lld past the last chunk",
-                     p->zName, (long long)stage.id.v[i]);
-  for (uint32_t i = 0; i < nbuf && rc == SQLITE_OK; i++)
-    rc = sqt_rows_append_row(&stage, &p->buf, i);
-  if (rc == SQLITE_OK) rc = write_chunks(p, &stage, &done);
-  if (rc == SQLITE_OK && done > 0) {
-    *from_tail = done < in_tail ? done : in_tail;
-    *from_buf = done - *from_tail;
-    if (*from_tail) *upto = (int64_t)stage.id.v[*from_tail - 1];
+  for (int fold = 1; rc == SQLITE_OK; fold = 0) {
+    sqt_rows_clear(&stage);
+    int64_t acc = seal ? p->tail_count + (int64_t)nbuf : -1;
+    rc = stage_tail(p, fold, acc, &stage, t, &m, &in_tail);
+    if (rc != SQLITE_OK || (t->nrun == 0 && in_tail == 0)) break;
+    for (uint32_t i = 0; i < nbuf && rc == SQLITE_OK; i++)
+      rc = sqt_rows_append_row(&stage, &p->buf, i);
+    /* the first chunk written must hold the run's rows and one past lcm, so
+    ** that every new chunk ends past the run's (deleted after them); else
+    ** the run stays where it is */
+    uint32_t need = m + 1;
+    if (rc != SQLITE_OK || t->nrun == 0 ||
+        (need <= p->decl.chunk_rows && sqt_rows_fitting(p, &stage, 0, need) == need))
+      break;
+  }
+  if (rc == SQLITE_OK && t->nrun == 0 && in_tail == 0) {
+    rc = write_chunks(p, &p->buf, seal ? nbuf : 0, &done);
+    if (rc == SQLITE_OK) t->from_buf = done;
+    sqt_rows_free(&stage);
+    return rc;
+  }
+  int64_t old_lcm = p->lcm;
+  if (rc == SQLITE_OK) rc = write_chunks(p, &stage, seal ? stage.id.count : m, &done);
+  if (rc == SQLITE_OK && done > m) {
+    uint32_t after = done - m;
+    t->from_tail = after < in_tail ? after : in_tail;
+    t->from_buf = after - t->from_tail;
+    if (t->from_tail) {
+      if (!t->del) t->del_lo = old_lcm + 1;
+      t->del_hi = (int64_t)stage.id.v[m + t->from_tail - 1];
+      t->del = 1;
+    }
   }
   sqt_rows_free(&stage);
   return rc;
 }
 
-int sqt_flush(sqt_vtab *p, int full) {
+int sqt_flush(sqt_vtab *p, sqt_flush_mode mode) {
   int rc = sqt_poisoned(p);
   if (rc != SQLITE_OK || p->buf.id.count == 0 || p->flushing) return rc;
   rc = sqt_load(p);
@@ -203,29 +261,39 @@ int sqt_flush(sqt_vtab *p, int full) {
   p->flushing = 1;
   p->nested++;
   flush_undo u = {p->last_gen, p->lcm, p->tail_count, p->have_chunks, p->gen_dirty, 0, 0, 0};
-  uint32_t from_buf = 0, from_tail = 0, nbuf = p->buf.id.count;
-  int64_t tail_lo = sqt_tail_from(p), upto = 0;
-  if (sqt_buffer_full(p)) rc = flush_chunks(p, &from_buf, &from_tail, &upto);
-  if (rc == SQLITE_OK && full && from_buf < nbuf) {
+  flush_taken t;
+  memset(&t, 0, sizeof t);
+  uint32_t nbuf = p->buf.id.count;
+  int seal = mode == SQT_FLUSH_SEAL && p->tail_count + (int64_t)nbuf >= SQT_SEAL_ROWS;
+  if (seal || sqt_buffer_full(p)) rc = flush_chunks(p, seal, &t);
+  if (rc == SQLITE_OK && mode != SQT_FLUSH_CHUNKS && t.from_buf < nbuf) {
     /* the rest of the buffer into the tail: rowids above everything stored,
     ** so the range they take held nothing */
-    u.put_lo = (int64_t)p->buf.id.v[from_buf];
+    u.put_lo = (int64_t)p->buf.id.v[t.from_buf];
     u.put_hi = (int64_t)p->buf.id.v[nbuf - 1];
     u.put = 1;
-    for (uint32_t i = from_buf; i < nbuf && rc == SQLITE_OK; i++)
+    for (uint32_t i = t.from_buf; i < nbuf && rc == SQLITE_OK; i++)
       rc = sqt_put_tail(p, (int64_t)p->buf.id.v[i], 0, NULL, &p->buf, i);
-    if (rc == SQLITE_OK) p->tail_count += nbuf - from_buf;
+    if (rc == SQLITE_OK) p->tail_count += nbuf - t.from_buf;
   }
   if (rc == SQLITE_OK) rc = sqt_save_generation(p);
-  /* last, the tail rows now in chunks: a delete fails only for want of memory
-  ** or I/O, and then SQLite rolls the transaction back */
-  if (rc == SQLITE_OK && from_tail) {
-    rc = sqt_delete_tail_range(p, tail_lo, upto);
-    if (rc == SQLITE_OK) p->tail_count -= from_tail;
+  /* last, the folded chunks and the tail rows now in chunks: a delete fails
+  ** only for want of memory or I/O, and then SQLite rolls the transaction
+  ** back */
+  int deleting = rc == SQLITE_OK && t.nrun;
+  for (int k = 0; k < t.nrun && rc == SQLITE_OK; k++)
+    rc = sqt_delete_chunk(p, &t.run[k]);
+  if (rc == SQLITE_OK && t.del) {
+    rc = sqt_delete_tail_range(p, t.del_lo, t.del_hi);
+    if (rc == SQLITE_OK) p->tail_count -= t.from_tail;
   }
-  if (rc == SQLITE_OK) {
+  if (rc != SQLITE_OK && deleting) {
+    /* folded chunks partly deleted: no undo puts them back, the transaction
+    ** has to go */
+    rc = sqt_poison(p, rc);
+  } else if (rc == SQLITE_OK) {
     /* every write is done: the rows are stored, the buffer lets them go */
-    sqt_rows_drop_front(&p->buf, u.put ? nbuf : from_buf);
+    sqt_rows_drop_front(&p->buf, u.put ? nbuf : t.from_buf);
   } else {
     int undo = flush_undo_writes(p, &u, SQLITE_OK);
     if (undo != SQLITE_OK) rc = sqt_poison(p, undo);

@@ -70,7 +70,7 @@ static int unique_failed(sqt_vtab *p) {
 
 /* Flushes the buffer when rowid r may be in it or above its first row. */
 static int flush_if_needed(sqt_vtab *p, int64_t r) {
-  if (p->buf.id.count && r >= (int64_t)p->buf.id.v[0]) return sqt_flush(p, 1);
+  if (p->buf.id.count && r >= (int64_t)p->buf.id.v[0]) return sqt_flush(p, SQT_FLUSH_FULL);
   return SQLITE_OK;
 }
 
@@ -100,7 +100,7 @@ static int append_row(sqt_vtab *p, int64_t r, sqlite3_value **vals) {
   uint32_t before = p->buf.id.count;
   int rc = sqt_rows_append_values(&p->buf, r, vals, &p->decl, NULL);
   if (rc == SQLITE_OK) rc = check_strict(p, &p->buf, before);
-  if (rc == SQLITE_OK && sqt_buffer_full(p)) rc = sqt_flush(p, 0);
+  if (rc == SQLITE_OK && sqt_buffer_full(p)) rc = sqt_flush(p, SQT_FLUSH_CHUNKS);
   if (rc != SQLITE_OK) {
     sqt_rows_truncate(&p->buf, before);
     return rc;
