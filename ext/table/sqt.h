@@ -115,16 +115,25 @@ typedef struct sqt_decl {
   sqt_column *col;     /* [ncol] */
   uint32_t chunk_rows; /* rows per chunk */
   int strict;          /* strict = on: values must fit their column's type */
+  int like;            /* like = 'table': the columns were taken at xCreate and
+                          are kept in t_config ('column:i', 'type:i') */
 } sqt_decl;
 
-/* Parses the module arguments argv[3..argc) into *d; `like` reads the other
-** table's columns through db (schema zDb unless it names one). Returns
-** SQLITE_OK, or SQLITE_ERROR with *pzErr set (sqlite3_malloc'd) to a message
-** naming the bad column, type, codec or option; SQLITE_NOMEM. max_columns
-** bounds the column count (SQLite's column limit less the tail table's own
-** columns). */
-int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv, int max_columns,
+/* Parses the module arguments argv[3..argc) of table argv[2] in schema
+** argv[1] into *d. With `like`, xCreate (isCreate) reads the other table's
+** columns through db (schema argv[1] unless it names one), and xConnect the
+** copy sqt_decl_save_columns kept. Returns SQLITE_OK, or SQLITE_ERROR with
+** *pzErr set (sqlite3_malloc'd) to a message naming the bad column, type,
+** codec or option; SQLITE_CORRUPT_VTAB when the kept columns are missing;
+** SQLITE_NOMEM. max_columns bounds the column count (SQLite's column limit
+** less the tail table's own columns). */
+int sqt_decl_parse(sqlite3 *db, int isCreate, int argc, const char *const *argv, int max_columns,
                    sqt_decl *d, char **pzErr);
+
+/* xCreate with like: keeps d's columns and types in t_config of table zName
+** (its shadow tables just created), for every later xConnect. Returns an
+** SQLite code; SQLITE_OK at once without like. */
+int sqt_decl_save_columns(sqlite3 *db, const char *zDb, const char *zName, const sqt_decl *d);
 
 /* Frees what sqt_decl_parse allocated. */
 void sqt_decl_free(sqt_decl *d);
@@ -451,7 +460,8 @@ typedef enum {
 
 /* Moves the insert buffer to storage as mode says: whole chunks when the
 ** tail and the buffer hold chunk_rows rows (or the cap's bytes), folding in
-** the partial chunks at the end of the table, then the rest. Atomic: when it fails, what it wrote is undone
+** the partial chunks at the end of the table, then the rest. Atomic: when it fails, what it wrote
+*is undone
 ** and the buffer is as it was; the error of the undo, if any, is a lack of
 ** memory or an I/O error, after which SQLite rolls the transaction back.
 ** Returns an SQLite code. */

@@ -314,57 +314,129 @@ static int check_name(sqt_decl *d, char **pzErr) {
   return SQLITE_OK;
 }
 
-/* Takes the columns and declared types of table like (len bytes; "table" or
-** "schema.table", else in schema zDb) into d, each with codec auto. */
-static int columns_like(sqlite3 *db, const char *zDb, const char *like, size_t len, int strict,
-                        int max_columns, sqt_decl *d, char **pzErr) {
-  char *name = sqlite3_mprintf("%.*s", (int)len, like);
-  if (!name) return SQLITE_NOMEM;
-  const char *table = name, *schema = zDb;
-  char *dot = strchr(name, '.');
-  if (dot) *dot = 0, schema = name, table = dot + 1;
-  sqlite3_stmt *s = NULL;
-  int rc = sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_info(?1, ?2) ORDER BY cid",
-                              -1, &s, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 2, schema, -1, SQLITE_STATIC);
-  int step = SQLITE_DONE;
-  while (rc == SQLITE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+/* Takes the columns and declared types that s yields (rows of name, type)
+** into d, each with codec auto; what names the source in messages. */
+static int columns_from(sqlite3 *db, sqlite3_stmt *s, const char *what, int strict, int max_columns,
+                        sqt_decl *d, char **pzErr) {
+  int rc = SQLITE_OK, step;
+  while ((step = sqlite3_step(s)) == SQLITE_ROW) {
     if (d->ncol >= max_columns) {
-      *pzErr = sqlite3_mprintf("squeeze: too many columns in %s (at most %d)", name, max_columns);
-      rc = SQLITE_ERROR;
-      break;
+      *pzErr = sqlite3_mprintf("squeeze: too many columns in %s (at most %d)", what, max_columns);
+      return SQLITE_ERROR;
     }
     sqt_column *c = &d->col[d->ncol++];
     const char *cname = (const char *)sqlite3_column_text(s, 0);
     const char *ctype = (const char *)sqlite3_column_text(s, 1);
-    c->name = cname ? sqlite3_mprintf("%s", cname) : NULL;
+    if (!cname || !cname[0] || strlen(cname) >= sizeof(((token *)0)->text)) {
+      *pzErr = sqlite3_mprintf("squeeze: %s: a column name is missing or longer than %d bytes",
+                               what, (int)sizeof(((token *)0)->text) - 1);
+      return sqlite3_errcode(db) == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+    }
+    c->name = sqlite3_mprintf("%s", cname);
     c->type = sqlite3_mprintf("%s", ctype ? ctype : "");
-    if (!c->name || !c->type) {
-      rc = SQLITE_NOMEM;
-    } else if (!set_type(c, strict)) {
+    if (!c->name || !c->type) return SQLITE_NOMEM;
+    if (!set_type(c, strict)) {
       *pzErr = sqlite3_mprintf("squeeze: column %s of %s: type '%s' is not one of a strict "
                                "table's (INT, INTEGER, REAL, TEXT, BLOB, ANY)",
-                               c->name, name, c->type);
-      rc = SQLITE_ERROR;
-    } else {
-      rc = check_name(d, pzErr);
+                               c->name, what, c->type);
+      return SQLITE_ERROR;
     }
+    rc = check_name(d, pzErr);
+    if (rc != SQLITE_OK) return rc;
   }
-  if (rc == SQLITE_OK && step != SQLITE_DONE) rc = step;
-  if (rc != SQLITE_OK && rc != SQLITE_NOMEM && !*pzErr)
-    *pzErr = sqlite3_mprintf("squeeze: like = '%s': %s", name, sqlite3_errmsg(db));
+  if (step != SQLITE_DONE) {
+    *pzErr = sqlite3_mprintf("squeeze: %s: %s", what, sqlite3_errmsg(db));
+    return step;
+  }
+  return SQLITE_OK;
+}
+
+/* xCreate with like: the columns and declared types of table like (len
+** bytes; "table" or "schema.table", else in schema zDb) into d. */
+static int columns_like(sqlite3 *db, const char *zDb, const char *like, size_t len, int strict,
+                        int max_columns, sqt_decl *d, char **pzErr) {
+  char *name = sqlite3_mprintf("%.*s", (int)len, like);
+  char *what = sqlite3_mprintf("like = '%.*s'", (int)len, like);
+  int rc = name && what ? SQLITE_OK : SQLITE_NOMEM;
+  const char *table = name, *schema = zDb;
+  char *dot = name ? strchr(name, '.') : NULL;
+  if (dot) *dot = 0, schema = name, table = dot + 1;
+  sqlite3_stmt *s = NULL;
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_info(?1, ?2) ORDER BY cid", -1,
+                            &s, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 2, schema, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) {
+    rc = columns_from(db, s, what, strict, max_columns, d, pzErr);
+  } else if (rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf("squeeze: %s: %s", what, sqlite3_errmsg(db));
+  }
   if (rc == SQLITE_OK && d->ncol == 0) {
-    *pzErr = sqlite3_mprintf("squeeze: like = '%s': no such table", name);
+    *pzErr = sqlite3_mprintf("squeeze: %s: no such table", what);
     rc = SQLITE_ERROR;
   }
   sqlite3_finalize(s);
   sqlite3_free(name);
+  sqlite3_free(what);
   return rc;
 }
 
-int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *argv, int max_columns,
+/* xConnect with like: the columns recorded in t_config when the table was
+** created (sqt_decl_save_columns), so that the table keeps its shape
+** whatever becomes of the other table. The file is input: the names and
+** types are checked as a declaration's are. */
+static int columns_saved(sqlite3 *db, const char *zDb, const char *zName, int strict,
+                         int max_columns, sqt_decl *d, char **pzErr) {
+  char *sql = sqlite3_mprintf("SELECT c.v, t.v FROM %Q.'%q_config' c LEFT JOIN %Q.'%q_config' t"
+                              " ON t.k = 'type:' || substr(c.k, 8) WHERE c.k GLOB 'column:[0-9]*'"
+                              " ORDER BY CAST(substr(c.k, 8) AS INTEGER)",
+                              zDb, zName, zDb, zName);
+  char *what = sqlite3_mprintf("table %s: the columns in %s_config", zName, zName);
+  int rc = sql && what ? SQLITE_OK : SQLITE_NOMEM;
+  sqlite3_stmt *s = NULL;
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+  if (rc == SQLITE_OK) {
+    rc = columns_from(db, s, what, strict, max_columns, d, pzErr);
+  } else if (rc != SQLITE_NOMEM) {
+    *pzErr = sqlite3_mprintf("squeeze: %s: %s", what, sqlite3_errmsg(db));
+  }
+  if (rc == SQLITE_OK && d->ncol == 0) {
+    *pzErr = sqlite3_mprintf("squeeze: %s are missing", what);
+    rc = SQLITE_CORRUPT_VTAB;
+  }
+  sqlite3_finalize(s);
+  sqlite3_free(sql);
+  sqlite3_free(what);
+  return rc;
+}
+
+int sqt_decl_save_columns(sqlite3 *db, const char *zDb, const char *zName, const sqt_decl *d) {
+  if (!d->like) return SQLITE_OK;
+  char *sql =
+      sqlite3_mprintf("INSERT INTO %Q.'%q_config'(k, v) VALUES (?1, ?2), (?3, ?4)", zDb, zName);
+  if (!sql) return SQLITE_NOMEM;
+  sqlite3_stmt *s = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+  sqlite3_free(sql);
+  for (int i = 0; i < d->ncol && rc == SQLITE_OK; i++) {
+    char kname[32], ktype[32];
+    snprintf(kname, sizeof kname, "column:%d", i);
+    snprintf(ktype, sizeof ktype, "type:%d", i);
+    sqlite3_bind_text(s, 1, kname, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, d->col[i].name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, ktype, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, d->col[i].type, -1, SQLITE_STATIC);
+    int step = sqlite3_step(s), reset = sqlite3_reset(s);
+    rc = step == SQLITE_DONE ? SQLITE_OK : reset != SQLITE_OK ? reset : step;
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+int sqt_decl_parse(sqlite3 *db, int isCreate, int argc, const char *const *argv, int max_columns,
                    sqt_decl *d, char **pzErr) {
+  const char *zDb = argv[1], *zName = argv[2];
   memset(d, 0, sizeof(*d));
   d->chunk_rows = SQT_DEFAULT_CHUNK_ROWS;
   int rc = SQLITE_OK;
@@ -395,9 +467,12 @@ int sqt_decl_parse(sqlite3 *db, const char *zDb, int argc, const char *const *ar
   d->col = sqlite3_malloc64(sizeof(sqt_column) * cap);
   if (!d->col) return SQLITE_NOMEM;
   memset(d->col, 0, sizeof(sqt_column) * cap);
-  if (opt[OPT_LIKE].set)
+  d->like = opt[OPT_LIKE].set;
+  if (d->like && isCreate)
     rc = columns_like(db, zDb, opt[OPT_LIKE].text, (size_t)opt[OPT_LIKE].v, d->strict, max_columns,
                       d, pzErr);
+  else if (d->like)
+    rc = columns_saved(db, zDb, zName, d->strict, max_columns, d, pzErr);
   for (int i = 3; i < argc && rc == SQLITE_OK; i++) {
     if (is_option(argv[i])) continue;
     const char *s = argv[i];

@@ -81,7 +81,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   int rc = p->zDb && p->zName ? SQLITE_OK : SQLITE_NOMEM;
   int max_columns = sqlite3_limit(db, SQLITE_LIMIT_COLUMN, -1) - 2;
   if (max_columns > SQT_COLUMNS_MAX) max_columns = SQT_COLUMNS_MAX;
-  if (rc == SQLITE_OK) rc = sqt_decl_parse(db, p->zDb, argc, argv, max_columns, &p->decl, pzErr);
+  if (rc == SQLITE_OK) rc = sqt_decl_parse(db, isCreate, argc, argv, max_columns, &p->decl, pzErr);
   if (rc == SQLITE_OK) {
     sqt_rows_init(&p->buf, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->cache, p->decl.ncol, p->alloc);
@@ -91,6 +91,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   }
   if (rc == SQLITE_OK && isCreate)
     rc = sqt_shadow_create(db, p->zDb, p->zName, p->decl.ncol, pzErr);
+  if (rc == SQLITE_OK && isCreate) rc = sqt_decl_save_columns(db, p->zDb, p->zName, &p->decl);
   p->format = SQT_FORMAT;
   if (rc == SQLITE_OK && !isCreate)
     rc = sqt_shadow_check_format(db, p->zDb, p->zName, &p->format, pzErr);

@@ -192,8 +192,8 @@ static char *stmt_sql(sqt_vtab *p, int id) {
   case SQT_DATA_COUNT:
     return sqlite3_mprintf("SELECT count(*) FROM %Q.'%q_data' WHERE key >= ?1 AND key < ?2", db, t);
   case SQT_DATA_STORED:
-    return sqlite3_mprintf("SELECT sum(length(body)) FROM %Q.'%q_data' WHERE key >= ?1 AND key < ?2",
-                           db, t);
+    return sqlite3_mprintf(
+        "SELECT sum(length(body)) FROM %Q.'%q_data' WHERE key >= ?1 AND key < ?2", db, t);
   case SQT_DATA_RAW:
     return sqlite3_mprintf("SELECT sum(raw) FROM %Q.'%q_data' WHERE key >= ?1 AND key < ?2", db, t);
   case SQT_DATA_TOTAL:

@@ -144,12 +144,12 @@ typedef struct flush_undo {
 
 /* What the chunks of a flush took, for the caller to delete last. */
 typedef struct flush_taken {
-  uint32_t from_buf;            /* buffer rows now in chunks */
-  uint32_t from_tail;           /* true-tail rows now in chunks */
-  int nrun;                     /* partial chunks folded in: run[0..nrun) */
+  uint32_t from_buf;  /* buffer rows now in chunks */
+  uint32_t from_tail; /* true-tail rows now in chunks */
+  int nrun;           /* partial chunks folded in: run[0..nrun) */
   sqt_chunkref run[SQT_RUN_MAX];
-  int64_t del_lo, del_hi;       /* tail rows to delete (their patches, the tail rows taken) */
-  int del;                      /* some */
+  int64_t del_lo, del_hi; /* tail rows to delete (their patches, the tail rows taken) */
+  int del;                /* some */
 } flush_taken;
 
 /* Undoes what a failed flush wrote: its chunks, and the buffer rows it put

@@ -164,6 +164,36 @@ class TypesAndChunks(SqlTestCase):
         self.db.execute("CREATE VIRTUAL TABLE s2 USING squeeze(like = 'main.plain')")
         self.assertEqual(self.one("SELECT count(*) FROM pragma_table_info('s2')"), 3)
 
+    def test_like_keeps_its_columns(self):
+        """The columns are taken once, at CREATE: the table opens the same after the other
+        table is altered or dropped, in a new connection, and a file whose kept columns
+        are gone is reported as corrupt."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "like.db")
+            db = connect(path)
+            db.execute('CREATE TABLE src(a INT, "we""ird" DECIMAL(10, 2))')
+            db.execute("CREATE VIRTUAL TABLE s USING squeeze(like = 'src')")
+            db.execute("INSERT INTO s VALUES (1, '2.50')")
+            db.execute("ALTER TABLE src ADD COLUMN c TEXT")
+            db.commit()
+            db.close()
+            db = connect(path)
+            self.assertEqual(db.execute("SELECT *, typeof(\"we\"\"ird\") FROM s").fetchall(),
+                             [(1, 2.5, "real")])
+            db.execute("DROP TABLE src")
+            db.commit()
+            db.close()
+            db = connect(path)
+            self.assertEqual(db.execute("SELECT name, type FROM pragma_table_info('s')").fetchall(),
+                             [("a", "INT"), ('we"ird', "DECIMAL(10, 2)")])
+            db.execute("DELETE FROM s_config WHERE k GLOB 'column:*'")
+            db.commit()
+            db.close()
+            db = connect(path)
+            with self.assertRaisesRegex(sqlite3.DatabaseError, "the columns in s_config are missing"):
+                db.execute("SELECT * FROM s").fetchall()
+            db.close()
+
     def test_nulls_everywhere(self):
         for k in range(10):
             self.db.execute("INSERT INTO t VALUES (?, NULL, ?, NULL, NULL)",
