@@ -28,9 +28,9 @@ const sqz_allocator *sqz_sqlite_allocator(void) {
 sqz_conn *sqz_conn_create(sqlite3 *db) {
   sqz_conn *c = sqlite3_malloc64(sizeof(*c));
   if (!c) return NULL;
+  memset(c, 0, sizeof(*c));
   c->db = db;
   c->refs = 1;
-  c->tables = NULL;
   c->ctx = sqz_ctx_create(sqz_sqlite_allocator());
   if (!c->ctx) {
     sqlite3_free(c);

@@ -26,6 +26,7 @@ typedef struct sqz_conn {
   sqz_ctx *ctx;            /* pooled scratch and codec contexts, memory via sqlite3_malloc64 */
   int refs;                /* registrations still holding this state */
   struct sqt_vtab *tables; /* the squeeze tables connected on db (ext/table/), a list */
+  size_t cache_bytes;      /* memory their decoded-slot caches hold together */
 } sqz_conn;
 
 /* Creates the state of db with one reference. Returns NULL when out of

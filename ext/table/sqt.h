@@ -11,6 +11,7 @@
 **   sqt_rows.c     rows in memory (column form) and SQLite values
 **   sqt_chunkio.c  chunk I/O: the directory and the column chunks
 **   sqt_tail.c     the tail and the insert buffer in front of it
+**   sqt_cache.c    decoded slots kept between statements (LRU, pinned)
 **   sqt_rowid.c    rowid questions: exists, fetch, largest rowid
 **   sqt_compact.c  compaction: patches folded into chunks, optimize
 **   sqt_scan.c     xBestIndex and the cursor: zone maps, colUsed, merge
@@ -65,7 +66,11 @@
 #define SQT_SEAL_ROWS 64
 /* Most partial chunks a seal or a flush folds into the chunks it writes. */
 #define SQT_RUN_MAX 32
-#define SQT_STAT_BYTES 256                         /* TEXT/BLOB min/max kept up to this length */
+/* The memory the decoded-slot caches of a connection's squeeze tables take
+** together before the least recently used entries are freed (sqt_cache.c). */
+#define SQT_CACHE_BYTES ((size_t)64 << 20)
+#define SQT_TAIL_POOL 4    /* prepared tail SELECTs a table keeps for its next scans */
+#define SQT_STAT_BYTES 256 /* TEXT/BLOB min/max kept up to this length */
 #define SQT_COLUMNS_MAX ((1 << SQT_SLOT_BITS) - 2) /* most declared columns */
 /* The hidden column that takes commands, in the manner of fts5:
 ** INSERT INTO t(squeeze_command) VALUES ('optimize'). Every write happens in
@@ -162,6 +167,46 @@ typedef struct sqt_rows {
 
 typedef struct sqt_vtab sqt_vtab;
 
+/* One directory row of t_chunk. */
+typedef struct sqt_chunkref {
+  int64_t maxrow; /* largest rowid */
+  int64_t minrow; /* smallest rowid */
+  int64_t gen;    /* generation: data keys gen << 16 | slot */
+  uint32_t nrows; /* rows */
+} sqt_chunkref;
+
+/* A decoded slot in the cache (sqt_cache.c). */
+typedef struct sqt_slot sqt_slot;
+struct sqt_slot {
+  sqt_chunkref ref; /* the chunk, its whole directory row */
+  int slot;         /* 0 the rowids, k column k-1 */
+  int dense;        /* slot 0 of a chunk without gaps: rowid i is minrow + i, col empty */
+  int stale;        /* its chunk was deleted or rolled back: freed at the last release */
+  int pins;         /* users holding it */
+  size_t bytes;     /* memory it takes */
+  sqz_column col;   /* the values (ref.nrows of them; empty when dense) */
+  sqt_slot *hnext;  /* hash chain */
+  sqt_slot *prev;   /* LRU list, most recent first */
+  sqt_slot *next;
+};
+
+/* The cache of one table; its bytes count toward the connection's budget. */
+typedef struct sqt_cache {
+  sqt_slot **bucket; /* [nbucket], a power of two */
+  uint32_t nbucket;
+  uint32_t count;            /* entries */
+  size_t bytes;              /* their memory */
+  sqt_slot *head;            /* most recently used */
+  sqt_slot *tail;            /* least recently used */
+  int64_t max_gen;           /* the largest generation cached since the last drop of all */
+  unsigned int data_version; /* SQLITE_FCNTL_DATA_VERSION when last checked */
+} sqt_cache;
+
+/* The rowid of row i of a rowid slot. */
+static inline int64_t sqt_slot_rowid(const sqt_slot *e, uint32_t i) {
+  return e->dense ? (int64_t)((uint64_t)e->ref.minrow + i) : (int64_t)e->col.v[i];
+}
+
 /* The prepared statements of a table (sqt_stmt.c has their SQL). */
 enum {
   SQT_CHUNK_FROM,        /* chunks with maxrow >= ?1, ascending */
@@ -198,14 +243,6 @@ enum {
   SQT_STMT_COUNT
 };
 
-/* One directory row of t_chunk. */
-typedef struct sqt_chunkref {
-  int64_t maxrow; /* largest rowid */
-  int64_t minrow; /* smallest rowid */
-  int64_t gen;    /* generation: data keys gen << 16 | slot */
-  uint32_t nrows; /* rows */
-} sqt_chunkref;
-
 struct sqt_vtab {
   sqlite3_vtab base;                  /* base class: must be first */
   sqz_conn *conn;                     /* the connection state: pool, list of tables */
@@ -216,6 +253,11 @@ struct sqt_vtab {
   sqt_vtab *next;                     /* next in conn->tables */
   const sqz_allocator *alloc;         /* sqlite3_malloc64 / sqlite3_free */
   sqlite3_stmt *stmt[SQT_STMT_COUNT]; /* prepared on demand */
+  struct {
+    sqlite3_stmt *stmt; /* a scan's tail SELECT not in use, or NULL */
+    uint64_t used;      /* its colUsed */
+    int desc;           /* its order */
+  } tail_pool[SQT_TAIL_POOL];
 
   /* Write state, valid while `loaded` (reloaded at each transaction). */
   int loaded;         /* the fields below are known */
@@ -242,10 +284,7 @@ struct sqt_vtab {
   sqt_rows buf;
 
   /* Caches. */
-  int64_t cache_gen;      /* generation of the chunk in cache, or 0 */
-  sqt_chunkref cache_ref; /* its whole directory row: a hit must match every field */
-  int cache_full;         /* cache holds every column, not only the rowids */
-  sqt_rows cache;         /* a decoded chunk, for rowid lookups and UPDATE */
+  sqt_cache slots;        /* decoded slots (sqt_cache.c) */
   sqt_rows fetch;         /* the current version of a row being updated */
   sqt_rows one;           /* its new version */
   sqz_buf enc;            /* encoder output */
@@ -321,10 +360,18 @@ int sqt_shadow_rename(sqt_vtab *p, const char *zNew);
 sqlite3_stmt *sqt_stmt(sqt_vtab *p, int id, int *rc);
 /* Finalizes every prepared statement of p. */
 void sqt_stmt_finalize_all(sqt_vtab *p);
-/* The SQL of a scan's tail SELECT for the columns in used (colUsed), with
-** tail_index[i] set to the result column of column i, or -1 (sqlite3_free
-** the text; NULL when out of memory). */
-char *sqt_tail_select_sql(sqt_vtab *p, uint64_t used, int *tail_index);
+/* The SQL of a scan's tail SELECT for the columns in used (colUsed), in
+** ascending or (desc) descending id order (sqlite3_free the text; NULL when
+** out of memory). */
+char *sqt_tail_select_sql(sqt_vtab *p, uint64_t used, int desc);
+/* Sets tail_index[i] to the result column of column i in that SELECT, or -1. */
+void sqt_tail_columns(const sqt_vtab *p, uint64_t used, int *tail_index);
+/* A prepared tail SELECT for (used, desc) from p's pool, removed from it, or
+** NULL when there is none. Cursors take one at xFilter... */
+sqlite3_stmt *sqt_tail_take(sqt_vtab *p, uint64_t used, int desc);
+/* ...and give it back (reset) when done; the pool keeps the SQT_TAIL_POOL
+** most recent, so statements run again and again prepare nothing. */
+void sqt_tail_give(sqt_vtab *p, sqlite3_stmt *s, uint64_t used, int desc);
 
 /* Steps s once (DONE or a first ROW) and resets it. Returns SQLITE_OK or the
 ** error with p's message. */
@@ -437,6 +484,30 @@ int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out);
 int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids);
 /* Decodes every slot of c into r (cleared first). */
 int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r);
+
+/* ---- sqt_cache.c: decoded slots kept between statements ---------------------- */
+
+/* Slot (0 the rowids, k column k-1) of chunk c, decoded, from the cache or
+** decoded now (the rowids checked against c as sqt_chunk_rowids does), and
+** pinned: *out stays valid until sqt_slot_release. Returns SQLITE_OK or the
+** error of the decode (SQLITE_CORRUPT_VTAB, SQLITE_NOMEM, SQLITE_TOOBIG) with
+** p's message set. */
+int sqt_slot_get(sqt_vtab *p, const sqt_chunkref *c, int slot, sqt_slot **out);
+/* Unpins e (NULL: nothing); frees least recently used entries when the
+** connection is over its budget. */
+void sqt_slot_release(sqt_vtab *p, sqt_slot *e);
+/* Forgets the entries of generations lo..hi (a pinned one at its release). */
+void sqt_cache_drop(sqt_vtab *p, int64_t lo, int64_t hi);
+/* Empties the cache when the database no longer holds what it decoded: when
+** the file changed (SQLITE_FCNTL_DATA_VERSION) and its generation counter is
+** now below a cached generation, as after a restore from an older copy, whose
+** next writes give those numbers to other chunks. Legitimate writers only
+** ever add generations. Returns an SQLite code. */
+int sqt_cache_check(sqt_vtab *p);
+/* Frees every entry (when the table object goes). */
+void sqt_cache_free(sqt_vtab *p);
+/* Index of the first rowid >= r among rows [lo, hi) of rowid slot e. */
+uint32_t sqt_slot_lower_bound(const sqt_slot *e, uint32_t lo, uint32_t hi, int64_t r);
 
 /* ---- sqt_tail.c: the tail and the insert buffer ------------------------------ */
 

@@ -255,13 +255,13 @@ int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c) {
   if (!s) return rc;
   sqlite3_bind_int64(s, 1, sqt_key(c->gen, 0));
   sqlite3_bind_int64(s, 2, sqt_key(c->gen + 1, 0));
-  if (p->cache_gen == c->gen) p->cache_gen = 0;
+  sqt_cache_drop(p, c->gen, c->gen);
   return sqt_step_done(p, s);
 }
 
 int sqt_delete_generations(sqt_vtab *p, int64_t lo, int64_t hi) {
   p->epoch++;
-  if (p->cache_gen >= lo && p->cache_gen <= hi) p->cache_gen = 0;
+  sqt_cache_drop(p, lo, hi);
   int rc = SQLITE_OK;
   sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_DELETE_GEN, &rc);
   if (!s) return rc;

@@ -289,6 +289,5 @@ int sqt_optimize(sqt_vtab *p, int *written) {
   if (rc == SQLITE_OK) rc = reload_lcm(p);
   if (rc == SQLITE_OK) rc = sqt_save_generation(p);
   p->loaded = 0; /* tail_count and lcm changed */
-  p->cache_gen = 0;
   return rc;
 }

@@ -51,7 +51,7 @@ static void vtab_free(sqt_vtab *p) {
   if (!p) return;
   sqt_stmt_finalize_all(p);
   sqt_rows_free(&p->buf);
-  sqt_rows_free(&p->cache);
+  sqt_cache_free(p);
   sqt_rows_free(&p->fetch);
   sqt_rows_free(&p->one);
   sqlite3_free(p->patches);
@@ -84,10 +84,9 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (rc == SQLITE_OK) rc = sqt_decl_parse(db, isCreate, argc, argv, max_columns, &p->decl, pzErr);
   if (rc == SQLITE_OK) {
     sqt_rows_init(&p->buf, p->decl.ncol, p->alloc);
-    sqt_rows_init(&p->cache, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->fetch, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->one, p->decl.ncol, p->alloc);
-    if (!p->buf.col || !p->cache.col || !p->fetch.col || !p->one.col) rc = SQLITE_NOMEM;
+    if (!p->buf.col || !p->fetch.col || !p->one.col) rc = SQLITE_NOMEM;
   }
   if (rc == SQLITE_OK && isCreate)
     rc = sqt_shadow_create(db, p->zDb, p->zName, p->decl.ncol, pzErr);
@@ -188,6 +187,7 @@ int sqt_load(sqt_vtab *p) {
                      "table %s: the generation in %s_config is missing or out of range", p->zName,
                      p->zName);
   p->last_gen = v;
+  if (v < p->slots.max_gen) sqt_cache_drop(p, INT64_MIN, INT64_MAX); /* see sqt_cache_check */
   p->gen_dirty = 0;
   p->max_known = 0;
   p->loaded = 1;
@@ -216,7 +216,7 @@ void sqt_reset(sqt_vtab *p, int rollback) {
   p->max_known = 0;
   /* a committed generation's chunk never changes (generations only grow), so
   ** the decoded chunk stays valid across transactions unless rolled back */
-  if (rollback) p->cache_gen = 0;
+  if (rollback) sqt_cache_drop(p, INT64_MIN, INT64_MAX); /* generations are given again */
   if (rollback) p->poisoned = 0; /* the partial writes are gone with the rollback */
   sqt_rows_clear(&p->buf);
 }

@@ -7,10 +7,8 @@
 **   INSERT INTO readings(ts) VALUES (3);             -- largest rowid + 1
 **   UPDATE readings SET ts = 4 WHERE rowid = 7;      -- the row's current values
 **
-** A chunk's rowids are computed when the chunk has no gaps and decoded (and
-** checked against its directory row) otherwise; the last chunk looked at is
-** kept decoded in the table's cache, so a run of lookups in one chunk
-** decodes it once.
+** A chunk's rowids and columns come from the table's decoded-slot cache
+** (sqt_cache.c), so lookups in chunks looked at before decode nothing.
 */
 #include "sqt.h"
 SQLITE_EXTENSION_INIT3
@@ -26,23 +24,6 @@ uint32_t sqt_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t 
       hi = mid;
   }
   return lo;
-}
-
-/* Decodes chunk c into p->cache: its rowids, and with full every column. */
-static int cache_chunk(sqt_vtab *p, const sqt_chunkref *c, int full) {
-  const sqt_chunkref *k = &p->cache_ref;
-  /* the whole directory row must match: a generation alone could be one a
-  ** damaged directory gives to two chunks */
-  if (p->cache_gen == c->gen && k->maxrow == c->maxrow && k->minrow == c->minrow &&
-      k->nrows == c->nrows && (p->cache_full || !full))
-    return SQLITE_OK;
-  p->cache_gen = 0;
-  int rc = full ? sqt_decode_chunk(p, c, &p->cache) : sqt_chunk_rowids(p, c, &p->cache.id);
-  if (rc != SQLITE_OK) return rc;
-  p->cache_gen = c->gen;
-  p->cache_ref = *c;
-  p->cache_full = full;
-  return SQLITE_OK;
 }
 
 int sqt_exists(sqt_vtab *p, int64_t r, int *exists) {
@@ -70,10 +51,12 @@ int sqt_exists(sqt_vtab *p, int64_t r, int *exists) {
   sqt_chunkref c;
   rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, r, &c, &found);
   if (rc != SQLITE_OK || !found || r < c.minrow) return rc;
-  rc = cache_chunk(p, &c, 0);
+  sqt_slot *ids;
+  rc = sqt_slot_get(p, &c, 0, &ids);
   if (rc != SQLITE_OK) return rc;
-  uint32_t i = sqt_lower_bound(&p->cache.id, 0, p->cache.id.count, r);
-  *exists = i < p->cache.id.count && (int64_t)p->cache.id.v[i] == r;
+  uint32_t i = sqt_slot_lower_bound(ids, 0, c.nrows, r);
+  *exists = i < c.nrows && sqt_slot_rowid(ids, i) == r;
+  sqt_slot_release(p, ids);
   return SQLITE_OK;
 }
 
@@ -89,13 +72,25 @@ int sqt_fetch_row(sqt_vtab *p, int64_t r, sqt_rows *out) {
   sqt_chunkref c;
   int found = 0;
   if (p->have_chunks && r <= p->lcm) rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, r, &c, &found);
-  if (rc == SQLITE_OK && found) rc = cache_chunk(p, &c, 1);
+  sqt_slot *ids = NULL;
+  if (rc == SQLITE_OK && found) rc = sqt_slot_get(p, &c, 0, &ids);
   if (rc != SQLITE_OK) return rc;
-  uint32_t i = found ? sqt_lower_bound(&p->cache.id, 0, p->cache.id.count, r) : 0;
-  if (!found || i >= p->cache.id.count || (int64_t)p->cache.id.v[i] != r)
+  uint32_t i = found ? sqt_slot_lower_bound(ids, 0, c.nrows, r) : 0;
+  int there = found && i < c.nrows && sqt_slot_rowid(ids, i) == r;
+  sqt_slot_release(p, ids);
+  if (!there)
     return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is missing", p->zName,
                      (long long)r);
-  return sqt_rows_append_row(out, &p->cache, i);
+  rc = sqz_status_rc(sqz_column_append(&out->id, SQZ_CLASS_INT, (uint64_t)r, NULL, 0));
+  for (int k = 0; k < out->ncol && rc == SQLITE_OK; k++) {
+    sqt_slot *col;
+    rc = sqt_slot_get(p, &c, k + 1, &col);
+    if (rc != SQLITE_OK) break;
+    rc = sqz_status_rc(sqz_column_append_row(&out->col[k], &col->col, i));
+    if (col->col.type[i] >= SQZ_CLASS_TEXT) out->bytes += col->col.len[i];
+    sqt_slot_release(p, col);
+  }
+  return rc;
 }
 
 /* The largest live rowid among chunk c's rows and the tail rows in

@@ -178,11 +178,10 @@ typedef struct sqt_cursor {
   sqt_chunkref *chunks; /* chunks to read, in rowid order */
   int nchunks;          /* entries in chunks */
   int ichunk;           /* current chunk, -1 before the first */
-  sqz_column ids;       /* rowids of the current chunk */
+  sqt_slot *ids;        /* rowids of the current chunk (pinned), or NULL */
   uint32_t row, end;    /* current row index and the end of the chunk's range */
   uint32_t fast_end;    /* rows before it follow row without a merge decision */
-  sqz_column *cols;     /* [ncol] decoded columns of the current chunk */
-  uint8_t *decoded;     /* [ncol] whether cols[i] holds the current chunk */
+  sqt_slot **cols;      /* [ncol] decoded columns of the current chunk (pinned), or NULL */
 
   /* IS NULL / IS NOT NULL terms, decided here (best_index sets omit) */
   int nnull_terms; /* entries in null_terms */
@@ -196,6 +195,7 @@ typedef struct sqt_cursor {
 
   sqlite3_stmt *tail; /* SELECT id, dead, <used columns> FROM tail ... */
   uint64_t tail_used; /* the colUsed tail was prepared for */
+  int tail_desc;      /* and its order */
   int *tail_index;    /* [ncol] result column of each column in tail, -1 if absent */
   int tail_ok;        /* tail is on a row */
   int64_t tail_id;    /* its id */
@@ -209,19 +209,15 @@ int sqt_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
   memset(c, 0, sizeof(*c));
   c->tab = p;
   int n = p->decl.ncol;
-  c->cols = sqlite3_malloc64(sizeof(sqz_column) * (size_t)n);
-  c->decoded = sqlite3_malloc64((size_t)n);
+  c->cols = sqlite3_malloc64(sizeof(sqt_slot *) * (size_t)n);
   c->tail_index = sqlite3_malloc64(sizeof(int) * (size_t)n);
-  if (!c->cols || !c->decoded || !c->tail_index) {
+  if (!c->cols || !c->tail_index) {
     sqlite3_free(c->cols);
-    sqlite3_free(c->decoded);
     sqlite3_free(c->tail_index);
     sqlite3_free(c);
     return SQLITE_NOMEM;
   }
-  for (int i = 0; i < n; i++)
-    sqz_column_init(&c->cols[i], p->alloc);
-  sqz_column_init(&c->ids, p->alloc);
+  memset(c->cols, 0, sizeof(sqt_slot *) * (size_t)n);
   sqt_rows_init(&c->now, n, p->alloc);
   if (!c->now.col && n) {
     sqt_close(&c->base);
@@ -232,15 +228,22 @@ int sqt_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **ppCursor) {
   return SQLITE_OK;
 }
 
+/* Unpins the slots of the current chunk. */
+static void release_chunk(sqt_cursor *c) {
+  sqt_slot_release(c->tab, c->ids);
+  c->ids = NULL;
+  for (int i = 0; i < c->tab->decl.ncol; i++) {
+    sqt_slot_release(c->tab, c->cols[i]);
+    c->cols[i] = NULL;
+  }
+}
+
 int sqt_close(sqlite3_vtab_cursor *cur) {
   sqt_cursor *c = (sqt_cursor *)cur;
-  for (int i = 0; i < c->tab->decl.ncol; i++)
-    sqz_column_free(&c->cols[i]);
-  sqz_column_free(&c->ids);
+  release_chunk(c);
   sqt_rows_free(&c->now);
-  sqlite3_finalize(c->tail);
+  sqt_tail_give(c->tab, c->tail, c->tail_used, c->tail_desc);
   sqlite3_free(c->cols);
-  sqlite3_free(c->decoded);
   sqlite3_free(c->tail_index);
   sqlite3_free(c->chunks);
   sqlite3_free(c->points);
@@ -255,8 +258,8 @@ int sqt_close(sqlite3_vtab_cursor *cur) {
 ** k's map, read once per chunk). */
 static int chunk_row_null(sqt_cursor *c, int k, int *isnull) {
   int col = c->null_terms[k].col;
-  if (c->decoded[col]) {
-    *isnull = c->cols[col].type[c->row] == SQZ_CLASS_NULL;
+  if (c->cols[col]) {
+    *isnull = c->cols[col]->col.type[c->row] == SQZ_CLASS_NULL;
     return SQLITE_OK;
   }
   if (c->null_terms[k].isnull_chunk != c->ichunk) {
@@ -553,18 +556,23 @@ static int rowid_in(sqt_cursor *c, sqlite3_value *list) {
 ** plan's colUsed is the same). */
 static int prepare_tail(sqt_cursor *c, uint64_t used) {
   sqt_vtab *p = c->tab;
-  if (c->tail && c->tail_used == used) {
+  int desc = 0;
+  if (c->tail && c->tail_used == used && c->tail_desc == desc) {
     sqlite3_reset(c->tail);
     return SQLITE_OK;
   }
-  sqlite3_finalize(c->tail);
-  c->tail = NULL;
-  char *sql = sqt_tail_select_sql(p, used, c->tail_index);
-  if (!sql) return SQLITE_NOMEM;
-  int rc = sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->tail, NULL);
-  sqlite3_free(sql);
-  if (rc != SQLITE_OK) return sqt_error(p, rc, "%s", sqlite3_errmsg(p->db));
+  sqt_tail_give(p, c->tail, c->tail_used, c->tail_desc);
+  c->tail = sqt_tail_take(p, used, desc);
+  if (!c->tail) {
+    char *sql = sqt_tail_select_sql(p, used, desc);
+    if (!sql) return SQLITE_NOMEM;
+    int rc = sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->tail, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) return sqt_error(p, rc, "%s", sqlite3_errmsg(p->db));
+  }
+  sqt_tail_columns(p, used, c->tail_index);
   c->tail_used = used;
+  c->tail_desc = desc;
   return SQLITE_OK;
 }
 
@@ -591,15 +599,15 @@ static int tail_step(sqt_cursor *c) {
 /* Loads chunk i: its rowids, and the row range within [lo, hi]. */
 static int load_chunk(sqt_cursor *c, int i) {
   c->ichunk = i;
-  memset(c->decoded, 0, (size_t)c->tab->decl.ncol);
-  int rc = sqt_chunk_rowids(c->tab, &c->chunks[i], &c->ids);
+  release_chunk(c);
+  int rc = sqt_slot_get(c->tab, &c->chunks[i], 0, &c->ids);
   if (rc != SQLITE_OK) {
     c->row = c->end = 0;
     return rc;
   }
-  uint32_t n = c->ids.count;
-  c->row = sqt_lower_bound(&c->ids, 0, n, c->chunk_lo);
-  c->end = c->hi == INT64_MAX ? n : sqt_lower_bound(&c->ids, c->row, n, c->hi + 1);
+  uint32_t n = c->chunks[i].nrows;
+  c->row = sqt_slot_lower_bound(c->ids, 0, n, c->chunk_lo);
+  c->end = c->hi == INT64_MAX ? n : sqt_slot_lower_bound(c->ids, c->row, n, c->hi + 1);
   return SQLITE_OK;
 }
 
@@ -609,6 +617,7 @@ static int load_chunk(sqt_cursor *c, int i) {
 static int load_chunk_list(sqt_cursor *c, int64_t from, const zone_term *terms, int nt) {
   sqt_vtab *p = c->tab;
   int rc = SQLITE_OK;
+  release_chunk(c);
   c->nchunks = 0;
   c->ichunk = -1;
   c->row = c->end = c->fast_end = 0;
@@ -681,7 +690,7 @@ static int chunk_head(sqt_cursor *c, int64_t *id, int *have) {
     return SQLITE_OK;
   }
   *have = 1;
-  *id = (int64_t)c->ids.v[c->row];
+  *id = sqt_slot_rowid(c->ids, c->row);
   return SQLITE_OK;
 }
 
@@ -709,7 +718,7 @@ static int settle(sqt_cursor *c) {
       int64_t want = c->points[c->ipoint];
       if (id != want) {
         /* skip ahead in both streams */
-        if (have && cid < want) c->row = sqt_lower_bound(&c->ids, c->row, c->end, want);
+        if (have && cid < want) c->row = sqt_slot_lower_bound(c->ids, c->row, c->end, want);
         while (c->tail_ok && c->tail_id < want) {
           rc = tail_step(c);
           if (rc != SQLITE_OK) return rc;
@@ -745,7 +754,7 @@ static int settle(sqt_cursor *c) {
     /* chunk rows up to fast_end need no merge decision (sqt_next) */
     c->fast_end = c->row + 1;
     if (!from_tail && !c->points && !c->nnull_terms)
-      c->fast_end = c->tail_ok ? sqt_lower_bound(&c->ids, c->row, c->end, c->tail_id) : c->end;
+      c->fast_end = c->tail_ok ? sqt_slot_lower_bound(c->ids, c->row, c->end, c->tail_id) : c->end;
     return SQLITE_OK;
   }
 }
@@ -767,6 +776,7 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   c->lo = INT64_MIN;
   c->hi = INT64_MAX;
   int rc = sqt_flush(p, SQT_FLUSH_FULL); /* fails when the table is poisoned */
+  if (rc == SQLITE_OK) rc = sqt_cache_check(p);
   if (rc != SQLITE_OK) return rc;
 
   /* decode the plan (see the comment above sqt_best_index) */
@@ -862,7 +872,7 @@ int sqt_next(sqlite3_vtab_cursor *cur) {
     if (rc != SQLITE_OK) return rc;
   } else if (++c->row < c->fast_end) {
     /* the common case: the next row of the same chunk, no tail row before it */
-    c->rowid = (int64_t)c->ids.v[c->row];
+    c->rowid = sqt_slot_rowid(c->ids, c->row);
     return SQLITE_OK;
   }
   return settle(c);
@@ -920,8 +930,7 @@ int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
       sqlite3_result_value(ctx, sqlite3_column_value(c->tail, c->tail_index[i]));
     return SQLITE_OK;
   }
-  sqz_column *col = &c->cols[i];
-  if (!c->decoded[i]) {
+  if (!c->cols[i]) {
     if (c->epoch != c->tab->epoch) {
       int current;
       int rc = sqt_chunk_current(c->tab, &c->chunks[c->ichunk], &current);
@@ -934,10 +943,10 @@ int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
           c->null_terms[k].isnull[c->row])
         return SQLITE_OK;
     }
-    int rc = sqt_decode_slot(c->tab, &c->chunks[c->ichunk], i + 1, col);
+    int rc = sqt_slot_get(c->tab, &c->chunks[c->ichunk], i + 1, &c->cols[i]);
     if (rc != SQLITE_OK) return rc;
-    c->decoded[i] = 1;
   }
+  const sqz_column *col = &c->cols[i]->col;
   uint32_t r = c->row;
   switch (col->type[r]) {
   case SQZ_CLASS_INT:

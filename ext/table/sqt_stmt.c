@@ -268,20 +268,59 @@ void sqt_stmt_finalize_all(sqt_vtab *p) {
     sqlite3_finalize(p->stmt[i]);
     p->stmt[i] = NULL;
   }
+  for (int i = 0; i < SQT_TAIL_POOL; i++) {
+    sqlite3_finalize(p->tail_pool[i].stmt);
+    p->tail_pool[i].stmt = NULL;
+  }
 }
 
-char *sqt_tail_select_sql(sqt_vtab *p, uint64_t used, int *tail_index) {
+/* Whether column i is in colUsed mask used (bit 63: every column past 62). */
+static int column_used(uint64_t used, int i) {
+  return (int)(i >= 63 ? (used >> 63) & 1 : (used >> i) & 1);
+}
+
+void sqt_tail_columns(const sqt_vtab *p, uint64_t used, int *tail_index) {
+  int k = 2;
+  for (int i = 0; i < p->decl.ncol; i++)
+    tail_index[i] = column_used(used, i) ? k++ : -1;
+}
+
+char *sqt_tail_select_sql(sqt_vtab *p, uint64_t used, int desc) {
   sqlite3_str *s = sqlite3_str_new(NULL);
   sqlite3_str_appendall(s, "SELECT id, dead");
-  int k = 2;
-  for (int i = 0; i < p->decl.ncol; i++) {
-    int want = i >= 63 ? (used >> 63) & 1 : (used >> i) & 1;
-    tail_index[i] = want ? k++ : -1;
-    if (want) sqlite3_str_appendf(s, ", c%d", i);
-  }
-  sqlite3_str_appendf(s, " FROM %Q.'%q_tail' WHERE id BETWEEN ?1 AND ?2 ORDER BY id", p->zDb,
-                      p->zName);
+  for (int i = 0; i < p->decl.ncol; i++)
+    if (column_used(used, i)) sqlite3_str_appendf(s, ", c%d", i);
+  sqlite3_str_appendf(s, " FROM %Q.'%q_tail' WHERE id BETWEEN ?1 AND ?2 ORDER BY id%s", p->zDb,
+                      p->zName, desc ? " DESC" : "");
   return sqlite3_str_finish(s);
+}
+
+sqlite3_stmt *sqt_tail_take(sqt_vtab *p, uint64_t used, int desc) {
+  for (int i = 0; i < SQT_TAIL_POOL; i++) {
+    if (p->tail_pool[i].stmt && p->tail_pool[i].used == used && p->tail_pool[i].desc == desc) {
+      sqlite3_stmt *s = p->tail_pool[i].stmt;
+      p->tail_pool[i].stmt = NULL;
+      return s;
+    }
+  }
+  return NULL;
+}
+
+void sqt_tail_give(sqt_vtab *p, sqlite3_stmt *s, uint64_t used, int desc) {
+  if (!s) return;
+  sqlite3_reset(s);
+  int free_slot = -1;
+  for (int i = 0; i < SQT_TAIL_POOL && free_slot < 0; i++)
+    if (!p->tail_pool[i].stmt) free_slot = i;
+  if (free_slot < 0) {
+    /* full: the oldest goes */
+    sqlite3_finalize(p->tail_pool[0].stmt);
+    memmove(&p->tail_pool[0], &p->tail_pool[1], sizeof(p->tail_pool[0]) * (SQT_TAIL_POOL - 1));
+    free_slot = SQT_TAIL_POOL - 1;
+  }
+  p->tail_pool[free_slot].stmt = s;
+  p->tail_pool[free_slot].used = used;
+  p->tail_pool[free_slot].desc = desc;
 }
 
 /* ---- Stepping ------------------------------------------------------------ */

@@ -167,7 +167,6 @@ static int flush_undo_writes(sqt_vtab *p, const flush_undo *u, int rc) {
   p->have_chunks = u->have_chunks;
   p->tail_count = u->tail_count;
   p->epoch++;
-  if (p->cache_gen > u->last_gen) p->cache_gen = 0;
   return rc2 != SQLITE_OK ? rc2 : rc;
 }
 
