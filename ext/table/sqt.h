@@ -295,7 +295,8 @@ int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int
 ** maps are kept in; in UTF-16 databases they follow UTF-16 code units, and
 ** zone maps are not used for TEXT. */
 int sqt_shadow_text_is_utf8(sqlite3 *db, const char *zDb, int *utf8);
-/* Drops the shadow tables of p (xDestroy) / renames them (xRename). */
+/* Drops the shadow tables of p (xDestroy) / renames them (xRename; a failure
+** leaves its message in p->base.zErrMsg). */
 int sqt_shadow_drop(sqt_vtab *p);
 int sqt_shadow_rename(sqt_vtab *p, const char *zNew);
 
