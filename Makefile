@@ -63,7 +63,8 @@ all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a
 deps: deps-deb deps-node
 deps-deb:
 	@sh tests/deps.sh $(DEB_PACKAGES)
-# bindings/node's npm packages (better-sqlite3, for the Node test), from package-lock.json.
+# bindings/node's npm packages (better-sqlite3, for tests/node and tests/pkg/test_node.sh),
+# from package-lock.json.
 deps-node: deps-deb
 	@sh tests/deps_node.sh
 

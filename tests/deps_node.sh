@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs bindings/node's npm packages from its package-lock.json (npm ci): better-sqlite3,
-# which the Node test loads squeeze into. Needs Node 20 or newer (better-sqlite3 12); as root
-# it installs Debian's nodejs and npm when there is no node at all.
+# which the Node tests (tests/node, tests/pkg/test_node.sh) load squeeze into. Needs Node 20
+# or newer (better-sqlite3 12); as root it installs Debian's nodejs and npm when there is no
+# node at all.
 #
 # better-sqlite3's install script (allowed in package.json's allowScripts) first looks for
 # a prebuilt binary on GitHub and, when there is none or no network, compiles its own

@@ -6,6 +6,7 @@
 #   - the SQL-level tests (tests/sql, through Debian's /usr/bin/python3 sqlite3 module)
 #   - each fault-injection harness in build/faults/, sampled (one count per run; make faults
 #     runs the full sweeps)
+#   - the Node tests (tests/node, in better-sqlite3's newer SQLite; one count per check)
 #   - the packaging tests (tests/pkg: exports, install, C/Python/Node examples)
 # A suite that crashes counts as one failure. Exit status 1 when anything failed.
 cd "$(dirname "$0")/.." || exit 1
@@ -101,6 +102,24 @@ if [ "$sql_rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 add "$p" "$f"
 if [ "$f" -ne 0 ]; then echo "FAIL sql"; grep -vE '^(ok|\.)' "$log/sql.log" | tail -40
 else echo "ok   sql ($p)"; fi
+
+# Node (tests/node/test_*.js): the extension in better-sqlite3's own SQLite, newer than
+# Debian's, for what only a newer SQLite does (xIntegrity). One count per "ok - " or
+# "not ok - " line, as for tests/pkg below; not under the sanitizers (node cannot load the
+# instrumented extension without the ASan runtime preloaded).
+if [ -z "${SANITIZED:-}" ]; then
+  for t in tests/node/test_*.js; do
+    name=$(basename "$t" .js)
+    SQUEEZE_EXT="$BUILD/squeeze" node "$t" > "$log/node_$name.log" 2>&1
+    rc=$?
+    p=$(grep -c '^ok - ' "$log/node_$name.log")
+    f=$(grep -c '^not ok - ' "$log/node_$name.log")
+    if { [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; } && [ "$f" -eq 0 ]; then f=1; fi
+    add "$p" "$f"
+    if [ "$f" -ne 0 ]; then echo "FAIL node/$name"; grep -v '^ok - ' "$log/node_$name.log" | head -30
+    else echo "ok   node/$name ($p)"; fi
+  done
+fi
 
 # Packaging (tests/pkg/test_*.sh): exported symbols, make install/uninstall, the C, Python
 # and Node examples of README.md. One count per "ok - " or "not ok - " line; a script that

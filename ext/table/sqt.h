@@ -350,7 +350,8 @@ int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int
 ** maps are kept in; in UTF-16 databases they follow UTF-16 code units, and
 ** zone maps are not used for TEXT. */
 int sqt_shadow_text_is_utf8(sqlite3 *db, const char *zDb, int *utf8);
-/* Drops the shadow tables of p (xDestroy) / renames them (xRename). */
+/* Drops the shadow tables of p (xDestroy) / renames them (xRename; a failure
+** leaves its message in p->base.zErrMsg). */
 int sqt_shadow_drop(sqt_vtab *p);
 int sqt_shadow_rename(sqt_vtab *p, const char *zNew);
 
@@ -414,13 +415,23 @@ void sqt_rows_truncate(sqt_rows *r, uint32_t n);
 ** sqt_chunk_cap(p); a row larger than the cap makes a chunk of its own. */
 uint32_t sqt_rows_fitting(const sqt_vtab *p, const sqt_rows *r, uint32_t start, uint32_t max);
 
+/* Applies numeric affinity to v in place, as OP_Affinity does to the new row
+** of a plain table: TEXT that reads as a number (by SQLite's own reading,
+** sqlite3_value_numeric_type) becomes that number, anything else stays as it
+** is. Returns v's type after. v must be a value SQLite handed in (an xUpdate
+** or xFilter argument, a value from sqlite3_vtab_in_first/next or a column of
+** a statement), never a copy from sqlite3_value_dup: a copy has no
+** connection, and sqlite3_value_numeric_type locks the value's connection in
+** newer SQLite (3.53 does; 3.40 did not), so a copy crashes it there. */
+int sqt_value_numeric(sqlite3_value *v);
 /* Appends an SQLite value to a column as a plain table's column of affinity
 ** aff stores it (https://sqlite.org/datatype3.html, 3): INTEGER, NUMERIC and
-** REAL read number-looking TEXT as a number (SQLite's own reading of it),
-** INTEGER and NUMERIC keep a REAL that is a whole number as an INTEGER, REAL
-** makes an INTEGER a REAL, TEXT makes a number its text; anything that does
-** not convert is kept as it is; SQT_AFF_BLOB keeps everything. Adds TEXT/BLOB
-** sizes to *bytes. Returns SQLITE_OK, SQLITE_NOMEM or SQLITE_TOOBIG. */
+** REAL read number-looking TEXT as a number (sqt_value_numeric, which
+** converts v in place), INTEGER and NUMERIC keep a REAL that is a whole
+** number as an INTEGER, REAL makes an INTEGER a REAL, TEXT makes a number its
+** text; anything that does not convert is kept as it is; SQT_AFF_BLOB keeps
+** everything. Adds TEXT/BLOB sizes to *bytes. Returns SQLITE_OK, SQLITE_NOMEM
+** or SQLITE_TOOBIG. */
 int sqt_column_append_value(sqz_column *c, sqlite3_value *v, sqt_affinity aff, size_t *bytes);
 /* Binds v to parameter i of s. Returns an SQLite code. */
 int sqt_bind_value(sqlite3_stmt *s, int i, const sqz_value *v);

@@ -12,10 +12,10 @@
 **
 ** Rows arrive in an uncompressed tail; every chunk_rows rows the tail
 ** becomes a chunk in which each column is encoded on its own (a column chunk,
-** docs/format/chunk.md) with its min, max and null count. Values keep their
-** storage class exactly, as in every SQLite virtual table: no affinity is
-** applied on the way in, and a REAL column given the integer 3 returns the
-** integer 3. Rowids follow the rules of an ordinary rowid table. Everything
+** docs/format/chunk.md) with its min, max and null count. Values are
+** converted by the declared type's affinity on the way in, as a plain table
+** converts them (sqt_decl.c), so a REAL column given the integer 3 returns
+** the real 3.0. Rowids follow the rules of an ordinary rowid table. Everything
 ** is written inside the user's transaction through shadow tables, so COMMIT,
 ** ROLLBACK, savepoints and crashes behave as for a plain table; the insert
 ** buffer that makes bulk loads fast is flushed in xSavepoint and xSync,
@@ -24,14 +24,17 @@
 **
 ** This file holds the module: xCreate/xConnect (declaration, shadow tables,
 ** format version check), xDestroy, xRename, xShadowName, the transaction
-** methods, the write state and the registration. The other jobs are in
-** sqt_*.c (sqt.h lists them).
+** methods, the write state, xIntegrity (PRAGMA integrity_check) and the
+** registration, which gives SQLite module version 4 (with xIntegrity) when
+** the running library is 3.44 or newer and version 3 otherwise. The other
+** jobs are in sqt_*.c (sqt.h lists them).
 */
 #include "register.h"
 #include "sqt.h"
 SQLITE_EXTENSION_INIT3
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 int sqt_error(sqt_vtab *p, int rc, const char *fmt, ...) {
@@ -306,57 +309,150 @@ static int sqt_rollback_to(sqlite3_vtab *vtab, int iSavepoint) {
   return SQLITE_OK;
 }
 
-#if SQLITE_VERSION_NUMBER >= 3044000
-/* PRAGMA integrity_check on SQLite 3.44+: the same check as squeeze_check. */
+/* ---- PRAGMA integrity_check ------------------------------------------------ */
+
+/* xIntegrity (module version 4, SQLite 3.44 and later): PRAGMA
+** integrity_check and PRAGMA quick_check run squeeze_check's check on the
+** table zSchema.zTabName (this vtab). Damage found is SQLITE_OK with *pzErr
+** set to one message from sqlite3_malloc (SQLite frees it and returns it as
+** one row of the pragma): "squeeze table schema.table:" then squeeze_check's
+** problems, one a line. A healthy table leaves *pzErr NULL. A failure that
+** keeps the check from running (out of memory, I/O, an interrupt, a table
+** poisoned by a failed undo) is returned as its error code, which fails the
+** pragma, as in fts5 and rtree. mFlags bit 0x01 means quick_check (the only
+** bit SQLite defines); the check is the same then, since it reads each chunk
+** once, in time linear in their number. */
 static int sqt_integrity(sqlite3_vtab *vtab, const char *zSchema, const char *zTabName, int mFlags,
                          char **pzErr) {
-  (void)zSchema;
-  (void)zTabName;
   (void)mFlags;
+  sqt_vtab *p = (sqt_vtab *)vtab;
   char *report = NULL;
-  int rc = sqt_check((sqt_vtab *)vtab, &report);
-  if (rc == SQLITE_OK && report && strcmp(report, "ok") != 0) {
-    *pzErr = report;
-    report = NULL;
+  int rc = sqt_check(p, &report);
+  if (rc != SQLITE_OK) {
+    /* SQLite does not read the vtab's message after xIntegrity: drop it */
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = NULL;
+    return rc;
+  }
+  if (strcmp(report, "ok") != 0) {
+    *pzErr = sqlite3_mprintf("squeeze table %s.%s:\n%s", zSchema, zTabName, report);
+    if (!*pzErr) rc = SQLITE_NOMEM;
   }
   sqlite3_free(report);
   return rc;
 }
+
+/* ---- Registration ---------------------------------------------------------
+** sqlite3_module as SQLite lays it out from 3.44 on, where module version 4
+** appends xIntegrity after xShadowName. It is declared here, not taken from
+** sqlite3.h, so that xIntegrity is there whichever headers the build saw
+** (Debian 12's are 3.40.1): the layout is SQLite's stable ABI, and the
+** asserts below hold each slot that the build's header declares to the same
+** offset and type. SQLite reads a module through sqlite3_module only up to
+** the slots of its iVersion, so the version is picked at registration by the
+** running library (sqz_register_squeeze_table): 4 from 3.44 on, else 3,
+** which an older SQLite reads without the last slot. */
+typedef struct sqt_module_layout {
+  int iVersion;
+  int (*xCreate)(sqlite3 *, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVTab,
+                 char **);
+  int (*xConnect)(sqlite3 *, void *pAux, int argc, const char *const *argv, sqlite3_vtab **ppVTab,
+                  char **);
+  int (*xBestIndex)(sqlite3_vtab *pVTab, sqlite3_index_info *);
+  int (*xDisconnect)(sqlite3_vtab *pVTab);
+  int (*xDestroy)(sqlite3_vtab *pVTab);
+  int (*xOpen)(sqlite3_vtab *pVTab, sqlite3_vtab_cursor **ppCursor);
+  int (*xClose)(sqlite3_vtab_cursor *);
+  int (*xFilter)(sqlite3_vtab_cursor *, int idxNum, const char *idxStr, int argc,
+                 sqlite3_value **argv);
+  int (*xNext)(sqlite3_vtab_cursor *);
+  int (*xEof)(sqlite3_vtab_cursor *);
+  int (*xColumn)(sqlite3_vtab_cursor *, sqlite3_context *, int);
+  int (*xRowid)(sqlite3_vtab_cursor *, sqlite3_int64 *pRowid);
+  int (*xUpdate)(sqlite3_vtab *, int, sqlite3_value **, sqlite3_int64 *);
+  int (*xBegin)(sqlite3_vtab *pVTab);
+  int (*xSync)(sqlite3_vtab *pVTab);
+  int (*xCommit)(sqlite3_vtab *pVTab);
+  int (*xRollback)(sqlite3_vtab *pVTab);
+  int (*xFindFunction)(sqlite3_vtab *pVtab, int nArg, const char *zName,
+                       void (**pxFunc)(sqlite3_context *, int, sqlite3_value **), void **ppArg);
+  int (*xRename)(sqlite3_vtab *pVtab, const char *zNew);
+  int (*xSavepoint)(sqlite3_vtab *pVTab, int);  /* version 2 */
+  int (*xRelease)(sqlite3_vtab *pVTab, int);    /* version 2 */
+  int (*xRollbackTo)(sqlite3_vtab *pVTab, int); /* version 2 */
+  int (*xShadowName)(const char *);             /* version 3 */
+  int (*xIntegrity)(sqlite3_vtab *pVTab, const char *zSchema, const char *zTabName, int mFlags,
+                    char **pzErr); /* version 4 */
+} sqt_module_layout;
+
+/* Slot f of sqt_module_layout has the offset and type of sqlite3_module's. */
+#define SQT_SAME_SLOT(f)                                                                           \
+  _Static_assert(offsetof(sqt_module_layout, f) == offsetof(sqlite3_module, f) &&                  \
+                     _Generic(((sqlite3_module *)0)->f,                                            \
+                              __typeof__(((sqt_module_layout *)0)->f) : 1, default : 0),           \
+                 "sqt_module_layout." #f " is not where sqlite3_module has it")
+SQT_SAME_SLOT(iVersion);
+SQT_SAME_SLOT(xCreate);
+SQT_SAME_SLOT(xConnect);
+SQT_SAME_SLOT(xBestIndex);
+SQT_SAME_SLOT(xDisconnect);
+SQT_SAME_SLOT(xDestroy);
+SQT_SAME_SLOT(xOpen);
+SQT_SAME_SLOT(xClose);
+SQT_SAME_SLOT(xFilter);
+SQT_SAME_SLOT(xNext);
+SQT_SAME_SLOT(xEof);
+SQT_SAME_SLOT(xColumn);
+SQT_SAME_SLOT(xRowid);
+SQT_SAME_SLOT(xUpdate);
+SQT_SAME_SLOT(xBegin);
+SQT_SAME_SLOT(xSync);
+SQT_SAME_SLOT(xCommit);
+SQT_SAME_SLOT(xRollback);
+SQT_SAME_SLOT(xFindFunction);
+SQT_SAME_SLOT(xRename);
+SQT_SAME_SLOT(xSavepoint);
+SQT_SAME_SLOT(xRelease);
+SQT_SAME_SLOT(xRollbackTo);
+SQT_SAME_SLOT(xShadowName);
+#if SQLITE_VERSION_NUMBER >= 3044000
+SQT_SAME_SLOT(xIntegrity);
 #endif
 
-const sqlite3_module sqt_module_methods = {
-#if SQLITE_VERSION_NUMBER >= 3044000
-    4, /* iVersion: xIntegrity */
-#else
-    3, /* iVersion: xShadowName */
-#endif
-    sqt_create,        /* xCreate: parse, create shadow tables */
-    sqt_connect,       /* xConnect: parse, check the format version */
-    sqt_best_index,    /* xBestIndex: rowid and zone-map constraints, ORDER BY rowid */
-    sqt_disconnect,    /* xDisconnect */
-    sqt_destroy,       /* xDestroy: drops the shadow tables */
-    sqt_open,          /* xOpen */
-    sqt_close,         /* xClose */
-    sqt_filter,        /* xFilter: flush, pick chunks, start the merge */
-    sqt_next,          /* xNext */
-    sqt_eof,           /* xEof */
-    sqt_result_column, /* xColumn: decodes a column chunk on first use */
-    sqt_rowid,         /* xRowid */
-    sqt_update,        /* xUpdate: INSERT, UPDATE, DELETE */
-    sqt_begin,         /* xBegin */
-    sqt_sync,          /* xSync: flush and compaction, may fail */
-    sqt_commit,        /* xCommit: cannot fail */
-    sqt_rollback,      /* xRollback */
-    NULL,              /* xFindFunction */
-    sqt_rename,        /* xRename: renames the shadow tables */
-    sqt_savepoint,     /* xSavepoint: flush */
-    sqt_release,       /* xRelease */
-    sqt_rollback_to,   /* xRollbackTo: drop the buffer */
-    sqt_shadow_name,   /* xShadowName: config, chunk, data, tail (sqt_stmt.c) */
-#if SQLITE_VERSION_NUMBER >= 3044000
-    sqt_integrity, /* xIntegrity */
-#endif
-};
+/* The slots of both versions, xCreate to xShadowName. */
+/* clang-format off */
+#define SQT_MODULE_SLOTS                                                                  \
+  .xCreate = sqt_create,             /* parse, create shadow tables */                    \
+  .xConnect = sqt_connect,           /* parse, check the format version */                \
+  .xBestIndex = sqt_best_index,      /* rowid and zone-map constraints, ORDER BY rowid */ \
+  .xDisconnect = sqt_disconnect,     /* frees the table object */                         \
+  .xDestroy = sqt_destroy,           /* drops the shadow tables */                        \
+  .xOpen = sqt_open,                 /* a cursor */                                       \
+  .xClose = sqt_close,               /* frees the cursor */                               \
+  .xFilter = sqt_filter,             /* flush, pick chunks, start the merge */            \
+  .xNext = sqt_next,                 /* the next row of the merge */                      \
+  .xEof = sqt_eof,                   /* past the last row */                              \
+  .xColumn = sqt_result_column,      /* decodes a column chunk on first use */            \
+  .xRowid = sqt_rowid,               /* the current row's rowid */                        \
+  .xUpdate = sqt_update,             /* INSERT, UPDATE, DELETE */                         \
+  .xBegin = sqt_begin,               /* forgets the cached write state */                 \
+  .xSync = sqt_sync,                 /* flush and compaction, may fail */                 \
+  .xCommit = sqt_commit,             /* cannot fail */                                    \
+  .xRollback = sqt_rollback,         /* drops the buffer */                               \
+  .xFindFunction = NULL,             /* no overloaded functions */                        \
+  .xRename = sqt_rename,             /* renames the shadow tables */                      \
+  .xSavepoint = sqt_savepoint,       /* flush */                                          \
+  .xRelease = sqt_release,           /* nothing to do */                                  \
+  .xRollbackTo = sqt_rollback_to,    /* drop the buffer */                                \
+  .xShadowName = sqt_shadow_name     /* config, chunk, data, tail (sqt_stmt.c) */
+/* clang-format on */
+
+/* For SQLite 3.44 and later: PRAGMA integrity_check calls xIntegrity. */
+static const sqt_module_layout sqt_module_v4 = {
+    .iVersion = 4, SQT_MODULE_SLOTS, .xIntegrity = sqt_integrity};
+/* For an older SQLite, which knows versions 1 to 3 only. */
+static const sqt_module_layout sqt_module_v3 = {
+    .iVersion = 3, SQT_MODULE_SLOTS, .xIntegrity = NULL};
 
 /* The connected table of conn named table, in schema (NULL: any). */
 static sqt_vtab *connected(sqz_conn *conn, const char *schema, const char *table) {
@@ -405,8 +501,10 @@ int sqt_find_table(sqz_conn *conn, const char *name, sqt_vtab **out, char **pzEr
 
 int sqz_register_squeeze_table(sqlite3 *db, sqz_conn *c) {
   /* the module's reference is released by sqz_conn_unref, also on failure */
-  int rc =
-      sqlite3_create_module_v2(db, "squeeze", &sqt_module_methods, sqz_conn_ref(c), sqz_conn_unref);
+  const sqt_module_layout *m =
+      sqlite3_libversion_number() >= 3044000 ? &sqt_module_v4 : &sqt_module_v3;
+  int rc = sqlite3_create_module_v2(db, "squeeze", (const sqlite3_module *)m, sqz_conn_ref(c),
+                                    sqz_conn_unref);
   if (rc == SQLITE_OK) rc = sqt_register_functions(db, c);
   return rc;
 }

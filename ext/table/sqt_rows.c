@@ -74,19 +74,16 @@ static int double_is_int(double d, int64_t *i) {
   return 1;
 }
 
+int sqt_value_numeric(sqlite3_value *v) {
+  return sqlite3_value_numeric_type(v);
+}
+
 int sqt_column_append_value(sqz_column *c, sqlite3_value *v, sqt_affinity aff, size_t *bytes) {
   int t = sqlite3_value_type(v);
   sqlite3_value *dup = NULL;
   int rc = SQLITE_OK;
   if (sqt_aff_numeric(aff)) {
-    if (t == SQLITE_TEXT) {
-      /* number-looking text becomes a number, by SQLite's own reading of it */
-      dup = sqlite3_value_dup(v);
-      if (!dup) return SQLITE_NOMEM;
-      sqlite3_value_numeric_type(dup);
-      v = dup;
-      t = sqlite3_value_type(v);
-    }
+    if (t == SQLITE_TEXT) t = sqt_value_numeric(v); /* number-looking text becomes a number */
     int64_t i;
     if (t == SQLITE_FLOAT && aff != SQT_AFF_REAL && double_is_int(sqlite3_value_double(v), &i)) {
       rc = sqz_status_rc(sqz_column_append(c, SQZ_CLASS_INT, (uint64_t)i, NULL, 0));

@@ -298,17 +298,14 @@ static int null_terms_pass(sqt_cursor *c, int from_tail, int *pass) {
 }
 
 /* A right-hand value as the comparison with column col sees it: with the
-** column's affinity applied (numeric for INTEGER/REAL/NUMERIC, TEXT for TEXT).
-** *dup receives a converted copy to free with sqlite3_value_free. */
+** column's affinity applied (numeric for INTEGER/REAL/NUMERIC, to v in place;
+** TEXT for TEXT, to a copy). *dup receives the copy, to free with
+** sqlite3_value_free. */
 static sqz_value rhs_value(const sqt_column *col, sqlite3_value *v, sqlite3_value **dup) {
   int t = sqlite3_value_type(v);
   *dup = NULL;
   if (sqt_aff_numeric(col->aff) && t == SQLITE_TEXT) {
-    *dup = sqlite3_value_dup(v);
-    if (*dup) {
-      sqlite3_value_numeric_type(*dup);
-      return sqt_value_of(*dup);
-    }
+    sqt_value_numeric(v);
   } else if (col->aff == SQT_AFF_TEXT && (t == SQLITE_INTEGER || t == SQLITE_FLOAT)) {
     *dup = sqlite3_value_dup(v);
     if (*dup) {
@@ -461,16 +458,7 @@ static int real_bound(char op, double d, int64_t *a, int64_t *b) {
 ** satisfy "rowid op v", else 1 with [*lo, *hi] narrowed. Rowids have
 ** INTEGER affinity: TEXT that looks like a number compares as that number. */
 static int rowid_bound(char op, sqlite3_value *arg, int64_t *lo, int64_t *hi) {
-  sqlite3_value *dup = NULL;
-  int t = sqlite3_value_type(arg);
-  if (t == SQLITE_TEXT) {
-    dup = sqlite3_value_dup(arg);
-    if (dup) {
-      sqlite3_value_numeric_type(dup);
-      arg = dup;
-      t = sqlite3_value_type(arg);
-    }
-  }
+  int t = sqt_value_numeric(arg); /* in place */
   int ok = 1;
   int64_t a = INT64_MIN, b = INT64_MAX;
   if (t == SQLITE_NULL) {
@@ -509,7 +497,6 @@ static int rowid_bound(char op, sqlite3_value *arg, int64_t *lo, int64_t *hi) {
     if (a > *lo) *lo = a;
     if (b < *hi) *hi = b;
   }
-  sqlite3_value_free(dup);
   return ok;
 }
 

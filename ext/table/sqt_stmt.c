@@ -134,11 +134,18 @@ int sqt_shadow_drop(sqt_vtab *p) {
 
 int sqt_shadow_rename(sqt_vtab *p, const char *zNew) {
   int rc = SQLITE_OK;
+  char *err = NULL;
   for (size_t i = 0; i < SHADOW_COUNT && rc == SQLITE_OK; i++)
     rc = exec_free(p->db,
                    sqlite3_mprintf("ALTER TABLE %Q.'%q_%s' RENAME TO '%q_%s'", p->zDb, p->zName,
                                    shadow_suffix[i], zNew, shadow_suffix[i]),
-                   NULL);
+                   &err);
+  if (err) {
+    /* SQLite reports the vtab's message for xRename: "squeeze: there is
+    ** already another table or index with this name: u_data" */
+    sqlite3_free(p->base.zErrMsg);
+    p->base.zErrMsg = err;
+  }
   return rc;
 }
 

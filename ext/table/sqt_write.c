@@ -29,17 +29,10 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 /* The rowid in v, which must be an integer or convert to one exactly
-** (SQLITE_MISMATCH otherwise, as for a plain table). */
+** (SQLITE_MISMATCH otherwise, as for a plain table). Number-looking TEXT in v
+** is converted in place (sqt_value_numeric). */
 static int rowid_of(sqt_vtab *p, sqlite3_value *v, int64_t *out) {
-  sqlite3_value *dup = NULL;
-  int t = sqlite3_value_type(v);
-  if (t == SQLITE_TEXT) {
-    dup = sqlite3_value_dup(v);
-    if (!dup) return SQLITE_NOMEM;
-    sqlite3_value_numeric_type(dup);
-    v = dup;
-    t = sqlite3_value_type(v);
-  }
+  int t = sqt_value_numeric(v);
   int rc = SQLITE_OK;
   if (t == SQLITE_INTEGER) {
     *out = sqlite3_value_int64(v);
@@ -53,7 +46,6 @@ static int rowid_of(sqt_vtab *p, sqlite3_value *v, int64_t *out) {
   } else {
     rc = SQLITE_MISMATCH;
   }
-  sqlite3_value_free(dup);
   if (rc == SQLITE_MISMATCH) {
     sqlite3_free(p->base.zErrMsg);
     p->base.zErrMsg = sqlite3_mprintf("datatype mismatch");
