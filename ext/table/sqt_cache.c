@@ -148,7 +148,7 @@ int sqt_slot_get(sqt_vtab *p, const sqt_chunkref *c, int slot, sqt_slot **out) {
     sqlite3_free(e);
     return rc;
   }
-  if (slot == 0 && (uint64_t)(c->maxrow - c->minrow) == (uint64_t)c->nrows - 1) {
+  if (slot == 0 && (uint64_t)c->maxrow - (uint64_t)c->minrow == (uint64_t)c->nrows - 1) {
     e->dense = 1; /* checked: nrows increasing rowids from minrow to maxrow */
     sqz_column_free(&e->col);
     sqz_column_init(&e->col, p->alloc);
