@@ -210,6 +210,7 @@ static inline int64_t sqt_slot_rowid(const sqt_slot *e, uint32_t i) {
 /* The prepared statements of a table (sqt_stmt.c has their SQL). */
 enum {
   SQT_CHUNK_FROM,        /* chunks with maxrow >= ?1, ascending */
+  SQT_CHUNK_DOWN,        /* chunks with maxrow <= ?1, descending */
   SQT_CHUNK_OWNER,       /* the first chunk with maxrow >= ?1 */
   SQT_CHUNK_BEFORE,      /* the last chunk with maxrow < ?1 */
   SQT_CHUNK_LAST,        /* the last chunk */

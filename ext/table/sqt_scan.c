@@ -35,15 +35,17 @@
 #include "sqt.h"
 SQLITE_EXTENSION_INIT3
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- Plan encoding ---------------------------------------------------------
 ** idxNum bits:
-**   SQT_IDX_ORDERED  ORDER BY rowid (ascending) is consumed; the scan's order
-**                   is always ascending rowid, so this changes nothing in
-**                   xFilter
+**   SQT_IDX_ORDERED  ORDER BY rowid is consumed: the scan returns rows in
+**                   rowid order, ascending unless SQT_IDX_DESC
+**   SQT_IDX_DESC     ORDER BY rowid DESC: the scan walks chunks, rows and the
+**                   tail backwards
 **   SQT_IDX_ROWID    argv holds at least one rowid constraint
 **   SQT_IDX_ZONE     argv holds at least one column constraint (zone maps)
 ** idxStr: 16 hex digits of colUsed, then one entry per argv value, in
@@ -62,6 +64,7 @@ SQLITE_EXTENSION_INIT3
 #define SQT_IDX_ORDERED 1
 #define SQT_IDX_ROWID 2
 #define SQT_IDX_ZONE 4
+#define SQT_IDX_DESC 8
 #define SQT_MAX_ARGS 32
 
 static char op_letter(unsigned char op, int in) {
@@ -143,9 +146,10 @@ int sqt_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
   if (rows < 1) rows = 1;
   info->estimatedRows = (sqlite3_int64)rows;
   info->estimatedCost = 10 + rows;
-  if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1 && !info->aOrderBy[0].desc) {
+  if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == -1) {
     info->orderByConsumed = 1;
     idxNum |= SQT_IDX_ORDERED;
+    if (info->aOrderBy[0].desc) idxNum |= SQT_IDX_DESC;
   }
   info->idxNum = idxNum;
   info->idxStr = sqlite3_str_finish(s);
@@ -168,29 +172,39 @@ typedef struct sqt_cursor {
   int ipoint;               /* next point to look for */
   uint64_t used;            /* colUsed of the plan */
 
+  int desc;             /* descending rowid order (ORDER BY rowid DESC consumed) */
   int emitted;          /* a row has been returned (rowid holds the last one) */
   uint64_t epoch;       /* tab->epoch when chunks was read */
-  int64_t chunk_lo;     /* rows of chunks below this are skipped */
+  int64_t chunk_lo;     /* rows of chunks outside [chunk_lo, chunk_hi] are skipped */
+  int64_t chunk_hi;     /* (a resync narrows them past the last row returned) */
   sqt_rows now;         /* the current version of the row (see column_now) */
   int64_t now_rowid;    /* whose version now holds */
   int now_state;        /* 0 none, 1 now holds it, 2 the row is gone */
   int cap_chunks;       /* entries allocated in chunks */
-  sqt_chunkref *chunks; /* chunks to read, in rowid order */
+  sqt_chunkref *chunks; /* a batch of chunks to read, in scan order */
   int nchunks;          /* entries in chunks */
   int ichunk;           /* current chunk, -1 before the first */
+  int dir_done;         /* the directory has no chunks past the batch */
+  int64_t dir_key;      /* where the next batch starts (a maxrow bound) */
+  int64_t dir_prev;     /* maxrow (asc) or minrow (desc) of the last chunk read */
+  int dir_any;          /* a chunk was read (dir_prev is set) */
+  int batch;            /* directory rows the next batch reads */
+  int dir_owner;        /* descending: the first batch starts at chunk_hi's chunk */
+  uint64_t chunk_seq;   /* counts chunks loaded: names the current one */
   sqt_slot *ids;        /* rowids of the current chunk (pinned), or NULL */
-  uint32_t row, end;    /* current row index and the end of the chunk's range */
-  uint32_t fast_end;    /* rows before it follow row without a merge decision */
+  int64_t row, end;     /* current row index and the end of the chunk's range:
+                           ascending rows [row, end), descending rows [end, row] */
+  int64_t fast_end;     /* rows up to it follow row without a merge decision */
   sqt_slot **cols;      /* [ncol] decoded columns of the current chunk (pinned), or NULL */
 
   /* IS NULL / IS NOT NULL terms, decided here (best_index sets omit) */
   int nnull_terms; /* entries in null_terms */
   struct {
-    int col;          /* the column */
-    int want_null;    /* IS NULL (1) or IS NOT NULL (0) */
-    uint8_t *isnull;  /* [nrows] of chunk isnull_chunk, or NULL */
-    uint32_t cap;     /* bytes allocated in isnull */
-    int isnull_chunk; /* the chunk isnull describes, -1 for none */
+    int col;               /* the column */
+    int want_null;         /* IS NULL (1) or IS NOT NULL (0) */
+    uint8_t *isnull;       /* [nrows] of chunk isnull_chunk, or NULL */
+    uint32_t cap;          /* bytes allocated in isnull */
+    uint64_t isnull_chunk; /* the chunk_seq isnull describes, 0 for none */
   } null_terms[SQT_MAX_ARGS];
 
   sqlite3_stmt *tail; /* SELECT id, dead, <used columns> FROM tail ... */
@@ -262,7 +276,7 @@ static int chunk_row_null(sqt_cursor *c, int k, int *isnull) {
     *isnull = c->cols[col]->col.type[c->row] == SQZ_CLASS_NULL;
     return SQLITE_OK;
   }
-  if (c->null_terms[k].isnull_chunk != c->ichunk) {
+  if (c->null_terms[k].isnull_chunk != c->chunk_seq) {
     const sqt_chunkref *ref = &c->chunks[c->ichunk];
     if (c->null_terms[k].cap < ref->nrows) {
       uint8_t *m = sqlite3_realloc64(c->null_terms[k].isnull, ref->nrows);
@@ -270,10 +284,10 @@ static int chunk_row_null(sqt_cursor *c, int k, int *isnull) {
       c->null_terms[k].isnull = m;
       c->null_terms[k].cap = ref->nrows;
     }
-    c->null_terms[k].isnull_chunk = -1;
+    c->null_terms[k].isnull_chunk = 0;
     int rc = sqt_decode_nulls(c->tab, ref, col + 1, c->null_terms[k].isnull);
     if (rc != SQLITE_OK) return rc;
-    c->null_terms[k].isnull_chunk = c->ichunk;
+    c->null_terms[k].isnull_chunk = c->chunk_seq;
   }
   *isnull = c->null_terms[k].isnull[c->row] != 0;
   return SQLITE_OK;
@@ -543,7 +557,7 @@ static int rowid_in(sqt_cursor *c, sqlite3_value *list) {
 ** plan's colUsed is the same). */
 static int prepare_tail(sqt_cursor *c, uint64_t used) {
   sqt_vtab *p = c->tab;
-  int desc = 0;
+  int desc = c->desc;
   if (c->tail && c->tail_used == used && c->tail_desc == desc) {
     sqlite3_reset(c->tail);
     return SQLITE_OK;
@@ -583,50 +597,95 @@ static int tail_step(sqt_cursor *c) {
   return sqt_error(c->tab, rc, "%s", sqlite3_errmsg(c->tab->db));
 }
 
-/* Loads chunk i: its rowids, and the row range within [lo, hi]. */
+/* Loads chunk i: its rowids, and the row range within [chunk_lo, chunk_hi]. */
 static int load_chunk(sqt_cursor *c, int i) {
   c->ichunk = i;
+  c->chunk_seq++;
   release_chunk(c);
   int rc = sqt_slot_get(c->tab, &c->chunks[i], 0, &c->ids);
   if (rc != SQLITE_OK) {
-    c->row = c->end = 0;
+    c->row = c->desc ? -1 : 0;
+    c->end = 0;
     return rc;
   }
   uint32_t n = c->chunks[i].nrows;
-  c->row = sqt_slot_lower_bound(c->ids, 0, n, c->chunk_lo);
-  c->end = c->hi == INT64_MAX ? n : sqt_slot_lower_bound(c->ids, c->row, n, c->hi + 1);
+  uint32_t first = sqt_slot_lower_bound(c->ids, 0, n, c->chunk_lo);
+  uint32_t past =
+      c->chunk_hi == INT64_MAX ? n : sqt_slot_lower_bound(c->ids, first, n, c->chunk_hi + 1);
+  if (c->desc) {
+    c->row = (int64_t)past - 1;
+    c->end = first;
+  } else {
+    c->row = first;
+    c->end = past;
+  }
   return SQLITE_OK;
 }
 
-/* Reads the directory rows of the chunks that can hold rows in [from, hi],
-** one of the points, and (with terms) rows matching every term, into
-** c->chunks, and starts before the first one. */
-static int load_chunk_list(sqt_cursor *c, int64_t from, const zone_term *terms, int nt) {
-  sqt_vtab *p = c->tab;
-  int rc = SQLITE_OK;
+/* Starts the scan's walk of the directory, over chunks that can hold rows
+** in [from, to], in scan order. The chunks are read in batches (4, then
+** twice as many each time, up to 512), so a LIMIT reads few directory rows
+** in either direction. */
+static void start_chunks(sqt_cursor *c, int64_t from, int64_t to) {
   release_chunk(c);
   c->nchunks = 0;
   c->ichunk = -1;
-  c->row = c->end = c->fast_end = 0;
+  c->row = c->desc ? -1 : 0; /* exhausted: the first chunk_head loads a chunk */
+  c->end = c->fast_end = 0;
   c->emitted = 0;
   c->now_state = 0;
   c->chunk_lo = from;
-  c->epoch = p->epoch;
-  sqlite3_stmt *q = sqt_stmt(p, SQT_CHUNK_FROM, &rc);
+  c->chunk_hi = to;
+  c->epoch = c->tab->epoch;
+  c->dir_done = 0;
+  c->dir_any = 0;
+  c->batch = 4;
+  /* ascending: chunks with maxrow >= from; descending: from the chunk that
+  ** holds `to` (the first with maxrow >= to) down */
+  c->dir_key = c->desc ? INT64_MAX : from;
+  c->dir_owner = c->desc;
+}
+
+/* Reads the next batch of directory rows into c->chunks, keeping the chunks
+** that can hold one of the points and (with terms) rows matching every term;
+** nchunks may be 0 while dir_done is not set (a batch of skipped chunks). */
+static int fetch_chunks(sqt_cursor *c, const zone_term *terms, int nt) {
+  sqt_vtab *p = c->tab;
+  int rc = SQLITE_OK;
+  c->nchunks = 0;
+  c->ichunk = -1;
+  if (c->desc && c->dir_owner) {
+    /* the chunk holding chunk_hi, or the last chunk when none ends past it */
+    sqt_chunkref k;
+    int found;
+    c->dir_owner = 0;
+    rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, c->chunk_hi, &k, &found);
+    if (rc != SQLITE_OK) return rc;
+    c->dir_key = found ? k.maxrow : INT64_MAX;
+  }
+  sqlite3_stmt *q = sqt_stmt(p, c->desc ? SQT_CHUNK_DOWN : SQT_CHUNK_FROM, &rc);
   if (!q) return rc;
-  sqlite3_bind_int64(q, 1, from);
-  int step, ip = 0;
-  int64_t prev_max = 0;
-  while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+  sqlite3_bind_int64(q, 1, c->dir_key);
+  int step = SQLITE_DONE, read = 0;
+  while (read < c->batch && (step = sqlite3_step(q)) == SQLITE_ROW) {
     sqt_chunkref k;
     rc = sqt_chunkref_read(p, q, &k);
-    if (rc == SQLITE_OK && ip && k.minrow <= prev_max)
+    if (rc == SQLITE_OK && c->dir_any &&
+        (c->desc ? k.maxrow >= c->dir_prev : k.minrow <= c->dir_prev))
       rc = sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: chunks overlap at rowid %lld", p->zName,
-                     (long long)k.minrow);
+                     (long long)(c->desc ? k.maxrow : k.minrow));
     if (rc != SQLITE_OK) break;
-    ip = 1;
-    prev_max = k.maxrow;
-    if (k.minrow > c->hi) break;
+    read++;
+    c->dir_any = 1;
+    c->dir_prev = c->desc ? k.minrow : k.maxrow;
+    if (c->desc ? k.maxrow < c->chunk_lo : k.minrow > c->chunk_hi) {
+      c->dir_done = 1; /* past the scan's range */
+      break;
+    }
+    /* the next batch starts past this chunk */
+    if (c->desc ? k.maxrow == INT64_MIN : k.maxrow == INT64_MAX) c->dir_done = 1;
+    c->dir_key = c->desc ? k.maxrow - (k.maxrow > INT64_MIN) : k.maxrow + (k.maxrow < INT64_MAX);
+    if (c->desc ? k.minrow > c->chunk_hi : k.maxrow < c->chunk_lo) continue;
     if (c->points) {
       /* the first point at or above minrow must not be past maxrow */
       int l = 0, h = c->npoints;
@@ -655,33 +714,45 @@ static int load_chunk_list(sqt_cursor *c, int64_t from, const zone_term *terms, 
     }
     c->chunks[c->nchunks++] = k;
   }
-  if (rc == SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-    rc = sqt_error(p, step, "%s", sqlite3_errmsg(p->db));
+  if (rc == SQLITE_OK && read < c->batch && !c->dir_done) {
+    if (step != SQLITE_DONE) {
+      rc = sqt_error(p, step, "%s", sqlite3_errmsg(p->db));
+    } else {
+      c->dir_done = 1;
+    }
+  }
   sqlite3_reset(q);
+  if (c->batch < 512) c->batch *= 2; /* (an eager scan's INT_MAX stays) */
   return rc;
 }
 
-/* The rowid of the current chunk row, loading chunks as needed; *have = 0
-** when the chunks are exhausted. */
+/* The rowid of the current chunk row, loading chunks (and batches of the
+** directory) as needed; *have = 0 when the chunks are exhausted. */
 static int chunk_head(sqt_cursor *c, int64_t *id, int *have) {
-  while (c->row >= c->end) {
-    if (c->ichunk + 1 >= c->nchunks) {
-      *have = 0;
-      return SQLITE_OK;
+  while (c->desc ? c->row < c->end : c->row >= c->end) {
+    while (c->ichunk + 1 >= c->nchunks) {
+      if (c->dir_done) {
+        *have = 0;
+        return SQLITE_OK;
+      }
+      int rc = fetch_chunks(c, NULL, 0);
+      if (rc != SQLITE_OK) return rc;
     }
     int rc = load_chunk(c, c->ichunk + 1);
     if (rc != SQLITE_OK) return rc;
   }
-  if (c->row >= c->end) {
-    *have = 0;
-    return SQLITE_OK;
-  }
   *have = 1;
-  *id = sqt_slot_rowid(c->ids, c->row);
+  *id = sqt_slot_rowid(c->ids, (uint32_t)c->row);
   return SQLITE_OK;
 }
 
-/* Finds the next row at or after the current positions of both streams. */
+/* The row index after the current one in scan order. */
+static void step_row(sqt_cursor *c) {
+  c->row += c->desc ? -1 : 1;
+}
+
+/* Finds the next row at or after (in scan order) the current positions of
+** both streams. */
 static int settle(sqt_cursor *c) {
   for (;;) {
     int64_t cid = 0;
@@ -693,28 +764,45 @@ static int settle(sqt_cursor *c) {
       return SQLITE_OK;
     }
     int64_t id;
-    int from_tail = c->tail_ok && (!have || c->tail_id <= cid);
+    int from_tail = c->tail_ok && (!have || (c->desc ? c->tail_id >= cid : c->tail_id <= cid));
     id = from_tail ? c->tail_id : cid;
     if (c->points) {
-      while (c->ipoint < c->npoints && c->points[c->ipoint] < id)
-        c->ipoint++;
-      if (c->ipoint >= c->npoints) {
+      if (c->desc) {
+        while (c->ipoint >= 0 && c->points[c->ipoint] > id)
+          c->ipoint--;
+      } else {
+        while (c->ipoint < c->npoints && c->points[c->ipoint] < id)
+          c->ipoint++;
+      }
+      if (c->ipoint < 0 || c->ipoint >= c->npoints) {
         c->eof = 1;
         return SQLITE_OK;
       }
       int64_t want = c->points[c->ipoint];
       if (id != want) {
         /* skip ahead in both streams */
-        if (have && cid < want) c->row = sqt_slot_lower_bound(c->ids, c->row, c->end, want);
-        while (c->tail_ok && c->tail_id < want) {
-          rc = tail_step(c);
-          if (rc != SQLITE_OK) return rc;
+        if (c->desc) {
+          if (have && cid > want)
+            c->row = (int64_t)sqt_slot_lower_bound(c->ids, (uint32_t)c->end, (uint32_t)c->row + 1,
+                                                   want + 1) -
+                     1;
+          while (c->tail_ok && c->tail_id > want) {
+            rc = tail_step(c);
+            if (rc != SQLITE_OK) return rc;
+          }
+        } else {
+          if (have && cid < want)
+            c->row = sqt_slot_lower_bound(c->ids, (uint32_t)c->row, (uint32_t)c->end, want);
+          while (c->tail_ok && c->tail_id < want) {
+            rc = tail_step(c);
+            if (rc != SQLITE_OK) return rc;
+          }
         }
         continue;
       }
     }
     if (from_tail) {
-      if (have && cid == id) c->row++; /* replaced (or deleted) by the tail row */
+      if (have && cid == id) step_row(c); /* replaced (or deleted) by the tail row */
       if (c->tail_dead) {
         rc = tail_step(c); /* a tombstone */
         if (rc != SQLITE_OK) return rc;
@@ -729,7 +817,7 @@ static int settle(sqt_cursor *c) {
         if (from_tail)
           rc = tail_step(c);
         else
-          c->row++;
+          step_row(c);
         if (rc != SQLITE_OK) return rc;
         continue;
       }
@@ -739,9 +827,20 @@ static int settle(sqt_cursor *c) {
     c->emitted = 1;
     c->eof = 0;
     /* chunk rows up to fast_end need no merge decision (sqt_next) */
-    c->fast_end = c->row + 1;
-    if (!from_tail && !c->points && !c->nnull_terms)
-      c->fast_end = c->tail_ok ? sqt_slot_lower_bound(c->ids, c->row, c->end, c->tail_id) : c->end;
+    c->fast_end = c->desc ? c->row : c->row + 1;
+    if (!from_tail && !c->points && !c->nnull_terms) {
+      if (!c->desc) {
+        c->fast_end = c->tail_ok ? sqt_slot_lower_bound(c->ids, (uint32_t)c->row, (uint32_t)c->end,
+                                                        c->tail_id)
+                                 : c->end;
+      } else if (!c->tail_ok) {
+        c->fast_end = c->end;
+      } else if (c->tail_id < INT64_MAX) {
+        /* rows with ids above the tail's next one */
+        c->fast_end =
+            sqt_slot_lower_bound(c->ids, (uint32_t)c->end, (uint32_t)c->row + 1, c->tail_id + 1);
+      }
+    }
     return SQLITE_OK;
   }
 }
@@ -750,11 +849,10 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
                sqlite3_value **argv) {
   sqt_cursor *c = (sqt_cursor *)cur;
   sqt_vtab *p = c->tab;
-  (void)idxNum;
+  c->desc = (idxNum & SQT_IDX_DESC) != 0;
   c->eof = 1;
-  c->nchunks = 0;
-  c->ichunk = -1;
-  c->row = c->end = c->fast_end = 0;
+  start_chunks(c, INT64_MIN, INT64_MAX);
+  c->dir_done = 1; /* nothing until the plan is read */
   c->tail_ok = 0;
   c->ipoint = 0;
   sqlite3_free(c->points);
@@ -797,7 +895,7 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
           int k = c->nnull_terms++;
           c->null_terms[k].col = col;
           c->null_terms[k].want_null = op == 'N';
-          c->null_terms[k].isnull_chunk = -1;
+          c->null_terms[k].isnull_chunk = 0;
           /* the tail SELECT must read the column to test it */
           c->used |= (uint64_t)1 << (col < 63 ? col : 63);
         }
@@ -818,7 +916,10 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   }
   if (!possible || c->lo > c->hi) return SQLITE_OK;
 
-  rc = load_chunk_list(c, c->lo, terms, nt);
+  if (c->desc) c->ipoint = c->npoints - 1;
+  start_chunks(c, c->lo, c->hi);
+  if (nt > 0) c->batch = INT_MAX; /* zone terms are read here, in xFilter: every batch now */
+  rc = fetch_chunks(c, terms, nt);
   if (rc != SQLITE_OK) return rc;
 
   /* the tail, over the same rowid range */
@@ -836,16 +937,26 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
 ** returned, so the scan goes on with the table as it is now, as a b-tree
 ** cursor does on a plain table. */
 static int resync(sqt_cursor *c) {
-  if (c->rowid == INT64_MAX || c->rowid >= c->hi) {
-    c->eof = 1;
-    return SQLITE_OK;
+  int64_t from = c->lo, to = c->hi;
+  if (c->desc) {
+    if (c->rowid == INT64_MIN || c->rowid <= c->lo) {
+      c->eof = 1;
+      return SQLITE_OK;
+    }
+    to = c->rowid - 1 < c->hi ? c->rowid - 1 : c->hi;
+  } else {
+    if (c->rowid == INT64_MAX || c->rowid >= c->hi) {
+      c->eof = 1;
+      return SQLITE_OK;
+    }
+    from = c->rowid + 1 > c->lo ? c->rowid + 1 : c->lo;
   }
-  int64_t from = c->rowid + 1 > c->lo ? c->rowid + 1 : c->lo;
-  int rc = load_chunk_list(c, from, NULL, 0);
+  start_chunks(c, from, to);
+  int rc = fetch_chunks(c, NULL, 0);
   if (rc != SQLITE_OK) return rc;
   sqlite3_reset(c->tail);
   sqlite3_bind_int64(c->tail, 1, from);
-  sqlite3_bind_int64(c->tail, 2, c->hi);
+  sqlite3_bind_int64(c->tail, 2, to);
   rc = tail_step(c);
   if (rc != SQLITE_OK) return rc;
   return settle(c);
@@ -857,9 +968,9 @@ int sqt_next(sqlite3_vtab_cursor *cur) {
   if (c->from_tail) {
     int rc = tail_step(c);
     if (rc != SQLITE_OK) return rc;
-  } else if (++c->row < c->fast_end) {
+  } else if (c->desc ? --c->row >= c->fast_end : ++c->row < c->fast_end) {
     /* the common case: the next row of the same chunk, no tail row before it */
-    c->rowid = sqt_slot_rowid(c->ids, c->row);
+    c->rowid = sqt_slot_rowid(c->ids, (uint32_t)c->row);
     return SQLITE_OK;
   }
   return settle(c);
@@ -926,7 +1037,7 @@ int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     }
     /* a NULL known from the null section needs no decoding (WHERE x IS NULL) */
     for (int k = 0; k < c->nnull_terms; k++) {
-      if (c->null_terms[k].col == i && c->null_terms[k].isnull_chunk == c->ichunk &&
+      if (c->null_terms[k].col == i && c->null_terms[k].isnull_chunk == c->chunk_seq &&
           c->null_terms[k].isnull[c->row])
         return SQLITE_OK;
     }
@@ -934,7 +1045,7 @@ int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     if (rc != SQLITE_OK) return rc;
   }
   const sqz_column *col = &c->cols[i]->col;
-  uint32_t r = c->row;
+  uint32_t r = (uint32_t)c->row;
   switch (col->type[r]) {
   case SQZ_CLASS_INT:
     sqlite3_result_int64(ctx, (sqlite3_int64)col->v[r]);

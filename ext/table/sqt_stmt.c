@@ -161,6 +161,10 @@ static char *stmt_sql(sqt_vtab *p, int id) {
     return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
                            " WHERE maxrow >= ?1 ORDER BY maxrow",
                            db, t);
+  case SQT_CHUNK_DOWN:
+    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
+                           " WHERE maxrow <= ?1 ORDER BY maxrow DESC",
+                           db, t);
   case SQT_CHUNK_OWNER:
     return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
                            " WHERE maxrow >= ?1 ORDER BY maxrow LIMIT 1",
