@@ -224,6 +224,7 @@ enum {
   SQT_DATA_DELETE,       /* keys in [?1, ?2) */
   SQT_DATA_COUNT,        /* count of keys in [?1, ?2) */
   SQT_DATA_STORED,       /* bytes of the bodies of keys in [?1, ?2) */
+  SQT_DATA_CODECS,       /* slot, codec, body bytes of keys in [?1, ?2) */
   SQT_DATA_RAW,          /* value bytes (raw) of keys in [?1, ?2) */
   SQT_DATA_TOTAL,        /* count of every data row */
   SQT_DATA_SUMMARY,      /* per slot and codec: chunks, nulls, raw, stored bytes */
@@ -261,25 +262,36 @@ struct sqt_vtab {
   } tail_pool[SQT_TAIL_POOL];
 
   /* Write state, valid while `loaded` (reloaded at each transaction). */
-  int loaded;         /* the fields below are known */
-  int have_chunks;    /* at least one chunk exists */
-  int64_t lcm;        /* largest rowid of any chunk (when have_chunks) */
-  int64_t tail_count; /* tail rows past lcm (not counting the buffer) */
-  int max_known;      /* max_rowid is exact */
-  int64_t max_rowid;  /* largest rowid in the table (INT64_MIN when empty) */
-  int max_empty;      /* the table has no row (with max_known) */
-  int64_t last_gen;   /* last generation number handed out */
-  int gen_dirty;      /* last_gen not yet written to t_config */
-  int64_t *patches;   /* rowids patched since the last compaction check */
-  size_t npatch;      /* entries in patches */
-  size_t cap_patch;   /* entries allocated */
-  int patch_overflow; /* too many to note: the commit scans every patch */
-  int flushing;       /* a flush is running (no re-entry) */
-  int nested;         /* depth of this table's own work on its shadow tables: the
-                         savepoint calls their statements cause are ignored */
-  int in_write;       /* between xBegin and the commit or rollback */
-  uint64_t epoch;     /* bumped by every write to the shadow tables and by
-                        rollbacks: open scans then read them again */
+  int loaded;           /* the fields below are known */
+  int have_chunks;      /* at least one chunk exists */
+  int64_t lcm;          /* largest rowid of any chunk (when have_chunks) */
+  int64_t tail_count;   /* tail rows past lcm (not counting the buffer) */
+  int max_known;        /* max_rowid is exact */
+  int64_t max_rowid;    /* largest rowid in the table (INT64_MIN when empty) */
+  int max_empty;        /* the table has no row (with max_known) */
+  int64_t last_gen;     /* last generation number handed out */
+  int gen_dirty;        /* last_gen not yet written to t_config */
+  int64_t *patches;     /* rowids patched since the last compaction check */
+  size_t npatch;        /* entries in patches */
+  size_t cap_patch;     /* entries allocated */
+  int patch_overflow;   /* too many to note: the commit scans every patch */
+  int flushing;         /* a flush is running (no re-entry) */
+  int nested;           /* depth of this table's own work on its shadow tables: the
+                           savepoint calls their statements cause are ignored */
+  int in_write;         /* between xBegin and the commit or rollback */
+  uint64_t epoch;       /* bumped by every write to the shadow tables and by
+                          rollbacks: open scans then read them again */
+  uint64_t dir_epoch;   /* bumped by every change to the directory (t_chunk) */
+  sqt_chunkref owner;   /* the chunk sqt_chunk_owner found last... */
+  uint64_t owner_epoch; /* ...at this dir_epoch */
+  int owner_ok;         /* owner is set (cleared at transaction boundaries) */
+  /* A rowid range [tf_lo, tf_hi] (a chunk's) known to hold no tail row but
+  ** the ones this transaction put there since, tf_ids[0..tf_n) ascending:
+  ** lookups of other rowids in it skip the tail (sqt_lookup). */
+  int tf_ok;
+  int64_t tf_lo, tf_hi;
+  int64_t *tf_ids;
+  uint32_t tf_n, tf_cap;
 
   /* The insert buffer: appended rows, rowids above everything stored. */
   sqt_rows buf;
@@ -448,6 +460,11 @@ int sqt_chunkref_read(sqt_vtab *p, sqlite3_stmt *s, sqt_chunkref *c);
 /* Reads the single directory row query id yields (bound to arg when
 ** has_arg) into *c; *found = 0 when there is none. */
 int sqt_chunk_query(sqt_vtab *p, int id, int has_arg, int64_t arg, sqt_chunkref *c, int *found);
+/* The chunk whose range [minrow, maxrow] may hold rowid r: the first with
+** maxrow >= r (*found = 0 when none), as the query SQT_CHUNK_OWNER finds it,
+** or from memory when the last one found holds r and the directory has not
+** changed since. r may still fall in a gap before its minrow. */
+int sqt_chunk_owner(sqt_vtab *p, int64_t r, sqt_chunkref *c, int *found);
 /* *yes = whether chunk c is still in the directory with the same generation. */
 int sqt_chunk_current(sqt_vtab *p, const sqt_chunkref *c, int *yes);
 /* Every directory row, ascending, into *out (sqlite3_malloc'd; the caller
@@ -471,9 +488,19 @@ int64_t sqt_zone_sum(const sqt_vtab *p, int64_t key, int64_t nnull, const sqz_va
 ** i+1, i+2 of s, its zsum at i+3) is what its checksum says; always 1 in
 ** format 1, which keeps no checksum. */
 int sqt_zone_valid(const sqt_vtab *p, sqlite3_stmt *s, int i, int64_t key);
+/* What a slot of a chunk's previous version chose: its codec id (0: none)
+** and the bytes its body took. */
+typedef struct sqt_codec_hint {
+  unsigned codec;
+  size_t bytes;
+} sqt_codec_hint;
+
 /* Writes rows [start, start+n) of rows as one new chunk with a new
-** generation. Returns an SQLite code. */
-int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n);
+** generation; hints (NULL, or one per slot) name the codec an auto slot tries
+** first, keeping it while its output stays within 1/8 of the previous bytes
+** (sqz_chunk_opts.hint). Returns an SQLite code. */
+int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n,
+                    const sqt_codec_hint *hints);
 /* Deletes chunk c: its directory row and data rows. */
 int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c);
 /* Deletes every chunk of generation lo..hi: the undo of chunks a failed
@@ -559,10 +586,15 @@ size_t sqt_chunk_cap(const sqt_vtab *p);
 
 /* Index of the first rowid >= r among the increasing rowids c->v[lo, hi). */
 uint32_t sqt_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t r);
-/* *exists = whether a row with rowid r exists (the buffer flushed or not). */
+/* Whether a row with rowid r exists (*exists), in the insert buffer, the
+** tail or a chunk, and with out (not NULL) its values appended to out as one
+** row. Returns an SQLite code; on failure out is as it was. */
+int sqt_lookup(sqt_vtab *p, int64_t r, sqt_rows *out, int *exists);
+/* Notes that the tail got a row with id r (sqt_put_tail), for the range
+** sqt_lookup knows to be free of tail rows. */
+void sqt_tail_noted(sqt_vtab *p, int64_t r);
+/* sqt_lookup without the values. */
 int sqt_exists(sqt_vtab *p, int64_t r, int *exists);
-/* Appends the stored row r (which exists, and is not in the buffer) to out. */
-int sqt_fetch_row(sqt_vtab *p, int64_t r, sqt_rows *out);
 /* Makes p->max_rowid exact. */
 int sqt_max_rowid(sqt_vtab *p);
 

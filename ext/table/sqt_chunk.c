@@ -32,7 +32,7 @@
 **
 **   sqz_column col; sqz_column_init(&col, NULL);
 **   sqz_column_append(&col, SQZ_CLASS_REAL, bits_of(20.5), NULL, 0);
-**   sqz_chunk_opts o = {SQZ_CLASS_REAL, NULL, 0, key};
+**   sqz_chunk_opts o = {.primary = SQZ_CLASS_REAL, .codec = NULL, .level = 0, .tag = key};
 **   sqz_chunk_encode(ctx, &buf, &col, 0, col.count, &o, &stats);
 **   sqz_chunk_decode(ctx, &col2, buf.p, buf.n, stats.rows, key, limit);
 */
@@ -126,6 +126,35 @@ size_t sqz_column_append(sqz_column *c, sqz_class cls, uint64_t v, const void *p
 size_t sqz_column_append_row(sqz_column *c, const sqz_column *src, uint32_t row) {
   sqz_value x = sqz_column_value(src, row);
   return sqz_column_append(c, x.cls, x.v, x.p, x.n);
+}
+
+size_t sqz_column_append_rows(sqz_column *c, const sqz_column *src, uint32_t start, uint32_t n) {
+  if (start > src->count || n > src->count - start) return SQZ_ERROR(PARAMETER);
+  size_t var = 0;
+  for (uint32_t i = start; i < start + n; i++)
+    if (src->type[i] == SQZ_CLASS_TEXT || src->type[i] == SQZ_CLASS_BLOB) var += src->len[i];
+  if (n > UINT32_MAX - c->count) return SQZ_ERROR(TOO_LARGE);
+  if (c->capacity - c->count < n || c->bytes_capacity - c->nbytes < var) {
+    size_t r = sqz_column_reserve(c, n, var);
+    if (r) return r;
+  }
+  uint32_t at = c->count;
+  memcpy(c->type + at, src->type + start, n);
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t i = start + k;
+    uint8_t t = src->type[i];
+    if (t == SQZ_CLASS_TEXT || t == SQZ_CLASS_BLOB) {
+      c->v[at + k] = c->nbytes;
+      c->len[at + k] = src->len[i];
+      if (src->len[i]) memcpy(c->bytes + c->nbytes, src->bytes + src->v[i], src->len[i]);
+      c->nbytes += src->len[i];
+    } else {
+      c->v[at + k] = t == SQZ_CLASS_NULL ? 0 : src->v[i];
+      c->len[at + k] = 0;
+    }
+  }
+  c->count += n;
+  return 0;
 }
 
 /* ---- Comparison -------------------------------------------------------- */
@@ -361,26 +390,35 @@ size_t sqz_chunk_encode(sqz_ctx *ctx, sqz_buf *out, const sqz_column *col, uint3
   size_t best_size = stream_size, r = 0;
   if (stream_size > 0) {
     const sqz_codec *single[2] = {opts->codec, NULL};
-    const sqz_codec *const *list = opts->codec ? single : sqz_chunk_candidates(primary);
-    for (size_t k = 0; list[k]; k++) {
-      const sqz_codec *codec = list[k];
-      uint8_t *trial = NULL;
-      int level = opts->codec ? opts->level : codec->default_level;
-      size_t got = try_codec(ctx, codec, level, stream, stream_size, &trial);
-      if (sqz_is_error(got)) {
-        if (opts->codec || sqz_error_of(got) == SQZ_ERROR_MEMORY) {
-          r = got;
-          break;
+    const sqz_codec *const *all = opts->codec ? single : sqz_chunk_candidates(primary);
+    const sqz_codec *hint = NULL;
+    for (size_t k = 0; !opts->codec && opts->hint && all[k]; k++)
+      if (all[k] == opts->hint) hint = opts->hint;
+    /* with a hint (a candidate), it goes first; the others follow only when
+    ** it fails or its output passes hint_bytes */
+    for (int pass = hint ? 0 : 1; pass < 2 && !r; pass++) {
+      if (pass == 1 && hint && best == hint && best_size <= opts->hint_bytes) break;
+      for (size_t k = 0; all[k]; k++) {
+        const sqz_codec *codec = all[k];
+        if (pass == 0 ? codec != hint : codec == hint) continue;
+        uint8_t *trial = NULL;
+        int level = opts->codec ? opts->level : codec->default_level;
+        size_t got = try_codec(ctx, codec, level, stream, stream_size, &trial);
+        if (sqz_is_error(got)) {
+          if (opts->codec || sqz_error_of(got) == SQZ_ERROR_MEMORY) {
+            r = got;
+            break;
+          }
+          continue; /* a candidate that cannot take this input is skipped */
         }
-        continue; /* a candidate that cannot take this input is skipped */
-      }
-      if (got < best_size) {
-        sqz_scratch_release(ctx, best_out);
-        best_out = trial;
-        best_size = got;
-        best = codec;
-      } else {
-        sqz_scratch_release(ctx, trial);
+        if (got < best_size) {
+          sqz_scratch_release(ctx, best_out);
+          best_out = trial;
+          best_size = got;
+          best = codec;
+        } else {
+          sqz_scratch_release(ctx, trial);
+        }
       }
     }
   }

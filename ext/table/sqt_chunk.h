@@ -96,6 +96,11 @@ size_t sqz_column_append(sqz_column *c, sqz_class cls, uint64_t v, const void *p
 /* Appends row `row` of src (bytes are copied). Returns 0, MEMORY, TOO_LARGE. */
 size_t sqz_column_append_row(sqz_column *c, const sqz_column *src, uint32_t row);
 
+/* Appends rows [start, start+n) of src (bytes are copied), as n calls of
+** sqz_column_append_row would. Returns 0, PARAMETER (rows past src's),
+** MEMORY or TOO_LARGE; on failure c is as it was. */
+size_t sqz_column_append_rows(sqz_column *c, const sqz_column *src, uint32_t start, uint32_t n);
+
 /* Row i of c as a sqz_value pointing into c (valid until c changes). */
 static inline sqz_value sqz_column_value(const sqz_column *c, uint32_t i) {
   sqz_value x;
@@ -126,6 +131,10 @@ typedef struct sqz_chunk_opts {
   const sqz_codec *codec; /* the stream's codec, or NULL: auto */
   int level;              /* the codec's level (codec != NULL) */
   uint64_t tag;           /* written into the chunk; decode checks it */
+  const sqz_codec *hint;  /* auto: try this candidate first (the codec the chunk's
+                             previous version chose), and the others only when it
+                             fails or its stream passes hint_bytes; or NULL */
+  size_t hint_bytes;      /* with hint: the stream size (bytes) it must keep to */
 } sqz_chunk_opts;
 
 /* What the encoder measured and chose. */

@@ -60,6 +60,22 @@ int sqt_chunk_query(sqt_vtab *p, int id, int has_arg, int64_t arg, sqt_chunkref 
   return SQLITE_OK;
 }
 
+int sqt_chunk_owner(sqt_vtab *p, int64_t r, sqt_chunkref *c, int *found) {
+  if (p->owner_ok && p->owner_epoch == p->dir_epoch && p->owner.minrow <= r &&
+      r <= p->owner.maxrow) {
+    *c = p->owner;
+    *found = 1;
+    return SQLITE_OK;
+  }
+  int rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, r, c, found);
+  if (rc == SQLITE_OK && *found) {
+    p->owner = *c;
+    p->owner_epoch = p->dir_epoch;
+    p->owner_ok = 1;
+  }
+  return rc;
+}
+
 int sqt_chunk_current(sqt_vtab *p, const sqt_chunkref *c, int *yes) {
   sqt_chunkref now;
   int found, rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, c->maxrow, &now, &found);
@@ -173,8 +189,12 @@ int sqt_stats_unknown(const sqt_vtab *p, int slot, const sqz_column *col, uint32
 /* Encodes slot (0 rowids, k column k-1) of rows [start, start+n) and writes
 ** its data row. */
 static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col, uint32_t start,
-                      uint32_t n) {
-  sqz_chunk_opts o = {SQZ_CLASS_INT, NULL, 0, (uint64_t)sqt_key(gen, slot)};
+                      uint32_t n, const sqt_codec_hint *hints) {
+  sqz_chunk_opts o = {.primary = SQZ_CLASS_INT, .tag = (uint64_t)sqt_key(gen, slot)};
+  if (hints && hints[slot].codec) {
+    o.hint = sqz_codec_by_id(hints[slot].codec);
+    o.hint_bytes = hints[slot].bytes + hints[slot].bytes / 8;
+  }
   if (slot > 0) {
     const sqt_column *c = &p->decl.col[slot - 1];
     o.primary = c->cls;
@@ -219,15 +239,17 @@ static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col,
   return rc;
 }
 
-int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n) {
+int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n,
+                    const sqt_codec_hint *hints) {
   if (p->last_gen >= SQT_GEN_MAX - 1)
     return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: no generation numbers left", p->zName);
   int64_t gen = ++p->last_gen;
   p->epoch++;
+  p->dir_epoch++;
   p->gen_dirty = 1;
-  int rc = write_slot(p, gen, 0, &rows->id, start, n);
+  int rc = write_slot(p, gen, 0, &rows->id, start, n, hints);
   for (int k = 0; k < p->decl.ncol && rc == SQLITE_OK; k++)
-    rc = write_slot(p, gen, k + 1, &rows->col[k], start, n);
+    rc = write_slot(p, gen, k + 1, &rows->col[k], start, n, hints);
   if (rc != SQLITE_OK) return rc;
   int64_t lo = (int64_t)rows->id.v[start], hi = (int64_t)rows->id.v[start + n - 1];
   sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_INSERT, &rc);
@@ -246,6 +268,7 @@ int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t 
 
 int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c) {
   p->epoch++;
+  p->dir_epoch++;
   int rc = SQLITE_OK;
   sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_DELETE, &rc);
   if (!s) return rc;
@@ -261,6 +284,7 @@ int sqt_delete_chunk(sqt_vtab *p, const sqt_chunkref *c) {
 
 int sqt_delete_generations(sqt_vtab *p, int64_t lo, int64_t hi) {
   p->epoch++;
+  p->dir_epoch++;
   sqt_cache_drop(p, lo, hi);
   int rc = SQLITE_OK;
   sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_DELETE_GEN, &rc);

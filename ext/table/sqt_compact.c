@@ -19,18 +19,51 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 /* Writes rows as chunks of chunk_rows rows (fewer where the byte cut says),
-** the last one partial. */
-static int write_pieces(sqt_vtab *p, const sqt_rows *rows, int *written) {
+** the last one partial; hints as sqt_write_chunk takes them. */
+static int write_pieces(sqt_vtab *p, const sqt_rows *rows, const sqt_codec_hint *hints,
+                        int *written) {
   uint32_t total = rows->id.count, pos = 0;
   int rc = SQLITE_OK;
   while (rc == SQLITE_OK && pos < total) {
     uint32_t n = total - pos < p->decl.chunk_rows ? total - pos : p->decl.chunk_rows;
     n = sqt_rows_fitting(p, rows, pos, n);
-    rc = sqt_write_chunk(p, rows, pos, n);
+    rc = sqt_write_chunk(p, rows, pos, n, hints);
     pos += n;
     if (written) (*written)++;
   }
   return rc;
+}
+
+/* The codec and body bytes of each slot of chunk c into *out
+** (sqlite3_malloc'd, ncol + 1 entries, codec 0 where unknown). */
+static int read_codecs(sqt_vtab *p, const sqt_chunkref *c, sqt_codec_hint **out) {
+  size_t n = (size_t)p->decl.ncol + 1;
+  sqt_codec_hint *h = sqlite3_malloc64(sizeof(*h) * n);
+  if (!h) return SQLITE_NOMEM;
+  memset(h, 0, sizeof(*h) * n);
+  int rc = SQLITE_OK, step;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_CODECS, &rc);
+  if (!s) {
+    sqlite3_free(h);
+    return rc;
+  }
+  sqlite3_bind_int64(s, 1, sqt_key(c->gen, 0));
+  sqlite3_bind_int64(s, 2, sqt_key(c->gen + 1, 0));
+  while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    int64_t slot = sqlite3_column_int64(s, 0), id = sqlite3_column_int64(s, 1);
+    int64_t bytes = sqlite3_column_int64(s, 2);
+    if (slot >= 0 && (size_t)slot < n && id > 0 && id < 256 && bytes > 0) {
+      h[slot].codec = (unsigned)id;
+      h[slot].bytes = (size_t)bytes;
+    }
+  }
+  if (step != SQLITE_DONE) {
+    sqlite3_free(h);
+    return sqt_step_error(p, s, step);
+  }
+  sqlite3_reset(s);
+  *out = h;
+  return SQLITE_OK;
 }
 
 /* Recomputes lcm from the directory (after chunks were rewritten). */
@@ -43,26 +76,56 @@ static int reload_lcm(sqt_vtab *p) {
   return SQLITE_OK;
 }
 
+/* Appends rows [i, i+n) of a chunk, held by its decoded slots (slots[0] the
+** rowids), to r. */
+static int append_slot_rows(sqt_rows *r, sqt_slot *const *slots, uint32_t i, uint32_t n) {
+  size_t st = sqz_column_reserve(&r->id, n, 0);
+  for (uint32_t k = 0; k < n && st == 0; k++)
+    st = sqz_column_append(&r->id, SQZ_CLASS_INT, (uint64_t)sqt_slot_rowid(slots[0], i + k), NULL,
+                           0);
+  int rc = sqz_status_rc(st);
+  for (int k = 0; k < r->ncol && rc == SQLITE_OK; k++) {
+    const sqz_column *col = &slots[k + 1]->col;
+    size_t before = r->col[k].nbytes;
+    rc = sqz_status_rc(sqz_column_append_rows(&r->col[k], col, i, n));
+    r->bytes += r->col[k].nbytes - before;
+  }
+  return rc;
+}
+
 int sqt_merge_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int64_t hi,
                      sqt_rows *merged) {
-  sqt_rows part, patch;
-  sqt_rows_init(&part, p->decl.ncol, p->alloc);
+  sqt_rows patch;
   sqt_rows_init(&patch, p->decl.ncol, p->alloc);
-  int rc = (part.col && patch.col) || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
+  size_t nslots = (size_t)p->decl.ncol + 1;
+  sqt_slot **slots = sqlite3_malloc64(sizeof(sqt_slot *) * nslots);
+  int rc = (patch.col || !p->decl.ncol) && slots ? SQLITE_OK : SQLITE_NOMEM;
+  if (slots) memset(slots, 0, sizeof(sqt_slot *) * nslots);
   if (rc == SQLITE_OK) rc = sqt_read_tail(p, lo, hi, &patch);
   uint32_t j = 0;
   for (int k = 0; k < n && rc == SQLITE_OK; k++) {
-    rc = sqt_decode_chunk(p, &c[k], &part);
-    uint32_t i = 0;
-    while (rc == SQLITE_OK && i < part.id.count) {
-      int64_t a = (int64_t)part.id.v[i];
+    /* the chunk's slots, decoded or from the cache */
+    for (size_t s = 0; s < nslots && rc == SQLITE_OK; s++)
+      rc = sqt_slot_get(p, &c[k], (int)s, &slots[s]);
+    uint32_t i = 0, rows = c[k].nrows;
+    while (rc == SQLITE_OK && i < rows) {
+      int64_t a = sqt_slot_rowid(slots[0], i);
       if (j >= patch.id.count || a < (int64_t)patch.id.v[j]) {
-        rc = sqt_rows_append_row(merged, &part, i++);
+        /* the run of rows before the next patch, at once */
+        uint32_t end = j >= patch.id.count
+                           ? rows
+                           : sqt_slot_lower_bound(slots[0], i, rows, (int64_t)patch.id.v[j]);
+        rc = append_slot_rows(merged, slots, i, end - i);
+        i = end;
         continue;
       }
       if (a == (int64_t)patch.id.v[j]) i++; /* replaced or deleted */
       if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(merged, &patch, j);
       j++;
+    }
+    for (size_t s = 0; s < nslots; s++) {
+      sqt_slot_release(p, slots[s]);
+      slots[s] = NULL;
     }
     /* patches between this chunk's last row and its maxrow... and past it,
     ** up to the next chunk's first row */
@@ -76,8 +139,8 @@ int sqt_merge_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int6
     if (patch.dead.v[j] == 0) rc = sqt_rows_append_row(merged, &patch, j);
     j++;
   }
-  sqt_rows_free(&part);
   sqt_rows_free(&patch);
+  sqlite3_free(slots);
   return rc;
 }
 
@@ -85,16 +148,21 @@ int sqt_merge_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int6
 ** tail rows in [lo, hi] (patches of those chunks, and with hi past the last
 ** chunk also tail rows after it): decode, merge, delete, write again. */
 static int rewrite_chunks(sqt_vtab *p, const sqt_chunkref *c, int n, int64_t lo, int64_t hi,
-                          int *written) {
+                          int hint, int *written) {
   sqt_rows merged;
   sqt_rows_init(&merged, p->decl.ncol, p->alloc);
   int rc = merged.col || !p->decl.ncol ? SQLITE_OK : SQLITE_NOMEM;
+  /* with hint, one chunk rewritten for its patches tries the codecs it had
+  ** first, and every candidate only when they do much worse than before */
+  sqt_codec_hint *hints = NULL;
+  if (rc == SQLITE_OK && n == 1 && hint) rc = read_codecs(p, &c[0], &hints);
   if (rc == SQLITE_OK) rc = sqt_merge_chunks(p, c, n, lo, hi, &merged);
   for (int k = 0; k < n && rc == SQLITE_OK; k++)
     rc = sqt_delete_chunk(p, &c[k]);
   if (rc == SQLITE_OK) rc = sqt_delete_tail_range(p, lo, hi);
-  if (rc == SQLITE_OK) rc = write_pieces(p, &merged, written);
+  if (rc == SQLITE_OK) rc = write_pieces(p, &merged, hints, written);
   sqt_rows_free(&merged);
+  sqlite3_free(hints);
   return rc;
 }
 
@@ -133,7 +201,7 @@ int sqt_seal(sqt_vtab *p, int *written) {
   int n;
   int64_t lo;
   rc = sqt_trailing_partials(p, p->tail_count, run, &n, &lo);
-  if (rc == SQLITE_OK) rc = rewrite_chunks(p, run, n, lo, INT64_MAX, written);
+  if (rc == SQLITE_OK) rc = rewrite_chunks(p, run, n, lo, INT64_MAX, 0, written);
   if (rc == SQLITE_OK) rc = reload_lcm(p);
   if (rc == SQLITE_OK) {
     p->tail_count = 0;
@@ -200,7 +268,7 @@ static int compact_noted(sqt_vtab *p, int *written) {
     uint64_t threshold = 1;
     if (rc == SQLITE_OK && n > 0) rc = patch_threshold(p, &owner, &threshold);
     if (rc == SQLITE_OK && n > 0 && (uint64_t)n >= threshold)
-      rc = rewrite_chunks(p, &owner, 1, lo, owner.maxrow, written);
+      rc = rewrite_chunks(p, &owner, 1, lo, owner.maxrow, 1, written);
     while (i < p->npatch && p->patches[i] <= owner.maxrow)
       i++;
   }
@@ -251,7 +319,7 @@ int sqt_compact(sqt_vtab *p, int all, int *written) {
     if (rc != SQLITE_OK) break;
     if (count[k] < threshold) continue;
     rc = rewrite_chunks(p, &dir[k], 1, k > 0 ? dir[k - 1].maxrow + 1 : INT64_MIN, dir[k].maxrow,
-                        written);
+                        !all, written);
   }
   sqlite3_free(dir);
   sqlite3_free(count);
@@ -281,7 +349,7 @@ int sqt_optimize(sqt_vtab *p, int *written) {
     if (end - start >= 2 || (last && tail > 0)) {
       int64_t lo = start > 0 ? dir[start - 1].maxrow + 1 : INT64_MIN;
       int64_t hi = last ? INT64_MAX : dir[end - 1].maxrow;
-      rc = rewrite_chunks(p, dir ? dir + start : NULL, end - start, lo, hi, written);
+      rc = rewrite_chunks(p, dir ? dir + start : NULL, end - start, lo, hi, 0, written);
     }
     end = start - 1; /* skip the full chunk before the run */
   }

@@ -58,6 +58,7 @@ static void vtab_free(sqt_vtab *p) {
   sqt_rows_free(&p->fetch);
   sqt_rows_free(&p->one);
   sqlite3_free(p->patches);
+  sqlite3_free(p->tf_ids);
   sqz_buf_free(&p->enc);
   sqt_decl_free(&p->decl);
   sqlite3_free(p->zDb);
@@ -216,6 +217,8 @@ int sqt_poisoned(sqt_vtab *p) {
 void sqt_reset(sqt_vtab *p, int rollback) {
   p->loaded = 0;
   p->epoch++;
+  p->owner_ok = 0; /* another connection may change the directory between transactions */
+  p->tf_ok = 0;    /* or the tail */
   p->max_known = 0;
   /* a committed generation's chunk never changes (generations only grow), so
   ** the decoded chunk stays valid across transactions unless rolled back */

@@ -26,7 +26,55 @@ uint32_t sqt_lower_bound(const sqz_column *c, uint32_t lo, uint32_t hi, int64_t 
   return lo;
 }
 
-int sqt_exists(sqt_vtab *p, int64_t r, int *exists) {
+void sqt_tail_noted(sqt_vtab *p, int64_t r) {
+  if (!p->tf_ok || r < p->tf_lo || r > p->tf_hi) return;
+  if (p->tf_n && r <= p->tf_ids[p->tf_n - 1]) {
+    if (r == p->tf_ids[p->tf_n - 1]) return;
+    p->tf_ok = 0; /* out of order: the list would need sorting; forget the range */
+    return;
+  }
+  if (p->tf_n == p->tf_cap) {
+    uint32_t cap = p->tf_cap ? p->tf_cap * 2 : 256;
+    int64_t *q = cap <= (1u << 20) ? sqlite3_realloc64(p->tf_ids, sizeof(int64_t) * cap) : NULL;
+    if (!q) {
+      p->tf_ok = 0;
+      return;
+    }
+    p->tf_ids = q;
+    p->tf_cap = cap;
+  }
+  p->tf_ids[p->tf_n++] = r;
+}
+
+/* Whether the tail may hold a row with id r inside chunk c (which holds r in
+** its range): no when c's range is known free of tail rows and r is not one
+** this transaction put there since. Reads the tail's count over c's range
+** when c is not the range known. */
+static int tail_may_hold(sqt_vtab *p, const sqt_chunkref *c, int64_t r, int *may) {
+  *may = 1;
+  if (!p->tf_ok || p->tf_lo != c->minrow || p->tf_hi != c->maxrow) {
+    int64_t n = 0;
+    int rc = sqt_query_count(p, SQT_TAIL_COUNT_RANGE, c->minrow, c->maxrow, &n);
+    if (rc != SQLITE_OK) return rc;
+    p->tf_ok = n == 0;
+    p->tf_lo = c->minrow;
+    p->tf_hi = c->maxrow;
+    p->tf_n = 0;
+    if (!p->tf_ok) return SQLITE_OK;
+  }
+  uint32_t lo = 0, hi = p->tf_n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (p->tf_ids[mid] < r)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *may = lo < p->tf_n && p->tf_ids[lo] == r;
+  return SQLITE_OK;
+}
+
+int sqt_lookup(sqt_vtab *p, int64_t r, sqt_rows *out, int *exists) {
   *exists = 0;
   int rc = sqt_load(p);
   if (rc != SQLITE_OK) return rc;
@@ -34,63 +82,69 @@ int sqt_exists(sqt_vtab *p, int64_t r, int *exists) {
   if (nbuf && r >= (int64_t)p->buf.id.v[0]) {
     uint32_t i = sqt_lower_bound(&p->buf.id, 0, nbuf, r);
     *exists = i < nbuf && (int64_t)p->buf.id.v[i] == r;
-    return SQLITE_OK;
+    return *exists && out ? sqt_rows_append_row(out, &p->buf, i) : SQLITE_OK;
   }
-  int64_t dead;
-  int found;
-  rc = sqt_query_int(p, SQT_TAIL_GET, r, NULL, &dead, &found);
-  if (rc != SQLITE_OK) return rc;
-  if (found < 0 || (found && dead != 0 && dead != 1))
-    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: tail row %lld is corrupt", p->zName,
-                     (long long)r);
-  if (found) {
-    *exists = dead == 0;
-    return SQLITE_OK;
-  }
-  if (!p->have_chunks || r > p->lcm) return SQLITE_OK;
+  /* the chunk whose range holds r, if any */
   sqt_chunkref c;
-  rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, r, &c, &found);
-  if (rc != SQLITE_OK || !found || r < c.minrow) return rc;
+  int in_chunk = 0;
+  if (p->have_chunks && r <= p->lcm) {
+    rc = sqt_chunk_owner(p, r, &c, &in_chunk);
+    if (rc != SQLITE_OK) return rc;
+    in_chunk = in_chunk && r >= c.minrow;
+  }
+  /* a tail row: the row past the last chunk, or a chunk row's patch or tombstone */
+  int may = 1;
+  if (in_chunk) rc = tail_may_hold(p, &c, r, &may);
+  if (rc != SQLITE_OK) return rc;
+  if (may && out) {
+    uint32_t before = out->id.count;
+    rc = sqt_read_tail(p, r, r, out);
+    if (rc != SQLITE_OK || out->id.count == before) {
+      sqt_rows_truncate(out, before);
+      if (rc != SQLITE_OK) return rc;
+    } else {
+      *exists = out->dead.v[out->dead.count - 1] == 0;
+      if (!*exists) sqt_rows_truncate(out, before);
+      return SQLITE_OK;
+    }
+  } else if (may) {
+    int64_t dead;
+    int found;
+    rc = sqt_query_int(p, SQT_TAIL_GET, r, NULL, &dead, &found);
+    if (rc != SQLITE_OK) return rc;
+    if (found < 0 || (found && dead != 0 && dead != 1))
+      return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: tail row %lld is corrupt", p->zName,
+                       (long long)r);
+    if (found) {
+      *exists = dead == 0;
+      return SQLITE_OK;
+    }
+  }
+  /* a chunk row */
+  if (!in_chunk) return SQLITE_OK;
   sqt_slot *ids;
   rc = sqt_slot_get(p, &c, 0, &ids);
   if (rc != SQLITE_OK) return rc;
   uint32_t i = sqt_slot_lower_bound(ids, 0, c.nrows, r);
   *exists = i < c.nrows && sqt_slot_rowid(ids, i) == r;
   sqt_slot_release(p, ids);
-  return SQLITE_OK;
-}
-
-int sqt_fetch_row(sqt_vtab *p, int64_t r, sqt_rows *out) {
+  if (!*exists || !out) return SQLITE_OK;
   uint32_t before = out->id.count;
-  int rc = sqt_read_tail(p, r, r, out);
-  if (rc != SQLITE_OK) return rc;
-  if (out->id.count > before) {
-    if (out->dead.v[out->dead.count - 1] == 0) return SQLITE_OK;
-    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is deleted", p->zName,
-                     (long long)r);
-  }
-  sqt_chunkref c;
-  int found = 0;
-  if (p->have_chunks && r <= p->lcm) rc = sqt_chunk_query(p, SQT_CHUNK_OWNER, 1, r, &c, &found);
-  sqt_slot *ids = NULL;
-  if (rc == SQLITE_OK && found) rc = sqt_slot_get(p, &c, 0, &ids);
-  if (rc != SQLITE_OK) return rc;
-  uint32_t i = found ? sqt_slot_lower_bound(ids, 0, c.nrows, r) : 0;
-  int there = found && i < c.nrows && sqt_slot_rowid(ids, i) == r;
-  sqt_slot_release(p, ids);
-  if (!there)
-    return sqt_error(p, SQLITE_CORRUPT_VTAB, "table %s: row %lld is missing", p->zName,
-                     (long long)r);
   rc = sqz_status_rc(sqz_column_append(&out->id, SQZ_CLASS_INT, (uint64_t)r, NULL, 0));
   for (int k = 0; k < out->ncol && rc == SQLITE_OK; k++) {
     sqt_slot *col;
     rc = sqt_slot_get(p, &c, k + 1, &col);
     if (rc != SQLITE_OK) break;
     rc = sqz_status_rc(sqz_column_append_row(&out->col[k], &col->col, i));
-    if (col->col.type[i] >= SQZ_CLASS_TEXT) out->bytes += col->col.len[i];
+    if (rc == SQLITE_OK && col->col.type[i] >= SQZ_CLASS_TEXT) out->bytes += col->col.len[i];
     sqt_slot_release(p, col);
   }
+  if (rc != SQLITE_OK) sqt_rows_truncate(out, before);
   return rc;
+}
+
+int sqt_exists(sqt_vtab *p, int64_t r, int *exists) {
+  return sqt_lookup(p, r, NULL, exists);
 }
 
 /* The largest live rowid among chunk c's rows and the tail rows in

@@ -989,8 +989,7 @@ static int column_now(sqt_cursor *c, sqlite3_context *ctx, int i) {
     int exists = 0;
     sqt_rows_clear(&c->now);
     int rc = sqt_flush(p, SQT_FLUSH_FULL);
-    if (rc == SQLITE_OK) rc = sqt_exists(p, c->rowid, &exists);
-    if (rc == SQLITE_OK && exists) rc = sqt_fetch_row(p, c->rowid, &c->now);
+    if (rc == SQLITE_OK) rc = sqt_lookup(p, c->rowid, &c->now, &exists);
     if (rc != SQLITE_OK) return rc;
     c->now_rowid = c->rowid;
     c->now_state = exists ? 1 : 2;

@@ -205,6 +205,10 @@ static char *stmt_sql(sqt_vtab *p, int id) {
   case SQT_DATA_STORED:
     return sqlite3_mprintf(
         "SELECT sum(length(body)) FROM %Q.'%q_data' WHERE key >= ?1 AND key < ?2", db, t);
+  case SQT_DATA_CODECS:
+    return sqlite3_mprintf("SELECT key & 65535, codec, length(body) FROM %Q.'%q_data'"
+                           " WHERE key >= ?1 AND key < ?2",
+                           db, t);
   case SQT_DATA_RAW:
     return sqlite3_mprintf("SELECT sum(raw) FROM %Q.'%q_data' WHERE key >= ?1 AND key < ?2", db, t);
   case SQT_DATA_TOTAL:

@@ -56,6 +56,7 @@ int sqt_read_tail(sqt_vtab *p, int64_t lo, int64_t hi, sqt_rows *r) {
 int sqt_put_tail(sqt_vtab *p, int64_t id, int dead, sqlite3_value **vals, const sqt_rows *rows,
                  uint32_t i) {
   p->epoch++;
+  sqt_tail_noted(p, id);
   int rc = SQLITE_OK;
   sqlite3_stmt *s = sqt_stmt(p, SQT_TAIL_PUT, &rc);
   if (!s) return rc;
@@ -118,7 +119,7 @@ static int write_chunks(sqt_vtab *p, const sqt_rows *rows, uint32_t must, uint32
     uint32_t remaining = total - pos;
     uint32_t k = sqt_rows_fitting(p, rows, pos, remaining < chunk ? remaining : chunk);
     if (k == remaining && remaining < chunk && pos >= must) break;
-    rc = sqt_write_chunk(p, rows, pos, k);
+    rc = sqt_write_chunk(p, rows, pos, k, NULL);
     pos += k;
   }
   *done = pos;

@@ -226,19 +226,16 @@ static int update_row(sqt_vtab *p, int64_t old, sqlite3_value *rowid, sqlite3_va
   int64_t r;
   int exists, existed = 0;
   int rc = rowid_of(p, rowid, &r);
-  if (rc == SQLITE_OK) rc = sqt_exists(p, old, &exists);
-  if (rc != SQLITE_OK || !exists) return rc;
-  if (r != old) rc = claim_rowid(p, r, &existed);
-  if (rc == SQLITE_OK) rc = flush_if_needed(p, r < old ? r : old);
   /* columns the UPDATE leaves alone come as "no change": take the current
   ** values, which an earlier row of the same statement may have changed */
   int nochange = 0;
   for (int k = 0; k < p->decl.ncol && !nochange; k++)
     nochange = sqlite3_value_nochange(vals[k]);
-  if (rc == SQLITE_OK && nochange) {
-    sqt_rows_clear(&p->fetch);
-    rc = sqt_fetch_row(p, old, &p->fetch);
-  }
+  sqt_rows_clear(&p->fetch);
+  if (rc == SQLITE_OK) rc = sqt_lookup(p, old, nochange ? &p->fetch : NULL, &exists);
+  if (rc != SQLITE_OK || !exists) return rc;
+  if (r != old) rc = claim_rowid(p, r, &existed);
+  if (rc == SQLITE_OK) rc = flush_if_needed(p, r < old ? r : old);
   if (rc == SQLITE_OK) rc = new_version(p, r, vals, nochange ? &p->fetch : NULL, &p->one);
   if (rc != SQLITE_OK) return rc;
   if (r == old) return put_row(p, r, 1, &p->one);

@@ -68,7 +68,8 @@ static void roundtrip(unsigned pick, const uint8_t *p, size_t size) {
     }
   }
   if (col.count == 0) goto done;
-  sqz_chunk_opts o = {(sqz_class)((pick >> 1) % 5), NULL, 0, pick};
+  sqz_chunk_opts o = {
+      .primary = (sqz_class)((pick >> 1) % 5), .codec = NULL, .level = 0, .tag = pick};
   unsigned which = pick >> 4;
   if (which) {
     o.codec = sqz_codec_at((which - 1) % sqz_codec_count());

@@ -359,7 +359,7 @@ static void fz_chunk(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   sqz_buf out;
   sqz_buf_init(&out, NULL);
-  sqz_chunk_opts o = {SQZ_CLASS_NULL, NULL, 0, tag};
+  sqz_chunk_opts o = {.primary = SQZ_CLASS_NULL, .codec = NULL, .level = 0, .tag = tag};
   sqz_chunk_stats st;
   if (!err && !sqz_chunk_encode(chunk_ctx, &out, &col, 0, (uint32_t)rows, &o, &st))
     sqlite3_result_blob64(ctx, out.p, out.n, SQLITE_TRANSIENT);

@@ -10,7 +10,8 @@
 **   codec that does not fit the class is refused;
 ** - min/max rows agree with a naive scan under sqz_value_compare, whose
 **   int/real comparison is checked at 2^53 and 2^63;
-** - sqz_chunk_parse reports the header;
+** - sqz_chunk_parse reports the header; sqz_column_append_rows copies a range
+**   as row-by-row appends do;
 ** - damage: every truncation, every single-bit flip (checksum), a wrong tag,
 **   wrong row count, a limit below the stream size, and hand-built chunks
 **   with a valid checksum but inconsistent sections: always an error,
@@ -124,7 +125,7 @@ static size_t roundtrip_opts(const sqz_column *col, uint32_t start, uint32_t n,
 }
 
 static size_t roundtrip(const sqz_column *col, sqz_class primary, sqz_chunk_stats *st) {
-  sqz_chunk_opts o = {primary, NULL, 0, 42};
+  sqz_chunk_opts o = {.primary = primary, .codec = NULL, .level = 0, .tag = 42};
   return roundtrip_opts(col, 0, col->count, &o, st);
 }
 
@@ -229,7 +230,7 @@ static void test_edges(void **state) {
   size_t size = roundtrip(&c, SQZ_CLASS_INT, &st);
   assert_true(size < 20000); /* 2 bytes per 128 values */
   /* a window in the middle */
-  sqz_chunk_opts o = {SQZ_CLASS_INT, NULL, 0, 7};
+  sqz_chunk_opts o = {.primary = SQZ_CLASS_INT, .codec = NULL, .level = 0, .tag = 7};
   roundtrip_opts(&c, 1000, 5000, &o, &st);
   assert_int_equal(st.min_row, 0);
   assert_int_equal(st.max_row, 4999);
@@ -286,7 +287,8 @@ static void test_auto_choice(void **state) {
   /* an explicit codec must fit the class; a level must be in range */
   sqz_buf b;
   sqz_buf_init(&b, NULL);
-  sqz_chunk_opts o = {SQZ_CLASS_TEXT, sqz_codec_by_name("dod"), 1, 0};
+  sqz_chunk_opts o = {
+      .primary = SQZ_CLASS_TEXT, .codec = sqz_codec_by_name("dod"), .level = 1, .tag = 0};
   assert_int_equal(sqz_chunk_encode(ctx, &b, &c, 0, c.count, &o, &st), SQZ_ERROR(PARAMETER));
   o.codec = sqz_codec_by_name("zstd");
   o.level = 99;
@@ -353,7 +355,7 @@ static void sample_chunk(sqz_buf *b, sqz_column *c) {
   }
   sqz_buf_init(b, NULL);
   sqz_chunk_stats st;
-  sqz_chunk_opts o = {SQZ_CLASS_REAL, NULL, 0, 99};
+  sqz_chunk_opts o = {.primary = SQZ_CLASS_REAL, .codec = NULL, .level = 0, .tag = 99};
   assert_int_equal(sqz_chunk_encode(ctx, b, c, 0, c->count, &o, &st), 0);
 }
 
@@ -526,6 +528,55 @@ static void test_real_series(void **state) {
   free(csv);
 }
 
+/* sqz_column_append_rows copies a range as row-by-row appends would: every
+** class, arena offsets rebased, empty ranges, and a range past the end refused
+** with the column unchanged. */
+static void test_append_rows(void **state) {
+  (void)state;
+  sqz_column src, a, b;
+  sqz_column_init(&src, NULL);
+  sqz_column_init(&a, NULL);
+  sqz_column_init(&b, NULL);
+  for (int i = 0; i < 300; i++) {
+    switch (i % 5) {
+    case 0:
+      add_int(&src, i * 1000003LL);
+      break;
+    case 1:
+      add_real(&src, i / 7.0);
+      break;
+    case 2:
+      add_text(&src, i % 10 ? "north" : "");
+      break;
+    case 3:
+      add_blob(&src, "\0\1\2", (size_t)(i % 4));
+      break;
+    default:
+      add_null(&src);
+      break;
+    }
+  }
+  add_text(&a, "first"); /* a non-empty arena before the copy */
+  add_text(&b, "first");
+  uint32_t cuts[][2] = {{0, 0}, {0, 1}, {7, 93}, {100, 200}, {299, 1}, {300, 0}};
+  for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+    assert_int_equal(sqz_column_append_rows(&a, &src, cuts[k][0], cuts[k][1]), 0);
+    for (uint32_t i = cuts[k][0]; i < cuts[k][0] + cuts[k][1]; i++)
+      assert_int_equal(sqz_column_append_row(&b, &src, i), 0);
+  }
+  assert_int_equal(a.count, b.count);
+  assert_same(&a, 0, b.count, &b);
+  uint32_t count = a.count;
+  size_t nbytes = a.nbytes;
+  assert_true(sqz_is_error(sqz_column_append_rows(&a, &src, 250, 51)));
+  assert_true(sqz_is_error(sqz_column_append_rows(&a, &src, 301, 0)));
+  assert_int_equal(a.count, count);
+  assert_int_equal(a.nbytes, nbytes);
+  sqz_column_free(&src);
+  sqz_column_free(&a);
+  sqz_column_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mixed_classes), cmocka_unit_test(test_nulls),
@@ -533,6 +584,7 @@ int main(void) {
       cmocka_unit_test(test_auto_choice),   cmocka_unit_test(test_compare),
       cmocka_unit_test(test_damage),        cmocka_unit_test(test_inconsistent_sections),
       cmocka_unit_test(test_real_series),   cmocka_unit_test(test_nulls_without_values),
+      cmocka_unit_test(test_append_rows),
   };
   return cmocka_run_group_tests(tests, test_ctx_setup, test_ctx_teardown);
 }
