@@ -558,6 +558,32 @@ class Maintenance(SqlTestCase):
         self.assertEqual(self.one("SELECT count(*) FROM sqlite_schema"), 0)
 
 
+class ChangeCounts(SqlTestCase):
+    """changes() after each statement is what a plain table's is; total_changes() also
+    counts the rows squeeze writes to its shadow tables (documented, as for fts5)."""
+
+    def test_changes_match_a_plain_table(self):
+        self.db.execute("CREATE VIRTUAL TABLE t USING squeeze(a INTEGER, b TEXT, chunk_rows = 4)")
+        self.db.execute("CREATE TABLE p(a INTEGER, b TEXT)")
+        rows = ("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 50)"
+                " SELECT i, 'q' FROM s")
+        for sql in ["INSERT INTO {t} VALUES (1, 'x'), (2, 'y'), (3, 'z')",
+                    "INSERT INTO {t}(rowid, a) VALUES (10, 5)",
+                    "INSERT OR REPLACE INTO {t}(rowid, a) VALUES (2, 7), (11, 8)",
+                    "INSERT OR IGNORE INTO {t}(rowid, a) VALUES (2, 7), (12, 8)",
+                    "UPDATE {t} SET a = a + 1",
+                    "UPDATE {t} SET rowid = rowid + 100 WHERE rowid < 3",
+                    "DELETE FROM {t} WHERE a > 5",
+                    "INSERT INTO {t} " + rows,
+                    "UPDATE {t} SET b = 'r' WHERE rowid % 3 = 0",
+                    "DELETE FROM {t}"]:
+            got = []
+            for t in ("t", "p"):
+                self.db.execute(sql.format(t=t))
+                got.append(self.one("SELECT changes()"))
+            self.assertEqual(got[0], got[1], sql)
+
+
 class DecodedCache(unittest.TestCase):
     """The decoded-slot cache (sqt_cache.c) never serves what the file no longer holds."""
 
