@@ -18,6 +18,23 @@ mkdir -p "$log"
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
+# tap_suite NAME COMMAND...: runs a suite that prints one "ok - " or "not ok - " line per
+# check, and counts them; a suite that fails without such a line, or prints none, counts one
+# failure.
+tap_suite() {
+  name=$1
+  shift
+  out="$log/$(echo "$name" | tr / _).log"
+  "$@" > "$out" 2>&1
+  rc=$?
+  p=$(grep -c '^ok - ' "$out")
+  f=$(grep -c '^not ok - ' "$out")
+  if { [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; } && [ "$f" -eq 0 ]; then f=1; fi
+  add "$p" "$f"
+  if [ "$f" -ne 0 ]; then echo "FAIL $name"; grep -v '^ok - ' "$out" | head -30
+  else echo "ok   $name ($p)"; fi
+}
+
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
@@ -109,15 +126,7 @@ else echo "ok   sql ($p)"; fi
 # instrumented extension without the ASan runtime preloaded).
 if [ -z "${SANITIZED:-}" ]; then
   for t in tests/node/test_*.js; do
-    name=$(basename "$t" .js)
-    SQUEEZE_EXT="$BUILD/squeeze" node "$t" > "$log/node_$name.log" 2>&1
-    rc=$?
-    p=$(grep -c '^ok - ' "$log/node_$name.log")
-    f=$(grep -c '^not ok - ' "$log/node_$name.log")
-    if { [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; } && [ "$f" -eq 0 ]; then f=1; fi
-    add "$p" "$f"
-    if [ "$f" -ne 0 ]; then echo "FAIL node/$name"; grep -v '^ok - ' "$log/node_$name.log" | head -30
-    else echo "ok   node/$name ($p)"; fi
+    tap_suite "node/$(basename "$t" .js)" env SQUEEZE_EXT="$BUILD/squeeze" node "$t"
   done
 fi
 
@@ -127,15 +136,7 @@ fi
 # they check the build's public face, which make asan does not build.
 if [ -z "${SANITIZED:-}" ]; then
   for t in tests/pkg/test_*.sh; do
-    name=$(basename "$t" .sh)
-    BUILD="$BUILD" sh "$t" > "$log/pkg_$name.log" 2>&1
-    rc=$?
-    p=$(grep -c '^ok - ' "$log/pkg_$name.log")
-    f=$(grep -c '^not ok - ' "$log/pkg_$name.log")
-    if { [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; } && [ "$f" -eq 0 ]; then f=1; fi
-    add "$p" "$f"
-    if [ "$f" -ne 0 ]; then echo "FAIL pkg/$name"; grep -v '^ok - ' "$log/pkg_$name.log" | head -30
-    else echo "ok   pkg/$name ($p)"; fi
+    tap_suite "pkg/$(basename "$t" .sh)" env BUILD="$BUILD" sh "$t"
   done
 fi
 

@@ -14,21 +14,8 @@
  *
  * Prints "ok - what" or "not ok - what" per check; exits 1 when one failed.
  */
-const path = require('node:path');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const EXT = path.resolve(ROOT, process.env.SQUEEZE_EXT || path.join('build', 'squeeze'));
-const Database = require(path.join(ROOT, 'bindings', 'node', 'node_modules', 'better-sqlite3'));
-
-let failures = 0;
-function same(what, expected, got) {
-  const ok = JSON.stringify(expected) === JSON.stringify(got);
-  console.log(`${ok ? 'ok' : 'not ok'} - ${what}`);
-  if (!ok) {
-    failures++;
-    console.log(`  expected: ${JSON.stringify(expected)}\n  got:      ${JSON.stringify(got)}`);
-  }
-}
+const {EXT, Database, same, done} = require('./harness');
 
 const db = new Database(':memory:');
 db.loadExtension(EXT);
@@ -80,4 +67,4 @@ mirror('every row after the updates',
        'SELECT rowid, quote(i), quote(r), quote(n), quote(t), quote(b) FROM %T ORDER BY rowid');
 same('squeeze_check is ok', 'ok', db.prepare("SELECT squeeze_check('s')").pluck().get());
 
-process.exit(failures ? 1 : 0);
+done();

@@ -14,20 +14,8 @@
  * Prints one line per check, "ok - what" or "not ok - what" (tests/run_all.sh
  * counts them), and exits 1 when a check failed.
  */
-const path = require('node:path');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const EXT = path.resolve(ROOT, process.env.SQUEEZE_EXT || path.join('build', 'squeeze'));
-const Database = require(path.join(ROOT, 'bindings', 'node', 'node_modules', 'better-sqlite3'));
-
-let failures = 0;
-function check(ok, what, detail) {
-  console.log(`${ok ? 'ok' : 'not ok'} - ${what}`);
-  if (!ok) {
-    failures++;
-    if (detail !== undefined) console.log(`  got: ${JSON.stringify(detail)}`);
-  }
-}
+const {EXT, Database, check, same, done} = require('./harness');
 
 /* The rows of a pragma, one string each. */
 function pragma(db, sql) {
@@ -147,4 +135,4 @@ check(major > 3 || (major === 3 && minor >= 44),
   db.close();
 }
 
-process.exit(failures ? 1 : 0);
+done();

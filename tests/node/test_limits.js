@@ -14,19 +14,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const EXT = path.resolve(ROOT, process.env.SQUEEZE_EXT || path.join('build', 'squeeze'));
-const Database = require(path.join(ROOT, 'bindings', 'node', 'node_modules', 'better-sqlite3'));
-
-let failures = 0;
-function same(what, expected, got) {
-  const ok = JSON.stringify(expected) === JSON.stringify(got);
-  console.log(`${ok ? 'ok' : 'not ok'} - ${what}`);
-  if (!ok) {
-    failures++;
-    console.log(`  expected: ${JSON.stringify(expected)}\n  got:      ${JSON.stringify(got)}`);
-  }
-}
+const {EXT, Database, same, done} = require('./harness');
 
 /* The error message of preparing sql on db, or 'prepared'. */
 function prepareError(db, sql) {
@@ -159,4 +147,4 @@ console.log(`# SQLite ${version}`);
   }
 }
 
-process.exit(failures ? 1 : 0);
+done();
