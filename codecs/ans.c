@@ -34,23 +34,29 @@ static void ans_spread(uint8_t *spread, const uint32_t *weight, unsigned nsym, u
 
 size_t sqz_ans_normalize(const uint32_t *count, unsigned nsym, unsigned log, uint32_t *weight) {
   uint32_t R = (uint32_t)1 << log;
-  if (nsym == 0 || nsym > SQZ_ANS_SYMBOLS || log > SQZ_ANS_LOG_MAX || nsym > R)
-    return SQZ_ERROR(PARAMETER);
   uint64_t total = 0;
-  for (unsigned s = 0; s < nsym; s++)
+  unsigned present = 0;
+  if (nsym == 0 || nsym > SQZ_ANS_SYMBOLS || log > SQZ_ANS_LOG_MAX) return SQZ_ERROR(PARAMETER);
+  for (unsigned s = 0; s < nsym; s++) {
     total += count[s];
+    present += count[s] != 0;
+  }
+  if (present == 0 || present > R) return SQZ_ERROR(PARAMETER);
   uint64_t sum = 0;
   for (unsigned s = 0; s < nsym; s++) {
-    uint64_t w = total ? (uint64_t)count[s] * R / total : 1;
-    weight[s] = (uint32_t)(w ? w : 1);
+    uint64_t w = (uint64_t)count[s] * R / total;
+    weight[s] = count[s] ? (uint32_t)(w ? w : 1) : 0;
     sum += weight[s];
   }
   /* gains compared by cross-multiplication: count[a] / weight[a] versus
   ** count[b] / weight[b], in 64 bits (counts < 2^32, weights <= 2^12) */
   while (sum < R) {
-    unsigned best = 0;
-    for (unsigned s = 1; s < nsym; s++)
-      if ((uint64_t)count[s] * weight[best] > (uint64_t)count[best] * weight[s]) best = s;
+    unsigned best = nsym;
+    for (unsigned s = 0; s < nsym; s++) {
+      if (!count[s]) continue;
+      if (best == nsym || (uint64_t)count[s] * weight[best] > (uint64_t)count[best] * weight[s])
+        best = s;
+    }
     weight[best]++;
     sum++;
   }
@@ -62,7 +68,7 @@ size_t sqz_ans_normalize(const uint32_t *count, unsigned nsym, unsigned log, uin
           (uint64_t)count[s] * (weight[best] - 1) < (uint64_t)count[best] * (weight[s] - 1))
         best = s;
     }
-    weight[best]--; /* a weight above 1 exists: sum > R >= nsym */
+    weight[best]--; /* a weight above 1 exists: sum > R >= present */
     sum--;
   }
   return 0;
@@ -72,7 +78,7 @@ uint64_t sqz_ans_cost_fx(const uint32_t *count, const uint32_t *weight, unsigned
                          unsigned log) {
   uint64_t bits = 0;
   for (unsigned s = 0; s < nsym; s++)
-    bits += (uint64_t)count[s] * (((uint64_t)log << 16) - sqz_log2_fx(weight[s]));
+    if (count[s]) bits += (uint64_t)count[s] * (((uint64_t)log << 16) - sqz_log2_fx(weight[s]));
   return bits;
 }
 
@@ -82,7 +88,7 @@ void sqz_ans_encoder_init(sqz_ans_encoder *enc, const uint32_t *weight, unsigned
   enc->log = log;
   for (unsigned s = 0; s < nsym; s++) {
     enc->weight[s] = weight[s];
-    enc->top[s] = (uint8_t)(sqz_bit_width(weight[s]) - 1);
+    enc->top[s] = (uint8_t)(weight[s] ? sqz_bit_width(weight[s]) - 1 : 0);
     enc->first[s] = first;
     next[s] = first;
     first += weight[s];

@@ -82,24 +82,28 @@ static inline uint64_t sqz_log2_fx(uint64_t x) {
   return ((uint64_t)e << 16) | frac;
 }
 
-/* Shares R = 2^log states among nsym symbols (1 <= nsym <= min(R,
-** SQZ_ANS_SYMBOLS)) in proportion to count[] (each >= 1): weight[s] >= 1,
-** sum R. Each symbol first gets max(1, floor(count * R / total)); the
-** states left over go one at a time to the symbol that gains most bits
-** (largest count / weight, ties to the lower symbol), and states taken back
-** (when the minimum of 1 overshoots) come from the symbol that loses least
-** (smallest count / (weight - 1) among weights above 1). Integer arithmetic
-** only. Returns 0, or SQZ_ERROR(PARAMETER) for nsym out of range. */
+/* Shares R = 2^log states among nsym symbols (1..SQZ_ANS_SYMBOLS) in
+** proportion to count[]: a symbol that occurs (count >= 1) gets weight >= 1,
+** one that does not gets 0, and the weights sum to R. Each symbol first
+** gets max(1, floor(count * R / total)); the states left over go one at a
+** time to the symbol that gains most bits (largest count / weight, ties to
+** the lower symbol), and states taken back (when the minimum of 1
+** overshoots) come from the symbol that loses least (smallest count /
+** (weight - 1) among weights above 1). Integer arithmetic only. Returns 0,
+** or SQZ_ERROR(PARAMETER) when nsym or log is out of range, or no symbol or
+** more than R symbols occur. */
 size_t sqz_ans_normalize(const uint32_t *count, unsigned nsym, unsigned log, uint32_t *weight);
 
 /* The bits of coding count[s] occurrences of each symbol with weight[s] of
-** the 2^log states: sum of count * (log - log2(weight)), in 16.16 fixed
-** point (sqz_log2_fx). What the stream costs within a few bits. */
+** the 2^log states (weight >= 1 wherever count >= 1): sum of count * (log -
+** log2(weight)), in 16.16 fixed point (sqz_log2_fx). What the stream costs
+** within a few bits. */
 uint64_t sqz_ans_cost_fx(const uint32_t *count, const uint32_t *weight, unsigned nsym,
                          unsigned log);
 
 /* Builds the encoder for nsym weights summing to 2^log (as from
-** sqz_ans_normalize; log <= SQZ_ANS_LOG_MAX, nsym <= SQZ_ANS_SYMBOLS). */
+** sqz_ans_normalize; log <= SQZ_ANS_LOG_MAX, nsym <= SQZ_ANS_SYMBOLS). A
+** symbol of weight 0 must never be encoded. */
 void sqz_ans_encoder_init(sqz_ans_encoder *enc, const uint32_t *weight, unsigned nsym,
                           unsigned log);
 
@@ -117,7 +121,8 @@ static inline unsigned sqz_ans_encode(const sqz_ans_encoder *enc, uint32_t *x, u
 }
 
 /* Fills table[0 .. 2^log) for nsym weights that the caller has checked:
-** each >= 1, sum 2^log, nsym <= 2^log, log <= SQZ_ANS_LOG_MAX. */
+** sum 2^log (a weight of 0 is a symbol that never occurs), nsym <=
+** SQZ_ANS_SYMBOLS, log <= SQZ_ANS_LOG_MAX. */
 void sqz_ans_decoder_init(sqz_ans_entry *table, const uint32_t *weight, unsigned nsym,
                           unsigned log);
 

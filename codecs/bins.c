@@ -59,6 +59,7 @@
 
 #include <string.h>
 
+#include "alp_pack.h"
 #include "ans.h"
 #include "bits.h"
 #include "bitstream.h"
@@ -74,6 +75,20 @@
 #define BINS_MAX 256                 /* bins per sequence: symbols fit a byte */
 #define BINS_BIN_BITS 24             /* estimated header bits of one bin */
 #define BINS_STATES 4                /* interleaved tANS states */
+#define BINS_TUPLE_MAX 8             /* values per tANS symbol, at most */
+/* Tuples decode several values per tANS step, and packed and sparse
+** sequences faster still, so the encoder takes them unless they cost more
+** than 1/BINS_TUPLE_SLACK above the smallest form. */
+#define BINS_TUPLE_SLACK 16
+#define BINS_PAIR_BINS 16 /* bins that pairs of values can take (16^2 symbols) */
+/* Bins of width 0 decode without reading offsets: the bin optimization
+** charges each value in a wider bin BINS_WIDE_COST / 2^16 bits more. */
+#define BINS_WIDE_COST 16384
+#define BINS_PACK_BLOCK 128 /* values per frame-of-reference block of a packed sequence */
+/* The bytes a value (times 32: 1.25 bits) that tANS must save over a packed
+** sequence to be used: it decodes about 1 ns a value slower
+** (bench/bench_numeric.c). */
+#define BINS_ANS_SAVING 5
 /* The decoder builds a table of 2^log states per sequence, which takes
 ** about as long as decoding as many values: the encoder charges each state
 ** BINS_STATE_BITS / 2^BINS_STATE_SHIFT bits when it picks the table size. */
@@ -85,7 +100,7 @@
 ** values up to *_RESERVED are kept for newer forms (VERSION), the rest are
 ** never written (CORRUPT). */
 enum { FORM_RAW = 0, FORM_CODED = 1, FORM_RESERVED = 15 };
-enum { SEQ_BINS = 0, SEQ_SPARSE = 1, SEQ_RESERVED = 15 };
+enum { SEQ_BINS = 0, SEQ_SPARSE = 1, SEQ_PACKED = 2, SEQ_RESERVED = 15 };
 
 /* ---- Output buffer ------------------------------------------------------- */
 
@@ -113,6 +128,16 @@ static void out_varint(outb *o, uint64_t v) {
 
 /* ---- Encoder scratch ------------------------------------------------------- */
 
+/* A set of bins: ranges [lo, hi] of sort keys (values relative to the
+** sequence's minimum, in signed order), ascending and disjoint, each with
+** its number of values and offset width bit_width(hi - lo). */
+typedef struct binset {
+  unsigned nb;
+  uint64_t lo[BINS_MAX], hi[BINS_MAX];
+  uint32_t count[BINS_MAX];
+  uint8_t width[BINS_MAX];
+} binset;
+
 struct sqz_bins_enc {
   size_t cap;             /* values per page, at most */
   size_t out_cap;         /* bytes of each candidate buffer */
@@ -121,15 +146,15 @@ struct sqz_bins_enc {
   uint64_t *keys, *tmp;   /* sort keys and the radix sort's second buffer */
   uint64_t *gaps, *vals;  /* sparse: positions (as gaps) and values of the others */
   uint8_t *sym;           /* bin of each value */
-  uint16_t *emit;         /* tANS bits emitted for each value */
+  uint8_t *tsym;          /* tANS symbol of each tuple of values */
+  uint16_t *emit;         /* tANS bits emitted for each tuple */
   uint8_t *emit_nb;       /* and their count */
   uint8_t *best, *cand;   /* page candidates */
-  uint8_t *alt;           /* the sparse form of a sequence */
+  uint8_t *alt, *alt2;    /* the sparse and packed forms of a sequence */
   sqz_ans_encoder ans;
-  /* the bins of the sequence being coded, keys relative to its minimum */
-  uint64_t lo[BINS_MAX], hi[BINS_MAX];
-  uint32_t count[BINS_MAX], weight[BINS_MAX];
-  uint8_t width[BINS_MAX];
+  binset bins[2];                      /* candidate bins of the sequence being coded */
+  uint32_t tcount[BINS_MAX], weight[BINS_MAX]; /* per tANS symbol (a tuple of bins) */
+  uint32_t lg[512];                    /* sqz_log2_fx(0..511), for fast_log2 */
   /* quantile groups and the dynamic program over them */
   uint64_t g_lo[2 * BINS_GROUPS + 2], g_hi[2 * BINS_GROUPS + 2];
   uint32_t g_pre[2 * BINS_GROUPS + 3]; /* prefix sums of the groups' counts */
@@ -143,8 +168,8 @@ static size_t round16(size_t n) {
 }
 
 static size_t enc_bytes(size_t cap, size_t out_cap) {
-  return round16(sizeof(sqz_bins_enc)) + 6 * round16(8 * cap) + round16(cap) +
-         round16(2 * cap) + round16(cap) + 3 * round16(out_cap);
+  return round16(sizeof(sqz_bins_enc)) + 6 * round16(8 * cap) + 2 * round16(cap) +
+         round16(2 * cap) + round16(cap) + 4 * round16(out_cap);
 }
 
 sqz_bins_enc *sqz_bins_enc_acquire(sqz_ctx *ctx, size_t max_count) {
@@ -163,6 +188,8 @@ sqz_bins_enc *sqz_bins_enc_acquire(sqz_ctx *ctx, size_t max_count) {
   }
   e->sym = p;
   p += round16(max_count);
+  e->tsym = p;
+  p += round16(max_count);
   e->emit = (uint16_t *)p;
   p += round16(2 * max_count);
   e->emit_nb = p;
@@ -172,6 +199,10 @@ sqz_bins_enc *sqz_bins_enc_acquire(sqz_ctx *ctx, size_t max_count) {
   e->cand = p;
   p += round16(out_cap);
   e->alt = p;
+  p += round16(out_cap);
+  e->alt2 = p;
+  for (unsigned i = 0; i < 512; i++)
+    e->lg[i] = (uint32_t)sqz_log2_fx(i);
   return e;
 }
 
@@ -252,12 +283,25 @@ static unsigned make_groups(sqz_bins_enc *e, size_t m) {
   return g;
 }
 
+/* log2(c) in 16.16 for c >= 1 from the top 9 bits of c (e->lg): within
+** 0.003 bits, integer only. */
+static inline uint64_t fast_log2(const sqz_bins_enc *e, uint64_t c) {
+  unsigned w = sqz_bit_width(c);
+  if (w <= 9) return e->lg[c];
+  return e->lg[c >> (w - 9)] + ((uint64_t)(w - 9) << 16);
+}
+
+/* The estimated bits (16.16) of a bin of c of m values whose offsets take
+** w bits: c * log2(m / c) of tANS, c * w of offsets, BINS_BIN_BITS of
+** header, and BINS_WIDE_COST a value for reading offsets at all. */
+static inline uint64_t bin_cost(const sqz_bins_enc *e, uint64_t log_m, uint64_t c, unsigned w) {
+  return c * (log_m - fast_log2(e, c)) + ((c * w) << 16) + ((uint64_t)BINS_BIN_BITS << 16) +
+         (w ? c * BINS_WIDE_COST : 0);
+}
+
 /* Joins the g groups into bins by dynamic programming (Pcodec's bin
-** optimization): the cost of a bin holding count of the m values with
-** offsets of w bits is count * log2(m / count) + count * w + BINS_BIN_BITS,
-** in 16.16 fixed point. Fills e->lo, hi, count, width; returns the number
-** of bins. */
-static unsigned optimize_bins(sqz_bins_enc *e, unsigned g, size_t m) {
+** optimization) on bin_cost. Fills bs. */
+static void optimize_bins(sqz_bins_enc *e, unsigned g, size_t m, binset *bs) {
   uint64_t log_m = sqz_log2_fx(m);
   e->dp_cost[0] = 0;
   for (unsigned j = 1; j <= g; j++) {
@@ -266,8 +310,7 @@ static unsigned optimize_bins(sqz_bins_enc *e, unsigned g, size_t m) {
     for (unsigned i = j; i-- > 0;) {
       uint64_t c = e->g_pre[j] - e->g_pre[i];
       unsigned w = sqz_bit_width(e->g_hi[j - 1] - e->g_lo[i]);
-      uint64_t cost = e->dp_cost[i] + c * (log_m - sqz_log2_fx(c)) + ((c * w) << 16) +
-                      ((uint64_t)BINS_BIN_BITS << 16);
+      uint64_t cost = e->dp_cost[i] + bin_cost(e, log_m, c, w);
       if (cost < best) {
         best = cost;
         from = i;
@@ -279,27 +322,161 @@ static unsigned optimize_bins(sqz_bins_enc *e, unsigned g, size_t m) {
   unsigned nb = 0;
   for (unsigned j = g; j > 0; j = e->dp_prev[j])
     nb++;
-  unsigned b = nb;
+  bs->nb = nb;
   for (unsigned j = g; j > 0; j = e->dp_prev[j]) {
     unsigned i = e->dp_prev[j];
-    b--;
-    e->lo[b] = e->g_lo[i];
-    e->hi[b] = e->g_hi[j - 1];
-    e->count[b] = e->g_pre[j] - e->g_pre[i];
-    e->width[b] = (uint8_t)sqz_bit_width(e->hi[b] - e->lo[b]);
+    nb--;
+    bs->lo[nb] = e->g_lo[i];
+    bs->hi[nb] = e->g_hi[j - 1];
+    bs->count[nb] = e->g_pre[j] - e->g_pre[i];
+    bs->width[nb] = (uint8_t)sqz_bit_width(bs->hi[nb] - bs->lo[nb]);
   }
-  return nb;
 }
 
-/* The bin of key k: the last bin whose lo is <= k (bins ascending). */
-static inline unsigned find_bin(const sqz_bins_enc *e, unsigned nb, uint64_t k) {
+/* Merges neighbouring bins of bs, cheapest merge by bin_cost first (ties:
+** the lower pair), until at most nb_max remain. */
+static void merge_bins(const sqz_bins_enc *e, binset *bs, size_t m, unsigned nb_max) {
+  uint64_t log_m = sqz_log2_fx(m);
+  while (bs->nb > nb_max) {
+    unsigned at = 0;
+    int64_t best = INT64_MAX;
+    for (unsigned b = 0; b + 1 < bs->nb; b++) {
+      uint64_t c = (uint64_t)bs->count[b] + bs->count[b + 1];
+      int64_t delta = (int64_t)bin_cost(e, log_m, c, sqz_bit_width(bs->hi[b + 1] - bs->lo[b])) -
+                      (int64_t)bin_cost(e, log_m, bs->count[b], bs->width[b]) -
+                      (int64_t)bin_cost(e, log_m, bs->count[b + 1], bs->width[b + 1]);
+      if (delta < best) {
+        best = delta;
+        at = b;
+      }
+    }
+    bs->hi[at] = bs->hi[at + 1];
+    bs->count[at] += bs->count[at + 1];
+    bs->width[at] = (uint8_t)sqz_bit_width(bs->hi[at] - bs->lo[at]);
+    for (unsigned b = at + 1; b + 1 < bs->nb; b++) {
+      bs->lo[b] = bs->lo[b + 1];
+      bs->hi[b] = bs->hi[b + 1];
+      bs->count[b] = bs->count[b + 1];
+      bs->width[b] = bs->width[b + 1];
+    }
+    bs->nb--;
+  }
+}
+
+/* The bin of key k in bs: the last bin whose lo is <= k. */
+static inline unsigned find_bin(const binset *bs, uint64_t k) {
   unsigned b = 0;
-  for (unsigned step = 1u << (sqz_bit_width(nb) - 1); step; step >>= 1)
-    if (b + step < nb && e->lo[b + step] <= k) b += step;
+  for (unsigned step = 1u << (sqz_bit_width(bs->nb) - 1); step; step >>= 1)
+    if (b + step < bs->nb && bs->lo[b + step] <= k) b += step;
   return b;
 }
 
-/* Writes the m values x[] as a bins sequence (kind byte included). */
+/* The largest tuple size k (1..BINS_TUPLE_MAX) with nb^k <= BINS_MAX: the
+** tANS symbol of k consecutive values is their k bins together. */
+static unsigned tuple_max(unsigned nb) {
+  unsigned k = 1;
+  uint32_t p = nb;
+  while (nb > 1 && k < BINS_TUPLE_MAX && p * nb <= BINS_MAX) {
+    p *= nb;
+    k++;
+  }
+  return k;
+}
+
+/* The tANS symbols of the m values' bins (e->sym) in tuples of k:
+** e->tsym[t] = sum over j of bin(t k + j) * nb^j, a value past m counting
+** as bin 0; their counts in e->tcount. Returns the number of tuples;
+** *nsym gets nb^k. */
+static size_t make_tuples(sqz_bins_enc *e, size_t m, unsigned nb, unsigned k, unsigned *nsym) {
+  uint32_t ns = 1;
+  for (unsigned j = 0; j < k; j++)
+    ns *= nb;
+  memset(e->tcount, 0, sizeof(uint32_t) * ns);
+  size_t tuples = (m + k - 1) / k;
+  for (size_t t = 0; t < tuples; t++) {
+    unsigned sym = 0, mul = 1;
+    for (unsigned j = 0; j < k; j++, mul *= nb)
+      if (t * k + j < m) sym += e->sym[t * k + j] * mul;
+    e->tsym[t] = (uint8_t)sym;
+    e->tcount[sym]++;
+  }
+  *nsym = ns;
+  return tuples;
+}
+
+/* The cheapest table log for the symbol counts in e->tcount (nsym symbols,
+** tuples of them): the exact tANS cost, the states, the weights' bytes and
+** BINS_STATE_BITS per 2^BINS_STATE_SHIFT states for building the table.
+** Returns the cost (16.16 bits) and sets *log. */
+static uint64_t choose_log(sqz_bins_enc *e, unsigned nsym, size_t tuples, unsigned *log) {
+  unsigned present = 0;
+  for (unsigned s = 0; s < nsym; s++)
+    present += e->tcount[s] != 0;
+  unsigned log_min = present > 1 ? sqz_bit_width(present - 1) : 0;
+  unsigned log_max = sqz_bit_width(tuples) + 1;
+  if (log_max > SQZ_ANS_LOG_MAX) log_max = SQZ_ANS_LOG_MAX;
+  if (log_max < log_min) log_max = log_min;
+  uint64_t best = UINT64_MAX;
+  for (unsigned L = log_min; L <= log_max; L++) {
+    uint32_t w[BINS_MAX];
+    sqz_ans_normalize(e->tcount, nsym, L, w);
+    uint64_t cost = sqz_ans_cost_fx(e->tcount, w, nsym, L) + ((uint64_t)BINS_STATES * L << 16) +
+                    ((uint64_t)BINS_STATE_BITS << (L + 16 - BINS_STATE_SHIFT));
+    for (unsigned s = 0; s < nsym; s++)
+      cost += (uint64_t)(8 * sqz_varint_size(w[s])) << 16;
+    if (cost < best) {
+      best = cost;
+      *log = L;
+    }
+  }
+  return best;
+}
+
+/* Puts the bin of each of the m values x[] in bs into e->sym. Returns the
+** offset bits of them all. */
+static uint64_t assign_bins(sqz_bins_enc *e, const binset *bs, const uint64_t *x, size_t m,
+                            uint64_t umin) {
+  uint64_t bits = 0;
+  for (size_t i = 0; i < m; i++) {
+    unsigned b = find_bin(bs, (x[i] ^ SIGN) - umin);
+    e->sym[i] = (uint8_t)b;
+    bits += bs->width[b];
+  }
+  return bits;
+}
+
+/* The header bits of bs's bins: a width byte and the lower bound's varint
+** each (the first one's taken as 2 bytes). */
+static uint64_t bins_header_bits(const binset *bs) {
+  uint64_t bits = 16 + 8;
+  for (unsigned b = 1; b < bs->nb; b++)
+    bits += 8 + 8 * sqz_varint_size(bs->lo[b] - bs->lo[b - 1]);
+  return bits;
+}
+
+/* One way to code a sequence: bins, tuple size, table log, estimated cost
+** (16.16 bits: tANS, weights, offsets, bins). */
+typedef struct plan {
+  const binset *bs;
+  unsigned k, log;
+  uint64_t cost;
+} plan;
+
+/* Rates tuples of k of the bins in e->sym (offset bits off_bits). */
+static plan rate(sqz_bins_enc *e, const binset *bs, size_t m, unsigned k, uint64_t off_bits) {
+  plan p = {bs, k, 0, 0};
+  unsigned nsym;
+  size_t tuples = make_tuples(e, m, bs->nb, k, &nsym);
+  p.cost = choose_log(e, nsym, tuples, &p.log) + ((off_bits + bins_header_bits(bs)) << 16);
+  return p;
+}
+
+/* Writes the m values x[] as a bins sequence (kind byte included). The
+** plans: the bins of optimize_bins one value per tANS symbol, the same in
+** tuples (when at most 16 bins allow pairs or more), and when there are more
+** than 16, those merged down to 16 and coded in pairs. Tuples decode faster,
+** so the plan with the longest tuples within 1/BINS_TUPLE_SLACK of the
+** cheapest is taken. */
 static void put_bins_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
   uint64_t umin = UINT64_MAX;
   for (size_t i = 0; i < m; i++)
@@ -307,58 +484,58 @@ static void put_bins_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) 
   for (size_t i = 0; i < m; i++)
     e->keys[i] = (x[i] ^ SIGN) - umin;
   sort_keys(e, m);
-  unsigned nb = optimize_bins(e, make_groups(e, m), m);
+  binset *bs0 = &e->bins[0], *bs1 = &e->bins[1];
+  optimize_bins(e, make_groups(e, m), m, bs0);
 
-  /* the table size: exact tANS cost plus the weights' bytes, smallest wins */
-  unsigned log_min = nb > 1 ? sqz_bit_width(nb - 1) : 0;
-  unsigned log_max = sqz_bit_width(m) + 1;
-  if (log_max > SQZ_ANS_LOG_MAX) log_max = SQZ_ANS_LOG_MAX;
-  if (log_max < log_min) log_max = log_min;
-  uint64_t best = UINT64_MAX;
-  unsigned log = log_min;
-  for (unsigned L = log_min; L <= log_max; L++) {
-    uint32_t w[BINS_MAX];
-    sqz_ans_normalize(e->count, nb, L, w);
-    uint64_t cost = sqz_ans_cost_fx(e->count, w, nb, L) + ((uint64_t)BINS_STATES * L << 16) +
-                    ((uint64_t)BINS_STATE_BITS << (L + 16 - BINS_STATE_SHIFT));
-    for (unsigned b = 0; b < nb; b++)
-      cost += (uint64_t)(8 * sqz_varint_size(w[b] - 1)) << 16;
-    if (cost < best) {
-      best = cost;
-      log = L;
-    }
+  plan plans[3];
+  unsigned np = 0, kmax = tuple_max(bs0->nb);
+  uint64_t off0 = assign_bins(e, bs0, x, m, umin);
+  plans[np++] = rate(e, bs0, m, 1, off0);
+  if (kmax > 1) plans[np++] = rate(e, bs0, m, kmax, off0);
+  if (bs0->nb > BINS_PAIR_BINS) {
+    *bs1 = *bs0;
+    merge_bins(e, bs1, m, BINS_PAIR_BINS);
+    plans[np++] = rate(e, bs1, m, 2, assign_bins(e, bs1, x, m, umin));
   }
-  sqz_ans_normalize(e->count, nb, log, e->weight);
-  sqz_ans_encoder_init(&e->ans, e->weight, nb, log);
+  uint64_t cheapest = UINT64_MAX;
+  for (unsigned i = 0; i < np; i++)
+    cheapest = plans[i].cost < cheapest ? plans[i].cost : cheapest;
+  plan p = plans[0];
+  for (unsigned i = 1; i < np; i++)
+    if (plans[i].cost <= cheapest + cheapest / BINS_TUPLE_SLACK && plans[i].k > p.k) p = plans[i];
+  if (p.cost > cheapest + cheapest / BINS_TUPLE_SLACK) p = plans[0]; /* plans[0] is cheapest */
+  const binset *bs = p.bs;
+  unsigned k = p.k, log = p.log, nsym;
+  uint64_t off_bits = assign_bins(e, bs, x, m, umin);
+  size_t tuples = make_tuples(e, m, bs->nb, k, &nsym);
+  sqz_ans_normalize(e->tcount, nsym, log, e->weight);
+  sqz_ans_encoder_init(&e->ans, e->weight, nsym, log);
 
-  /* bins of the values, then tANS from the last value to the first */
-  uint64_t off_bits = 0, ans_bits = (uint64_t)BINS_STATES * log;
-  for (size_t i = 0; i < m; i++) {
-    unsigned b = find_bin(e, nb, (x[i] ^ SIGN) - umin);
-    e->sym[i] = (uint8_t)b;
-    off_bits += e->width[b];
-  }
+  /* tANS from the last tuple to the first */
+  uint64_t ans_bits = (uint64_t)BINS_STATES * log;
   uint32_t state[BINS_STATES] = {0, 0, 0, 0};
-  for (size_t i = m; i-- > 0;) {
+  for (size_t t = tuples; t-- > 0;) {
     uint32_t bits;
-    unsigned n = sqz_ans_encode(&e->ans, &state[i % BINS_STATES], e->sym[i], &bits);
-    e->emit[i] = (uint16_t)bits;
-    e->emit_nb[i] = (uint8_t)n;
+    unsigned n = sqz_ans_encode(&e->ans, &state[t % BINS_STATES], e->tsym[t], &bits);
+    e->emit[t] = (uint16_t)bits;
+    e->emit_nb[t] = (uint8_t)n;
     ans_bits += n;
   }
 
   out_byte(o, SEQ_BINS);
-  out_byte(o, nb - 1);
+  out_byte(o, bs->nb - 1);
+  out_byte(o, k);
   out_byte(o, log);
-  for (unsigned b = 0; b < nb; b++) {
-    out_byte(o, e->width[b]);
+  for (unsigned b = 0; b < bs->nb; b++) {
+    out_byte(o, bs->width[b]);
     if (b == 0) {
-      out_varint(o, sqz_zigzag_encode((e->lo[0] + umin) ^ SIGN));
+      out_varint(o, sqz_zigzag_encode((bs->lo[0] + umin) ^ SIGN));
     } else {
-      out_varint(o, e->lo[b] - e->lo[b - 1]);
+      out_varint(o, bs->lo[b] - bs->lo[b - 1]);
     }
-    out_varint(o, e->weight[b] - 1);
   }
+  for (unsigned sy = 0; sy < nsym; sy++)
+    out_varint(o, e->weight[sy]);
   size_t ans_bytes = (size_t)((ans_bits + 7) / 8), off_bytes = (size_t)((off_bits + 7) / 8);
   out_varint(o, ans_bytes);
   out_varint(o, off_bytes);
@@ -368,28 +545,73 @@ static void put_bins_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) 
   }
   sqz_bitwriter w;
   sqz_bw_init(&w, o->p + o->n, ans_bytes);
-  for (unsigned k = 0; k < BINS_STATES; k++)
-    sqz_bw_put(&w, state[k], log);
-  for (size_t i = 0; i < m; i++)
-    sqz_bw_put(&w, e->emit[i], e->emit_nb[i]);
+  for (unsigned j = 0; j < BINS_STATES; j++)
+    sqz_bw_put(&w, state[j], log);
+  for (size_t t = 0; t < tuples; t++)
+    sqz_bw_put(&w, e->emit[t], e->emit_nb[t]);
   sqz_bw_finish(&w);
   o->n += ans_bytes;
   sqz_bw_init(&w, o->p + o->n, off_bytes);
   for (size_t i = 0; i < m; i++) {
     unsigned b = e->sym[i];
-    sqz_bw_put64(&w, (x[i] ^ SIGN) - umin - e->lo[b], e->width[b]);
+    sqz_bw_put64(&w, (x[i] ^ SIGN) - umin - bs->lo[b], bs->width[b]);
   }
   sqz_bw_finish(&w);
   o->n += off_bytes;
 }
 
-/* Writes the m values x[] as a sequence: bins, or sparse when one value
-** holds at least 7/8 of them and that is smaller (with more others, filling
-** and patching costs more decoding time than bins and saves little). */
-static void put_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
+/* Writes the m values x[] as a packed sequence: blocks of BINS_PACK_BLOCK
+** values, each its minimum and the values above it in the bit width of the
+** largest (frame of reference). */
+static void put_packed_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
+  out_byte(o, SEQ_PACKED);
+  for (size_t at = 0; at < m && !o->over; at += BINS_PACK_BLOCK) {
+    size_t cnt = m - at < BINS_PACK_BLOCK ? m - at : BINS_PACK_BLOCK;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < cnt; i++) {
+      uint64_t u = x[at + i] ^ SIGN;
+      lo = u < lo ? u : lo;
+      hi = u > hi ? u : hi;
+    }
+    unsigned w = sqz_bit_width(hi - lo);
+    for (size_t i = 0; i < cnt; i++)
+      e->tmp[i] = (x[at + i] ^ SIGN) - lo;
+    out_byte(o, w);
+    out_varint(o, sqz_zigzag_encode(lo ^ SIGN));
+    size_t bytes = (cnt * w + 7) / 8;
+    if (o->over || o->cap - o->n < bytes) {
+      o->over = 1;
+      return;
+    }
+    alp_pack(o->p + o->n, e->tmp, (unsigned)cnt, w);
+    o->n += bytes;
+  }
+}
+
+/* Writes the m values x[] as the smaller of a bins and a packed sequence
+** (the two parts of a sparse sequence; e->alt2 holds the packed one). */
+static void put_plain_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
   size_t at = o->n;
   put_bins_seq(e, x, m, o);
-  if (o->over) return;
+  outb packed = {e->alt2, 0, o->over ? o->cap - at : o->n - at, 0};
+  put_packed_seq(e, x, m, &packed);
+  if (packed.over || (!o->over && packed.n >= o->n - at)) return;
+  memcpy(o->p + at, packed.p, packed.n);
+  o->n = at + packed.n;
+  o->over = 0;
+}
+
+/* Writes the m values x[] as a sequence, in one of three forms, by a cost
+** model of size and decoding time. Sparse (when one value holds at least
+** 7/8 of them) decodes fastest, by filling and patching; packed next, by
+** unpacking; bins, with a tANS step per tuple, costs about a nanosecond a
+** value more. So sparse is kept when within 1/BINS_TUPLE_SLACK of the
+** smallest, and bins only when it saves at least BINS_ANS_SAVING / 32 bytes
+** a value over packed, or packed is twice its size (else packed). */
+static void put_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
+  size_t at = o->n, room = o->cap - at;
+  put_bins_seq(e, x, m, o);
+  size_t bins = o->over ? SIZE_MAX : o->n - at;
   /* the most frequent value: the longest run of the sorted keys, which
   ** put_bins_seq left in e->keys (ties: the smallest) */
   size_t dom_n = 0, dom_at = 0;
@@ -400,29 +622,50 @@ static void put_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
     if (j - i > dom_n) dom_n = j - i, dom_at = i;
     i = j;
   }
-  if (8 * (m - dom_n) > m) return;
   uint64_t umin = UINT64_MAX;
   for (size_t i = 0; i < m; i++)
     umin = (x[i] ^ SIGN) < umin ? (x[i] ^ SIGN) : umin;
   uint64_t dom = (e->keys[dom_at] + umin) ^ SIGN;
-  size_t c = 0, prev = 0;
-  for (size_t i = 0; i < m; i++) {
-    if (x[i] == dom) continue;
-    e->gaps[c] = c ? i - prev - 1 : i;
-    e->vals[c++] = x[i];
-    prev = i;
+  outb sparse = {e->alt, 0, room, 1};
+  if (8 * (m - dom_n) <= m) {
+    size_t c = 0, prev = 0;
+    for (size_t i = 0; i < m; i++) {
+      if (x[i] == dom) continue;
+      e->gaps[c] = c ? i - prev - 1 : i;
+      e->vals[c++] = x[i];
+      prev = i;
+    }
+    sparse.over = 0;
+    out_byte(&sparse, SEQ_SPARSE);
+    out_varint(&sparse, sqz_zigzag_encode(dom));
+    out_varint(&sparse, c);
+    if (c) {
+      put_plain_seq(e, e->gaps, c, &sparse);
+      if (!sparse.over) put_plain_seq(e, e->vals, c, &sparse);
+    }
   }
-  outb alt = {e->alt, 0, o->n - at, 0}; /* must come out smaller than the bins form */
-  out_byte(&alt, SEQ_SPARSE);
-  out_varint(&alt, sqz_zigzag_encode(dom));
-  out_varint(&alt, c);
-  if (c) {
-    put_bins_seq(e, e->gaps, c, &alt);
-    if (!alt.over) put_bins_seq(e, e->vals, c, &alt);
+  outb packed = {e->alt2, 0, room, 0};
+  put_packed_seq(e, x, m, &packed);
+  size_t sp = sparse.over ? SIZE_MAX : sparse.n, pk = packed.over ? SIZE_MAX : packed.n;
+  size_t best = bins < sp ? bins : sp;
+  best = pk < best ? pk : best;
+  const outb *pick = NULL;
+  if (best == SIZE_MAX) {
+    o->over = 1;
+    return;
   }
-  if (alt.over || alt.n >= o->n - at) return;
-  memcpy(o->p + at, alt.p, alt.n);
-  o->n = at + alt.n;
+  if (sp <= best + best / BINS_TUPLE_SLACK) {
+    pick = &sparse;
+  } else if (pk != SIZE_MAX &&
+             (bins == SIZE_MAX || (32 * (uint64_t)pk < 32 * (uint64_t)bins + (uint64_t)m * BINS_ANS_SAVING &&
+                                   2 * pk < 3 * bins))) {
+    pick = &packed;
+  }
+  o->over = 0;
+  if (pick) {
+    memcpy(o->p + at, pick->p, pick->n);
+    o->n = at + pick->n;
+  }
 }
 
 /* ---- Encoder: transforms ----------------------------------------------------- */
@@ -574,12 +817,18 @@ struct sqz_bins_dec {
   uint64_t base[BINS_MAX]; /* lower bound of each bin */
   uint64_t mask[BINS_MAX]; /* 2^width - 1 */
   uint8_t width[BINS_MAX];
-  uint32_t weight[BINS_MAX];
+  uint32_t weight[BINS_MAX]; /* per tANS symbol */
+  /* per tANS symbol s, its tuple: bins xbin[8 s + j] and their lower
+  ** bounds, little-endian, at xbase[8 (8 s + j)], j < k (so that a tuple of
+  ** lower bounds is copied to the output in one piece) */
+  uint8_t xbase[8 * BINS_MAX * BINS_TUPLE_MAX];
+  uint8_t xbin[BINS_MAX * BINS_TUPLE_MAX];
+  uint64_t unpack[BINS_PACK_BLOCK]; /* a packed block, unpacked */
   sqz_ans_entry table[1u << SQZ_ANS_LOG_MAX];
 };
 
 /* The fast loops read up to PAD bytes past a stream's position. */
-#define PAD 64
+#define PAD 256
 
 /* Bytes of d->pad: the longest tANS stream (4 states and 12 bits a value)
 ** and the longest offset stream (64 bits a value) of a page, each followed by
@@ -649,61 +898,126 @@ static size_t stream_end(const uint8_t *s, size_t nbytes, uint64_t pos) {
     pos += (unsigned)e0->nb + e1->nb + e2->nb + e3->nb;                                            \
   } while (0)
 
-/* Value i + J from entry E: its bin's lower bound, plus, when the bin is
-** wider than 0 (E->aux holds the width), the offset read with one 8-byte
-** load at the offset stream's bit position opos. Bins of width 0 are the
-** common ones in smooth series, so the branch is well predicted. */
-#define VALUE_AT(J, E)                                                                             \
+/* The K values of tuple t + Q, entry E, at out, each its bin's lower bound
+** plus its offset read with one 8-byte load at the offset stream's bit
+** position opos (a bin of width 0 has mask 0 and reads nothing). */
+#define TUPLE_FLAT(Q, E, K)                                                                        \
   do {                                                                                             \
-    unsigned b_ = (E)->sym;                                                                        \
-    uint64_t v_ = base[b_];                                                                        \
-    if ((E)->aux) {                                                                                \
-      v_ += (sqz_load64le(o + (opos >> 3)) >> (opos & 7)) & mask[b_];                              \
-      opos += (E)->aux;                                                                            \
+    const uint8_t *xb_ = xbase + 8 * BINS_TUPLE_MAX * (E)->sym;                                    \
+    const uint8_t *xn_ = xbin + BINS_TUPLE_MAX * (E)->sym;                                         \
+    uint8_t *to_ = out + 8 * (t + (Q)) * (K);                                                      \
+    for (unsigned j_ = 0; j_ < (K); j_++) {                                                        \
+      unsigned b_ = xn_[j_];                                                                       \
+      uint64_t v_ = (sqz_load64le(o + (opos >> 3)) >> (opos & 7)) & mask[b_];                      \
+      opos += width[b_];                                                                           \
+      sqz_store64le(to_ + 8 * j_, sqz_load64le(xb_ + 8 * j_) + v_);                                \
     }                                                                                              \
-    sqz_store64le(out + 8 * (i + (J)), v_);                                                        \
   } while (0)
 
-/* Decodes the m values of a bins sequence into out: bins from the tANS
-** stream s[0..sbytes) and offsets from the offset stream o[0..obytes)
-** (savail and oavail bytes are readable from s and o). Four tANS states,
-** symbol i on state i % 4, start from the stream's first 4 * log bits and
-** must all end at 0; each value's offset is read as soon as its bin is
-** known. Where 8-byte loads would pass the readable bytes, and for offsets
-** wider than 56 bits, the careful reader takes over. The table's aux
-** fields hold the bins' widths. Returns 0, TRUNCATED (a stream read past
-** its end) or CORRUPT (bytes or padding bits left over, a final state not
-** 0). */
-static size_t values_decode(sqz_bins_dec *d, unsigned log, unsigned max_width, const uint8_t *s,
-                            size_t sbytes, size_t savail, const uint8_t *o, size_t obytes,
-                            size_t oavail, size_t m, uint8_t *restrict out) {
+/* As TUPLE_FLAT, but when E->aux is 0 (every bin of the tuple has width
+** 0) only the lower bounds are stored: for pages whose tuples are rarely
+** wide (a smooth series), where the branch is well predicted. */
+#define TUPLE_BRANCHY(Q, E, K)                                                                     \
+  do {                                                                                             \
+    if ((E)->aux) {                                                                                \
+      TUPLE_FLAT(Q, E, K);                                                                         \
+    } else {                                                                                       \
+      memcpy(out + 8 * (t + (Q)) * (K), xbase + 8 * BINS_TUPLE_MAX * (E)->sym, 8 * (K));           \
+    }                                                                                              \
+  } while (0)
+
+/* The fast loop for tuples of K values, each written by TUPLE (one of the
+** two above): four tuples per round while the tuples are whole and both
+** streams have room for 8-byte loads (offsets of at most 56 bits, 7 bytes
+** each, so four tuples stay within 8 + 28 K bytes of opos). */
+#define FAST_TUPLES(K, TUPLE)                                                                      \
+  do {                                                                                             \
+    if (oavail < 8 + 28 * (size_t)(K)) break;                                                      \
+    uint64_t olim_ = oavail - 8 - 28 * (size_t)(K);                                                \
+    for (; t + 4 <= whole && (pos >> 3) <= lim && (opos >> 3) <= olim_; t += 4) {                  \
+      ANS_STEP4();                                                                                 \
+      TUPLE(0, e0, K);                                                                             \
+      TUPLE(1, e1, K);                                                                             \
+      TUPLE(2, e2, K);                                                                             \
+      TUPLE(3, e3, K);                                                                             \
+    }                                                                                              \
+  } while (0)
+
+/* One FAST_TUPLES per tuple size (1..8), each with the size a constant, so
+** that the values of a tuple unroll and their copy is a few moves. */
+#define FAST_BY_K(TUPLE)                                                                           \
+  do {                                                                                             \
+    switch (k) {                                                                                   \
+    case 1:                                                                                        \
+      FAST_TUPLES(1, TUPLE);                                                                       \
+      break;                                                                                       \
+    case 2:                                                                                        \
+      FAST_TUPLES(2, TUPLE);                                                                       \
+      break;                                                                                       \
+    case 3:                                                                                        \
+      FAST_TUPLES(3, TUPLE);                                                                       \
+      break;                                                                                       \
+    case 4:                                                                                        \
+      FAST_TUPLES(4, TUPLE);                                                                       \
+      break;                                                                                       \
+    case 5:                                                                                        \
+      FAST_TUPLES(5, TUPLE);                                                                       \
+      break;                                                                                       \
+    case 6:                                                                                        \
+      FAST_TUPLES(6, TUPLE);                                                                       \
+      break;                                                                                       \
+    case 7:                                                                                        \
+      FAST_TUPLES(7, TUPLE);                                                                       \
+      break;                                                                                       \
+    default:                                                                                       \
+      FAST_TUPLES(8, TUPLE);                                                                       \
+    }                                                                                              \
+  } while (0)
+
+/* Decodes the m values of a bins sequence with tuples of k into out: the
+** tuples' symbols from the tANS stream s[0..sbytes) and offsets from the
+** offset stream o[0..obytes) (savail and oavail bytes are readable from s
+** and o). Four tANS states, tuple t on state t % 4, start from the stream's
+** first 4 * log bits and must all end at 0; each value's offset is read as
+** soon as its bin is known, and a last tuple that passes m is cut. Where
+** 8-byte loads would pass the readable bytes, and for offsets wider than 56
+** bits, the careful reader takes over. Returns 0, TRUNCATED (a stream read
+** past its end) or CORRUPT (bytes or padding bits left over, a final state
+** not 0). */
+static size_t values_decode(sqz_bins_dec *d, unsigned log, unsigned k, unsigned max_width,
+                            int branchy, const uint8_t *s, size_t sbytes, size_t savail,
+                            const uint8_t *o, size_t obytes, size_t oavail, size_t m,
+                            uint8_t *restrict out) {
   const sqz_ans_entry *restrict T = d->table;
-  const uint64_t *restrict base = d->base, *restrict mask = d->mask;
+  const uint64_t *restrict mask = d->mask;
+  const uint8_t *restrict width = d->width, *restrict xbin = d->xbin, *restrict xbase = d->xbase;
   uint64_t pos = 0, opos = 0;
   uint32_t x[BINS_STATES];
-  for (unsigned k = 0; k < BINS_STATES; k++)
-    x[k] = (uint32_t)read_bits(s, sbytes, &pos, log);
-  size_t i = 0;
-  if (savail >= 8 && max_width <= 56 && oavail >= 40) {
-    /* four offsets of <= 56 bits after opos: 8-byte loads within 36 bytes */
+  for (unsigned j = 0; j < BINS_STATES; j++)
+    x[j] = (uint32_t)read_bits(s, sbytes, &pos, log);
+  size_t t = 0, tuples = (m + k - 1) / k, whole = m / k;
+  if (savail >= 8 && max_width <= 56) {
     uint32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
     const sqz_ans_entry *e0, *e1, *e2, *e3;
-    uint64_t lim = savail - 8, olim = oavail - 40;
-    for (; i + 4 <= m && (pos >> 3) <= lim && (opos >> 3) <= olim; i += 4) {
-      ANS_STEP4();
-      VALUE_AT(0, e0);
-      VALUE_AT(1, e1);
-      VALUE_AT(2, e2);
-      VALUE_AT(3, e3);
+    uint64_t lim = savail - 8;
+    if (branchy) {
+      FAST_BY_K(TUPLE_BRANCHY);
+    } else {
+      FAST_BY_K(TUPLE_FLAT);
     }
     x[0] = x0, x[1] = x1, x[2] = x2, x[3] = x3;
   }
-  for (; i < m; i++) {
-    uint32_t *xs = &x[i % BINS_STATES];
+  for (; t < tuples; t++) {
+    uint32_t *xs = &x[t % BINS_STATES];
     const sqz_ans_entry *en = &T[*xs];
-    unsigned b = en->sym;
     *xs = en->base + (uint32_t)read_bits(s, sbytes, &pos, en->nb);
-    sqz_store64le(out + 8 * i, base[b] + read_bits(o, obytes, &opos, d->width[b]));
+    size_t cnt = m - t * k < k ? m - t * k : k;
+    for (size_t j = 0; j < cnt; j++) {
+      unsigned b = xbin[BINS_TUPLE_MAX * en->sym + j];
+      uint64_t v = sqz_load64le(xbase + 8 * (BINS_TUPLE_MAX * en->sym + j)) +
+                   read_bits(o, obytes, &opos, width[b]);
+      sqz_store64le(out + 8 * (t * k + j), v);
+    }
   }
   size_t r = stream_end(s, sbytes, pos);
   if (!r) r = stream_end(o, obytes, opos);
@@ -721,25 +1035,36 @@ static size_t take_byte(const uint8_t *src, size_t size, size_t *pos, unsigned *
 /* Decodes a bins sequence of m values (after its kind byte) into out. */
 static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos,
                            size_t m, uint8_t *out) {
-  unsigned nb, log, max_width = 0;
+  unsigned nb, k, log, max_width = 0;
   size_t r;
-  if ((r = take_byte(src, size, pos, &nb)) || (r = take_byte(src, size, pos, &log))) return r;
+  if ((r = take_byte(src, size, pos, &nb)) || (r = take_byte(src, size, pos, &k)) ||
+      (r = take_byte(src, size, pos, &log)))
+    return r;
   nb++;
-  if (log > SQZ_ANS_LOG_MAX || nb > (1u << log)) return SQZ_ERROR(CORRUPT);
-  uint32_t R = 1u << log, sum = 0;
+  if (k == 0 || k > BINS_TUPLE_MAX || log > SQZ_ANS_LOG_MAX) return SQZ_ERROR(CORRUPT);
+  uint32_t nsym = 1;
+  for (unsigned j = 0; j < k; j++) {
+    nsym *= nb;
+    if (nsym > BINS_MAX) return SQZ_ERROR(CORRUPT);
+  }
   for (unsigned b = 0; b < nb; b++) {
     unsigned w;
-    uint64_t lower, weight;
-    if ((r = take_byte(src, size, pos, &w)) || (r = sqz_varint_take(src, size, pos, &lower)) ||
-        (r = sqz_varint_take(src, size, pos, &weight)))
+    uint64_t lower;
+    if ((r = take_byte(src, size, pos, &w)) || (r = sqz_varint_take(src, size, pos, &lower)))
       return r;
-    if (w > 64 || weight >= R - sum) return SQZ_ERROR(CORRUPT);
-    sum += (uint32_t)weight + 1;
-    d->weight[b] = (uint32_t)weight + 1;
+    if (w > 64) return SQZ_ERROR(CORRUPT);
     d->base[b] = b ? d->base[b - 1] + lower : sqz_zigzag_decode(lower);
     d->width[b] = (uint8_t)w;
     d->mask[b] = sqz_mask64(w);
     if (w > max_width) max_width = w;
+  }
+  uint32_t R = 1u << log, sum = 0;
+  for (uint32_t sy = 0; sy < nsym; sy++) {
+    uint64_t weight;
+    if ((r = sqz_varint_take(src, size, pos, &weight))) return r;
+    if (weight > R - sum) return SQZ_ERROR(CORRUPT);
+    sum += (uint32_t)weight;
+    d->weight[sy] = (uint32_t)weight;
   }
   if (sum != R) return SQZ_ERROR(CORRUPT);
   uint64_t ans_bytes, off_bytes;
@@ -750,9 +1075,29 @@ static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, siz
     return SQZ_ERROR(TRUNCATED);
   size_t a = *pos, o = a + (size_t)ans_bytes;
   *pos = o + (size_t)off_bytes;
-  sqz_ans_decoder_init(d->table, d->weight, nb, log);
-  for (uint32_t k = 0; k < R; k++)
-    d->table[k].aux = d->width[d->table[k].sym];
+
+  /* each symbol's tuple of bins (digit j of s in base nb), and whether any
+  ** of them has offset bits (the table entries' aux) */
+  uint8_t wide[BINS_MAX];
+  for (uint32_t sy = 0; sy < nsym; sy++) {
+    uint32_t rest = sy;
+    wide[sy] = 0;
+    for (unsigned j = 0; j < k; j++, rest /= nb) {
+      unsigned b = rest % nb;
+      d->xbin[BINS_TUPLE_MAX * sy + j] = (uint8_t)b;
+      sqz_store64le(d->xbase + 8 * (BINS_TUPLE_MAX * sy + j), d->base[b]);
+      wide[sy] |= d->width[b] != 0;
+    }
+  }
+  sqz_ans_decoder_init(d->table, d->weight, nsym, log);
+  /* the branch on wide tuples pays when they are rare: below 1/4 of the
+  ** states, hence of the tuples */
+  uint32_t wide_states = 0;
+  for (uint32_t st = 0; st < R; st++) {
+    d->table[st].aux = wide[d->table[st].sym];
+    wide_states += wide[d->table[st].sym];
+  }
+  int branchy = wide_states < R / 4;
   /* streams that end less than PAD bytes before the end of src are read
   ** from zero-padded copies (at most one of each per page: the last one in
   ** src), so the fast loops run to their ends */
@@ -760,8 +1105,9 @@ static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, siz
   size_t savail = size - a, oavail = size - o;
   if (savail - ans_bytes < PAD || oavail - off_bytes < PAD) {
     uint8_t *p = d->pad;
-    if (ans_bytes > (pad_bytes(d->cap) - 2 * PAD) || off_bytes > pad_bytes(d->cap) - 2 * PAD - ans_bytes)
-      return SQZ_ERROR(CORRUPT); /* longer than any stream of m values */
+    if (ans_bytes > pad_bytes(d->cap) - 2 * PAD ||
+        off_bytes > pad_bytes(d->cap) - 2 * PAD - ans_bytes)
+      return SQZ_ERROR(CORRUPT); /* longer than any stream of a page */
     memcpy(p, s, (size_t)ans_bytes);
     memset(p + ans_bytes, 0, PAD);
     s = p, savail = (size_t)ans_bytes + PAD;
@@ -770,8 +1116,8 @@ static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, siz
     memset(p + off_bytes, 0, PAD);
     ob = p, oavail = (size_t)off_bytes + PAD;
   }
-  return values_decode(d, log, max_width, s, (size_t)ans_bytes, savail, ob, (size_t)off_bytes,
-                       oavail, m, out);
+  return values_decode(d, log, k, max_width, branchy, s, (size_t)ans_bytes, savail, ob,
+                       (size_t)off_bytes, oavail, m, out);
 }
 
 /* out[0..m) = v, as little-endian uint64. */
@@ -796,6 +1142,49 @@ static size_t patch(uint8_t *restrict out, size_t m, const uint8_t *restrict gap
   return 0;
 }
 
+/* Decodes a packed sequence of m values (after its kind byte) into out:
+** blocks of BINS_PACK_BLOCK values, each a width (0..64), its minimum and the
+** packed values above it (alp_pack.h's layout, unpacked by its kernels). */
+static size_t get_packed_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos,
+                             size_t m, uint8_t *out) {
+  uint64_t *u = d->unpack;
+  for (size_t at = 0; at < m; at += BINS_PACK_BLOCK) {
+    unsigned cnt = m - at < BINS_PACK_BLOCK ? (unsigned)(m - at) : BINS_PACK_BLOCK, w;
+    uint64_t lo;
+    size_t r;
+    if ((r = take_byte(src, size, pos, &w)) || (r = sqz_varint_take(src, size, pos, &lo)))
+      return r;
+    if (w > 64) return SQZ_ERROR(CORRUPT);
+    size_t bytes = ((size_t)cnt * w + 7) / 8;
+    if (bytes > size - *pos) return SQZ_ERROR(TRUNCATED);
+    const uint8_t *in = src + *pos;
+    if (size - *pos < bytes + 8) { /* the kernels load 8 bytes at a time */
+      memcpy(d->pad, in, bytes);
+      memset(d->pad + bytes, 0, 8);
+      in = d->pad;
+    }
+    *pos += bytes;
+    alp_unpack(u, in, cnt, w, sqz_zigzag_decode(lo));
+    for (unsigned i = 0; i < cnt; i++)
+      sqz_store64le(out + 8 * (at + i), u[i]);
+    size_t pad_bits = bytes * 8 - (size_t)cnt * w; /* the last byte's unused bits are zero */
+    if (pad_bits && (in[bytes - 1] >> (8 - pad_bits)) != 0) return SQZ_ERROR(CORRUPT);
+  }
+  return 0;
+}
+
+/* Decodes a part of a sparse sequence: a bins or packed sequence of m
+** values (kind byte first; a sparse one inside is CORRUPT) into out. */
+static size_t get_plain_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos,
+                            size_t m, uint8_t *out) {
+  unsigned kind;
+  size_t r = take_byte(src, size, pos, &kind);
+  if (r) return r;
+  if (kind == SEQ_BINS) return get_bins_seq(d, src, size, pos, m, out);
+  if (kind == SEQ_PACKED) return get_packed_seq(d, src, size, pos, m, out);
+  return kind == SEQ_SPARSE ? SQZ_ERROR(CORRUPT) : sqz_mode_error(kind, SEQ_RESERVED);
+}
+
 /* Decodes a sequence of m values (kind byte first) into out. */
 static size_t get_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos, size_t m,
                       uint8_t *out) {
@@ -803,6 +1192,7 @@ static size_t get_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *
   size_t r = take_byte(src, size, pos, &kind);
   if (r) return r;
   if (kind == SEQ_BINS) return get_bins_seq(d, src, size, pos, m, out);
+  if (kind == SEQ_PACKED) return get_packed_seq(d, src, size, pos, m, out);
   if (kind != SEQ_SPARSE) return sqz_mode_error(kind, SEQ_RESERVED);
   uint64_t dom, c;
   if ((r = sqz_varint_take(src, size, pos, &dom)) || (r = sqz_varint_take(src, size, pos, &c)))
@@ -811,13 +1201,9 @@ static size_t get_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *
   dom = sqz_zigzag_decode(dom);
   fill(out, m, dom);
   if (c == 0) return 0;
-  unsigned k1, k2;
-  if ((r = take_byte(src, size, pos, &k1))) return r;
-  if (k1 != SEQ_BINS) return k1 == SEQ_SPARSE ? SQZ_ERROR(CORRUPT) : sqz_mode_error(k1, SEQ_RESERVED);
-  if ((r = get_bins_seq(d, src, size, pos, (size_t)c, d->gaps))) return r;
-  if ((r = take_byte(src, size, pos, &k2))) return r;
-  if (k2 != SEQ_BINS) return k2 == SEQ_SPARSE ? SQZ_ERROR(CORRUPT) : sqz_mode_error(k2, SEQ_RESERVED);
-  if ((r = get_bins_seq(d, src, size, pos, (size_t)c, d->vals))) return r;
+  if ((r = get_plain_seq(d, src, size, pos, (size_t)c, d->gaps)) ||
+      (r = get_plain_seq(d, src, size, pos, (size_t)c, d->vals)))
+    return r;
   return patch(out, m, d->gaps, d->vals, (size_t)c);
 }
 
