@@ -48,17 +48,22 @@ size_t sqz_ans_normalize(const uint32_t *count, unsigned nsym, unsigned log, uin
     weight[s] = count[s] ? (uint32_t)(w ? w : 1) : 0;
     sum += weight[s];
   }
-  /* gains compared by cross-multiplication: count[a] / weight[a] versus
-  ** count[b] / weight[b], in 64 bits (counts < 2^32, weights <= 2^12) */
-  while (sum < R) {
-    unsigned best = nsym;
-    for (unsigned s = 0; s < nsym; s++) {
-      if (!count[s]) continue;
-      if (best == nsym || (uint64_t)count[s] * weight[best] > (uint64_t)count[best] * weight[s])
-        best = s;
+  /* the states left over (fewer than the symbols: each floor lost less
+  ** than one) go one each to the symbols with the largest remainders of
+  ** count * R / total (not to those already raised to 1), ties to the
+  ** lower symbol */
+  if (sum < R) {
+    uint64_t rem[SQZ_ANS_SYMBOLS];
+    for (unsigned s = 0; s < nsym; s++)
+      rem[s] = (uint64_t)count[s] * R >= total ? (uint64_t)count[s] * R % total : 0;
+    while (sum < R) {
+      unsigned best = nsym;
+      for (unsigned s = 0; s < nsym; s++)
+        if (count[s] && (best == nsym || rem[s] > rem[best])) best = s;
+      weight[best]++;
+      rem[best] = 0;
+      sum++;
     }
-    weight[best]++;
-    sum++;
   }
   while (sum > R) {
     unsigned best = nsym;

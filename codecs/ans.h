@@ -85,11 +85,12 @@ static inline uint64_t sqz_log2_fx(uint64_t x) {
 /* Shares R = 2^log states among nsym symbols (1..SQZ_ANS_SYMBOLS) in
 ** proportion to count[]: a symbol that occurs (count >= 1) gets weight >= 1,
 ** one that does not gets 0, and the weights sum to R. Each symbol first
-** gets max(1, floor(count * R / total)); the states left over go one at a
-** time to the symbol that gains most bits (largest count / weight, ties to
-** the lower symbol), and states taken back (when the minimum of 1
-** overshoots) come from the symbol that loses least (smallest count /
-** (weight - 1) among weights above 1). Integer arithmetic only. Returns 0,
+** gets max(1, floor(count * R / total)); the states left over go one each
+** to the symbols with the largest remainders of that division (largest
+** remainder apportionment; ties to the lower symbol), and states taken back
+** (when the minimum of 1 overshoots) come from the symbol that loses least
+** (smallest count / (weight - 1) among weights above 1). Integer
+** arithmetic only. Returns 0,
 ** or SQZ_ERROR(PARAMETER) when nsym or log is out of range, or no symbol or
 ** more than R symbols occur. */
 size_t sqz_ans_normalize(const uint32_t *count, unsigned nsym, unsigned log, uint32_t *weight);

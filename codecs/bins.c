@@ -70,7 +70,8 @@
 #define BINS_ORDER_MAX 2             /* deltas per transform */
 #define BINS_LAG_MAX (SQZ_BINS_PAGE - 1) /* largest lag the format allows */
 #define BINS_LAG_SEARCH 1024         /* seasonal lags the encoder tries: 2..this */
-#define BINS_LAG_SAMPLES 128         /* sampled positions per tried lag */
+#define BINS_LAG_SAMPLES 64          /* sampled positions per tried lag */
+#define BINS_LAG_FINALISTS 8         /* lags tried on every sample */
 #define BINS_GROUPS 100              /* quantile groups per sequence (plus repeated values) */
 #define BINS_MAX 256                 /* bins per sequence: symbols fit a byte */
 #define BINS_BIN_BITS 24             /* estimated header bits of one bin */
@@ -85,6 +86,7 @@
 ** charges each value in a wider bin BINS_WIDE_COST / 2^16 bits more. */
 #define BINS_WIDE_COST 16384
 #define BINS_PACK_BLOCK 128 /* values per frame-of-reference block of a packed sequence */
+#define BINS_LUT 65536      /* keys the encoder's key-to-bin table covers */
 /* The bytes a value (times 32: 1.25 bits) that tANS must save over a packed
 ** sequence to be used: it decodes about 1 ns a value slower
 ** (bench/bench_numeric.c). */
@@ -151,6 +153,7 @@ struct sqz_bins_enc {
   uint8_t *emit_nb;       /* and their count */
   uint8_t *best, *cand;   /* page candidates */
   uint8_t *alt, *alt2;    /* the sparse and packed forms of a sequence */
+  uint8_t *lut;           /* BINS_LUT bytes: the bin of each small key */
   sqz_ans_encoder ans;
   binset bins[2];                      /* candidate bins of the sequence being coded */
   uint32_t tcount[BINS_MAX], weight[BINS_MAX]; /* per tANS symbol (a tuple of bins) */
@@ -169,7 +172,7 @@ static size_t round16(size_t n) {
 
 static size_t enc_bytes(size_t cap, size_t out_cap) {
   return round16(sizeof(sqz_bins_enc)) + 6 * round16(8 * cap) + 2 * round16(cap) +
-         round16(2 * cap) + round16(cap) + 4 * round16(out_cap);
+         round16(2 * cap) + round16(cap) + 4 * round16(out_cap) + BINS_LUT;
 }
 
 sqz_bins_enc *sqz_bins_enc_acquire(sqz_ctx *ctx, size_t max_count) {
@@ -201,6 +204,8 @@ sqz_bins_enc *sqz_bins_enc_acquire(sqz_ctx *ctx, size_t max_count) {
   e->alt = p;
   p += round16(out_cap);
   e->alt2 = p;
+  p += round16(out_cap);
+  e->lut = p;
   for (unsigned i = 0; i < 512; i++)
     e->lg[i] = (uint32_t)sqz_log2_fx(i);
   return e;
@@ -406,8 +411,9 @@ static size_t make_tuples(sqz_bins_enc *e, size_t m, unsigned nb, unsigned k, un
 
 /* The cheapest table log for the symbol counts in e->tcount (nsym symbols,
 ** tuples of them): the exact tANS cost, the states, the weights' bytes and
-** BINS_STATE_BITS per 2^BINS_STATE_SHIFT states for building the table.
-** Returns the cost (16.16 bits) and sets *log. */
+** BINS_STATE_BITS per 2^BINS_STATE_SHIFT states for building the table,
+** trying logs upward until two in a row are no better. Returns the cost
+** (16.16 bits) and sets *log. */
 static uint64_t choose_log(sqz_bins_enc *e, unsigned nsym, size_t tuples, unsigned *log) {
   unsigned present = 0;
   for (unsigned s = 0; s < nsym; s++)
@@ -417,26 +423,41 @@ static uint64_t choose_log(sqz_bins_enc *e, unsigned nsym, size_t tuples, unsign
   if (log_max > SQZ_ANS_LOG_MAX) log_max = SQZ_ANS_LOG_MAX;
   if (log_max < log_min) log_max = log_min;
   uint64_t best = UINT64_MAX;
-  for (unsigned L = log_min; L <= log_max; L++) {
+  for (unsigned L = log_min, worse = 0; L <= log_max && worse < 2; L++) {
     uint32_t w[BINS_MAX];
     sqz_ans_normalize(e->tcount, nsym, L, w);
     uint64_t cost = sqz_ans_cost_fx(e->tcount, w, nsym, L) + ((uint64_t)BINS_STATES * L << 16) +
                     ((uint64_t)BINS_STATE_BITS << (L + 16 - BINS_STATE_SHIFT));
-    for (unsigned s = 0; s < nsym; s++)
-      cost += (uint64_t)(8 * sqz_varint_size(w[s])) << 16;
+    for (unsigned sy = 0; sy < nsym; sy++)
+      cost += (uint64_t)(8 * sqz_varint_size(w[sy])) << 16;
     if (cost < best) {
       best = cost;
       *log = L;
+      worse = 0;
+    } else {
+      worse++; /* the cost falls with the log, then rises: stop past the bottom */
     }
   }
   return best;
 }
 
-/* Puts the bin of each of the m values x[] in bs into e->sym. Returns the
-** offset bits of them all. */
+/* Puts the bin of each of the m values x[] in bs into e->sym (e->keys holds
+** their sorted keys). Returns the offset bits of them all. When the keys
+** span fewer than BINS_LUT values (and not many more than m), a table from
+** key to bin replaces the binary search. */
 static uint64_t assign_bins(sqz_bins_enc *e, const binset *bs, const uint64_t *x, size_t m,
                             uint64_t umin) {
-  uint64_t bits = 0;
+  uint64_t bits = 0, span = e->keys[m - 1];
+  if (span < BINS_LUT && span <= 8 * (uint64_t)m) {
+    for (unsigned b = 0; b < bs->nb; b++)
+      memset(e->lut + bs->lo[b], (int)b, (size_t)(bs->hi[b] - bs->lo[b]) + 1);
+    for (size_t i = 0; i < m; i++) {
+      unsigned b = e->lut[(x[i] ^ SIGN) - umin];
+      e->sym[i] = (uint8_t)b;
+      bits += bs->width[b];
+    }
+    return bits;
+  }
   for (size_t i = 0; i < m; i++) {
     unsigned b = find_bin(bs, (x[i] ^ SIGN) - umin);
     e->sym[i] = (uint8_t)b;
@@ -728,25 +749,49 @@ static uint64_t estimate(const uint64_t *r, size_t n) {
   return bits;
 }
 
-/* The seasonal lag of e->v[0..n): the lag in 1..BINS_LAG_SEARCH (and
-** n / 2) with the fewest bits of x[i] - x[i-L] on a sample of positions;
-** ties to the smaller lag. 1 when n is too short to search. */
+/* The bit widths of x[p] - x[p - L] summed over the positions pos[0..np). */
+static uint64_t lag_bits(const uint64_t *x, const size_t *pos, size_t np, size_t L) {
+  uint64_t bits = 0;
+  for (size_t j = 0; j < np; j++)
+    bits += sqz_bit_width(sqz_zigzag_encode(x[pos[j]] - x[pos[j] - L]));
+  return bits;
+}
+
+/* The seasonal lag of e->v[0..n): the lag in 1..BINS_LAG_SEARCH (and n / 2)
+** with the fewest bits of x[i] - x[i-L] at sampled positions, ties to the
+** smaller lag. Two rounds: every lag on a quarter of the samples, then the
+** BINS_LAG_FINALISTS best of those on all of them. 1 when n is too short
+** to search. */
 static size_t find_lag(const sqz_bins_enc *e, size_t n) {
   size_t lag_max = n / 2 < BINS_LAG_SEARCH ? n / 2 : BINS_LAG_SEARCH;
   if (lag_max < 2) return 1;
   size_t span = n - lag_max, samples = span < BINS_LAG_SAMPLES ? span : BINS_LAG_SAMPLES;
-  size_t pos[BINS_LAG_SAMPLES];
-  for (size_t j = 0; j < samples; j++)
+  size_t pos[BINS_LAG_SAMPLES], coarse[BINS_LAG_SAMPLES], nc = 0;
+  for (size_t j = 0; j < samples; j++) {
     pos[j] = lag_max + j * span / samples;
+    if (j % 4 == 0) coarse[nc++] = pos[j];
+  }
+  size_t fin[BINS_LAG_FINALISTS];
+  uint64_t fin_bits[BINS_LAG_FINALISTS];
+  unsigned nf = 0;
+  for (size_t L = 1; L <= lag_max; L++) { /* the finalists, kept sorted by bits then lag */
+    uint64_t bits = lag_bits(e->v, coarse, nc, L);
+    if (nf == BINS_LAG_FINALISTS && bits >= fin_bits[nf - 1]) continue;
+    unsigned at = nf < BINS_LAG_FINALISTS ? nf++ : nf - 1;
+    for (; at > 0 && fin_bits[at - 1] > bits; at--) {
+      fin_bits[at] = fin_bits[at - 1];
+      fin[at] = fin[at - 1];
+    }
+    fin_bits[at] = bits;
+    fin[at] = L;
+  }
   uint64_t best = UINT64_MAX;
   size_t best_lag = 1;
-  for (size_t L = 1; L <= lag_max; L++) {
-    uint64_t bits = 0;
-    for (size_t j = 0; j < samples; j++)
-      bits += sqz_bit_width(sqz_zigzag_encode(e->v[pos[j]] - e->v[pos[j] - L]));
-    if (bits < best) {
+  for (unsigned f = 0; f < nf; f++) {
+    uint64_t bits = lag_bits(e->v, pos, samples, fin[f]);
+    if (bits < best || (bits == best && fin[f] < best_lag)) {
       best = bits;
-      best_lag = L;
+      best_lag = fin[f];
     }
   }
   return best_lag;
@@ -787,7 +832,7 @@ size_t sqz_bins_encode_page(sqz_bins_enc *e, unsigned count, uint8_t *dst, size_
   }
   size_t best = raw;
   for (unsigned k = 0; k < nc; k++) {
-    if (k != top && !(k == 0 && est[0] <= 2 * est[top])) continue;
+    if (k != top && !(k == 0 && 4 * est[0] <= 5 * est[top])) continue;
     outb o = {e->cand, 0, best < e->out_cap ? best : e->out_cap, 0};
     put_coded(e, &cands[k], n, &o);
     if (o.over || o.n >= best) continue;
