@@ -493,11 +493,11 @@ static plan rate(sqz_bins_enc *e, const binset *bs, size_t m, unsigned k, uint64
 }
 
 /* Writes the m values x[] as a bins sequence (kind byte included). The
-** plans: the bins of optimize_bins one value per tANS symbol, the same in
-** tuples (when at most 16 bins allow pairs or more), and when there are more
-** than 16, those merged down to 16 and coded in pairs. Tuples decode faster,
-** so the plan with the longest tuples within 1/BINS_TUPLE_SLACK of the
-** cheapest is taken. */
+** plans: the bins of optimize_bins in tuples of every size that fits a
+** byte's symbols (1 to 8 values), and when there are more than 16 bins,
+** those merged down to 16 and coded in pairs. Tuples decode faster, so the
+** plan with the longest tuples within 1/BINS_TUPLE_SLACK of the cheapest
+** is taken. */
 static void put_bins_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
   uint64_t umin = UINT64_MAX;
   for (size_t i = 0; i < m; i++)
@@ -508,11 +508,11 @@ static void put_bins_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) 
   binset *bs0 = &e->bins[0], *bs1 = &e->bins[1];
   optimize_bins(e, make_groups(e, m), m, bs0);
 
-  plan plans[3];
+  plan plans[BINS_TUPLE_MAX + 1];
   unsigned np = 0, kmax = tuple_max(bs0->nb);
   uint64_t off0 = assign_bins(e, bs0, x, m, umin);
-  plans[np++] = rate(e, bs0, m, 1, off0);
-  if (kmax > 1) plans[np++] = rate(e, bs0, m, kmax, off0);
+  for (unsigned k = 1; k <= kmax; k++)
+    plans[np++] = rate(e, bs0, m, k, off0);
   if (bs0->nb > BINS_PAIR_BINS) {
     *bs1 = *bs0;
     merge_bins(e, bs1, m, BINS_PAIR_BINS);
@@ -760,8 +760,10 @@ static uint64_t lag_bits(const uint64_t *x, const size_t *pos, size_t np, size_t
 /* The seasonal lag of e->v[0..n): the lag in 1..BINS_LAG_SEARCH (and n / 2)
 ** with the fewest bits of x[i] - x[i-L] at sampled positions, ties to the
 ** smaller lag. Two rounds: every lag on a quarter of the samples, then the
-** BINS_LAG_FINALISTS best of those on all of them. 1 when n is too short
-** to search. */
+** BINS_LAG_FINALISTS best of those on all of them; then the smallest
+** divisor of the winner within 1/4 of its bits (a multiple of a period is
+** as good a lag, by chance a little better on a sample). 1 when n is too
+** short to search. */
 static size_t find_lag(const sqz_bins_enc *e, size_t n) {
   size_t lag_max = n / 2 < BINS_LAG_SEARCH ? n / 2 : BINS_LAG_SEARCH;
   if (lag_max < 2) return 1;
@@ -793,6 +795,12 @@ static size_t find_lag(const sqz_bins_enc *e, size_t n) {
       best = bits;
       best_lag = fin[f];
     }
+  }
+  /* a multiple of the period does as well as the period itself: the
+  ** smallest divisor of the winner within 1/4 of it is the lag */
+  for (size_t d = 2; d < best_lag; d++) {
+    if (best_lag % d) continue;
+    if (lag_bits(e->v, pos, samples, d) <= best + best / 4) return d;
   }
   return best_lag;
 }
@@ -1317,12 +1325,12 @@ size_t sqz_bins_decode_page(sqz_bins_dec *d, const uint8_t *src, size_t size, si
 
 /* ---- The codec ---------------------------------------------------------------- */
 
-/* Worst case: every page raw, one form byte each. */
+/* Worst case: every page raw, one form byte each (and a spare byte). */
 static size_t bins_bound(size_t srcSize) {
   size_t values = srcSize / 8 + (srcSize % 8 != 0);
   size_t pages = values / SQZ_BINS_PAGE + (values % SQZ_BINS_PAGE != 0);
-  if (srcSize > SIZE_MAX - pages) return 0;
-  return srcSize + pages;
+  if (srcSize > SIZE_MAX - pages - 1) return 0;
+  return srcSize + pages + 1; /* + 1: a bound of 0 would mean "too large" */
 }
 
 /* compress: srcSize / 8 little-endian int64, page by page. Returns the

@@ -216,12 +216,12 @@ static size_t encode_page(dec_work *w, const uint8_t *src, size_t count, uint8_t
   return best;
 }
 
-/* Worst case: every page raw, one mode byte each. */
+/* Worst case: every page raw, one mode byte each (and a spare byte). */
 static size_t decimal_bound(size_t srcSize) {
   size_t values = srcSize / 8 + (srcSize % 8 != 0);
   size_t pages = values / SQZ_BINS_PAGE + (values % SQZ_BINS_PAGE != 0);
-  if (srcSize > SIZE_MAX - pages) return 0;
-  return srcSize + pages;
+  if (srcSize > SIZE_MAX - pages - 1) return 0;
+  return srcSize + pages + 1; /* + 1: a bound of 0 would mean "too large" */
 }
 
 /* compress: srcSize / 8 little-endian doubles, page by page. Returns the
