@@ -195,8 +195,8 @@ static uint8_t *squeeze_encode(const sqz_codec *c, const uint8_t *src, size_t n,
   uint8_t *dst = malloc(cap ? cap : 1), *back = malloc(n ? n : 1);
   sqz_params p = {.level = c->default_level};
   *csize = c->compress(ctx, dst, cap, src, n, &p);
-  if (!dst || !back || sqz_is_error(*csize) || sqz_is_error(c->decompress(ctx, back, n, dst, *csize)) ||
-      memcmp(back, src, n) != 0) {
+  if (!dst || !back || sqz_is_error(*csize) ||
+      sqz_is_error(c->decompress(ctx, back, n, dst, *csize)) || memcmp(back, src, n) != 0) {
     fprintf(stderr, "bench_numeric: %s: round trip failed\n", c->name);
     exit(1);
   }
@@ -247,8 +247,10 @@ static void decode_speeds(const sqz_codec *c, const uint8_t *src, size_t n, doub
   long reps[2] = {1, 1};
   for (int k = 0; k < 2; k++) { /* calibrate: each timed run lasts MIN_RUN_SECONDS */
     double t0 = bench_now();
-    if (k == 0) c->decompress(ctx, out, n, comp, csize);
-    else ZSTD_decompressDCtx(zd, out, n, z, zsize);
+    if (k == 0)
+      c->decompress(ctx, out, n, comp, csize);
+    else
+      ZSTD_decompressDCtx(zd, out, n, z, zsize);
     double once = bench_now() - t0;
     reps[k] = (long)(MIN_RUN_SECONDS / (once > 1e-7 ? once : 1e-7)) + 1;
   }
@@ -286,8 +288,8 @@ static void column(sqlite3 *db, const char *table, const char *name, int real) {
   uint8_t *raw = malloc(8 * cap);
   while (sqlite3_step(s) == SQLITE_ROW) {
     if (n == cap) raw = realloc(raw, 8 * (cap *= 2));
-    uint64_t bits = real ? sqz_double_bits(sqlite3_column_double(s, 0))
-                         : (uint64_t)sqlite3_column_int64(s, 0);
+    uint64_t bits =
+        real ? sqz_double_bits(sqlite3_column_double(s, 0)) : (uint64_t)sqlite3_column_int64(s, 0);
     sqz_store64le(raw + 8 * n++, bits);
   }
   sqlite3_finalize(s);
@@ -319,8 +321,8 @@ static void column(sqlite3 *db, const char *table, const char *name, int real) {
   const sqz_codec *mine = real ? &sqz_codec_decimal : &sqz_codec_bins;
   size_t new_size = squeeze_size(mine, raw, bytes);
 
-  snprintf(sql, sizeof sql, "SELECT stored_bytes, chosen FROM squeeze_stats('sq') WHERE name = '%s'",
-           name);
+  snprintf(sql, sizeof sql,
+           "SELECT stored_bytes, chosen FROM squeeze_stats('sq') WHERE name = '%s'", name);
   if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) die(db, sql);
   if (sqlite3_step(s) != SQLITE_ROW) die(db, "squeeze_stats");
   long long stored = sqlite3_column_int64(s, 0);
@@ -393,23 +395,24 @@ int main(int argc, char **argv) {
   zc = ZSTD_createCCtx();
   zd = ZSTD_createDCtx();
   if (!ctx || !zc || !zd) return 1;
-  printf("bench_numeric: bytes per column (NULLs left out of the references); decode MB/s of raw"
-         " values, medians of %d runs\n(* = delta of the values x 10^e; vs best = stored / min(zstd19,"
-         " alp, delta): target <= 1, goal <= 0.9; ratio = new / zstd -1 decode: target >= 3)\n\n",
-         BENCH_RUNS);
+  printf(
+      "bench_numeric: bytes per column (NULLs left out of the references); decode MB/s of raw"
+      " values, medians of %d runs\n(* = delta of the values x 10^e; vs best = stored / min(zstd19,"
+      " alp, delta): target <= 1, goal <= 0.9; ratio = new / zstd -1 decode: target >= 3)\n\n",
+      BENCH_RUNS);
   printf("%-22s %7s %9s %9s %10s %9s %9s %6s  %-16s %7s %7s %5s\n", "column", "values", "zstd19",
          "alp", "delta", "new", "stored", "vs", "chosen", "new", "zstd-1", "ratio");
 
   static const char *const wc[] = {"date", "pressure", "temperature", "wind"};
   static const int wr[] = {0, 1, 1, 1};
-  dataset("weather", weather, "date INTEGER, pressure REAL, temperature REAL, wind REAL", wc, wr, 4);
+  dataset("weather", weather, "date INTEGER, pressure REAL, temperature REAL, wind REAL", wc, wr,
+          4);
   static const char *const bc[] = {"cost_other", "cost_repair", "cost_total", "speed"};
   static const int br[] = {0, 0, 0, 0};
   dataset("birdstrikes", birds,
           "cost_other INTEGER, cost_repair INTEGER, cost_total INTEGER, speed INTEGER", bc, br, 4);
-  static const char *const qc[] = {"mag",     "time", "updated", "tz",  "felt", "cdi",
-                                   "mmi",     "tsunami", "sig",  "nst", "dmin", "rms",
-                                   "gap",     "lon",  "lat",     "depth"};
+  static const char *const qc[] = {"mag", "time", "updated", "tz",  "felt", "cdi", "mmi", "tsunami",
+                                   "sig", "nst",  "dmin",    "rms", "gap",  "lon", "lat", "depth"};
   static const int qr[] = {1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1};
   dataset("earthquakes", quakes,
           "mag REAL, time INTEGER, updated INTEGER, tz INTEGER, felt INTEGER, cdi REAL, mmi REAL,"

@@ -124,9 +124,9 @@ static inline void alp_scale_out(uint8_t *out, const uint64_t *u, unsigned count
 ** the same text. */
 #define ALP_SCALE_INTS_BODY                                                                        \
   size_t i = 0;                                                                                    \
-  const alp_v4u vbias = {(uint64_t)1 << 51, (uint64_t)1 << 51, (uint64_t)1 << 51,                   \
+  const alp_v4u vbias = {(uint64_t)1 << 51, (uint64_t)1 << 51, (uint64_t)1 << 51,                  \
                          (uint64_t)1 << 51};                                                       \
-  const alp_v4u vbits = {ALP_MAGIC_BITS, ALP_MAGIC_BITS, ALP_MAGIC_BITS, ALP_MAGIC_BITS};           \
+  const alp_v4u vbits = {ALP_MAGIC_BITS, ALP_MAGIC_BITS, ALP_MAGIC_BITS, ALP_MAGIC_BITS};          \
   const alp_v4d vmagic = {ALP_MAGIC, ALP_MAGIC, ALP_MAGIC, ALP_MAGIC};                             \
   const alp_v4d vmul = {mul, mul, mul, mul}, vdiv = {div, div, div, div};                          \
   for (; i + 4 <= count; i += 4) {                                                                 \
@@ -135,7 +135,7 @@ static inline void alp_scale_out(uint8_t *out, const uint64_t *u, unsigned count
     memcpy(&u, buf + 8 * i, sizeof u);                                                             \
     alp_v4u t = (u + vbias) >> 52;                                                                 \
     if (t[0] | t[1] | t[2] | t[3]) {                                                               \
-      x = (alp_v4d){(double)(int64_t)u[0], (double)(int64_t)u[1], (double)(int64_t)u[2],            \
+      x = (alp_v4d){(double)(int64_t)u[0], (double)(int64_t)u[1], (double)(int64_t)u[2],           \
                     (double)(int64_t)u[3]};                                                        \
     } else {                                                                                       \
       u = u + vbits;                                                                               \
@@ -158,8 +158,8 @@ static inline size_t alp_scale_ints_vec(uint8_t *buf, size_t count, double mul, 
 ** the bits do not change. */
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(__AVX2__)
 #define ALP_AVX2_DISPATCH 1
-__attribute__((target("avx2"))) static size_t alp_scale_ints_avx2(uint8_t *buf, size_t count,
-                                                                  double mul, double div) {
+__attribute__((target("avx2"))) static inline size_t alp_scale_ints_avx2(uint8_t *buf, size_t count,
+                                                                         double mul, double div) {
   ALP_SCALE_INTS_BODY
 }
 #endif

@@ -54,12 +54,12 @@ typedef struct sqz_ans_entry {
 
 /* The encoding tables for one set of weights (sqz_ans_encoder_init). */
 typedef struct sqz_ans_encoder {
-  unsigned log;                                  /* table log */
-  uint16_t state[1u << SQZ_ANS_LOG_MAX];         /* per symbol, its states ascending */
-  uint32_t first[SQZ_ANS_SYMBOLS];               /* index in state[] of symbol s's first state */
-  uint32_t weight[SQZ_ANS_SYMBOLS];              /* the weights */
-  uint8_t top[SQZ_ANS_SYMBOLS];                  /* floor(log2(weight[s])) */
-  uint8_t spread[1u << SQZ_ANS_LOG_MAX];         /* the symbol of each state */
+  unsigned log;                          /* table log */
+  uint16_t state[1u << SQZ_ANS_LOG_MAX]; /* per symbol, its states ascending */
+  uint32_t first[SQZ_ANS_SYMBOLS];       /* index in state[] of symbol s's first state */
+  uint32_t weight[SQZ_ANS_SYMBOLS];      /* the weights */
+  uint8_t top[SQZ_ANS_SYMBOLS];          /* floor(log2(weight[s])) */
+  uint8_t spread[1u << SQZ_ANS_LOG_MAX]; /* the symbol of each state */
 } sqz_ans_encoder;
 
 /* log2(x) in 16.16 fixed point for x >= 1 (0 for x == 0), exact to the

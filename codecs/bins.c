@@ -14,43 +14,47 @@
 **     and a plain delta may be combined. Hourly readings of a daily cycle
 **     (Seattle's hourly normals) take L = 24; Pcodec's "lookback" delta
 **     plays the same part with a per-value lag;
-**   - a sequence dominated by one value is stored as that value plus the
-**     positions and values of the others, each coded with bins, the
-**     patching idea of PFOR (M. Zukowski, S. Heman, N. Nes, P. Boncz,
-**     "Super-Scalar RAM-CPU Cache Compression", ICDE 2006). With no other
-**     value this is a constant, and after a delta a constant step: DuckDB's
-**     CONSTANT and CONSTANT_DELTA bit-packing modes
-**     (src/storage/compression/bitpacking.cpp). Its decoder fills and
-**     patches, with no entropy decoding, so columns that are mostly one
-**     value (costs that are mostly 0) decode at memory speed.
+**   - a tANS symbol may stand for a tuple of k values' bins (nbins^k <=
+**     256), so that one state step decodes several values;
+**   - two more forms of a sequence: sparse, one value plus the positions
+**     and values of the others, the patching of PFOR (M. Zukowski, S. Heman,
+**     N. Nes, P. Boncz, "Super-Scalar RAM-CPU Cache Compression", ICDE 2006),
+**     which with no patch is DuckDB's CONSTANT and CONSTANT_DELTA
+**     bit-packing modes (src/storage/compression/bitpacking.cpp); and packed,
+**     frame of reference per 128 values (J. Goldstein, R. Ramakrishnan, U.
+**     Shaft, "Compressing relations and indexes", ICDE 1998).
 **
-** Pages. Values are cut into pages of SQZ_BINS_PAGE (16384); each page is
-** coded on its own, so the encoder and decoder need scratch for one page
-** only, and a page can be raw when nothing smaller exists. Per page the
-** encoder:
+** Pages. Values are cut into pages of SQZ_BINS_PAGE (16384), each coded on
+** its own, so the encoder and decoder need scratch for one page only, and a
+** page can be raw when nothing smaller exists. Per page the encoder:
 **   1. picks a transform: order 0 (the values), a delta at lag 1, two deltas
-**      at lag 1, a delta at the best seasonal lag L* (found on a sample of
-**      the page for L = 1..1024), or a delta at L* and one at lag 1. Each is
+**      at lag 1, a delta at the seasonal lag L* (found on a sample of the
+**      page among L = 2..1024), or a delta at L* and one at lag 1. Each is
 **      rated by a quick estimate (the entropy of the residuals' bit widths
-**      plus their offset bits); the best one is coded exactly, and order 0
-**      too when its estimate is within 2x (a column of few distinct values,
+**      plus their bits below the leading one); the best one is coded, and
+**      order 0 too when rated within 1.25x (a column of few distinct values,
 **      such as speeds in knots, is cheaper as values than as deltas);
 **   2. codes the residuals as bins: sorts them, cuts them into about 100
-**      quantile groups (a value that repeats more than a group's share
-**      gets a group of its own), and joins neighbouring groups into bins by
-**      dynamic programming on their cost: count * log2(n / count) bits of
-**      tANS, count * w offset bits and a header of about 24 bits per bin;
-**      then picks the tANS table size (2^0..2^12 states) by exact cost;
-**   3. also codes them sparse, when one value is at least half of them;
-**   4. keeps the smallest of everything and the raw page.
+**      quantile groups (a value that repeats more than a group's share gets
+**      a group of its own), and joins neighbouring groups into bins by
+**      dynamic programming on their estimated bits; then rates tuples of
+**      every size that fits (and, past 16 bins, the bins merged to 16 in
+**      pairs) and table logs 0..12 by exact tANS cost;
+**   3. also codes them sparse (when one value holds 7/8 of them) and packed;
+**   4. keeps a form by a cost model of size and decoding time (put_seq): a
+**      tANS step costs about a nanosecond a value more than unpacking, so
+**      bins are kept only where they save 1.25 bits a value or packing takes
+**      1.5x their size; then the smallest page, or the raw page.
 ** All of it is integer arithmetic (sqz_log2_fx for logarithms), so the
 ** output is the same on every machine.
 **
-** Decoding a page: build the tANS table, decode the bin indexes with four
-** interleaved states (each symbol's table lookup overlaps the other three's),
-** read the offsets, add the bins' lower bounds, and undo the deltas. With
-** every bin of width 0 (small residuals, as in smooth series), no offset
-** bits are read at all.
+** Decoding a page: build the tANS table, step four interleaved states (each
+** state's table lookup overlaps the other three's), and for each tuple copy
+** its bins' lower bounds, adding offsets only where a bin is wider than 0
+** (a branch that is well predicted in smooth series, skipped when wide
+** tuples are common); then undo the deltas. Streams that end near the end
+** of the input are read from zero-padded copies, so the 8-byte loads of the
+** fast loops stay inside their buffers.
 **
 ** Usage (SQL): SELECT compress(blob_of_int64, 'bins');
 **   CREATE VIRTUAL TABLE t USING squeeze(ts INTEGER CODEC bins, ...);
@@ -67,16 +71,16 @@
 #include "codec.h"
 #include "varint.h"
 
-#define BINS_ORDER_MAX 2             /* deltas per transform */
+#define BINS_ORDER_MAX 2                 /* deltas per transform */
 #define BINS_LAG_MAX (SQZ_BINS_PAGE - 1) /* largest lag the format allows */
-#define BINS_LAG_SEARCH 1024         /* seasonal lags the encoder tries: 2..this */
-#define BINS_LAG_SAMPLES 64          /* sampled positions per tried lag */
-#define BINS_LAG_FINALISTS 8         /* lags tried on every sample */
-#define BINS_GROUPS 100              /* quantile groups per sequence (plus repeated values) */
-#define BINS_MAX 256                 /* bins per sequence: symbols fit a byte */
-#define BINS_BIN_BITS 24             /* estimated header bits of one bin */
-#define BINS_STATES 4                /* interleaved tANS states */
-#define BINS_TUPLE_MAX 8             /* values per tANS symbol, at most */
+#define BINS_LAG_SEARCH 1024             /* seasonal lags the encoder tries: 2..this */
+#define BINS_LAG_SAMPLES 64              /* sampled positions per tried lag */
+#define BINS_LAG_FINALISTS 8             /* lags tried on every sample */
+#define BINS_GROUPS 100                  /* quantile groups per sequence (plus repeated values) */
+#define BINS_MAX 256                     /* bins per sequence: symbols fit a byte */
+#define BINS_BIN_BITS 24                 /* estimated header bits of one bin */
+#define BINS_STATES 4                    /* interleaved tANS states */
+#define BINS_TUPLE_MAX 8                 /* values per tANS symbol, at most */
 /* Tuples decode several values per tANS step, and packed and sparse
 ** sequences faster still, so the encoder takes them unless they cost more
 ** than 1/BINS_TUPLE_SLACK above the smallest form. */
@@ -141,23 +145,23 @@ typedef struct binset {
 } binset;
 
 struct sqz_bins_enc {
-  size_t cap;             /* values per page, at most */
-  size_t out_cap;         /* bytes of each candidate buffer */
-  uint64_t *v;            /* the page's values */
-  uint64_t *r;            /* residuals of the transform being coded */
-  uint64_t *keys, *tmp;   /* sort keys and the radix sort's second buffer */
-  uint64_t *gaps, *vals;  /* sparse: positions (as gaps) and values of the others */
-  uint8_t *sym;           /* bin of each value */
-  uint8_t *tsym;          /* tANS symbol of each tuple of values */
-  uint16_t *emit;         /* tANS bits emitted for each tuple */
-  uint8_t *emit_nb;       /* and their count */
-  uint8_t *best, *cand;   /* page candidates */
-  uint8_t *alt, *alt2;    /* the sparse and packed forms of a sequence */
-  uint8_t *lut;           /* BINS_LUT bytes: the bin of each small key */
+  size_t cap;            /* values per page, at most */
+  size_t out_cap;        /* bytes of each candidate buffer */
+  uint64_t *v;           /* the page's values */
+  uint64_t *r;           /* residuals of the transform being coded */
+  uint64_t *keys, *tmp;  /* sort keys and the radix sort's second buffer */
+  uint64_t *gaps, *vals; /* sparse: positions (as gaps) and values of the others */
+  uint8_t *sym;          /* bin of each value */
+  uint8_t *tsym;         /* tANS symbol of each tuple of values */
+  uint16_t *emit;        /* tANS bits emitted for each tuple */
+  uint8_t *emit_nb;      /* and their count */
+  uint8_t *best, *cand;  /* page candidates */
+  uint8_t *alt, *alt2;   /* the sparse and packed forms of a sequence */
+  uint8_t *lut;          /* BINS_LUT bytes: the bin of each small key */
   sqz_ans_encoder ans;
-  binset bins[2];                      /* candidate bins of the sequence being coded */
+  binset bins[2];                              /* candidate bins of the sequence being coded */
   uint32_t tcount[BINS_MAX], weight[BINS_MAX]; /* per tANS symbol (a tuple of bins) */
-  uint32_t lg[512];                    /* sqz_log2_fx(0..511), for fast_log2 */
+  uint32_t lg[512];                            /* sqz_log2_fx(0..511), for fast_log2 */
   /* quantile groups and the dynamic program over them */
   uint64_t g_lo[2 * BINS_GROUPS + 2], g_hi[2 * BINS_GROUPS + 2];
   uint32_t g_pre[2 * BINS_GROUPS + 3]; /* prefix sums of the groups' counts */
@@ -678,8 +682,9 @@ static void put_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
   if (sp <= best + best / BINS_TUPLE_SLACK) {
     pick = &sparse;
   } else if (pk != SIZE_MAX &&
-             (bins == SIZE_MAX || (32 * (uint64_t)pk < 32 * (uint64_t)bins + (uint64_t)m * BINS_ANS_SAVING &&
-                                   2 * pk < 3 * bins))) {
+             (bins == SIZE_MAX ||
+              (32 * (uint64_t)pk < 32 * (uint64_t)bins + (uint64_t)m * BINS_ANS_SAVING &&
+               2 * pk < 3 * bins))) {
     pick = &packed;
   }
   o->over = 0;
@@ -863,10 +868,10 @@ size_t sqz_bins_encode_page(sqz_bins_enc *e, unsigned count, uint8_t *dst, size_
 /* ---- Decoder ------------------------------------------------------------------ */
 
 struct sqz_bins_dec {
-  size_t cap;          /* values per page, at most */
-  uint8_t *pad;        /* zero-padded copies of streams that end near the end of src */
-  uint8_t *gaps;       /* sparse: the gaps, little-endian uint64 */
-  uint8_t *vals;       /* sparse: the values */
+  size_t cap;              /* values per page, at most */
+  uint8_t *pad;            /* zero-padded copies of streams that end near the end of src */
+  uint8_t *gaps;           /* sparse: the gaps, little-endian uint64 */
+  uint8_t *vals;           /* sparse: the values */
   uint64_t base[BINS_MAX]; /* lower bound of each bin */
   uint64_t mask[BINS_MAX]; /* 2^width - 1 */
   uint8_t width[BINS_MAX];
@@ -892,7 +897,8 @@ static size_t pad_bytes(size_t count) {
 
 sqz_bins_dec *sqz_bins_dec_acquire(sqz_ctx *ctx, size_t max_count) {
   if (max_count == 0 || max_count > SQZ_BINS_PAGE) return NULL;
-  size_t bytes = round16(sizeof(sqz_bins_dec)) + 2 * round16(8 * max_count) + round16(pad_bytes(max_count));
+  size_t bytes =
+      round16(sizeof(sqz_bins_dec)) + 2 * round16(8 * max_count) + round16(pad_bytes(max_count));
   uint8_t *b = sqz_scratch_acquire(ctx, bytes);
   if (!b) return NULL;
   sqz_bins_dec *d = (sqz_bins_dec *)b;
@@ -1086,8 +1092,8 @@ static size_t take_byte(const uint8_t *src, size_t size, size_t *pos, unsigned *
 }
 
 /* Decodes a bins sequence of m values (after its kind byte) into out. */
-static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos,
-                           size_t m, uint8_t *out) {
+static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos, size_t m,
+                           uint8_t *out) {
   unsigned nb, k, log, max_width = 0;
   size_t r;
   if ((r = take_byte(src, size, pos, &nb)) || (r = take_byte(src, size, pos, &k)) ||
@@ -1124,8 +1130,7 @@ static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, siz
   if ((r = sqz_varint_take(src, size, pos, &ans_bytes)) ||
       (r = sqz_varint_take(src, size, pos, &off_bytes)))
     return r;
-  if (ans_bytes > size - *pos || off_bytes > size - *pos - ans_bytes)
-    return SQZ_ERROR(TRUNCATED);
+  if (ans_bytes > size - *pos || off_bytes > size - *pos - ans_bytes) return SQZ_ERROR(TRUNCATED);
   size_t a = *pos, o = a + (size_t)ans_bytes;
   *pos = o + (size_t)off_bytes;
 
@@ -1205,8 +1210,7 @@ static size_t get_packed_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, s
     unsigned cnt = m - at < BINS_PACK_BLOCK ? (unsigned)(m - at) : BINS_PACK_BLOCK, w;
     uint64_t lo;
     size_t r;
-    if ((r = take_byte(src, size, pos, &w)) || (r = sqz_varint_take(src, size, pos, &lo)))
-      return r;
+    if ((r = take_byte(src, size, pos, &w)) || (r = sqz_varint_take(src, size, pos, &lo))) return r;
     if (w > 64) return SQZ_ERROR(CORRUPT);
     size_t bytes = ((size_t)cnt * w + 7) / 8;
     if (bytes > size - *pos) return SQZ_ERROR(TRUNCATED);
@@ -1228,8 +1232,8 @@ static size_t get_packed_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, s
 
 /* Decodes a part of a sparse sequence: a bins or packed sequence of m
 ** values (kind byte first; a sparse one inside is CORRUPT) into out. */
-static size_t get_plain_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos,
-                            size_t m, uint8_t *out) {
+static size_t get_plain_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, size_t *pos, size_t m,
+                            uint8_t *out) {
   unsigned kind;
   size_t r = take_byte(src, size, pos, &kind);
   if (r) return r;

@@ -27,16 +27,18 @@
 **   2. scales the page: a value that does not come back exactly becomes an
 **      exception and the integer of the value before it (or of the first
 **      exact value) stands in, so the steps stay small;
-**   3. codes the integers as a bins page, and when more than one value in
-**      eight was an exception, also codes the page as mapped bits;
+**   3. codes the integers as a bins page (which weighs size against
+**      decoding time itself), and when more than one sampled value in eight
+**      was an exception, also codes the page as mapped bits;
 **   4. keeps the smallest of those and the raw page.
 ** Scaling is IEEE-754 double arithmetic without contraction, and the bins
 ** coder is integer arithmetic, so the output is the same on every machine.
 **
 ** Decoding a page: the bins page gives the integers straight into the
-** output, which is then converted in place: (d * 10^f) / 10^e on vectors of
-** doubles when every d lies within +-2^51 (alp_scale_ints), one by one
-** otherwise; then the exceptions are copied over their positions.
+** output, which is then converted in place by alp_scale_ints: (d * 10^f) /
+** 10^e four at a time on vectors (AVX2 when the CPU has it, chosen at run
+** time; the bits do not change); then the exceptions are copied over their
+** positions.
 **
 ** Usage (SQL): SELECT compress(blob_of_doubles, 'decimal');
 **   CREATE VIRTUAL TABLE t USING squeeze(temp REAL CODEC decimal, ...);
@@ -81,9 +83,9 @@ static inline uint64_t bits_map(uint64_t b) {
 ** positions, and a buffer for the second candidate. */
 typedef struct dec_work {
   sqz_bins_enc *bins;
-  uint64_t *bits;    /* the page's doubles */
-  uint32_t *exc;     /* exception positions */
-  uint8_t *alt;      /* a candidate page */
+  uint64_t *bits; /* the page's doubles */
+  uint32_t *exc;  /* exception positions */
+  uint8_t *alt;   /* a candidate page */
   size_t alt_cap;
 } dec_work;
 
@@ -181,8 +183,7 @@ static size_t put_bits(dec_work *w, size_t count, uint8_t *dst, size_t cap) {
 
 /* Encodes one page of count doubles (src) at dst (cap bytes). Returns its
 ** size or DST_TOO_SMALL. */
-static size_t encode_page(dec_work *w, const uint8_t *src, size_t count, uint8_t *dst,
-                          size_t cap) {
+static size_t encode_page(dec_work *w, const uint8_t *src, size_t count, uint8_t *dst, size_t cap) {
   size_t raw = sqz_bins_page_bound(count), best = raw;
   for (size_t i = 0; i < count; i++)
     w->bits[i] = sqz_load64le(src + 8 * i);

@@ -44,8 +44,8 @@ static void structured(const uint8_t *data, size_t size) {
     unsigned v = sqz_load16le(data + 2 + 2 * (i % pairs));
     int64_t back = i >= lag ? ints[i - lag] : 0;
     ints[i] = back + (int64_t)(v & 0x3fff) - (int64_t)(v & 0x4000);
-    uint64_t bits = v & 0x8000 ? specials[(v & 0x7fff) % SPECIALS]
-                               : sqz_double_bits((double)ints[i] / scale);
+    uint64_t bits =
+        v & 0x8000 ? specials[(v & 0x7fff) % SPECIALS] : sqz_double_bits((double)ints[i] / scale);
     sqz_store64le(vals + 8 * i, bits);
   }
   sqz_params p = {.level = 1};

@@ -162,7 +162,7 @@ static void test_forms(void **state) {
   p = encode(v, 10000, &size);
   s = first_page(p, size);
   assert_int_equal(s.order, 1);
-  assert_int_equal(s.kind, 0);  /* bins: well below the 2 bits of packing */
+  assert_int_equal(s.kind, 0);   /* bins: well below the 2 bits of packing */
   assert_true(p[s.seq + 2] > 1); /* tuples: after the kind and nbins - 1 */
   assert_true(size < 10000 / 6);
   free(p), free(v);
@@ -283,7 +283,8 @@ static void test_weights(void **state) {
     assert_int_equal(w[2], 0);
     assert_true(w[1] >= 1 && w[3] >= 1 && w[4] >= 1 && w[0] > w[3]);
   }
-  assert_int_equal(sqz_ans_normalize(count, 5, 1, w), SQZ_ERROR(PARAMETER)); /* 4 symbols, 2 states */
+  assert_int_equal(sqz_ans_normalize(count, 5, 1, w),
+                   SQZ_ERROR(PARAMETER)); /* 4 symbols, 2 states */
   uint32_t none[2] = {0, 0};
   assert_int_equal(sqz_ans_normalize(none, 2, 4, w), SQZ_ERROR(PARAMETER));
   assert_int_equal(sqz_ans_normalize(count, 0, 4, w), SQZ_ERROR(PARAMETER));
@@ -360,20 +361,20 @@ static void test_corrupt_fields(void **state) {
     uint8_t value;
     size_t want;
   } breaks[] = {
-      {5, 0, SQZ_ERROR(CORRUPT)},   /* tuple 0 */
-      {5, 9, SQZ_ERROR(CORRUPT)},   /* tuple 9 */
-      {5, 8, SQZ_ERROR(CORRUPT)},   /* 2^8 symbols: weights do not follow */
-      {6, 13, SQZ_ERROR(CORRUPT)},  /* log 13 */
-      {6, 0, SQZ_ERROR(CORRUPT)},   /* 2 weights of 1 in a table of 1 */
-      {7, 65, SQZ_ERROR(CORRUPT)},  /* width 65 */
-      {11, 2, SQZ_ERROR(CORRUPT)},  /* weights 2 + 1 */
-      {11, 0, SQZ_ERROR(CORRUPT)},  /* weights 0 + 1 */
+      {5, 0, SQZ_ERROR(CORRUPT)},     /* tuple 0 */
+      {5, 9, SQZ_ERROR(CORRUPT)},     /* tuple 9 */
+      {5, 8, SQZ_ERROR(CORRUPT)},     /* 2^8 symbols: weights do not follow */
+      {6, 13, SQZ_ERROR(CORRUPT)},    /* log 13 */
+      {6, 0, SQZ_ERROR(CORRUPT)},     /* 2 weights of 1 in a table of 1 */
+      {7, 65, SQZ_ERROR(CORRUPT)},    /* width 65 */
+      {11, 2, SQZ_ERROR(CORRUPT)},    /* weights 2 + 1 */
+      {11, 0, SQZ_ERROR(CORRUPT)},    /* weights 0 + 1 */
       {15, 0x04, SQZ_ERROR(CORRUPT)}, /* a first state of 0: a final state not 0 */
       {16, 0x80, SQZ_ERROR(CORRUPT)}, /* a padding bit of the tANS stream */
       {17, 0x06, SQZ_ERROR(CORRUPT)}, /* a padding bit of the offsets */
-      {13, 3, SQZ_ERROR(TRUNCATED)}, /* a tANS stream of 3: the offsets pass the end */
-      {14, 0, SQZ_ERROR(TRUNCATED)}, /* no offset stream: its bits read past its end */
-      {14, 2, SQZ_ERROR(TRUNCATED)}, /* an offset stream past the end */
+      {13, 3, SQZ_ERROR(TRUNCATED)},  /* a tANS stream of 3: the offsets pass the end */
+      {14, 0, SQZ_ERROR(TRUNCATED)},  /* no offset stream: its bits read past its end */
+      {14, 2, SQZ_ERROR(TRUNCATED)},  /* an offset stream past the end */
   };
   for (size_t i = 0; i < sizeof breaks / sizeof breaks[0]; i++) {
     page_head(&p), hand_seq(&p);
@@ -401,9 +402,11 @@ static void test_corrupt_fields(void **state) {
   put(&p, 40), expect(&p, 3, SQZ_ERROR(CORRUPT));
   /* packed: width 65, padding bits, a block cut short */
   page_head(&p), put(&p, 2), put(&p, 65), put(&p, 0), expect(&p, 2, SQZ_ERROR(CORRUPT));
-  page_head(&p), put(&p, 2), put(&p, 4), put(&p, 0), put(&p, 0x10), expect(&p, 2, SQZ_ERROR(CORRUPT));
+  page_head(&p), put(&p, 2), put(&p, 4), put(&p, 0), put(&p, 0x10),
+      expect(&p, 2, SQZ_ERROR(CORRUPT));
   page_head(&p), put(&p, 2), put(&p, 4), put(&p, 0), put(&p, 0x0f), expect(&p, 2, 16);
-  page_head(&p), put(&p, 2), put(&p, 16), put(&p, 0), put(&p, 1), expect(&p, 2, SQZ_ERROR(TRUNCATED));
+  page_head(&p), put(&p, 2), put(&p, 16), put(&p, 0), put(&p, 1),
+      expect(&p, 2, SQZ_ERROR(TRUNCATED));
   /* varints: too long, above 64 bits, cut short */
   p.n = 0, put(&p, 1), put(&p, 0);
   for (int i = 0; i < 10; i++)
@@ -481,11 +484,11 @@ static void test_memory(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_basics),         cmocka_unit_test(test_worked_examples),
-      cmocka_unit_test(test_forms),          cmocka_unit_test(test_sizes),
-      cmocka_unit_test(test_extremes),       cmocka_unit_test(test_real_data),
-      cmocka_unit_test(test_weights),        cmocka_unit_test(test_corrupt_fields),
-      cmocka_unit_test(test_errors),         cmocka_unit_test(test_damage),
+      cmocka_unit_test(test_basics),   cmocka_unit_test(test_worked_examples),
+      cmocka_unit_test(test_forms),    cmocka_unit_test(test_sizes),
+      cmocka_unit_test(test_extremes), cmocka_unit_test(test_real_data),
+      cmocka_unit_test(test_weights),  cmocka_unit_test(test_corrupt_fields),
+      cmocka_unit_test(test_errors),   cmocka_unit_test(test_damage),
       cmocka_unit_test(test_memory),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

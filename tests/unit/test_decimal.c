@@ -360,12 +360,12 @@ static void test_memory(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_basics),     cmocka_unit_test(test_worked_examples),
-      cmocka_unit_test(test_weather),    cmocka_unit_test(test_walks),
-      cmocka_unit_test(test_specials),   cmocka_unit_test(test_scaling),
-      cmocka_unit_test(test_sizes),      cmocka_unit_test(test_conversion),
+      cmocka_unit_test(test_basics),         cmocka_unit_test(test_worked_examples),
+      cmocka_unit_test(test_weather),        cmocka_unit_test(test_walks),
+      cmocka_unit_test(test_specials),       cmocka_unit_test(test_scaling),
+      cmocka_unit_test(test_sizes),          cmocka_unit_test(test_conversion),
       cmocka_unit_test(test_corrupt_fields), cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_damage),     cmocka_unit_test(test_memory),
+      cmocka_unit_test(test_damage),         cmocka_unit_test(test_memory),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
