@@ -162,6 +162,7 @@ struct sqz_bins_enc {
   binset bins[2];                              /* candidate bins of the sequence being coded */
   uint32_t tcount[BINS_MAX], weight[BINS_MAX]; /* per tANS symbol (a tuple of bins) */
   uint32_t lg[512];                            /* sqz_log2_fx(0..511), for fast_log2 */
+  uint32_t table_work; /* the last bins sequence: tANS states and tuple entries to build */
   /* quantile groups and the dynamic program over them */
   uint64_t g_lo[2 * BINS_GROUPS + 2], g_hi[2 * BINS_GROUPS + 2];
   uint32_t g_pre[2 * BINS_GROUPS + 3]; /* prefix sums of the groups' counts */
@@ -535,6 +536,7 @@ static void put_bins_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) 
   size_t tuples = make_tuples(e, m, bs->nb, k, &nsym);
   sqz_ans_normalize(e->tcount, nsym, log, e->weight);
   sqz_ans_encoder_init(&e->ans, e->weight, nsym, log);
+  e->table_work = (1u << log) + nsym * k;
 
   /* tANS from the last tuple to the first */
   uint64_t ans_bits = (uint64_t)BINS_STATES * log;
@@ -630,13 +632,15 @@ static void put_plain_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o)
 ** model of size and decoding time. Sparse (when one value holds at least
 ** 7/8 of them) decodes fastest, by filling and patching; packed next, by
 ** unpacking; bins, with a tANS step per tuple, costs about a nanosecond a
-** value more. So sparse is kept when within 1/BINS_TUPLE_SLACK of the
-** smallest, and bins only when it saves at least BINS_ANS_SAVING / 32 bytes
-** a value over packed, or packed is twice its size (else packed). */
+** value more, and building its table about as much per entry. So sparse
+** is kept when within 1/BINS_TUPLE_SLACK of the smallest, and bins only when
+** they save at least BINS_ANS_SAVING / 32 bytes per value and table entry
+** over packed, or packed is 1.5 times their size (else packed). */
 static void put_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
   size_t at = o->n, room = o->cap - at;
   put_bins_seq(e, x, m, o);
   size_t bins = o->over ? SIZE_MAX : o->n - at;
+  uint64_t work = e->table_work; /* the sparse form's parts overwrite it */
   /* the most frequent value: the longest run of the sorted keys, which
   ** put_bins_seq left in e->keys (ties: the smallest) */
   size_t dom_n = 0, dom_at = 0;
@@ -683,7 +687,7 @@ static void put_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
     pick = &sparse;
   } else if (pk != SIZE_MAX &&
              (bins == SIZE_MAX ||
-              (32 * (uint64_t)pk < 32 * (uint64_t)bins + (uint64_t)m * BINS_ANS_SAVING &&
+              (32 * (uint64_t)pk < 32 * (uint64_t)bins + (m + work) * BINS_ANS_SAVING &&
                2 * pk < 3 * bins))) {
     pick = &packed;
   }
@@ -846,7 +850,9 @@ size_t sqz_bins_encode_page(sqz_bins_enc *e, unsigned count, uint8_t *dst, size_
   size_t best = raw;
   for (unsigned k = 0; k < nc; k++) {
     if (k != top && !(k == 0 && 4 * est[0] <= 5 * est[top])) continue;
-    outb o = {e->cand, 0, best < e->out_cap ? best : e->out_cap, 0};
+    /* the whole buffer, not just the best size so far: put_seq weighs its
+    ** forms by size and speed, and must see them all to do so */
+    outb o = {e->cand, 0, e->out_cap, 0};
     put_coded(e, &cands[k], n, &o);
     if (o.over || o.n >= best) continue;
     best = o.n;
@@ -1136,16 +1142,17 @@ static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, siz
 
   /* each symbol's tuple of bins (digit j of s in base nb), and whether any
   ** of them has offset bits (the table entries' aux) */
-  uint8_t wide[BINS_MAX];
-  for (uint32_t sy = 0; sy < nsym; sy++) {
-    uint32_t rest = sy;
+  uint8_t wide[BINS_MAX], digit[BINS_TUPLE_MAX] = {0};
+  for (uint32_t sy = 0; sy < nsym; sy++) { /* the digits count up like an odometer */
     wide[sy] = 0;
-    for (unsigned j = 0; j < k; j++, rest /= nb) {
-      unsigned b = rest % nb;
+    for (unsigned j = 0; j < k; j++) {
+      unsigned b = digit[j];
       d->xbin[BINS_TUPLE_MAX * sy + j] = (uint8_t)b;
       sqz_store64le(d->xbase + 8 * (BINS_TUPLE_MAX * sy + j), d->base[b]);
       wide[sy] |= d->width[b] != 0;
     }
+    for (unsigned j = 0; j < k && ++digit[j] == nb; j++)
+      digit[j] = 0;
   }
   sqz_ans_decoder_init(d->table, d->weight, nsym, log);
   /* the branch on wide tuples pays when they are rare: below 1/4 of the
@@ -1178,10 +1185,18 @@ static size_t get_bins_seq(sqz_bins_dec *d, const uint8_t *src, size_t size, siz
                        (size_t)off_bytes, oavail, m, out);
 }
 
-/* out[0..m) = v, as little-endian uint64. */
+/* out[0..m) = v, as little-endian uint64: memset for 0, the common case,
+** else one value copied onto twice as many each time (the library's copy
+** runs at memory speed, a loop of 8-byte stores does not). */
 static void fill(uint8_t *restrict out, size_t m, uint64_t v) {
-  for (size_t i = 0; i < m; i++)
-    sqz_store64le(out + 8 * i, v);
+  if (v == 0) {
+    memset(out, 0, 8 * m);
+    return;
+  }
+  if (m == 0) return;
+  sqz_store64le(out, v);
+  for (size_t done = 1; done < m; done *= 2)
+    memcpy(out + 8 * done, out, 8 * (done < m - done ? done : m - done));
 }
 
 /* Copies the c values vals[] over out[0..m) at the positions the gaps give
