@@ -31,7 +31,7 @@
 **     strtod and round(x*100)/100 produce) therefore always decodes exactly
 **     with that e, with no search for a lucky pair. Division is the
 **     slowest step of decoding, so it runs on vectors of doubles
-**     (scale_out); decoding stays 4.7 to 8x faster than zstd -1 on the
+**     (alp_scale_out in alp_scale.h); decoding stays 4.7 to 8x faster than zstd -1 on the
 **     series of bench/bench_alp.c.
 **   - because of that, pairs with the same e - f decode alike, so the factor
 **     is put to the other use the paper gives it, cutting trailing zeros:
@@ -79,21 +79,16 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-#include <float.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "alp_pack.h"
+#include "alp_scale.h"
 #include "bits.h"
 #include "byteorder.h"
 #include "codec.h"
 #include "pool.h"
 #include "varint.h"
-
-/* 2 (x87) and 128 evaluate double in a wider type; 0, 1, 16, 32, 64 do not */
-#if defined(FLT_EVAL_METHOD) && (FLT_EVAL_METHOD == 2 || FLT_EVAL_METHOD > 64)
-#error "alp.c needs double arithmetic in double (on 32-bit x86: -msse2 -mfpmath=sse)"
-#endif
 
 #define ALP_VECTOR 1024    /* values per vector */
 #define ALP_RG_VECTORS 100 /* vectors per row group (first-level sampling) */
@@ -101,8 +96,6 @@
 #define ALP_SAMPLES 32     /* values sampled per sampled vector */
 #define ALP_MAX_K 5        /* (e, f) candidates kept per row group */
 #define ALP_EARLY_EXIT 2   /* second level stops after this many worse candidates */
-#define ALP_MAX_EXP 18     /* e and f lie in 0..18 */
-#define ALP_COMBOS 37      /* (e,0) for e = 0..18 and (0,f) for f = 1..18 */
 #define ALP_EXC_BITS 80    /* an ALP exception: 16-bit position + 64-bit value */
 #define RD_MAX_LEFT 16     /* left part: 1..16 bits */
 #define RD_MAX_CODE_BITS 3 /* dictionary of at most 8 entries */
@@ -112,58 +105,8 @@
 ** kept for later modes (VERSION when unknown), the rest are never modes. */
 enum { MODE_RAW = 0, MODE_ALP = 1, MODE_RD = 2, MODE_RESERVED = 15 };
 
-/* 1.5 * 2^52: adding it to |x| < 2^51 leaves x rounded in the low mantissa. */
-#define ALP_MAGIC 6755399441055744.0
-#define ALP_MAGIC_BITS 0x4338000000000000ull
-#define ALP_LIMIT 2251799813685248.0 /* 2^51: scaled values must stay inside +-this */
-
-static const double pow10_exact[ALP_MAX_EXP + 1] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
-                                                    1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
-                                                    1e14, 1e15, 1e16, 1e17, 1e18};
-static const double pow10_neg[ALP_MAX_EXP + 1] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,
-                                                  1e-7,  1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13,
-                                                  1e-14, 1e-15, 1e-16, 1e-17, 1e-18};
-
 static inline size_t packed_bytes(unsigned count, unsigned bw) {
   return ((size_t)count * bw + 7) / 8;
-}
-
-/* The value that integer d stands for under (e, f): (d * 10^f) / 10^e, in
-** double arithmetic. The format's definition; encoder and decoder share it. */
-static inline double alp_decode_int(int64_t d, unsigned e, unsigned f) {
-  double x = (double)d * pow10_exact[f];
-  return x / pow10_exact[e];
-}
-
-/* d = round(v * 10^e * 10^-f) through fast rounding. Returns 0 (and leaves
-** *d alone) when the scaled value is NaN or outside +-2^51. */
-static inline int alp_encode_value(double v, unsigned e, unsigned f, int64_t *d) {
-  double scaled = v * pow10_exact[e];
-  scaled = scaled * pow10_neg[f];
-  if (!(scaled > -ALP_LIMIT && scaled < ALP_LIMIT)) return 0;
-  double r = scaled + ALP_MAGIC;
-  r = r - ALP_MAGIC;
-  *d = (int64_t)r;
-  return 1;
-}
-
-/* v encodes exactly under (e, f): sets *d and returns 1. */
-static inline int alp_exact(uint64_t bits, unsigned e, unsigned f, int64_t *d) {
-  return alp_encode_value(sqz_bits_double(bits), e, f, d) &&
-         sqz_double_bits(alp_decode_int(*d, e, f)) == bits;
-}
-
-typedef struct alp_combo {
-  uint8_t e, f;
-} alp_combo;
-
-/* The i-th pair the encoder tries, i < ALP_COMBOS, in order of preference on
-** ties: (0,0), (1,0) .. (18,0), then (0,1) .. (0,18). */
-static alp_combo combo_at(unsigned i) {
-  alp_combo c;
-  c.e = (uint8_t)(i <= ALP_MAX_EXP ? i : 0);
-  c.f = (uint8_t)(i <= ALP_MAX_EXP ? 0 : i - ALP_MAX_EXP);
-  return c;
 }
 
 /* Estimated ALP bits for m sampled values under c: m * packed width plus
@@ -206,7 +149,7 @@ static unsigned rowgroup_combos(const uint8_t *src, size_t n, alp_combo *out) {
     unsigned best_i = ALP_COMBOS;
     for (unsigned i = 0; i < ALP_COMBOS; i++) {
       unsigned exact;
-      uint64_t est = estimate_alp(smp, m, combo_at(i), &exact);
+      uint64_t est = estimate_alp(smp, m, alp_combo_at(i), &exact);
       if (exact < 2 && exact < m) continue; /* nearly all exceptions: useless */
       if (est < best) {
         best = est;
@@ -221,7 +164,7 @@ static unsigned rowgroup_combos(const uint8_t *src, size_t n, alp_combo *out) {
     for (unsigned i = 0; i < ALP_COMBOS; i++)
       if (wins[i] && (top == ALP_COMBOS || wins[i] > wins[top])) top = i;
     if (top == ALP_COMBOS) break;
-    out[k++] = combo_at(top);
+    out[k++] = alp_combo_at(top);
     wins[top] = 0;
   }
   return k;
@@ -634,38 +577,6 @@ static size_t check_positions(const uint8_t *pos, unsigned nexc, unsigned count)
   return 0;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
-    (defined(__GNUC__) || defined(__clang__))
-#define ALP_VECTOR_EXT 1
-typedef double alp_v4d __attribute__((vector_size(32)));
-#endif
-
-/* out[i] = ((the double with bits u[i]) - 1.5*2^52) * mul / div, i < count,
-** stored little-endian: the exact conversion of d = u[i] - magic bits, then
-** the format's (d * 10^f) / 10^e. Division is the bottleneck of decoding,
-** so on little-endian hosts it runs on GCC/Clang vectors (divpd on x86-64),
-** lane by lane the same IEEE operations as the scalar loop. */
-static void scale_out(uint8_t *out, const uint64_t *u, unsigned count, double mul, double div) {
-  unsigned i = 0;
-#ifdef ALP_VECTOR_EXT
-  const alp_v4d vmagic = {ALP_MAGIC, ALP_MAGIC, ALP_MAGIC, ALP_MAGIC};
-  const alp_v4d vmul = {mul, mul, mul, mul}, vdiv = {div, div, div, div};
-  for (; i + 4 <= count; i += 4) {
-    alp_v4d x;
-    memcpy(&x, u + i, sizeof x);
-    x = x - vmagic;
-    x = x * vmul;
-    x = x / vdiv;
-    memcpy(out + 8 * (size_t)i, &x, sizeof x);
-  }
-#endif
-  for (; i < count; i++) {
-    double x = sqz_bits_double(u[i]) - ALP_MAGIC;
-    x = x * mul;
-    sqz_store64le(out + 8 * (size_t)i, sqz_double_bits(x / div));
-  }
-}
-
 /* Decodes the body of an ALP vector (after its mode byte) into count
 ** doubles at out. Returns 0, CORRUPT or TRUNCATED. */
 static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork *dw) {
@@ -689,7 +600,7 @@ static size_t decode_alp(alp_cursor *c, uint8_t *out, unsigned count, alp_dwork 
     ** is the bit pattern of 1.5*2^52 + d: an exact int64 -> double
     ** conversion with an integer add and one subtraction */
     alp_unpack(dw->u, in, count, bw, (uint64_t)base + ALP_MAGIC_BITS);
-    scale_out(out, dw->u, count, pow10_exact[f], pow10_exact[e]);
+    alp_scale_out(out, dw->u, count, pow10_exact[f], pow10_exact[e]);
   } else {
     alp_unpack(dw->u, in, count, bw, (uint64_t)base);
     for (unsigned i = 0; i < count; i++)

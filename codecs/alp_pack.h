@@ -1,6 +1,7 @@
 /*
-** alp_pack.h: the bit-packing and unpacking kernels of the alp codec (codecs/alp.c).
-** Private to alp.c; not part of the public interface.
+** alp_pack.h: the bit-packing and unpacking kernels of the alp codec (codecs/alp.c),
+** also used by the packed sequences of the bins codec (codecs/bins.c).
+** Private to those files; not part of the public interface.
 **
 ** Layout (docs/format/alp.md): value i of a packed array of width bw bits
 ** occupies bits [i*bw, (i+1)*bw) of the array, bit 0 being the least

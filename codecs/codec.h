@@ -172,6 +172,8 @@ extern const sqz_codec sqz_codec_dod;     /* dod.c */
 extern const sqz_codec sqz_codec_delta;   /* delta.c */
 extern const sqz_codec sqz_codec_alp;     /* alp.c */
 extern const sqz_codec sqz_codec_dict;    /* dict.c */
+extern const sqz_codec sqz_codec_bins;    /* bins.c */
+extern const sqz_codec sqz_codec_decimal; /* decimal.c */
 
 /* ---- Registry (codecs/registry.c) ---------------------------------------- */
 
@@ -204,6 +206,8 @@ enum {
   SQZ_ID_DELTA = 9,
   SQZ_ID_ALP = 10,
   SQZ_ID_DICT = 11,
+  SQZ_ID_BINS = 12,
+  SQZ_ID_DECIMAL = 13,
   SQZ_ID_MAX = 31
 };
 

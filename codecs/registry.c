@@ -16,6 +16,7 @@ static const sqz_codec *const codecs[] = {
     &sqz_codec_zstd, &sqz_codec_lz4,     &sqz_codec_lz4hc, &sqz_codec_store,
     &sqz_codec_rle,  &sqz_codec_huffman, &sqz_codec_lz77,  &sqz_codec_gorilla,
     &sqz_codec_dod,  &sqz_codec_delta,   &sqz_codec_alp,   &sqz_codec_dict,
+    &sqz_codec_bins, &sqz_codec_decimal,
 };
 #define CODEC_COUNT (sizeof(codecs) / sizeof(codecs[0]))
 

@@ -219,9 +219,9 @@ int sqz_value_compare(const sqz_value *a, const sqz_value *b) {
 /* ---- Codec choice ------------------------------------------------------ */
 
 static const sqz_codec *const int_candidates[] = {&sqz_codec_delta, &sqz_codec_dod, &sqz_codec_zstd,
-                                                  NULL};
+                                                  &sqz_codec_bins, NULL};
 static const sqz_codec *const real_candidates[] = {&sqz_codec_alp, &sqz_codec_gorilla,
-                                                   &sqz_codec_zstd, NULL};
+                                                   &sqz_codec_zstd, &sqz_codec_decimal, NULL};
 static const sqz_codec *const var_candidates[] = {&sqz_codec_dict, &sqz_codec_zstd, &sqz_codec_lz4,
                                                   NULL};
 
