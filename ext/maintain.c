@@ -12,9 +12,10 @@
 ** column for about 20 ms of work: it compresses each TEXT or BLOB value with
 ** the column's codec and options through compress(), stores the frame with
 ** state 1 when it is smaller than the value, and otherwise marks the value
-** kept (state 0). Then it sleeps a quarter of that time, so a writer on
-** another connection waiting on its busy timeout gets the lock between two
-** transactions. A BUSY lock is waited for until the deadline. An interrupt
+** kept (state 0). Then it sleeps about as long (0.5 to 1.5 times, at
+** random), so a writer on another connection waiting on its busy timeout
+** gets the lock between two transactions. A BUSY lock is waited for until the deadline. An
+*interrupt
 ** (sqlite3_interrupt, ^C in the shell) rolls back the current transaction
 ** only: the rows committed before it stay compressed, every row reads back
 ** correctly at every moment, and the next call goes on where this one
@@ -65,7 +66,7 @@ static void progress_show(mt_progress *p, const mt_column *c, int final) {
   if (!p->tty) return;
   double t = now_seconds();
   if (!final && t - p->last < 0.2) return;
-  if (final && !p->shown) return;
+  if (final && !p->shown && p->done == 0) return;
   p->last = t;
   p->shown = 1;
   int pct = p->total > 0 ? (int)(100.0 * (double)p->done / (double)p->total) : 100;
@@ -197,11 +198,30 @@ static int run(sqlite3 *db, const char *sql) {
   return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* The connection's busy timeout in ms (PRAGMA busy_timeout: 0 when there is
+** none, or another busy handler). */
+static int busy_timeout(sqlite3 *db) {
+  sqlite3_stmt *st;
+  int ms = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA busy_timeout", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    ms = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return ms;
+}
+
 /* Begins the write transaction, waiting while another connection holds the
-** lock, until deadline. 1 when it began, 0 at the deadline, -1 on failure. */
+** lock, until deadline. 1 when it began, 0 at the deadline, -1 on failure.
+** A busy timeout set on the connection is shortened to the time left
+** meanwhile, so the deadline holds. */
 static int begin_write(sqz_tp_job *job, double deadline) {
+  int timeout = busy_timeout(job->db);
   for (;;) {
+    double left = deadline - now_seconds();
+    int shorter = timeout > 0 && left * 1000 < timeout;
+    if (shorter) sqlite3_busy_timeout(job->db, left > 0 ? (int)(left * 1000) + 1 : 1);
     int rc = run(job->db, "BEGIN IMMEDIATE");
+    if (shorter) sqlite3_busy_timeout(job->db, timeout);
     if (rc == SQLITE_OK) return 1;
     if (rc != SQLITE_BUSY) {
       sqz_tp_fail(job, rc, "%s", sqlite3_errmsg(job->db));
@@ -314,8 +334,12 @@ static int step(sqz_tp_job *job, mt_column *c, mt_stmts *s, int utf8, double dea
   }
   int done = commit(job, deadline > t0 + 10 ? deadline : t0 + 10);
   if (done == 1 && !c->exhausted) {
-    /* Room for a writer waiting on another connection. */
-    int ms = (int)((now_seconds() - t0) * 1000 / 4);
+    /* Room for a writer waiting on another connection: as long as the
+    ** transaction took, give or take half, so that a busy handler's polls
+    ** (1, 2, 5 ... 100 ms apart) cannot keep falling into our transactions. */
+    unsigned char r;
+    sqlite3_randomness(1, &r);
+    int ms = (int)((now_seconds() - t0) * 1000 * (0.5 + r / 255.0));
     sqlite3_sleep(ms > 1 ? ms : 1);
   }
   return done;

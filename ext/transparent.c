@@ -1079,12 +1079,15 @@ static void enable_func(sqlite3_context *context, int argc, sqlite3_value **argv
   char *schema = NULL, *table = NULL;
   if (job.rc == SQLITE_OK) resolve_table(&job, arg_table, &schema, &table);
   sqlite3_int64 rows = -1;
+  /* The configuration row's INSERT must not show in last_insert_rowid(). */
+  sqlite3_int64 last_rowid = sqlite3_last_insert_rowid(job.db);
   if (job.rc == SQLITE_OK) {
     int legacy;
     savepoint_begin(&job, "squeeze_enable", &legacy);
     if (job.rc == SQLITE_OK) rows = enable(&job, schema, table, arg_col, &o, arg_table);
     savepoint_end(&job, "squeeze_enable", legacy);
   }
+  sqlite3_set_last_insert_rowid(job.db, last_rowid);
   if (job.rc != SQLITE_OK) {
     sqz_tp_result_error(context, &job);
   } else {
