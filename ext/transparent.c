@@ -223,16 +223,7 @@ static char type_affinity(const char *type) {
 /* ---- The configuration table --------------------------------------------- */
 
 static int config_create(sqz_tp_job *job, const char *schema) {
-  return sqz_tp_exec(job,
-                     "CREATE TABLE IF NOT EXISTS \"%w\".%s(\n"
-                     "  tbl TEXT NOT NULL,      -- the table, now a view of _squeeze_<tbl>\n"
-                     "  col TEXT NOT NULL,      -- the compressed column\n"
-                     "  codec TEXT NOT NULL,    -- compress()'s codec\n"
-                     "  options TEXT NOT NULL,  -- compress()'s options (level, checksum)\n"
-                     "  format INTEGER NOT NULL, -- the layout's version\n"
-                     "  PRIMARY KEY (tbl, col)\n"
-                     ")",
-                     schema, SQZ_TP_CONFIG);
+  return sqz_tp_exec(job, SQZ_TP_CONFIG_SCHEMA, schema, SQZ_TP_CONFIG);
 }
 
 /* The enabled columns of schema's table tbl, from the configuration table,
@@ -653,25 +644,51 @@ static const char *text_arg(sqz_tp_job *job, sqlite3_value **argv, int i, const 
 }
 
 /* squeeze_enable's options. */
-enum { OPT_CODEC, OPT_LEVEL, OPT_CHECKSUM, OPT_COUNT };
+enum { OPT_CODEC, OPT_LEVEL, OPT_CHECKSUM, OPT_DICT, OPT_DICT_BY, OPT_DICT_SIZE, OPT_COUNT };
 
 typedef struct enable_options {
   const sqz_codec *codec;
-  char compress_options[64]; /* compress()'s third argument: "level=3,checksum=on" */
+  int level;
+  int checksum;
+  char dict[SQZ_TP_DICT_NAME_MAX + 1]; /* "" none, "auto", or a dictionary's name */
+  char *dict_by;                       /* the expression, or NULL (sqlite3_malloc'd) */
+  int64_t dict_size;                   /* the most bytes of a trained dictionary */
 } enable_options;
 
-/* Parses the options text (NULL: defaults) into *o. */
+/* Parses the options text (NULL: defaults) into *o, which the caller zeroed
+** (and frees o->dict_by of, whatever happens). */
 static int parse_options(sqz_tp_job *job, const char *text, enable_options *o) {
   static const sqz_opt spec[OPT_COUNT] = {
       {"codec", SQZ_OPT_TEXT, 0, 32, NULL},
       {"level", SQZ_OPT_INT, INT64_MIN, INT64_MAX, NULL},
       {"checksum", SQZ_OPT_BOOL, 0, 1, NULL},
+      {"dict", SQZ_OPT_TEXT, 0, SQZ_TP_DICT_NAME_MAX, NULL},
+      {"dict_by", SQZ_OPT_EXPR, 0, 4000, NULL},
+      {"dict_size", SQZ_OPT_SIZE, 256, 1 << 20, NULL},
   };
   sqz_opt_value v[OPT_COUNT];
   memset(v, 0, sizeof v);
   char err[SQZ_OPT_ERROR_MAX];
   if (text && sqz_options_parse(text, spec, OPT_COUNT, v, err, sizeof err) != 0)
     return sqz_tp_fail(job, SQLITE_ERROR, "%s", err);
+  o->checksum = !(v[OPT_CHECKSUM].set && !v[OPT_CHECKSUM].v);
+  o->dict_size = v[OPT_DICT_SIZE].set ? v[OPT_DICT_SIZE].v : SQZ_TP_DICT_SIZE;
+  if (v[OPT_DICT].set) {
+    memcpy(o->dict, v[OPT_DICT].text, (size_t)v[OPT_DICT].v);
+    o->dict[v[OPT_DICT].v] = 0;
+    if (sqlite3_stricmp(o->dict, "none") == 0) o->dict[0] = 0;
+    if (sqlite3_stricmp(o->dict, "auto") == 0) memcpy(o->dict, "auto", 5);
+  }
+  if (v[OPT_DICT_BY].set) {
+    if (v[OPT_DICT].set && strcmp(o->dict, "auto") != 0)
+      return sqz_tp_fail(job, SQLITE_ERROR,
+                         "dict_by trains a dictionary per group (dict=auto); it cannot be "
+                         "combined with dict=%.*s",
+                         (int)v[OPT_DICT].v, v[OPT_DICT].text);
+    memcpy(o->dict, "auto", 5);
+    o->dict_by = sqlite3_mprintf("%.*s", (int)v[OPT_DICT_BY].v, v[OPT_DICT_BY].text);
+    if (!o->dict_by) return sqz_tp_fail(job, SQLITE_NOMEM, NULL);
+  }
   o->codec = &sqz_codec_zstd;
   if (v[OPT_CODEC].set) {
     char name[40];
@@ -696,8 +713,15 @@ static int parse_options(sqz_tp_job *job, const char *text, enable_options *o) {
                          (long long)level, o->codec->name, o->codec->min_level,
                          o->codec->max_level);
   }
-  snprintf(o->compress_options, sizeof o->compress_options, "level=%lld,checksum=%s",
-           (long long)level, v[OPT_CHECKSUM].set && !v[OPT_CHECKSUM].v ? "off" : "on");
+  o->level = (int)level;
+  if (o->dict[0] && !o->codec->decompress_dict)
+    return sqz_tp_fail(job, SQLITE_ERROR,
+                       "codec '%s' takes no dictionary (dictionaries work with zstd and lz4)",
+                       o->codec->name);
+  if (o->dict[0] && o->codec->id == SQZ_ID_LZ4 && level > 2)
+    return sqz_tp_fail(job, SQLITE_ERROR,
+                       "a dictionary takes lz4 levels 1 and 2 (LZ4's fast compressor), not %lld",
+                       (long long)level);
   return SQLITE_OK;
 }
 
@@ -1019,8 +1043,38 @@ static sqlite3_int64 enable(sqz_tp_job *job, const char *schema, const char *arg
               "%w\") WHERE \"" SQZ_TP_PREFIX "%w\" IS NULL",
               schema, tbl, col, backing, col, col);
   sqz_tp_exec(job,
-              "INSERT INTO \"%w\".%s(tbl, col, codec, options, format) VALUES (%Q, %Q, %Q, %Q, %d)",
-              schema, SQZ_TP_CONFIG, tbl, col, o->codec->name, o->compress_options, SQZ_TP_FORMAT);
+              "INSERT INTO \"%w\".%s(tbl, col, codec, level, checksum, dict, dict_by, dict_size, "
+              "format) VALUES (%Q, %Q, %Q, %d, %d, %Q, %Q, %lld, %d)",
+              schema, SQZ_TP_CONFIG, tbl, col, o->codec->name, o->level, o->checksum,
+              o->dict[0] ? o->dict : NULL, o->dict_by, (long long)o->dict_size, SQZ_TP_FORMAT);
+  if (o->dict_by) {
+    /* The expression lives in a view, where SQLite's rules for code in the
+    ** schema apply to it (trusted_schema, DIRECTONLY functions). */
+    sqz_tp_exec(job,
+                "CREATE VIEW \"%w\".\"" SQZ_TP_PREFIX "%w_%w_groups\" AS SELECT %s AS id, (%s) AS "
+                "grp, \"%w\" AS value FROM \"%w\" WHERE \"" SQZ_TP_PREFIX "%w\" IS NULL",
+                schema, tbl, col, rowid_name(&t), o->dict_by, col, backing, col);
+    sqlite3_stmt *probe;
+    if (sqz_tp_prepare(job, &probe,
+                       "SELECT grp FROM \"%w\".\"" SQZ_TP_PREFIX "%w_%w_groups\" LIMIT 1", schema,
+                       tbl, col) == SQLITE_OK)
+      sqz_tp_step(job, probe);
+    sqlite3_finalize(probe);
+    if (job->rc != SQLITE_OK && job->err) {
+      char *msg = sqlite3_mprintf("dict_by: %s", job->err);
+      sqlite3_free(job->err);
+      job->err = msg;
+      if (!msg) job->rc = SQLITE_NOMEM;
+    }
+  }
+  if (o->dict[0] && strcmp(o->dict, "auto") != 0) {
+    /* A named dictionary must exist: compress one value with it. */
+    sqlite3_stmt *probe;
+    if (sqz_tp_prepare(job, &probe, "SELECT compress('squeeze', %Q, 'level=%d,dict=%q')",
+                       o->codec->name, o->level, o->dict) == SQLITE_OK)
+      sqz_tp_step(job, probe);
+    sqlite3_finalize(probe);
+  }
   rebuild_view(job, schema, tbl, NULL);
   if (!table_enabled) snapshot_restore(job, &snap);
   rows = count_rows(job, schema, backing);
@@ -1070,6 +1124,7 @@ static void enable_func(sqlite3_context *context, int argc, sqlite3_value **argv
   const char *arg_table = text_arg(&job, argv, 0, "table");
   const char *arg_col = arg_table ? text_arg(&job, argv, 1, "column") : NULL;
   enable_options o;
+  memset(&o, 0, sizeof o);
   const char *opts = NULL;
   if (job.rc == SQLITE_OK && argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
     opts = (const char *)sqlite3_value_text(argv[2]);
@@ -1088,6 +1143,7 @@ static void enable_func(sqlite3_context *context, int argc, sqlite3_value **argv
     savepoint_end(&job, "squeeze_enable", legacy);
   }
   sqlite3_set_last_insert_rowid(job.db, last_rowid);
+  sqlite3_free(o.dict_by);
   if (job.rc != SQLITE_OK) {
     sqz_tp_result_error(context, &job);
   } else {
@@ -1131,6 +1187,8 @@ static void disable(sqz_tp_job *job, const char *schema, const char *arg_table, 
     goto done;
   }
   sqz_tp_exec(job, "DROP TRIGGER IF EXISTS \"%w\".\"" SQZ_TP_PREFIX "%w_%w_guard\"", schema, tbl,
+              col);
+  sqz_tp_exec(job, "DROP VIEW IF EXISTS \"%w\".\"" SQZ_TP_PREFIX "%w_%w_groups\"", schema, tbl,
               col);
   sqz_tp_exec(job, "DROP INDEX IF EXISTS \"%w\".\"" SQZ_TP_PREFIX "%w_%w_pending\"", schema, tbl,
               col);

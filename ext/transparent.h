@@ -17,6 +17,8 @@
 **   "_squeeze_t_c_guard"   AFTER UPDATE OF c on _squeeze_t: a value written
 **                          there directly is marked as written (state NULL)
 **   "_squeeze_t_c_pending" a partial index of the rows whose c is pending
+**   "_squeeze_t_c_groups"  with dict_by only: a view of the pending rows, their
+**                          group (the dict_by expression) and value
 **   s._squeeze_enabled     one row per enabled column: its codec and options
 **
 ** The state column says what the stored value is, explicitly, so that a value
@@ -36,6 +38,26 @@
 #define SQZ_TP_PREFIX "_squeeze_"
 /* Version of the layout above, stored in each configuration row. */
 #define SQZ_TP_FORMAT 1
+/* The longest dictionary name (squeeze_train_dict's limit). */
+#define SQZ_TP_DICT_NAME_MAX 200
+/* The default capacity of a dictionary squeeze_maintain trains. */
+#define SQZ_TP_DICT_SIZE (16 << 10)
+
+/* The configuration table (%w: schema, %s: SQZ_TP_CONFIG), one row per
+** enabled column. */
+#define SQZ_TP_CONFIG_SCHEMA                                                                       \
+  "CREATE TABLE IF NOT EXISTS \"%w\".%s(\n"                                                        \
+  "  tbl TEXT NOT NULL,          -- the table, now a view of _squeeze_<tbl>\n"                     \
+  "  col TEXT NOT NULL,          -- the compressed column\n"                                       \
+  "  codec TEXT NOT NULL,        -- compress()'s codec\n"                                          \
+  "  level INTEGER NOT NULL,     -- and level\n"                                                   \
+  "  checksum INTEGER NOT NULL,  -- 1: frames carry a checksum\n"                                  \
+  "  dict TEXT,                  -- NULL: none; 'auto': trained by squeeze_maintain; a name\n"     \
+  "  dict_by TEXT,               -- one dictionary per value of this expression (with auto)\n"     \
+  "  dict_size INTEGER NOT NULL, -- the most bytes of a trained dictionary\n"                      \
+  "  format INTEGER NOT NULL,    -- the layout's version (SQZ_TP_FORMAT)\n"                        \
+  "  PRIMARY KEY (tbl, col)\n"                                                                     \
+  ")"
 
 /* A sequence of SQL steps on db with a sticky error, as fts5's builders do:
 ** once rc is set, later steps do nothing; err holds the first message. */
