@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from sqz import EXT, SqlTestCase, connect
+from sqz import DATA, EXT, SqlTestCase, connect
 
 
 def schema(db, *, skip_config=True):
@@ -212,6 +212,119 @@ class Basics(SqlTestCase):
         self.assertEqual(self.one("SELECT notes FROM docs WHERE id = 3"), "n" * 200 + "3")
         self.one("SELECT squeeze_disable('docs', 'notes')")
         self.assertEqual(self.one("SELECT count(*) FROM sqlite_schema WHERE name LIKE '_squeeze%'"), 0)
+
+
+def bird_rows(db, table="birds"):
+    """The bundled bird strikes as JSON rows (about 150 bytes each), with their state."""
+    import csv
+    with open(os.path.join(DATA, "birdstrikes.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head, rows = rows[0], rows[1:]
+    state = head.index("Origin State")
+    db.execute(f"CREATE TABLE {table}(id INTEGER PRIMARY KEY, state TEXT, body TEXT)")
+    marks = ", ".join("?" * len(head))
+    db.executemany(f"INSERT INTO {table}(state, body) VALUES (?, json_array({marks}))",
+                   [(r[state], *r) for r in rows])
+    return len(rows)
+
+
+class Dictionaries(SqlTestCase):
+    """dict=auto, dict_by and a named dictionary (docs/transparent.md)."""
+
+    def stored(self, table="birds"):
+        return self.one(f"SELECT sum(length(body)) FROM _squeeze_{table}")
+
+    def test_auto_trains_one_dictionary(self):
+        n = bird_rows(self.db)
+        plain = self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall()
+        self.one("SELECT squeeze_enable('birds', 'body', 'dict=auto')")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        self.assertEqual(self.db.execute("SELECT name, samples FROM squeeze_dict").fetchall(),
+                         [("birds.body", n)])
+        self.assertEqual(self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall(), plain)
+        with_dict = self.stored()
+        # the same rows without a dictionary take far more room
+        bird_rows(self.db, "nodict")
+        self.one("SELECT squeeze_enable('nodict', 'body')")
+        self.one("SELECT squeeze_maintain()")
+        raw = self.one("SELECT sum(length(body)) FROM nodict")
+        self.assertLess(with_dict * 3, raw)
+        self.assertGreater(self.stored("nodict"), with_dict * 2)
+        # new rows use the dictionary trained before
+        self.db.execute("INSERT INTO birds(state, body) SELECT state, body FROM nodict LIMIT 100")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        self.assertEqual(self.one("SELECT count(*) FROM squeeze_dict"), 1)
+        self.assertEqual(self.one("SELECT count(*) FROM _squeeze_birds WHERE _squeeze_body = 1"),
+                         n + 100)
+        # a retrained dictionary of the same name: new frames use it, old ones keep theirs
+        self.one("SELECT squeeze_train_dict('birds.body', 'SELECT body FROM nodict', 'size=4K')")
+        self.db.execute("UPDATE birds SET body = body || ' ' WHERE id <= 10")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        self.assertEqual(self.db.execute("SELECT body FROM birds WHERE id > 10 ORDER BY id LIMIT 5")
+                         .fetchall(), [(b,) for _, b in plain[10:15]])
+        self.assertEqual(self.one("SELECT body FROM birds WHERE id = 3"), plain[2][1] + " ")
+        self.one("SELECT squeeze_disable('birds', 'body')")
+        self.assertEqual(self.db.execute("SELECT body FROM birds WHERE id > 10 ORDER BY id").fetchall(),
+                         [(b,) for _, b in plain[10:]] + [(b,) for b, in self.db.execute(
+                             "SELECT body FROM nodict ORDER BY id LIMIT 100")])
+
+    def test_auto_with_too_few_rows(self):
+        self.db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+        self.db.executemany("INSERT INTO t(v) VALUES (?)",
+                            [("some value %d " % i * 20,) for i in range(10)])
+        self.one("SELECT squeeze_enable('t', 'v', 'dict=auto')")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        self.assertEqual(self.one("SELECT count(*) FROM sqlite_schema WHERE name = 'squeeze_dict'"), 0)
+        self.assertEqual(self.one("SELECT count(*) FROM _squeeze_t WHERE _squeeze_v = 1"), 10)
+
+    def test_dict_by_one_dictionary_per_group(self):
+        bird_rows(self.db)
+        plain = self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall()
+        held = self.one("SELECT count(*) FROM birds WHERE state = 'Michigan'")
+        self.assertGreater(held, 0)
+        self.one("SELECT squeeze_enable('birds', 'body', "
+                 "'level=5, dict_by=CASE WHEN state = ''Michigan'' THEN NULL "
+                 "WHEN state IN (''California'', ''Texas'') THEN state ELSE ''other, rest'' END')")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        self.assertEqual([r[0] for r in self.db.execute("SELECT name FROM squeeze_dict ORDER BY name")],
+                         ["birds.body.California", "birds.body.Texas", "birds.body.other_ rest~" +
+                          self.one("SELECT substr(name, -8) FROM squeeze_dict WHERE name LIKE '%rest%'")])
+        # rows whose group is NULL wait, as they are
+        self.assertEqual(self.one("SELECT count(*) FROM _squeeze_birds WHERE _squeeze_body IS NULL"), held)
+        self.assertEqual(self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall(), plain)
+        self.db.execute("UPDATE birds SET state = 'Ohio' WHERE state = 'Michigan'")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        self.assertEqual(self.one("SELECT count(*) FROM _squeeze_birds WHERE _squeeze_body IS NULL"), 0)
+        self.assertEqual(self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall(), plain)
+        self.one("SELECT squeeze_disable('birds', 'body')")
+        self.assertEqual(self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall(), plain)
+        self.assertEqual(self.one("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%groups%'"), 0)
+
+    def test_named_dictionary(self):
+        bird_rows(self.db)
+        self.one("SELECT squeeze_train_dict('mine', 'SELECT body FROM birds', 'size=8K')")
+        self.one("SELECT squeeze_enable('birds', 'body', 'dict=mine,checksum=off')")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        self.assertEqual(self.one("SELECT count(*) FROM squeeze_dict"), 1)
+        self.assertLess(self.stored(), self.one("SELECT sum(length(body)) FROM birds") / 3)
+
+    def test_refusals(self):
+        bird_rows(self.db)
+        before = schema(self.db, skip_config=False)
+        self.assertSqlError("squeeze_enable: dict_by: no such column: nope",
+                            "SELECT squeeze_enable('birds', 'body', 'dict_by=nope')")
+        self.assertSqlError("squeeze_enable: compress: no dictionary named 'absent'",
+                            "SELECT squeeze_enable('birds', 'body', 'dict=absent')")
+        self.assertSqlError("cannot be combined with dict=none",
+                            "SELECT squeeze_enable('birds', 'body', 'dict=none,dict_by=state')")
+        self.assertSqlError("codec 'lz4hc' takes no dictionary",
+                            "SELECT squeeze_enable('birds', 'body', 'codec=lz4hc,dict=auto')")
+        self.assertSqlError("takes lz4 levels 1 and 2",
+                            "SELECT squeeze_enable('birds', 'body', 'codec=lz4,level=9,dict=auto')")
+        self.assertEqual(schema(self.db, skip_config=False), before)
+        # a DIRECTONLY function cannot hide in dict_by: it runs from a view
+        self.one("SELECT squeeze_enable('birds', 'body', 'dict_by=squeeze_version()')")
+        self.db.execute("SELECT squeeze_disable('birds', 'body')")
 
 
 class Errors(SqlTestCase):
@@ -594,11 +707,13 @@ class Shell(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             src, dst, bare = (os.path.join(d, n) for n in ("a.db", "b.db", "c.db"))
             self.shell(src, """
-                CREATE TABLE t(id INTEGER PRIMARY KEY, tag TEXT, v TEXT);
+                CREATE TABLE t(id INTEGER PRIMARY KEY, tag TEXT, v TEXT, w TEXT);
                 CREATE INDEX t_tag ON t(tag);
-                INSERT INTO t(tag, v) SELECT value % 3, printf('%.400c', 'q') || value
-                  FROM generate_series(1, 200);
+                INSERT INTO t(tag, v, w) SELECT value % 3, printf('%.400c', 'q') || value,
+                  json_object('n', value, 'tag', value % 3, 'text', 'the same words each time')
+                  FROM generate_series(1, 1000);
                 SELECT squeeze_enable('t', 'v');
+                SELECT squeeze_enable('t', 'w', 'dict=auto');
                 SELECT squeeze_maintain();
                 INSERT INTO t(tag, v) VALUES ('pending', 'not compressed yet');
             """)
@@ -610,12 +725,15 @@ class Shell(unittest.TestCase):
             subprocess.run(["sqlite3", bare], input=dump, text=True, check=True)
             r = subprocess.run(["sqlite3", bare, "SELECT count(*) FROM _squeeze_t"],
                                capture_output=True, text=True)
-            self.assertEqual(r.stdout.strip(), "201")
-            q = "SELECT count(*), sum(length(v)), max(v) FROM t; SELECT v FROM t WHERE tag = 'pending';"
+            self.assertEqual(r.stdout.strip(), "1001")
+            q = ("SELECT count(*), sum(length(v)), max(v), group_concat(w) FROM t;"
+                 "SELECT v FROM t WHERE tag = 'pending'; SELECT name FROM squeeze_dict;")
+            self.assertIn("t.w", self.shell(src, q).stdout)
             self.assertEqual(self.shell(src, q).stdout, self.shell(dst, q).stdout)
             out = self.shell(dst, "SELECT squeeze_maintain(); SELECT squeeze_disable('t', 'v');"
+                                  "SELECT squeeze_disable('t', 'w');"
                                   "SELECT count(*), typeof(v) FROM t;").stdout
-            self.assertEqual(out.split(), ["0", "201|text"])
+            self.assertEqual(out.split(), ["0", "1001|text"])
 
     def test_progress_on_a_terminal(self):
         import pty
