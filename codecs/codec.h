@@ -44,6 +44,7 @@ typedef enum {
   SQZ_ERROR_VERSION = 10,      /* frame written by a newer format version */
   SQZ_ERROR_TRUNCATED = 11,    /* input ends before the format says it does */
   SQZ_ERROR_PARAMETER = 12,    /* an argument is out of its documented range */
+  SQZ_ERROR_DICTIONARY = 13,   /* frame needs a dictionary: none given, or not the one */
   SQZ_ERROR_MAX_CODE = 20
 } sqz_error_code;
 
@@ -83,7 +84,8 @@ typedef enum {
 ** "text". */
 const char *sqz_kind_name(sqz_kind kind);
 
-typedef struct sqz_ctx sqz_ctx; /* codecs/pool.h */
+typedef struct sqz_ctx sqz_ctx;               /* codecs/pool.h */
+typedef struct sqz_dictionary sqz_dictionary; /* codecs/dictionary.h */
 
 /* Parameters of one compress call. Zero in any field but level means the
 ** codec's default, so an initializer that names only level, or zeroed
@@ -103,6 +105,15 @@ typedef struct sqz_params {
   ** ignores it at levels 3..12, where LZ4HC compresses; every other codec
   ** ignores it. */
   int acceleration;
+  /* A trained dictionary to compress with, or NULL for none. Only codecs
+  ** with decompress_dict take one (zstd at every level, lz4 at levels 1 and
+  ** 2); they return PARAMETER for a level or window_log they cannot combine
+  ** with it, every other codec ignores it (the frame layer refuses it for
+  ** them). Not owned: the caller keeps it alive during the call. */
+  sqz_dictionary *dict;
+  /* With dict: the dictionary's id in its database, 1..INT64_MAX, which the
+  ** frame records (docs/format.md, version 3). Codecs ignore it. */
+  uint64_t dict_id;
 } sqz_params;
 
 /* The largest sqz_params.acceleration, LZ4's LZ4_ACCELERATION_MAX. */
@@ -135,8 +146,10 @@ typedef struct sqz_codec {
   ** in one call: zstd, lz4, lz77); CORRUPT (dict: input that is not the string
   ** layout); MEMORY (ctx could not supply scratch or state); GENERIC (a
   ** library failed). With dstCapacity >= bound(srcSize), DST_TOO_SMALL does
-  ** not occur. Output is deterministic: the same input and params give the
-  ** same bytes on every machine. */
+  ** not occur. Output is deterministic: the same input and params (and the
+  ** same dictionary bytes) give the same bytes on every machine. With
+  ** params->dict, an input the library would not shrink comes back as
+  ** srcSize bytes, a copy of src, which the frame layer then stores. */
   size_t (*compress)(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src, size_t srcSize,
                      const sqz_params *params);
 
@@ -149,6 +162,15 @@ typedef struct sqz_codec {
   ** input: never reads outside src[0..srcSize), never writes outside
   ** dst[0..dstSize). */
   size_t (*decompress)(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src, size_t srcSize);
+
+  /* Optional: NULL for codecs that take no dictionary. Decompresses exactly
+  ** dstSize bytes from a payload that compress wrote with params->dict =
+  ** dict, with the same guarantees and errors as decompress. A payload
+  ** decoded with another dictionary fails (CORRUPT) or decodes to other
+  ** bytes, which the frame's checksum and dictionary tag are there to
+  ** catch. */
+  size_t (*decompress_dict)(sqz_ctx *ctx, void *dst, size_t dstSize, const void *src,
+                            size_t srcSize, sqz_dictionary *dict);
 
   /* Optional (NULL when the codec keeps no state): frees the persistent state
   ** the codec left in its ctx slot (sqz_ctx_state()). */

@@ -12,9 +12,10 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "foreign_frame.h"
 #include "byteorder.h"
 #include "checked.h"
+#include "dictionary.h"
+#include "foreign_frame.h"
 #include "varint.h"
 
 #define DESC_CODEC_MASK 0x1Fu
@@ -41,7 +42,7 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   if (srcSize < 1) return SQZ_ERROR(TRUNCATED);
   if ((s[0] & 0xF0u) != (SQZ_FRAME_MAGIC & 0xF0u)) return SQZ_ERROR(CORRUPT);
   unsigned version = s[0] & 0x0Fu;
-  if (version > (SQZ_FRAME_MAGIC & 0x0Fu)) return SQZ_ERROR(VERSION);
+  if (version > SQZ_FRAME_VERSION_MAX) return SQZ_ERROR(VERSION);
   if (version < SQZ_FRAME_VERSION_MIN) return SQZ_ERROR(CORRUPT); /* 0 was never a version */
   info->version = version;
   if (srcSize < 3) return SQZ_ERROR(TRUNCATED);
@@ -60,6 +61,19 @@ size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
     if (srcSize - pos < 4) return SQZ_ERROR(TRUNCATED);
     info->checksum = sqz_load32le(s + pos);
     pos += 4;
+  }
+  if (version >= 3) {
+    /* the dictionary reference: id, then the tag */
+    const sqz_codec *codec = sqz_codec_by_id(info->codec_id);
+    if (!codec->decompress_dict) return SQZ_ERROR(CORRUPT);
+    n = sqz_varint_read(s + pos, srcSize - pos, &info->dict_id);
+    if (sqz_is_error(n)) return n;
+    if (info->dict_id == 0 || info->dict_id > (uint64_t)INT64_MAX) return SQZ_ERROR(CORRUPT);
+    pos += n;
+    info->dict_tag_bytes = info->has_checksum ? 2 : 4;
+    if (srcSize - pos < info->dict_tag_bytes) return SQZ_ERROR(TRUNCATED);
+    info->dict_tag = info->dict_tag_bytes == 4 ? sqz_load32le(s + pos) : sqz_load16le(s + pos);
+    pos += info->dict_tag_bytes;
   }
   if (info->blocked) {
     if (pos >= srcSize) return SQZ_ERROR(TRUNCATED);
@@ -126,6 +140,16 @@ static size_t compress_piece(sqz_ctx *ctx, uint8_t *dst, size_t cap, const uint8
   return n;
 }
 
+/* Turns the version-3 frame of end bytes at d, whose pieces all ended up
+** stored, into the version-2 frame of a stored value: no dictionary needed,
+** so none is referenced. The checksum is the same in both versions. Returns
+** the new size. */
+static size_t drop_dict_ref(uint8_t *d, size_t ref_pos, size_t ref_len, size_t end) {
+  d[0] = SQZ_FRAME_MAGIC;
+  memmove(d + ref_pos, d + ref_pos + ref_len, end - ref_pos - ref_len);
+  return end - ref_len;
+}
+
 size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
                           size_t srcSize, const sqz_codec *codec, const sqz_params *params,
                           unsigned flags, unsigned block_log) {
@@ -141,20 +165,38 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
   int blocked = srcSize > block;
   int checksum = !(flags & SQZ_FRAME_NO_CHECKSUM);
   int keep = (flags & SQZ_FRAME_KEEP_CODEC) != 0;
+  if (params->dict && (!codec->decompress_dict || keep || params->dict_id == 0 ||
+                       params->dict_id > (uint64_t)INT64_MAX))
+    return SQZ_ERROR(PARAMETER);
 
   /* Header; the codec id byte is patched once we know whether it stored. */
   if (dstCapacity < SQZ_FRAME_HEADER_MAX + 1) return SQZ_ERROR(DST_TOO_SMALL);
   size_t pos = 0;
-  d[pos++] = SQZ_FRAME_MAGIC;
+  d[pos++] = params->dict ? SQZ_FRAME_MAGIC_DICT : SQZ_FRAME_MAGIC;
   size_t desc_pos = pos++;
   uint8_t desc = (flags & SQZ_FRAME_TEXT ? DESC_TEXT : 0) | (checksum ? DESC_CHECKSUM : 0) |
                  (blocked ? DESC_BLOCKED : 0);
   pos += sqz_varint_put(d + pos, dstCapacity - pos, srcSize);
   if (checksum) {
-    sqz_store32le(d + pos, sqz_frame_checksum(s, srcSize, SQZ_FRAME_MAGIC & 0x0Fu,
-                                              (flags & SQZ_FRAME_TEXT) != 0));
+    sqz_store32le(d + pos,
+                  sqz_frame_checksum(s, srcSize, d[0] & 0x0Fu, (flags & SQZ_FRAME_TEXT) != 0));
     pos += 4;
   }
+  /* Version 3: the dictionary reference, dropped again below when every
+  ** piece is stored. */
+  size_t ref_pos = pos;
+  if (params->dict) {
+    pos += sqz_varint_put(d + pos, dstCapacity - pos, params->dict_id);
+    uint32_t tag = sqz_hash128_tag(sqz_dictionary_hash(params->dict), checksum ? 2 : 4);
+    if (checksum) {
+      sqz_store16le(d + pos, (uint16_t)tag);
+      pos += 2;
+    } else {
+      sqz_store32le(d + pos, tag);
+      pos += 4;
+    }
+  }
+  size_t ref_len = pos - ref_pos;
 
   if (!blocked) {
     int stored;
@@ -162,6 +204,7 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
         compress_piece(ctx, d + pos, dstCapacity - pos, s, srcSize, codec, params, keep, &stored);
     if (sqz_is_error(r)) return r;
     d[desc_pos] = desc | (uint8_t)(stored ? SQZ_ID_STORE : codec->id);
+    if (stored && ref_len) return drop_dict_ref(d, ref_pos, ref_len, pos + r);
     return pos + r;
   }
 
@@ -183,12 +226,22 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
     pos += h + r;
   }
   d[desc_pos] = desc | (uint8_t)(all_stored ? SQZ_ID_STORE : codec->id);
+  if (all_stored && ref_len) return drop_dict_ref(d, ref_pos, ref_len, pos);
   return pos;
 }
 
+/* Decodes one piece with the codec, through the dictionary when there is
+** one. */
+static size_t decode_piece(sqz_ctx *ctx, const sqz_codec *codec, sqz_dictionary *dict, void *dst,
+                           size_t n, const void *src, size_t srcSize) {
+  return dict ? codec->decompress_dict(ctx, dst, n, src, srcSize, dict)
+              : codec->decompress(ctx, dst, n, src, srcSize);
+}
+
 /* Decodes the blocks of a blocked squeeze frame. */
-static size_t decompress_blocks(sqz_ctx *ctx, const sqz_codec *codec, const sqz_frame_info *info,
-                                uint8_t *dst, size_t dstSize, const uint8_t *s, size_t srcSize) {
+static size_t decompress_blocks(sqz_ctx *ctx, const sqz_codec *codec, sqz_dictionary *dict,
+                                const sqz_frame_info *info, uint8_t *dst, size_t dstSize,
+                                const uint8_t *s, size_t srcSize) {
   size_t pos = info->header_size;
   size_t block = (size_t)1 << info->block_log;
   for (size_t off = 0; off < dstSize; off += block) {
@@ -204,7 +257,7 @@ static size_t decompress_blocks(sqz_ctx *ctx, const sqz_codec *codec, const sqz_
       memcpy(dst + off, s + pos, n);
       r = n;
     } else {
-      r = codec->decompress(ctx, dst + off, n, s + pos, (size_t)csize);
+      r = decode_piece(ctx, codec, dict, dst + off, n, s + pos, (size_t)csize);
     }
     if (sqz_is_error(r)) return r;
     if (r != n) return SQZ_ERROR(CORRUPT);
@@ -222,17 +275,30 @@ uint64_t sqz_frame_content_size(sqz_ctx *ctx, const sqz_frame_info *info, const 
 
 size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst, size_t dstSize,
                             const void *src, size_t srcSize) {
+  return sqz_frame_decompress_dict(ctx, info, dst, dstSize, src, srcSize, NULL);
+}
+
+size_t sqz_frame_decompress_dict(sqz_ctx *ctx, const sqz_frame_info *info, void *dst,
+                                 size_t dstSize, const void *src, size_t srcSize,
+                                 sqz_dictionary *dict) {
   if (info->type != SQZ_FRAME_SQUEEZE)
     return sqz_foreign_decompress(ctx, info, dst, dstSize, src, srcSize);
   if (info->content_size != dstSize) return SQZ_ERROR(PARAMETER);
   const sqz_codec *codec = sqz_codec_by_id(info->codec_id);
   if (!codec) return SQZ_ERROR(UNKNOWN_CODEC);
+  if (!info->dict_id) {
+    dict = NULL;
+  } else if (!dict || !codec->decompress_dict ||
+             sqz_hash128_tag(sqz_dictionary_hash(dict), info->dict_tag_bytes) != info->dict_tag) {
+    return SQZ_ERROR(DICTIONARY);
+  }
   const uint8_t *s = src;
   size_t r;
   if (info->blocked) {
-    r = decompress_blocks(ctx, codec, info, dst, dstSize, s, srcSize);
+    r = decompress_blocks(ctx, codec, dict, info, dst, dstSize, s, srcSize);
   } else {
-    r = codec->decompress(ctx, dst, dstSize, s + info->header_size, srcSize - info->header_size);
+    r = decode_piece(ctx, codec, dict, dst, dstSize, s + info->header_size,
+                     srcSize - info->header_size);
     if (!sqz_is_error(r) && r != dstSize) r = SQZ_ERROR(CORRUPT);
   }
   if (sqz_is_error(r)) return r;

@@ -4,13 +4,17 @@
 **
 ** docs/format.md specifies every byte. In short (all little-endian):
 **
-**   byte 0    0xC2: magic nibble 0xC, format version 2 (1 is still read)
+**   byte 0    0xC2: magic nibble 0xC, format version 2 (1 is still read);
+**             0xC3, version 3, for a frame that needs a trained dictionary
 **   byte 1    descriptor: bits 0-4 codec id, bit 5 original is TEXT,
 **             bit 6 checksum present, bit 7 blocked
 **   varint    original size in bytes (LEB128)
 **   [4 bytes] checksum, if bit 6: low 32 bits of XXH3_64bits_withSeed(
 **             original, seed 1 for TEXT, 0 for BLOB); version 1 used seed 0
 **             for both, so its type bit was not covered
+**   version 3 only: varint dictionary id (>= 1), then the dictionary's tag:
+**             the low 16 bits (4 bytes when there is no checksum: 32 bits)
+**             of its XXH3-128 hash's low64, little-endian
 **   payload   unblocked: the codec's output for the whole value
 **             blocked:   1 byte block_log, then per block a varint
 **                        (compressed_size << 1 | stored) and its bytes
@@ -29,9 +33,11 @@
 extern "C" {
 #endif
 
-#define SQZ_FRAME_MAGIC 0xC2u      /* byte 0 of the frames written: version 2 */
+#define SQZ_FRAME_MAGIC 0xC2u      /* byte 0 of the frames written without a dictionary */
+#define SQZ_FRAME_MAGIC_DICT 0xC3u /* byte 0 of the frames that need a dictionary */
 #define SQZ_FRAME_VERSION_MIN 1    /* the oldest version read (1: checksum without the type) */
-#define SQZ_FRAME_HEADER_MAX 16    /* 1 + 1 + 10 (varint) + 4 */
+#define SQZ_FRAME_VERSION_MAX 3    /* the newest version read */
+#define SQZ_FRAME_HEADER_MAX 30    /* 1 + 1 + 10 (varint) + 4 + 10 (dict id) + 4 (tag) */
 #define SQZ_FRAME_BLOCK_LOG 20     /* default block: 1 MiB */
 #define SQZ_FRAME_BLOCK_LOG_MIN 12 /* 4 KiB */
 #define SQZ_FRAME_BLOCK_LOG_MAX 30 /* 1 GiB */
@@ -53,16 +59,19 @@ typedef enum {
 
 typedef struct sqz_frame_info {
   sqz_frame_type type;
-  unsigned codec_id;     /* squeeze frames: the codec; zstd/lz4 frames: SQZ_ID_ZSTD/LZ4 */
-  unsigned version;      /* squeeze frames: the format version, 1 or 2 */
-  int is_text;           /* the original was TEXT */
-  int has_checksum;      /* a checksum is present */
-  int blocked;           /* payload cut into blocks */
-  unsigned block_log;    /* blocked: log2 of the block size in bytes */
-  uint32_t checksum;     /* has_checksum: the stored checksum */
-  uint64_t content_size; /* original size in bytes, or SQZ_CONTENT_SIZE_UNKNOWN
-                            (zstd/lz4 frames that do not declare it) */
-  size_t header_size;    /* bytes before the payload (squeeze frames) */
+  unsigned codec_id;       /* squeeze frames: the codec; zstd/lz4 frames: SQZ_ID_ZSTD/LZ4 */
+  unsigned version;        /* squeeze frames: the format version, 1, 2 or 3 */
+  int is_text;             /* the original was TEXT */
+  int has_checksum;        /* a checksum is present */
+  int blocked;             /* payload cut into blocks */
+  unsigned block_log;      /* blocked: log2 of the block size in bytes */
+  uint32_t checksum;       /* has_checksum: the stored checksum */
+  uint64_t content_size;   /* original size in bytes, or SQZ_CONTENT_SIZE_UNKNOWN
+                              (zstd/lz4 frames that do not declare it) */
+  size_t header_size;      /* bytes before the payload (squeeze frames) */
+  uint64_t dict_id;        /* version 3: the dictionary's id (1..INT64_MAX); else 0 */
+  uint32_t dict_tag;       /* version 3: the bits of its hash the frame records */
+  unsigned dict_tag_bytes; /* version 3: 2 (with a checksum) or 4 (without); else 0 */
 } sqz_frame_info;
 
 /* Parses the header of the frame in src (srcSize bytes) into *info, reading
@@ -71,8 +80,9 @@ typedef struct sqz_frame_info {
 ** its library reads again, and info->header_size stays 0), or an error:
 ** CORRUPT (not a squeeze, zstd or LZ4 frame, or a malformed header: version
 ** 0, a varint over 64 bits, a block_log out of range, a blocked frame of one
-** block), TRUNCATED, VERSION (a squeeze frame of a newer version),
-** UNKNOWN_CODEC. */
+** block; in version 3, a dictionary id of 0 or above INT64_MAX, or a codec
+** that takes no dictionary), TRUNCATED, VERSION (a squeeze frame of a newer
+** version), UNKNOWN_CODEC. */
 size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize);
 
 /* Worst-case size in bytes of the frame sqz_frame_compress writes for srcSize
@@ -94,10 +104,14 @@ size_t sqz_frame_bound_blocks(const sqz_codec *codec, size_t srcSize, unsigned b
 ** SQZ_FRAME_NO_CHECKSUM and SQZ_FRAME_KEEP_CODEC. Values larger than
 ** 2^block_log bytes are blocked (block_log 0 means SQZ_FRAME_BLOCK_LOG). The
 ** frame records the store codec instead of codec when compressing would not
-** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. Returns the frame
-** size in bytes, or an error: SRC_SIZE (typed codec and srcSize % 8 != 0),
-** LEVEL, PARAMETER (block_log out of range), DST_TOO_SMALL, MEMORY, or the
-** codec's own error. */
+** shrink the value, unless flags has SQZ_FRAME_KEEP_CODEC. With
+** params->dict the frame is a version-3 frame recording params->dict_id and
+** the dictionary's tag, unless every piece ends up stored: then it is the
+** version-2 frame of a stored value, which needs no dictionary. Returns the
+** frame size in bytes, or an error: SRC_SIZE (typed codec and srcSize % 8
+** != 0), LEVEL, PARAMETER (block_log out of range; a dictionary with a codec
+** that takes none, with SQZ_FRAME_KEEP_CODEC, or with a dict_id of 0 or above
+** INT64_MAX), DST_TOO_SMALL, MEMORY, or the codec's own error. */
 size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
                           size_t srcSize, const sqz_codec *codec, const sqz_params *params,
                           unsigned flags, unsigned block_log);
@@ -115,10 +129,20 @@ uint64_t sqz_frame_content_size(sqz_ctx *ctx, const sqz_frame_info *info, const 
 ** the checksum when the frame has one. Returns dstSize, or an error: CORRUPT,
 ** TRUNCATED, CHECKSUM, UNKNOWN_CODEC, VERSION (a payload mode of a newer
 ** squeeze), MEMORY, PARAMETER (a squeeze frame whose declared size is not
-** dstSize). Never reads outside src nor
-** writes outside dst, whatever src holds. */
+** dstSize), DICTIONARY (a version-3 frame: it needs
+** sqz_frame_decompress_dict). Never reads outside src nor writes outside
+** dst, whatever src holds. */
 size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst, size_t dstSize,
                             const void *src, size_t srcSize);
+
+/* The same, with dict for a frame that needs one (info->dict_id != 0; dict
+** is ignored for other frames). DICTIONARY when such a frame gets no dict,
+** or one whose hash does not carry the frame's tag; the caller, who found
+** dict by info->dict_id, is expected to have checked the tag already, to
+** name the dictionary in its message. */
+size_t sqz_frame_decompress_dict(sqz_ctx *ctx, const sqz_frame_info *info, void *dst,
+                                 size_t dstSize, const void *src, size_t srcSize,
+                                 sqz_dictionary *dict);
 
 /* The low 32 bits of XXH3_64bits (xxHash, https://github.com/Cyan4973/xxHash,
 ** doc/xxhash_spec.md) of n bytes at p: the checksum of column chunks and of

@@ -67,7 +67,12 @@ void sqz_scratch_release(sqz_ctx *ctx, void *block);
 ** belong to the frame layer and are freed by the function given to
 ** sqz_ctx_on_free(). NULL for a slot >= SQZ_STATE_SLOTS. */
 void **sqz_ctx_state(sqz_ctx *ctx, unsigned slot);
-enum { SQZ_SLOT_ZSTD_FRAME = SQZ_ID_MAX + 1, SQZ_SLOT_LZ4_FRAME, SQZ_STATE_SLOTS };
+enum {
+  SQZ_SLOT_ZSTD_FRAME = SQZ_ID_MAX + 1, /* foreign_frame.c: the DCtx of zstd tool frames */
+  SQZ_SLOT_LZ4_FRAME,                   /* foreign_frame.c: the LZ4F context */
+  SQZ_SLOT_LZ4_DICT,                    /* lz4_codec.c: the working stream of dict compression */
+  SQZ_STATE_SLOTS
+};
 
 /* Sets the function sqz_ctx_free() calls on a non-NULL state in slot. */
 void sqz_ctx_on_free(sqz_ctx *ctx, unsigned slot, void (*destroy)(sqz_ctx *, void *));

@@ -80,6 +80,8 @@ const char *sqz_error_string(size_t r) {
     return "corrupt data (truncated)";
   case SQZ_ERROR_PARAMETER:
     return "parameter out of range";
+  case SQZ_ERROR_DICTIONARY:
+    return "the frame needs a dictionary that was not given, or not this one";
   default:
     return "unknown error";
   }

@@ -8,6 +8,7 @@ SQLITE_EXTENSION_INIT3
 #include <stdarg.h>
 #include <string.h>
 
+#include "dict_lookup.h"
 #include "frame.h"
 
 static void *sqlite_alloc(void *opaque, size_t bytes) {
@@ -47,6 +48,7 @@ sqz_conn *sqz_conn_ref(sqz_conn *c) {
 void sqz_conn_unref(void *p) {
   sqz_conn *c = p;
   if (--c->refs > 0) return;
+  sqz_dicts_free(c);
   sqz_ctx_free(c->ctx);
   sqlite3_free(c);
 }

@@ -27,6 +27,7 @@ typedef struct sqz_conn {
   int refs;                /* registrations still holding this state */
   struct sqt_vtab *tables; /* the squeeze tables connected on db (ext/table/), a list */
   size_t cache_bytes;      /* memory their decoded-slot caches hold together */
+  struct sqz_dicts *dicts; /* the dictionary rows read (ext/dict_lookup.c), or NULL */
 } sqz_conn;
 
 /* Creates the state of db with one reference. Returns NULL when out of

@@ -8,10 +8,18 @@
 **   SELECT decompress(compress(x)) IS x;               -- 1 for any TEXT or BLOB x
 **   SELECT decompress(readfile('notes.txt.zst'));      -- zstd/lz4 tool output too
 **   SELECT is_compressed(body), compressed_codec(body) FROM docs;  -- NULL: not a frame
+**   SELECT compress(body, 'zstd', 'dict=mail') FROM docs;  -- a trained dictionary
 **
 ** Every call draws its scratch memory from the connection's pool (sqz_conn),
 ** so in steady state it allocates only its result. Sizes are checked against
 ** SQLITE_LIMIT_LENGTH before anything is allocated.
+**
+** An options text is parsed once per statement execution when it is a
+** constant (a literal or a bound parameter): the parsed options, and the
+** dictionary that dict= names, are kept as the argument's auxdata
+** (sqlite3_set_auxdata) and used again while this connection has changed
+** nothing since (dict_lookup.h). A frame that needs a dictionary is
+** decompressed with the one dict_lookup.c finds by the frame's id and tag.
 */
 #include "register.h"
 SQLITE_EXTENSION_INIT3
@@ -19,13 +27,19 @@ SQLITE_EXTENSION_INIT3
 #include <stdio.h>
 #include <string.h>
 
+#include "dict_lookup.h"
 #include "frame.h"
 #include "options.h"
+
+/* The longest dictionary name dict= takes (squeeze_train_dict's limit). */
+#define DICT_NAME_MAX 200
 
 /* Options of one compress() call. */
 typedef struct compress_options {
   sqz_params params;
-  unsigned flags; /* SQZ_FRAME_* */
+  unsigned flags;                    /* SQZ_FRAME_* */
+  int level_given;                   /* level came from the caller */
+  char dict_name[DICT_NAME_MAX + 1]; /* dict=, or "" */
 } compress_options;
 
 /* n bytes as "3K", "16M", "1G" when a whole multiple, else the number, into
@@ -44,18 +58,17 @@ static const char *size_text(int64_t n, char buf[24]) {
 }
 
 /* The options compress() knows, in the order of options[] below. */
-enum { OPT_LEVEL, OPT_WINDOW, OPT_CHECKSUM, OPT_ACCELERATION, OPT_COUNT };
+enum { OPT_LEVEL, OPT_WINDOW, OPT_CHECKSUM, OPT_ACCELERATION, OPT_DICT, OPT_COUNT };
 
 /* Reads the third argument of compress(): an integer level (also as TEXT),
-** or an options text "level=N,window=SIZE,checksum=on|off,acceleration=N"
+** or an options text
+** "level=N,window=SIZE,checksum=on|off,acceleration=N,dict=name"
 ** (ext/options.h). Sets an error on context and returns 0 when it is
 ** malformed, names an option twice, or does not fit codec. */
 static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_codec *codec,
                         compress_options *o) {
+  memset(o, 0, sizeof(*o));
   o->params.level = codec->default_level;
-  o->params.window_log = 0;
-  o->params.acceleration = 0;
-  o->flags = 0;
   if (!arg || sqlite3_value_type(arg) == SQLITE_NULL) return 1;
   int64_t level = codec->default_level;
   int level_given = 0;
@@ -73,6 +86,7 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
         {"window", SQZ_OPT_SIZE, 0, INT64_MAX, NULL},
         {"checksum", SQZ_OPT_BOOL, 0, 1, NULL},
         {"acceleration", SQZ_OPT_INT, 1, 65537, NULL},
+        {"dict", SQZ_OPT_TEXT, 0, DICT_NAME_MAX, NULL},
     };
     sqz_opt_value v[OPT_COUNT] = {{0, 0, NULL}};
     char err[SQZ_OPT_ERROR_MAX];
@@ -109,13 +123,103 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
       }
       o->params.acceleration = (int)v[OPT_ACCELERATION].v;
     }
+    if (v[OPT_DICT].set) {
+      if (!codec->decompress_dict) {
+        sqz_result_errorf(context, "compress",
+                          "codec '%s' takes no dictionary (dict= works with zstd and lz4)",
+                          codec->name);
+        return 0;
+      }
+      if (v[OPT_WINDOW].set) {
+        sqz_result_errorf(context, "compress",
+                          "window cannot be combined with dict= (the dictionary sets the window)");
+        return 0;
+      }
+      memcpy(o->dict_name, v[OPT_DICT].text, (size_t)v[OPT_DICT].v);
+      o->dict_name[v[OPT_DICT].v] = 0;
+    }
   }
   if (level_given && (level < codec->min_level || level > codec->max_level)) {
     sqz_result_errorf(context, "compress", "level %lld out of range for %s (%d..%d)",
                       (long long)level, codec->name, codec->min_level, codec->max_level);
     return 0;
   }
+  if (o->dict_name[0] && codec->id == SQZ_ID_LZ4 && level > 2) {
+    sqz_result_errorf(context, "compress",
+                      "dict= takes lz4 levels 1 and 2 (LZ4's fast compressor), not %lld",
+                      (long long)level);
+    return 0;
+  }
   o->params.level = (int)level;
+  o->level_given = level_given;
+  return 1;
+}
+
+/* What compress() keeps as the auxdata of its options argument: the parsed
+** options for codec and the dictionary dict= resolved to, as of stamp. */
+typedef struct options_cache {
+  const sqz_codec *codec; /* the codec the options were read for */
+  compress_options o;     /* the options */
+  sqz_dictionary *dict;   /* dict= resolved, or NULL */
+  sqlite3_int64 dict_id;  /* its id */
+  int dict_level;         /* its trained level */
+  sqz_dict_stamp stamp;   /* when it was resolved */
+  int held;               /* this struct holds a reference to dict */
+} options_cache;
+
+static void options_cache_free(void *p) {
+  options_cache *oc = p;
+  if (oc->held) sqz_dicts_unhold(oc->dict);
+  sqlite3_free(oc);
+}
+
+/* The options for this call: the argument's auxdata when it was read for
+** codec, else read now and (when the argument is TEXT that is not a plain
+** level) kept as its auxdata; local is the storage when keeping fails.
+** NULL with an error set on context when they are malformed. */
+static options_cache *call_options(sqlite3_context *context, sqlite3_value *arg,
+                                   const sqz_codec *codec, options_cache *local) {
+  options_cache *oc =
+      arg && sqlite3_value_type(arg) == SQLITE_TEXT ? sqlite3_get_auxdata(context, 2) : NULL;
+  if (oc && oc->codec == codec) return oc;
+  memset(local, 0, sizeof(*local));
+  local->codec = codec;
+  if (!read_options(context, arg, codec, &local->o)) return NULL;
+  if (!arg || sqlite3_value_type(arg) != SQLITE_TEXT) return local;
+  oc = sqlite3_malloc64(sizeof(*oc));
+  if (!oc) return local;
+  *oc = *local;
+  sqlite3_set_auxdata(context, 2, oc, options_cache_free); /* frees oc if it cannot keep it */
+  oc = sqlite3_get_auxdata(context, 2);
+  return oc ? oc : local;
+}
+
+/* Resolves oc's dictionary name, unless the connection changed nothing
+** since it last did. Returns 0 with an error set on context. */
+static int resolve_dict(sqlite3_context *context, sqz_conn *c, options_cache *oc,
+                        const options_cache *local) {
+  if (oc->dict && sqz_dicts_stamp_holds(c, oc->stamp)) return 1;
+  sqz_dict_use use;
+  char *err = NULL;
+  int rc = sqz_dicts_by_name(c, oc->o.dict_name, &use, &err);
+  if (rc != SQLITE_OK) {
+    if (err) {
+      sqz_result_errorf(context, "compress", "%s", err);
+      sqlite3_result_error_code(context, rc);
+    } else {
+      sqz_result_status(context, "compress",
+                        rc == SQLITE_NOMEM ? SQZ_ERROR(MEMORY) : SQZ_ERROR(GENERIC));
+    }
+    sqlite3_free(err);
+    return 0;
+  }
+  if (oc->held) sqz_dicts_unhold(oc->dict);
+  oc->held = oc != local; /* kept past this call: hold the dictionary */
+  if (oc->held) sqz_dicts_hold(use.dict);
+  oc->dict = use.dict;
+  oc->dict_id = use.id;
+  oc->dict_level = use.level;
+  oc->stamp = sqz_dicts_stamp(c);
   return 1;
 }
 
@@ -139,8 +243,10 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
   if (type == SQLITE_NULL) return;
   const sqz_codec *codec = read_codec(context, argc > 1 ? argv[1] : NULL);
   if (!codec) return;
-  compress_options o;
-  if (!read_options(context, argc > 2 ? argv[2] : NULL, codec, &o)) return;
+  options_cache local;
+  options_cache *oc = call_options(context, argc > 2 ? argv[2] : NULL, codec, &local);
+  if (!oc) return;
+  compress_options o = oc->o;
   if (type != SQLITE_TEXT && type != SQLITE_BLOB) {
     sqz_result_errorf(context, "compress", "X must be TEXT or BLOB, not %s", sqz_type_name(type));
     return;
@@ -162,6 +268,13 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
   if (!src && n > 0) {
     sqlite3_result_error_nomem(context);
     return;
+  }
+  if (o.dict_name[0]) {
+    if (!resolve_dict(context, c, oc, &local)) return;
+    o.params.dict = oc->dict;
+    o.params.dict_id = (uint64_t)oc->dict_id;
+    /* without a level, zstd compresses at the level the dictionary was made for */
+    if (!o.level_given && codec->id == SQZ_ID_ZSTD) o.params.level = oc->dict_level;
   }
   sqz_result_frame(context, c, "compress", src, n, codec, &o.params, o.flags);
 }
@@ -208,6 +321,22 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
   const void *src;
   size_t n;
   if (!read_frame(context, "decompress", argv[0], &info, &src, &n)) return;
+  sqz_dict_use use = {NULL, 0, 0};
+  if (info.dict_id) {
+    char *err = NULL;
+    int rc = sqz_dicts_by_id(c, &info, &use, &err);
+    if (rc != SQLITE_OK) {
+      if (err) {
+        sqz_result_errorf(context, "decompress", "%s", err);
+        sqlite3_result_error_code(context, rc);
+      } else {
+        sqz_result_status(context, "decompress",
+                          rc == SQLITE_NOMEM ? SQZ_ERROR(MEMORY) : SQZ_ERROR(GENERIC));
+      }
+      sqlite3_free(err);
+      return;
+    }
+  }
   uint64_t limit = (uint64_t)sqz_length_limit(c->db);
   uint64_t size = sqz_frame_content_size(c->ctx, &info, src, n, limit);
   if (sqz_is_error((size_t)size)) {
@@ -219,7 +348,7 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
     sqlite3_result_error_nomem(context);
     return;
   }
-  size_t r = sqz_frame_decompress(c->ctx, &info, out, (size_t)size, src, n);
+  size_t r = sqz_frame_decompress_dict(c->ctx, &info, out, (size_t)size, src, n, use.dict);
   if (sqz_is_error(r)) {
     sqlite3_free(out);
     sqz_result_status(context, "decompress", r);

@@ -159,6 +159,10 @@ static void fail_value(const sqz_opt *o, span value, char *err, size_t errSize) 
          "not '%.*s'",
          o->name, (long long)o->max, n, value.p);
     return;
+  case SQZ_OPT_EXPR:
+    fail(err, errSize, "%s must be an SQL expression of 1 to %lld bytes, not '%.*s'", o->name,
+         (long long)o->max, n, value.p);
+    return;
   }
 }
 
@@ -219,6 +223,11 @@ static int parse_item(span item, const sqz_opt *spec, int nspec, sqz_opt_value *
           memchr(value.p, '"', value.n);
     out[k].text = value.p;
     break;
+  case SQZ_OPT_EXPR:
+    v = (int64_t)value.n;
+    bad = value.n == 0 || v > o->max;
+    out[k].text = value.p;
+    break;
   }
   if (!bad && (o->type == SQZ_OPT_INT || o->type == SQZ_OPT_SIZE) && (v < o->min || v > o->max))
     bad = 2;
@@ -231,10 +240,37 @@ static int parse_item(span item, const sqz_opt *spec, int nspec, sqz_opt_value *
   return 0;
 }
 
+/* The first comma of s outside quotes ('...', "...", a doubled quote inside
+** standing for itself) and parentheses, or NULL. */
+static const char *top_level_comma(span s) {
+  int depth = 0;
+  for (size_t i = 0; i < s.n; i++) {
+    char ch = s.p[i];
+    if (ch == '\'' || ch == '"') {
+      for (i++; i < s.n; i++) {
+        if (s.p[i] == ch) {
+          if (i + 1 < s.n && s.p[i + 1] == ch) {
+            i++;
+            continue;
+          }
+          break;
+        }
+      }
+    } else if (ch == '(') {
+      depth++;
+    } else if (ch == ')') {
+      if (depth > 0) depth--;
+    } else if (ch == ',' && depth == 0) {
+      return s.p + i;
+    }
+  }
+  return NULL;
+}
+
 int sqz_list_next(const char **s, const char **item, size_t *len) {
   span rest = trim((span){*s, strlen(*s)});
   if (rest.n == 0) return 0;
-  const char *comma = memchr(rest.p, ',', rest.n);
+  const char *comma = top_level_comma(rest);
   span it = trim((span){rest.p, comma ? (size_t)(comma - rest.p) : rest.n});
   *item = it.p;
   *len = it.n;

@@ -4,7 +4,9 @@
 ** ('sample=500,passes=5') and CREATE VIRTUAL TABLE ... USING squeeze(...)
 ** (each `chunk_rows = 8192` argument).
 **
-** Grammar: items separated by commas; an item is `key = value` with optional
+** Grammar: items separated by commas (a comma inside parentheses or inside
+** '...' or "..." quotes, where a doubled quote stands for itself, does not
+** separate); an item is `key = value` with optional
 ** white space around the key and the value; keys match case-insensitively.
 ** Every malformed input is refused with a message that names the offending
 ** item: an empty item, an item without '=', an unknown key, a key given twice,
@@ -19,6 +21,8 @@
 **                 its index
 **   SQZ_OPT_TEXT  any text, bare or in single or double quotes (a quote
 **                 inside is not allowed), 1..max bytes
+**   SQZ_OPT_EXPR  an SQL expression, as written (quotes kept), 1..max bytes:
+**                 "dict_by=strftime('%Y-%m', created)"
 **
 ** No arithmetic can overflow: digits are accumulated with a check against
 ** INT64_MAX, and a size's suffix is applied only when the product fits.
@@ -30,14 +34,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SQZ_OPT_INT, SQZ_OPT_SIZE, SQZ_OPT_BOOL, SQZ_OPT_WORD, SQZ_OPT_TEXT } sqz_opt_type;
+typedef enum {
+  SQZ_OPT_INT,
+  SQZ_OPT_SIZE,
+  SQZ_OPT_BOOL,
+  SQZ_OPT_WORD,
+  SQZ_OPT_TEXT,
+  SQZ_OPT_EXPR
+} sqz_opt_type;
 
 /* One accepted key. */
 typedef struct sqz_opt {
   const char *name;         /* the key */
   sqz_opt_type type;        /* what its value is */
-  int64_t min, max;         /* INT and SIZE: the accepted range, inclusive; TEXT: max
-                               is the longest value in bytes */
+  int64_t min, max;         /* INT and SIZE: the accepted range, inclusive; TEXT and
+                               EXPR: max is the longest value in bytes */
   const char *const *words; /* WORD: the accepted words, NULL-terminated */
 } sqz_opt;
 
@@ -46,9 +57,10 @@ typedef struct sqz_opt_value {
   int set;          /* the key was given */
   int64_t v;        /* INT and SIZE: the value (bytes for SIZE); BOOL: 0 or 1;
                        WORD: the index of the word in the spec's list;
-                       TEXT: the length of text in bytes */
-  const char *text; /* TEXT: the value, quotes removed, pointing into the
-                       parsed text (not NUL-terminated) */
+                       TEXT, EXPR: the length of text in bytes */
+  const char *text; /* TEXT: the value, quotes removed; EXPR: the value as
+                       written; pointing into the parsed text (not
+                       NUL-terminated) */
 } sqz_opt_value;
 
 /* Longest message the parser writes, in bytes with the NUL. */
@@ -64,7 +76,8 @@ typedef struct sqz_opt_value {
 int sqz_options_parse(const char *text, const sqz_opt *spec, int nspec, sqz_opt_value *out,
                       char *err, size_t errSize);
 
-/* The next item of the comma-separated list at *s: *item points at it and
+/* The next item of the comma-separated list at *s (commas inside quotes or
+** parentheses do not separate): *item points at it and
 ** *len is its length, white space around it removed (an empty item, as in
 ** "a,,b", has length 0). Advances *s past the item and its comma. Returns 0
 ** at the end of the list (only white space left), else 1. */

@@ -30,6 +30,9 @@ static const struct {
     {"codec_bench", sqz_register_codec_bench},
     {"the squeeze virtual table", sqz_register_squeeze_table},
     {"squeeze_debug", sqz_register_debug},
+    {"squeeze_train_dict", sqz_register_dict},
+    {"squeeze_cache_stats", sqz_register_cache_stats},
+    {"squeeze_enable, squeeze_disable and squeeze_maintain", sqz_register_transparent},
 };
 
 SQZ_API int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {

@@ -58,11 +58,14 @@ static int tvf_connect(sqlite3 *db, void *pAux, int argc, const char *const *arg
   }
   v->first_arg = ncol - reg->def->nargs;
   sqlite3_vtab_config(db, reg->def->directonly ? SQLITE_VTAB_DIRECTONLY : SQLITE_VTAB_INNOCUOUS);
+  if (reg->def->connected) reg->def->connected(reg->conn);
   *ppVtab = &v->base;
   return SQLITE_OK;
 }
 
 static int tvf_disconnect(sqlite3_vtab *vtab) {
+  tvf_reg *reg = ((tvf_vtab *)vtab)->reg;
+  if (reg->def->disconnected) reg->def->disconnected(reg->conn);
   sqlite3_free(vtab->zErrMsg);
   sqlite3_free(vtab);
   return SQLITE_OK;
@@ -185,7 +188,7 @@ static const sqlite3_module tvf_module = {
     NULL,           /* xCreate: NULL makes the table eponymous-only */
     tvf_connect,    /* xConnect: declares def->schema */
     tvf_best_index, /* xBestIndex: arguments by equality on the hidden columns */
-    tvf_disconnect, /* xDisconnect */
+    tvf_disconnect, /* xDisconnect: def->disconnected, then frees */
     NULL,           /* xDestroy */
     tvf_open,       /* xOpen: cursor with def->state_size bytes of state */
     tvf_close,      /* xClose */

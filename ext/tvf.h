@@ -55,6 +55,13 @@ typedef struct sqz_tvf_def {
   /* Optional: frees what filter left in cur->state; called before every
   ** filter and when the cursor closes. */
   void (*reset)(sqz_tvf_cursor *cur);
+  /* Optional: the table was connected, and is being disconnected. An
+  ** eponymous table stays connected until its connection closes, and SQLite
+  ** disconnects it before checking for unfinalized statements, so a
+  ** surface that keeps prepared statements between calls finalizes them in
+  ** disconnected (ext/dict_lookup.c does, through squeeze_cache_stats). */
+  void (*connected)(sqz_conn *conn);
+  void (*disconnected)(sqz_conn *conn);
 } sqz_tvf_def;
 
 /* The cursor the callbacks see. */

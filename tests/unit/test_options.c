@@ -142,11 +142,42 @@ static void test_int64_and_lists(void **state) {
   assert_int_equal(sqz_list_next(&s, &item, &len), 0);
 }
 
+/* Commas inside quotes or parentheses do not separate items; an EXPR value
+** is kept as written. */
+static void test_expressions(void **state) {
+  (void)state;
+  static const sqz_opt spec[] = {
+      {"level", SQZ_OPT_INT, 0, 22, NULL},
+      {"dict_by", SQZ_OPT_EXPR, 0, 100, NULL},
+  };
+  sqz_opt_value v[2];
+  char err[SQZ_OPT_ERROR_MAX];
+  memset(v, 0, sizeof v);
+  const char *text = "dict_by = strftime('%Y,%m', ts) || \"a,\"\"b\" , level=3";
+  assert_int_equal(sqz_options_parse(text, spec, 2, v, err, sizeof err), 0);
+  assert_int_equal(v[0].v, 3);
+  const char *want = "strftime('%Y,%m', ts) || \"a,\"\"b\"";
+  assert_int_equal(v[1].v, (int64_t)strlen(want));
+  assert_memory_equal(v[1].text, want, strlen(want));
+  memset(v, 0, sizeof v);
+  assert_int_equal(
+      sqz_options_parse("dict_by=coalesce(a, 'x,y'), level=2", spec, 2, v, err, sizeof err), 0);
+  assert_int_equal(v[0].v, 2);
+  assert_memory_equal(v[1].text, "coalesce(a, 'x,y')", 18);
+  memset(v, 0, sizeof v);
+  assert_int_equal(sqz_options_parse("dict_by=", spec, 2, v, err, sizeof err), -1);
+  assert_non_null(strstr(err, "dict_by must be an SQL expression"));
+  /* An unclosed quote takes the rest of the text into the item. */
+  memset(v, 0, sizeof v);
+  assert_int_equal(sqz_options_parse("level='3,level=4", spec, 2, v, err, sizeof err), -1);
+  assert_non_null(strstr(err, "level must be an integer"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_accepts_lists_with_spaces), cmocka_unit_test(test_sizes),
       cmocka_unit_test(test_refuses_malformed),         cmocka_unit_test(test_repeats_across_texts),
-      cmocka_unit_test(test_int64_and_lists),
+      cmocka_unit_test(test_int64_and_lists),           cmocka_unit_test(test_expressions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
