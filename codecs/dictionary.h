@@ -68,11 +68,12 @@ static inline uint32_t sqz_hash128_tag(sqz_hash128 h, unsigned tag_bytes) {
   return tag_bytes >= 4 ? (uint32_t)h.lo : (uint32_t)(h.lo & 0xFFFFu);
 }
 
-/* Smallest and largest dictionary, bytes. The minimum is ZDICT's
-** (ZDICT_DICTSIZE_MIN); the maximum keeps the CDicts of one dictionary within
-** a few MiB (zstd's tables grow with the dictionary) and LZ4 uses only the
-** last 64 KiB anyway. */
-#define SQZ_DICTIONARY_MIN 256
+/* Smallest and largest dictionary, bytes. Below 8 bytes zstd ignores a
+** dictionary of raw content (ZSTD_compress_insertDictionary), and ZDICT,
+** asked for at least 256 bytes, can return fewer for repetitive samples;
+** the maximum keeps the CDicts of one dictionary within a few MiB (zstd's
+** tables grow with the dictionary), and LZ4 uses only its last 64 KiB. */
+#define SQZ_DICTIONARY_MIN 8
 #define SQZ_DICTIONARY_MAX ((size_t)1 << 20)
 
 /* Called with the number of bytes a dictionary's digests grew by, each time

@@ -35,7 +35,9 @@ uint32_t sqz_frame_checksum(const void *p, size_t n, unsigned version, int is_te
 size_t sqz_frame_parse(sqz_frame_info *info, const void *src, size_t srcSize) {
   const uint8_t *s = src;
   memset(info, 0, sizeof(*info));
-  if (srcSize >= 4) {
+  /* A squeeze frame's first byte, 0xC?, starts neither a zstd frame (28),
+  ** a skippable one (5?) nor an LZ4 frame (04). */
+  if (srcSize >= 4 && (s[0] & 0xF0u) != (SQZ_FRAME_MAGIC & 0xF0u)) {
     size_t r = sqz_foreign_parse(info, s, srcSize);
     if (r != 0) return r; /* a zstd or LZ4 frame, or an error in one */
   }

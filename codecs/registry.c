@@ -26,10 +26,18 @@ const sqz_codec *sqz_codec_by_name(const char *name) {
   return NULL;
 }
 
+/* codecs[] indexed by id, for the frame reader's lookups. */
+static const sqz_codec *const by_id[SQZ_ID_MAX + 1] = {
+    [SQZ_ID_STORE] = &sqz_codec_store, [SQZ_ID_ZSTD] = &sqz_codec_zstd,
+    [SQZ_ID_LZ4] = &sqz_codec_lz4,     [SQZ_ID_LZ4HC] = &sqz_codec_lz4hc,
+    [SQZ_ID_RLE] = &sqz_codec_rle,     [SQZ_ID_HUFFMAN] = &sqz_codec_huffman,
+    [SQZ_ID_LZ77] = &sqz_codec_lz77,   [SQZ_ID_GORILLA] = &sqz_codec_gorilla,
+    [SQZ_ID_DOD] = &sqz_codec_dod,     [SQZ_ID_DELTA] = &sqz_codec_delta,
+    [SQZ_ID_ALP] = &sqz_codec_alp,     [SQZ_ID_DICT] = &sqz_codec_dict,
+};
+
 const sqz_codec *sqz_codec_by_id(unsigned id) {
-  for (size_t i = 0; i < CODEC_COUNT; i++)
-    if (codecs[i]->id == id) return codecs[i];
-  return NULL;
+  return id <= SQZ_ID_MAX ? by_id[id] : NULL;
 }
 
 size_t sqz_codec_count(void) {

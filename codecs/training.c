@@ -1,17 +1,18 @@
 /*
 ** training.c: bottom-k sampling by bytes and ZDICT training (training.h).
 **
-** The kept samples form a binary max-heap on (priority, size, bytes), so
-** the sample to drop when the budget overflows is at the root. A value whose
-** priority is not below the root's while the budget is full would be the
-** first dropped, so it is refused without a copy.
+** The kept samples form a binary max-heap on their priority, so the sample
+** to drop when the budget overflows is at the root. A value whose priority
+** is above the root's while the budget is full would be the first dropped,
+** so it is refused without a copy. Priorities are splitmix64 of the value's
+** index (Steele, Lea and Flood, "Fast splittable pseudorandom number
+** generators", OOPSLA 2014): a bijection, so no two are equal.
 */
 #define ZDICT_STATIC_LINKING_ONLY /* ZDICT_optimizeTrainFromBuffer_fastCover */
 #include "training.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 #include <zdict.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -20,8 +21,9 @@
 #include "codec.h"
 
 typedef struct sample {
-  uint64_t prio; /* XXH3_64bits of the bytes */
-  size_t n;      /* bytes */
+  uint64_t prio;  /* splitmix64(index) */
+  uint64_t index; /* the value's position among those added, from 0 */
+  size_t n;       /* bytes */
   uint8_t bytes[];
 } sample;
 
@@ -36,11 +38,18 @@ struct sqz_sampler {
   uint64_t value_bytes; /* their bytes, each up to SQZ_SAMPLE_PIECE_MAX */
 };
 
-/* The order of samples: priority, then size, then bytes. */
+/* The priority of the value at index: splitmix64's finalizer, a bijection
+** of 64-bit integers that scatters consecutive ones. */
+static uint64_t priority(uint64_t index) {
+  uint64_t z = index + 0x9E3779B97F4A7C15u;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return z ^ (z >> 31);
+}
+
+/* The heap's order: by priority. */
 static int sample_cmp(const sample *a, const sample *b) {
-  if (a->prio != b->prio) return a->prio < b->prio ? -1 : 1;
-  if (a->n != b->n) return a->n < b->n ? -1 : 1;
-  return memcmp(a->bytes, b->bytes, a->n);
+  return (a->prio > b->prio) - (a->prio < b->prio);
 }
 
 static void sift_up(sample **h, size_t i) {
@@ -88,7 +97,7 @@ void sqz_sampler_free(sqz_sampler *s) {
 
 size_t sqz_sampler_add(sqz_sampler *s, const void *p, size_t n) {
   if (n > SQZ_SAMPLE_PIECE_MAX) n = SQZ_SAMPLE_PIECE_MAX;
-  sample key = {XXH3_64bits(p, n), n};
+  sample key = {priority(s->values), s->values, n};
   s->values++;
   s->value_bytes += n;
   if (n == 0 || n > s->budget) return 0; /* adds nothing a dictionary could use */
@@ -105,6 +114,7 @@ size_t sqz_sampler_add(sqz_sampler *s, const void *p, size_t n) {
   sample *x = s->allocator.alloc(s->allocator.opaque, total);
   if (!x) return SQZ_ERROR(MEMORY);
   x->prio = key.prio;
+  x->index = key.index;
   x->n = n;
   memcpy(x->bytes, p, n);
   s->heap[s->count++] = x;
@@ -128,8 +138,10 @@ void sqz_sampler_info(const sqz_sampler *s, sqz_training_info *info) {
   info->zdict_error = NULL;
 }
 
-static int sample_ptr_cmp(const void *a, const void *b) {
-  return sample_cmp(*(const sample *const *)a, *(const sample *const *)b);
+/* The order ZDICT sees the samples in: the order they were added. */
+static int index_cmp(const void *a, const void *b) {
+  uint64_t x = (*(const sample *const *)a)->index, y = (*(const sample *const *)b)->index;
+  return (x > y) - (x < y);
 }
 
 size_t sqz_sampler_train(sqz_sampler *s, void *dict, size_t capacity, int level,
@@ -137,8 +149,7 @@ size_t sqz_sampler_train(sqz_sampler *s, void *dict, size_t capacity, int level,
   sqz_sampler_info(s, info);
   if (capacity < ZDICT_DICTSIZE_MIN) return SQZ_ERROR(PARAMETER);
   sqz_allocator *a = &s->allocator;
-  /* the heap, sorted, is the order ZDICT sees: by priority, not arrival */
-  qsort(s->heap, s->count, sizeof(sample *), sample_ptr_cmp);
+  qsort(s->heap, s->count, sizeof(sample *), index_cmp);
   size_t sizes_bytes;
   if (sqz_mul_overflow(s->count ? s->count : 1, sizeof(size_t), &sizes_bytes))
     return SQZ_ERROR(MEMORY);

@@ -8,14 +8,17 @@
 **   size_t n = sqz_sampler_train(s, dict, 16384, 3, &info);
 **   sqz_sampler_free(s);
 **
-** Sampling is deterministic and independent of the order the values come
-** in: each value gets a priority, the XXH3-64 hash of its bytes, and the
-** sampler keeps the values of lowest priority whose bytes fit the budget
-** (a bottom-k sample by bytes: after every value it drops the highest
-** priorities until the rest fits). The kept values go to ZDICT sorted by
-** priority (then bytes), so the same multiset of values trains the same
-** dictionary on every machine, whatever order a query returns them in.
-** Each value counts at most its first SQZ_SAMPLE_PIECE_MAX bytes.
+** Sampling is a deterministic, uniform sample of the values: the value
+** added n-th gets the priority splitmix64(n), a fixed pseudo-random
+** permutation of the positions, and the sampler keeps the values of lowest
+** priority whose bytes fit the budget (a bottom-k sample by bytes: after
+** every value it drops the highest priorities until the rest fits). So
+** frequent values keep their share, and the same values in the same order
+** give the same samples on every machine (a query with ORDER BY gives an
+** order that no query plan changes). The kept values go to ZDICT in the
+** order they came; when all fit the budget, that is exactly
+** ZDICT_trainFromBuffer's input for the whole column. Each value counts at
+** most its first SQZ_SAMPLE_PIECE_MAX bytes.
 **
 ** Training is ZDICT_optimizeTrainFromBuffer_fastCover with the parameters
 ** ZDICT_trainFromBuffer uses (d = 8, steps = 4, one thread, so the search

@@ -24,9 +24,14 @@
 ** schema that has one) again at the first use of each statement execution
 ** when the row was read inside a write transaction: a rollback in WAL mode
 ** leaves the data version as it was, and a dictionary that was rolled back
-** must not be written into frames. decompress() never returns wrong bytes
-** from a remembered row either way: the row's content is the one whose hash
-** the frame records.
+** must not be written into frames.
+**
+** decompress() checks less: a remembered row whose hash carries the frame's
+** tag decodes the frame right, whatever became of the row since, so it is
+** used while this connection changed nothing (the data version costs as
+** much to read as a small value takes to decode). A row that another
+** connection deleted is noticed by this one at its next change, and by any
+** new connection at once; the bytes returned are right either way.
 **
 ** The prepared statements live until the connection closes. SQLite refuses
 ** to close a connection (sqlite3_close) with statements still open, so they

@@ -53,7 +53,7 @@ typedef struct train_options {
 ** context and returns 0 when it is malformed or out of range. */
 static int read_options(sqlite3_context *context, sqlite3_value *arg, train_options *o) {
   static const sqz_opt spec[OPT_COUNT] = {
-      {"size", SQZ_OPT_SIZE, SQZ_DICTIONARY_MIN, SQZ_DICTIONARY_MAX, NULL},
+      {"size", SQZ_OPT_SIZE, 256, SQZ_DICTIONARY_MAX, NULL}, /* ZDICT_DICTSIZE_MIN.. */
       {"level", SQZ_OPT_INT, SQZ_DICTIONARY_LEVEL_MIN, SQZ_DICTIONARY_LEVEL_MAX, NULL},
       {"sample_bytes", SQZ_OPT_SIZE, 1024, (int64_t)1 << 31, NULL},
       {"schema", SQZ_OPT_TEXT, 0, 128, NULL},
