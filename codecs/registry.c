@@ -4,7 +4,7 @@
 **
 ** To add a codec: define `const sqz_codec sqz_codec_NAME` in its own file,
 ** declare it in codec.h and add it to `codecs[]` (the order squeeze_codecs
-** lists).
+** lists) and to `by_id[]` (test_frame checks that both agree).
 */
 #include "codec.h"
 
@@ -13,10 +13,9 @@
 #include <strings.h>
 
 static const sqz_codec *const codecs[] = {
-    &sqz_codec_zstd, &sqz_codec_lz4,     &sqz_codec_lz4hc, &sqz_codec_store,
-    &sqz_codec_rle,  &sqz_codec_huffman, &sqz_codec_lz77,  &sqz_codec_gorilla,
-    &sqz_codec_dod,  &sqz_codec_delta,   &sqz_codec_alp,   &sqz_codec_dict,
-    &sqz_codec_bins, &sqz_codec_decimal,
+    &sqz_codec_zstd,    &sqz_codec_lz4,  &sqz_codec_lz4hc,   &sqz_codec_store,   &sqz_codec_rle,
+    &sqz_codec_huffman, &sqz_codec_lz77, &sqz_codec_gorilla, &sqz_codec_dod,     &sqz_codec_delta,
+    &sqz_codec_alp,     &sqz_codec_dict, &sqz_codec_bins,    &sqz_codec_decimal,
 };
 #define CODEC_COUNT (sizeof(codecs) / sizeof(codecs[0]))
 
@@ -34,6 +33,7 @@ static const sqz_codec *const by_id[SQZ_ID_MAX + 1] = {
     [SQZ_ID_LZ77] = &sqz_codec_lz77,   [SQZ_ID_GORILLA] = &sqz_codec_gorilla,
     [SQZ_ID_DOD] = &sqz_codec_dod,     [SQZ_ID_DELTA] = &sqz_codec_delta,
     [SQZ_ID_ALP] = &sqz_codec_alp,     [SQZ_ID_DICT] = &sqz_codec_dict,
+    [SQZ_ID_BINS] = &sqz_codec_bins,   [SQZ_ID_DECIMAL] = &sqz_codec_decimal,
 };
 
 const sqz_codec *sqz_codec_by_id(unsigned id) {

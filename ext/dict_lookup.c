@@ -158,9 +158,13 @@ static int row_unchanged_here(sqz_conn *c, const dict_row *r) {
 }
 
 /* Whether row r, read at r->tok, still holds now: nothing changed here, nor
-** in its schema's file (the check compress() makes). */
+** in its schema's file. The data version is only current while a read
+** transaction is open on the schema (the pager looks for other connections'
+** commits when it takes its lock): with none open, as in
+** `SELECT compress('x', 'zstd', 'dict=d')`, the row is read again. */
 static int row_holds(sqz_conn *c, const dict_row *r) {
   if (!r->tok.dv_ok || !row_unchanged_here(c, r)) return 0;
+  if (sqlite3_txn_state(c->db, r->schema) == SQLITE_TXN_NONE) return 0;
   unsigned dv;
   return sqlite3_file_control(c->db, r->schema, SQLITE_FCNTL_DATA_VERSION, &dv) == SQLITE_OK &&
          dv == r->tok.data_version;
@@ -522,15 +526,12 @@ int sqz_dicts_by_id(sqz_conn *c, const sqz_frame_info *info, sqz_dict_use *out, 
   sqz_dicts *d = dicts_of(c);
   if (!d) return SQLITE_NOMEM;
   sqlite3_int64 id = (sqlite3_int64)info->dict_id;
-  /* A remembered row whose hash carries the frame's tag decodes the frame
-  ** right whatever happened to the row since, so while this connection
-  ** changed nothing, the row is used without asking its file whether
-  ** another connection committed meanwhile (that costs as much as a
-  ** 100-byte value's decoding): a row another connection deleted is
-  ** noticed at this connection's next change, or by a new connection. */
+  /* A remembered row is used while it holds (row_holds): a dictionary
+  ** deleted, altered or replaced by any connection is an error at once, as
+  ** it is for a new connection, not at some later change. */
   for (int i = 0; i < d->nrows; i++) {
     dict_row *r = &d->rows[i];
-    if (r->id == id && tag_matches(r->hash, info) && row_unchanged_here(c, r)) {
+    if (r->id == id && tag_matches(r->hash, info) && row_holds(c, r)) {
       use_row(d, r, out);
       return SQLITE_OK;
     }

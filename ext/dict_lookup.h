@@ -26,12 +26,12 @@
 ** leaves the data version as it was, and a dictionary that was rolled back
 ** must not be written into frames.
 **
-** decompress() checks less: a remembered row whose hash carries the frame's
-** tag decodes the frame right, whatever became of the row since, so it is
-** used while this connection changed nothing (the data version costs as
-** much to read as a small value takes to decode). A row that another
-** connection deleted is noticed by this one at its next change, and by any
-** new connection at once; the bytes returned are right either way.
+** decompress() makes the same check (and the frame's tag must be carried
+** by the row's hash), so a dictionary deleted or altered by any connection
+** is an error for every connection at its next read transaction. The data
+** version is current only inside a read transaction on the row's schema;
+** outside one (a statement that reads no table of that schema) the row is
+** read again.
 **
 ** The prepared statements live until the connection closes. SQLite refuses
 ** to close a connection (sqlite3_close) with statements still open, so they
