@@ -512,6 +512,22 @@ static int run(sqlite3 *db, const char *sql) {
   return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* Rolls back the transaction this file began. After sqlite3_interrupt()
+** every statement the connection prepares or starts fails until the
+** statement calling squeeze_maintain ends, ROLLBACK included; but SQLite
+** rolls the whole transaction back itself when a write statement is
+** interrupted (sqlite3_interrupt's documentation; vdbeaux.c's
+** sqlite3VdbeHalt), so noop, a write prepared beforehand, is started with
+** its parameters cleared (it then changes no row when it runs at all). */
+static void rollback(sqz_tp_job *job, sqlite3_stmt *noop) {
+  if (sqlite3_get_autocommit(job->db)) return;
+  if (run(job->db, "ROLLBACK") == SQLITE_OK || sqlite3_get_autocommit(job->db) || !noop) return;
+  sqlite3_reset(noop);
+  sqlite3_clear_bindings(noop);
+  sqlite3_step(noop);
+  sqlite3_reset(noop);
+}
+
 /* The connection's busy timeout in ms (PRAGMA busy_timeout: 0 when there is
 ** none, or another busy handler). */
 static int busy_timeout(sqlite3 *db) {
@@ -547,18 +563,19 @@ static int begin_write(sqz_tp_job *job, double deadline) {
 }
 
 /* Commits, waiting for readers that keep the commit BUSY until deadline (then
-** rolls back). 1 committed, 0 rolled back at the deadline, -1 failed. */
-static int commit(sqz_tp_job *job, double deadline) {
+** rolls back; noop: as for rollback). 1 committed, 0 rolled back at the
+** deadline, -1 failed. */
+static int commit(sqz_tp_job *job, sqlite3_stmt *noop, double deadline) {
   for (;;) {
     int rc = run(job->db, "COMMIT");
     if (rc == SQLITE_OK) return 1;
     if (rc != SQLITE_BUSY) {
       sqz_tp_fail(job, rc, "%s", sqlite3_errmsg(job->db));
-      run(job->db, "ROLLBACK");
+      rollback(job, noop);
       return -1;
     }
     if (now_seconds() >= deadline) {
-      run(job->db, "ROLLBACK");
+      rollback(job, noop);
       return 0;
     }
     sqlite3_sleep(10);
@@ -650,11 +667,11 @@ static int step(sqz_tp_job *job, mt_column *c, mt_stmts *s, int utf8, double dea
     progress_show(p, c, 0);
   }
   if (job->rc != SQLITE_OK) {
-    run(job->db, "ROLLBACK");
+    rollback(job, s->keep);
     c->cursor = cursor0;
     return -1;
   }
-  int done = commit(job, deadline > t0 + 10 ? deadline : t0 + 10);
+  int done = commit(job, s->keep, deadline > t0 + 10 ? deadline : t0 + 10);
   if (done != 1) {
     c->cursor = cursor0;
     c->exhausted = 0;
