@@ -13,6 +13,9 @@
 # library, a prebuilt binary per platform) and, on Linux x86-64, @flydotio/litestream-linux-x64
 # (the Litestream 0.3.13 binary, an optional dependency npm skips on other machines), for
 # tests/node/test_libsql.js, test_litestream.js and make demo's last section.
+#
+#   sh tests/deps_node.sh          both
+#   sh tests/deps_node.sh tests    tests/node's only (make demo's Litestream section)
 tests=$(cd "$(dirname "$0")" && pwd)
 cd "$tests/../bindings/node" || exit 1
 
@@ -49,6 +52,8 @@ tests_node() {
   fi
   exit 0
 }
+
+[ "${1:-}" = tests ] && tests_node
 
 # Already installed from this lockfile: nothing to do.
 if [ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] &&
