@@ -6,8 +6,8 @@
  * of tests/node/workload.js into a squeeze table, a table of dictionary-compressed values and a
  * transparent table, and is killed (SIGKILL) at random moments, then restarted. After each kill
  * a copy restored with `litestream restore` must hold at least every batch the writer reported
- * committed, and every restored copy (after each kill, and the last after Litestream stops)
- * must:
+ * committed, and every restored copy (one while the writer writes, one after each kill, and
+ * the last after Litestream stops) must:
  *   - open with squeeze and pass PRAGMA integrity_check (which, in this SQLite, runs the squeeze
  *     table's xIntegrity) and squeeze_check;
  *   - read exactly as a replay of batches 1..k into a fresh database, k its last batch: every
@@ -97,8 +97,9 @@ function verify(file, replay, what) {
 }
 
 /* Runs the writer until killed ms milliseconds after its first commit (so that a slow start
- * on a loaded machine still leaves it time to write); resolves to the last batch it reported. */
-function writeFor(src, ms) {
+ * on a loaded machine still leaves it time to write), calling during() halfway, while it
+ * writes; resolves to the last batch it reported. */
+function writeFor(src, ms, during) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'litestream_writer.js'), src],
                         {stdio: ['ignore', 'pipe', 'pipe'], env: process.env});
@@ -107,6 +108,7 @@ function writeFor(src, ms) {
       if (!out) {
         clearTimeout(timer);
         timer = setTimeout(() => child.kill('SIGKILL'), ms);
+        setTimeout(during, ms / 2);
       }
       out += d;
     });
@@ -148,10 +150,23 @@ async function main() {
   ls.stderr.on('data', (d) => { lsLog += d; });
   const replay = new Replay();
   try {
+    /* Litestream has made its first snapshot (of the tables) once a restore succeeds. */
+    let first;
+    for (let t = 0; t < 100 && !first; t++) {
+      await sleep(100);
+      fs.rmSync(path.join(dir, 'setup.db'), {force: true});
+      try { first = restore(dir, replica, 'setup.db'); } catch (e) { /* not yet */ }
+    }
+    check(first, 'litestream replicated the new database within 10 s', lsLog);
     let committed = 0;
     for (let round = 1; round <= 4; round++) {
       const ms = w.mix(seed, round) % 600;
-      const last = await writeFor(src, ms);
+      let mid, midError;
+      const last = await writeFor(src, ms, () => {
+        try { mid = restore(dir, replica, `round${round}-mid.db`); } catch (e) { midError = e.message; }
+      });
+      if (mid) verify(mid, replay, `round ${round}, restored while the writer wrote`);
+      else check(false, `round ${round}: litestream restore while the writer wrote`, midError);
       check(last > committed, `round ${round}: the writer committed batches ${committed + 1}..${last}`, last);
       committed = last;
       /* The replica catches up: a restored copy holds every reported batch within 10 s. */
