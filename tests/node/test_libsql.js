@@ -2,8 +2,8 @@
 /*
  * squeeze in libSQL's embedded library (the npm package libsql, libSQL's fork of SQLite 3.45,
  * installed by make deps in tests/node): it loads the extension with loadExtension, runs every
- * ```sql example of README.md and prints what the README says (as tests/sql/test_docs.py
- * checks them in Debian's SQLite), loads it through the sqlite-squeeze package's load(db) as
+ * ```sql example of README.md and docs/*.md and requires what the pages show (as
+ * tests/sql/test_docs.py checks them in Debian's SQLite), loads it through the sqlite-squeeze package's load(db) as
  * the README's Node example does, and runs a squeeze table's CRUD: the README's weather table
  * from its CSV, INSERT, UPDATE, DELETE, a rolled-back transaction, squeeze_check and
  * PRAGMA integrity_check (which runs the table's xIntegrity in this SQLite).
@@ -52,12 +52,15 @@ function sqlBlocks(text) {
 }
 
 /* (statement, expected rows or null) pairs of a block: a statement ends with ';' at the end
- * of a line, and the '-- ' lines after it are its rows (test_docs.py's convention). */
+ * of a line (a trigger with END;), and the '-- ' lines after it are its rows (test_docs.py's
+ * convention). */
 function examples(block) {
   const out = [];
   let stmt = '', expected = null;
   for (const line of block) {
-    const complete = /;\s*$/.test(stmt.trimEnd());
+    /* sqlite3_complete's rule, as far as the pages need it: a trigger ends at END; */
+    const trigger = /^\s*CREATE\s+(TEMP\w*\s+)?TRIGGER\b/i.test(stmt);
+    const complete = trigger ? /\bEND\s*;\s*$/i.test(stmt) : /;\s*$/.test(stmt);
     if (stmt && complete && line.startsWith('-- ')) { (expected = expected || []).push(line.slice(3)); continue; }
     if (stmt && complete) { out.push([stmt, expected]); stmt = ''; expected = null; }
     if (!stmt && (line.startsWith('.') || line.trim() === '' || line.trimStart().startsWith('--'))) continue;
@@ -74,13 +77,12 @@ function run(db, sql) {
   return s.raw().safeIntegers(true).all().map(r => r.map(render).join('|'));
 }
 
-{
+/* Runs every example of a page in one connection, in order; returns [count, mismatches]. */
+function runPage(page) {
   const db = open();
-  same('libSQL loads squeeze: its SQLite and squeeze versions',
-       ['3.45', '0.1.0'], db.prepare('SELECT substr(sqlite_version(), 1, 4), squeeze_version()').raw().get());
-  const blocks = sqlBlocks(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
-  let n = 0, bad = [];
-  for (const block of blocks) {
+  let n = 0;
+  const bad = [];
+  for (const block of sqlBlocks(fs.readFileSync(path.join(ROOT, page), 'utf8'))) {
     for (const [sql, expected] of examples(block)) {
       n++;
       try {
@@ -91,8 +93,21 @@ function run(db, sql) {
       }
     }
   }
-  check(n >= 10 && bad.length === 0, `every README.md SQL example prints what the README says in libSQL (${n})`, bad);
   db.close();
+  return [n, bad];
+}
+
+{
+  const db = open();
+  same('libSQL loads squeeze: its SQLite and squeeze versions',
+       ['3.45', '0.1.0'], db.prepare('SELECT substr(sqlite_version(), 1, 4), squeeze_version()').raw().get());
+  db.close();
+  const [n, bad] = runPage('README.md');
+  check(n >= 10 && bad.length === 0, `every README.md SQL example prints what the README says in libSQL (${n})`, bad);
+  for (const page of fs.readdirSync(path.join(ROOT, 'docs')).filter(f => f.endsWith('.md')).sort()) {
+    const [m, worse] = runPage(path.join('docs', page));
+    if (m) check(worse.length === 0, `every docs/${page} SQL example prints what the page says in libSQL (${m})`, worse);
+  }
 }
 
 {
