@@ -16,7 +16,8 @@
  * and the last one must read exactly as the source database.
  *
  *   node tests/node/test_litestream.js   (from the repository root; SQUEEZE_EXT: build/squeeze;
- *                                        SEED=n repeats a run's kill times)
+ *                                        SEED=n repeats a run's kill times; KEEP=1 keeps
+ *                                        its directory under the system's tmp)
  *
  * Skips (one "ok - " line saying why) only where the binary cannot run: a machine other than
  * Linux x86-64, for which the npm package has no binary.
@@ -145,8 +146,10 @@ async function main() {
     w.setup(db);
     db.close();
   }
-  const ls = spawn(LITESTREAM, ['replicate', '-config', config], {stdio: ['ignore', 'ignore', 'pipe']});
+  /* Litestream 0.3.13 logs to stdout; both go into lsLog, printed when something fails. */
+  const ls = spawn(LITESTREAM, ['replicate', '-config', config], {stdio: ['ignore', 'pipe', 'pipe']});
   let lsLog = '';
+  ls.stdout.on('data', (d) => { lsLog += d; });
   ls.stderr.on('data', (d) => { lsLog += d; });
   const replay = new Replay();
   try {
@@ -198,7 +201,7 @@ async function main() {
     check(false, 'litestream test ran to the end', `${e.stack}\n${lsLog}`);
     ls.kill('SIGKILL');
   }
-  if (!process.env.KEEP)   fs.rmSync(dir, {recursive: true, force: true});
+  if (!process.env.KEEP) fs.rmSync(dir, {recursive: true, force: true});
 }
 
 main().then(done, (e) => { check(false, 'litestream test', e.stack); done(); });
