@@ -160,6 +160,7 @@ demo: deps-deb all
 
 bench: deps all $(BENCH_BIN) $(BUILD)/ts/ts.i64
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@sh bench/litestream.sh && SERIES=full sh bench/litestream.sh
 
 # codec_bench on the real datasets (sql/bench.sql), as tables and a gnuplot picture:
 # build/bench/codec_bench.md and build/bench/codec_bench.svg.

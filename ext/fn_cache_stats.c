@@ -75,6 +75,9 @@ static const sqz_tvf_def stats_def = {
     .column = stats_column,
     .connected = sqz_dicts_hook_connected,
     .disconnected = sqz_dicts_hook_disconnected,
+    /* Counters of this process and host, not a function of the database: DIRECTONLY, so
+    ** no trigger copies them into a replicated write (docs/scale.md). */
+    .directonly = 1,
 };
 
 int sqz_register_cache_stats(sqlite3 *db, sqz_conn *c) {

@@ -75,6 +75,9 @@ static const sqz_tvf_def pool_def = {
     .cost = 10,
     .filter = pool_filter,
     .column = pool_column,
+    /* Counters of this connection, not a function of the database: DIRECTONLY, so no
+    ** trigger copies them into a replicated write (docs/scale.md). */
+    .directonly = 1,
 };
 
 static void version_func(sqlite3_context *context, int argc, sqlite3_value **argv) {

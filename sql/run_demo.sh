@@ -6,3 +6,7 @@ mkdir -p build
 rm -f build/demo_birds_plain.db build/demo_birds_plain.db-journal \
       build/demo_birds_squeeze.db build/demo_birds_squeeze.db-journal
 sqlite3 :memory: < sql/demo.sql
+# Last: section 6's two databases replicated with Litestream, restored and checked
+# (sql/litestream_ship.sh prints the bytes it shipped for each).
+echo
+sh sql/litestream_ship.sh build/litestream build/demo_birds_squeeze.db build/demo_birds_plain.db

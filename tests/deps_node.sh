@@ -8,7 +8,16 @@
 # a prebuilt binary on GitHub and, when there is none or no network, compiles its own
 # SQLite with node-gyp. node-gyp needs Node's headers: npm_config_nodedir points it at the
 # headers installed with node (/usr/include/node), so nothing is downloaded.
-cd "$(dirname "$0")/../bindings/node" || exit 1
+#
+# Then tests/node's own packages, from its package-lock.json: libsql (libSQL's embedded
+# library, a prebuilt binary per platform) and, on Linux x86-64, @flydotio/litestream-linux-x64
+# (the Litestream 0.3.13 binary, an optional dependency npm skips on other machines), for
+# tests/node/test_libsql.js, test_litestream.js and make demo's last section.
+#
+#   sh tests/deps_node.sh          both
+#   sh tests/deps_node.sh tests    tests/node's only (make demo's Litestream section)
+tests=$(cd "$(dirname "$0")" && pwd)
+cd "$tests/../bindings/node" || exit 1
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
@@ -26,10 +35,30 @@ if [ "$major" -lt 20 ]; then
   exit 1
 fi
 
+# tests/node: npm ci unless already installed from this lockfile; then, where npm installs
+# Litestream (Linux x86-64), it must run.
+tests_node() {
+  cd "$tests/node" || exit 1
+  if ! [ node_modules/.package-lock.json -nt package-lock.json ] ||
+     ! [ -f node_modules/libsql/package.json ]; then
+    echo "make deps: npm ci in tests/node (libsql, litestream)"
+    npm ci --no-audit --no-fund --loglevel=error || exit 1
+  fi
+  if [ "$(uname -s)/$(uname -m)" = Linux/x86_64 ]; then
+    node_modules/@flydotio/litestream-linux-x64/litestream version >/dev/null || {
+      echo "make deps: tests/node/node_modules/@flydotio/litestream-linux-x64/litestream does not run"
+      exit 1
+    }
+  fi
+  exit 0
+}
+
+[ "${1:-}" = tests ] && tests_node
+
 # Already installed from this lockfile: nothing to do.
 if [ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] &&
    [ node_modules/.package-lock.json -nt package-lock.json ]; then
-  exit 0
+  tests_node
 fi
 
 prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
@@ -42,3 +71,4 @@ npm ci --no-audit --no-fund --loglevel=error || exit 1
   echo "make deps: better-sqlite3 was not built (install scripts disabled?)"
   exit 1
 }
+tests_node
