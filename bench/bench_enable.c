@@ -49,7 +49,7 @@ int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
 
 /* The squeeze_enable options compared; "" is the default (zstd level 3, no
 ** dictionary). */
-static const char *const CONFIGS[] = {"", "dict=auto", "dict=auto,level=19"};
+static const char *const CONFIGS[] = {"", "dict=auto", "dict=auto,level=19", "codec=lz4,dict=auto"};
 #define NCONFIGS (sizeof CONFIGS / sizeof CONFIGS[0])
 
 /* The columns: a label and the expression over birds(f0..f13). */
