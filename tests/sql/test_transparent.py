@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from sqz import DATA, EXT, SqlTestCase, connect
+from sqz import DATA, EXT, ROOT, SqlTestCase, connect
 
 
 def schema(db, *, skip_config=True):
@@ -734,6 +734,28 @@ class Shell(unittest.TestCase):
                                   "SELECT squeeze_disable('t', 'w');"
                                   "SELECT count(*), typeof(v) FROM t;").stdout
             self.assertEqual(out.split(), ["0", "1001|text"])
+
+    def test_the_session_of_the_reference_page(self):
+        """docs/transparent.md's shell session: its input lines, run in the shell from the
+        repository root, print its output lines; its progress line (stderr, on a terminal
+        only) has the shape squeeze_maintain writes."""
+        with open(os.path.join(ROOT, "docs", "transparent.md"), encoding="utf-8") as f:
+            block = f.read().split("```console\n", 1)[1].split("```", 1)[0].splitlines()
+        prompt = "sqlite> "
+        inputs = [line[len(prompt):] for line in block if line.startswith(prompt)]
+        progress = [line for line in block if line.startswith("squeeze_maintain: ")]
+        expected = [line for line in block
+                    if not line.startswith((prompt, "$ ", "squeeze_maintain: "))]
+        self.assertEqual(inputs[0], ".load ./build/squeeze")
+        self.assertEqual(len(progress), 1)
+        self.assertRegex(progress[0], r"^squeeze_maintain: strikes\.body: 10000 of 10000 rows "
+                                      r"\(100%\), \d+\.\d MB to \d+\.\d MB, \d+\.\d s$")
+        with tempfile.TemporaryDirectory() as d:
+            r = subprocess.run(["sqlite3", "-bail", os.path.join(d, "birds.db")],
+                               input="\n".join([".load " + EXT] + inputs[1:]) + "\n",
+                               capture_output=True, text=True, cwd=ROOT, check=True)
+        self.assertEqual(r.stdout.splitlines(), expected)
+        self.assertEqual(r.stderr, "")
 
     def test_progress_on_a_terminal(self):
         import pty
