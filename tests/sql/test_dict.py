@@ -268,6 +268,27 @@ class Errors(DictTestCase):
             fresh.execute("SELECT decompress(?)", (frame,)).fetchone()
         fresh.close()
 
+    def test_lz4_frames_of_a_deleted_replaced_or_truncated_dictionary(self):
+        frame = self.frame(opts="dict=birds", row=3)
+        lz4 = self.one("SELECT compress(body, 'lz4', 'dict=birds') FROM bird_json WHERE id = 3")
+        self.assertEqual(lz4[0], 0xC3)
+        self.one("SELECT squeeze_train_dict('other', 'SELECT f0 FROM birds')")
+        for change, msg in [("DELETE FROM squeeze_dict WHERE id = 1", "dictionary 1 not found"),
+                            ("UPDATE squeeze_dict SET (bytes, hash) = (SELECT bytes, hash FROM"
+                             " squeeze_dict WHERE name = 'other') WHERE id = 1",
+                             "dictionary 1 does not match its hash"),
+                            ("UPDATE squeeze_dict SET bytes = substr(bytes, 1, length(bytes) / 2)"
+                             " WHERE id = 1", "dictionary 1 does not match its hash")]:
+            with self.subTest(change=change):
+                self.db.execute("SAVEPOINT s")
+                self.db.execute(change)
+                for f in (lz4, frame):
+                    self.assertSqlError("decompress: " + msg, "SELECT decompress(?)", f)
+                self.db.execute("ROLLBACK TO s")
+                self.db.execute("RELEASE s")
+        self.assertEqual(self.one("SELECT decompress(?)", lz4),
+                         self.one("SELECT body FROM bird_json WHERE id = 3"))
+
     def test_replaced_dictionary(self):
         frame = self.frame()
         self.one("SELECT squeeze_train_dict('other', 'SELECT f8 FROM birds')")

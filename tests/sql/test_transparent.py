@@ -268,6 +268,24 @@ class Dictionaries(SqlTestCase):
                          [(b,) for _, b in plain[10:]] + [(b,) for b, in self.db.execute(
                              "SELECT body FROM nodict ORDER BY id LIMIT 100")])
 
+    def test_a_deleted_or_altered_dictionary_is_an_error_never_wrong_rows(self):
+        bird_rows(self.db)
+        self.one("SELECT squeeze_enable('birds', 'body', 'dict=auto')")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        plain = self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall()
+        for change, msg in [("DELETE FROM squeeze_dict", "dictionary 1 not found"),
+                            ("UPDATE squeeze_dict SET bytes = substr(bytes, 1, 100)",
+                             "dictionary 1 does not match its hash")]:
+            with self.subTest(change=change):
+                self.db.execute("SAVEPOINT s")
+                self.db.execute(change)
+                self.assertSqlError("decompress: " + msg, "SELECT body FROM birds WHERE id = 7")
+                self.assertSqlError("decompress: " + msg, "SELECT count(*) FROM birds"
+                                    " WHERE body LIKE '%goose%'")
+                self.db.execute("ROLLBACK TO s")
+                self.db.execute("RELEASE s")
+        self.assertEqual(self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall(), plain)
+
     def test_auto_with_too_few_rows(self):
         self.db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
         self.db.executemany("INSERT INTO t(v) VALUES (?)",
