@@ -26,21 +26,16 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
-#include "bench_util.h"
+#include "bench_birds.h"
 
 int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
 
 #define MAX_ROWS 10000
-#define FIELDS 14
 
 static sqlite3 *db;
 
 static void exec(const char *sql) {
-  char *err = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-    fprintf(stderr, "%s: %s\n", sql, err);
-    exit(1);
-  }
+  birds_exec(db, sql);
 }
 
 /* Seconds to step through every row of sql, touching each value. */
@@ -74,46 +69,7 @@ static double median_scan(const char *sql) {
 }
 
 static sqlite3_int64 one_int(const char *sql) {
-  sqlite3_stmt *stmt;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
-      sqlite3_step(stmt) != SQLITE_ROW) {
-    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-    exit(1);
-  }
-  sqlite3_int64 v = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  return v;
-}
-
-/* Loads the CSV's fields into table birds(f0..f13). */
-static void load_birds(void) {
-  size_t n;
-  char *csv = (char *)bench_read_file("examples/data/birdstrikes.csv", &n);
-  csv[n] = 0;
-  exec("CREATE TABLE birds(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13)");
-  sqlite3_stmt *ins;
-  sqlite3_prepare_v2(db, "INSERT INTO birds VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL);
-  char *line = strchr(csv, '\n') + 1; /* skip the header */
-  exec("BEGIN");
-  while (*line) {
-    char *end = strchr(line, '\n');
-    if (!end) end = line + strlen(line);
-    char *f = line;
-    for (int i = 0; i < FIELDS; i++) {
-      char *comma = memchr(f, ',', (size_t)(end - f));
-      char *stop = comma && i < FIELDS - 1 ? comma : end;
-      size_t len = (size_t)(stop - f);
-      if (len && f[len - 1] == '\r') len--;
-      sqlite3_bind_text(ins, i + 1, f, (int)len, SQLITE_TRANSIENT);
-      f = stop + (stop < end);
-    }
-    sqlite3_step(ins);
-    sqlite3_reset(ins);
-    line = *end ? end + 1 : end;
-  }
-  exec("COMMIT");
-  sqlite3_finalize(ins);
-  free(csv);
+  return birds_int(db, sql);
 }
 
 /* The values of table t (column v), in rowid order. */
@@ -260,7 +216,7 @@ static void run(const char *label, const char *table) {
 int main(void) {
   sqlite3_auto_extension((void (*)(void))sqlite3_squeeze_init);
   if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 1;
-  load_birds();
+  birds_load(db, "main");
   exec("CREATE TABLE json(v TEXT, z BLOB, s BLOB);"
        "INSERT INTO json(v) SELECT json_array(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,"
        " f12, f13) FROM birds ORDER BY rowid;"

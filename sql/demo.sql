@@ -1,6 +1,6 @@
 -- demo.sql: squeeze's main job on real data, in the sqlite3 shell.
 -- Run it with `make demo` (or: sh sql/run_demo.sh, which starts the database
--- files of section 6 afresh and runs this file from the repository root).
+-- files of sections 6 and 8 afresh and runs this file from the repository root).
 --
 -- Loads Moby-Dick (examples/data/moby-dick.txt) as one row per chapter and the
 -- FAA bird-strike table (examples/data/birdstrikes.csv), compresses a TEXT
@@ -9,7 +9,10 @@
 -- store: the Seattle weather series in a squeeze table against a plain one
 -- (section 5), and the bird strikes imported from their CSV with .import
 -- straight into a squeeze table and a plain table, in files under build/,
--- with the two files' sizes (section 6).
+-- with the two files' sizes (section 6). Then small values: the bird strikes'
+-- JSON rows compressed one by one with a trained dictionary beside plain zstd
+-- (section 7), and transparent compression of an existing table, the same
+-- queries before and after (section 8).
 .load ./build/squeeze
 .bail on
 .headers on
@@ -251,3 +254,134 @@ SELECT CASE WHEN (SELECT count(*) FROM ba p JOIN ba s ON s.id = p.id
             THEN 'same answers from both tables' ELSE json('answers DIFFER') END AS check_result
 UNION ALL
 SELECT 'squeeze_check: ' || squeeze_check('squeeze_file.birds');
+
+-- 7. Small values: a trained dictionary ---------------------------------------
+-- A bird strike as JSON is about 150 bytes: too little for zstd to find repeats
+-- inside one value (section 3: x1.08). squeeze_train_dict trains a zstd
+-- dictionary on the rows (16 KiB at most, kept in the database's squeeze_dict
+-- table); each row is then still compressed on its own, with the dictionary,
+-- and decompress() finds the dictionary by itself. Beside it, the plain zstd
+-- row of section 3.
+.headers off
+.mode list
+CREATE TEMP TABLE dmarks(step TEXT PRIMARY KEY, at REAL);
+SELECT 'squeeze_train_dict: dictionary ' ||
+       squeeze_train_dict('birds_json', 'SELECT body FROM bird_json') || ' trained';
+INSERT INTO dmarks VALUES('start', julianday('now'));
+UPDATE birdstrikes SET z = compress((SELECT body FROM bird_json WHERE id = birdstrikes.rowid),
+                                    'zstd', 'dict=birds_json');
+INSERT INTO dmarks VALUES('compressed', julianday('now'));
+CREATE TEMP TABLE dict_result AS
+  SELECT sum(length(CAST(j.body AS BLOB))) AS bytes_before, sum(length(z)) AS bytes_after,
+         sum(decompress(z) IS j.body) AS roundtrip_ok, count(*) AS rows
+  FROM birdstrikes JOIN bird_json j ON j.id = birdstrikes.rowid;
+INSERT INTO dmarks VALUES('decompressed', julianday('now'));
+
+.headers on
+.mode column
+SELECT 'zstd' AS birdstrikes_rows_as_json, r.bytes_before, r.bytes_after,
+       0 AS dictionary_bytes, printf('%.2f', 1.0 * r.bytes_before / r.bytes_after) AS ratio,
+       printf('%.2f', 1.0 * r.bytes_before / r.bytes_after) AS ratio_with_dictionary,
+       printf('%.0f', (c.at - s.at) * 86400000) AS compress_ms,
+       printf('%.0f', (d.at - c.at) * 86400000) AS verify_ms,
+       CASE WHEN r.roundtrip_ok = r.rows THEN 'all ' || r.rows ELSE 'FAILED' END AS roundtrip
+FROM results r
+JOIN marks s ON s.codec = 'zstd' AND s.dataset = 'birds' AND s.step = 'start'
+JOIN marks c ON c.codec = 'zstd' AND c.dataset = 'birds' AND c.step = 'compressed'
+JOIN marks d ON d.codec = 'zstd' AND d.dataset = 'birds' AND d.step = 'decompressed'
+WHERE r.codec = 'zstd' AND r.dataset = 'birdstrikes rows'
+UNION ALL
+SELECT 'zstd, dict=birds_json', r.bytes_before, r.bytes_after, length(sd.bytes),
+       printf('%.2f', 1.0 * r.bytes_before / r.bytes_after),
+       printf('%.2f', 1.0 * r.bytes_before / (r.bytes_after + length(sd.bytes))),
+       printf('%.0f', ((SELECT at FROM dmarks WHERE step = 'compressed') -
+                       (SELECT at FROM dmarks WHERE step = 'start')) * 86400000),
+       printf('%.0f', ((SELECT at FROM dmarks WHERE step = 'decompressed') -
+                       (SELECT at FROM dmarks WHERE step = 'compressed')) * 86400000),
+       CASE WHEN r.roundtrip_ok = r.rows THEN 'all ' || r.rows ELSE 'FAILED' END
+FROM dict_result r, squeeze_dict sd WHERE sd.name = 'birds_json';
+SELECT CASE WHEN roundtrip_ok = rows THEN 'all round trips with the dictionary verified in SQL'
+            ELSE json('round trip FAILED') END AS check_result FROM dict_result;
+
+-- 8. Transparent compression of an existing table -------------------------------
+-- A table as an application keeps it, in a database file under build/
+-- (sql/run_demo.sh removes it first): a key, two short columns with an index
+-- on one, and the strike as JSON. The same queries run on it before and after
+-- squeeze_enable + squeeze_maintain: the table keeps its name, its index and
+-- its answers, while its body column is stored compressed with a dictionary
+-- that squeeze_maintain trains (dict=auto). Each query runs 20 times; the
+-- times are per run. The sizes are the column's bytes (after: frames plus the
+-- dictionary) and the file's after VACUUM.
+.headers off
+.mode list
+ATTACH 'build/demo_strikes.db' AS app;
+CREATE TABLE app.strikes(id INTEGER PRIMARY KEY, state TEXT, species TEXT, body TEXT);
+CREATE INDEX app.strikes_state ON strikes(state);
+INSERT INTO app.strikes
+  SELECT b.rowid, b."Origin State", b."Wildlife Species", j.body
+  FROM birdstrikes b JOIN bird_json j ON j.id = b.rowid ORDER BY b.rowid;
+CREATE TEMP TABLE tq(id INTEGER PRIMARY KEY, query TEXT, sql TEXT);
+INSERT INTO tq(query, sql) VALUES
+  ('strikes in Texas (index on state)', 'SELECT count(*) FROM app.strikes WHERE state = ''Texas'''),
+  ('longest body in Texas', 'SELECT max(length(body)) FROM app.strikes WHERE state = ''Texas'''),
+  ('1,000 rows by id, spread out',
+   'SELECT sum(length((SELECT body FROM app.strikes WHERE id = value * 7919 % 10000 + 1)))
+    FROM generate_series(1, 1000)'),
+  ('bodies that mention a goose', 'SELECT count(*) FROM app.strikes WHERE body LIKE ''%goose%'''),
+  ('costliest strike (JSON field 12)',
+   'SELECT max(CAST(body ->> 12 AS INTEGER)) FROM app.strikes'),
+  ('all bodies, bytes', 'SELECT sum(length(CAST(body AS BLOB))) FROM app.strikes');
+CREATE TEMP TABLE ta(id INTEGER, phase TEXT, answer TEXT, t0 REAL, t1 REAL);
+CREATE TEMP TABLE tsize(phase TEXT, column_bytes INTEGER, dictionary_bytes INTEGER,
+                        file_bytes INTEGER);
+-- the statements of one phase: each query's answer, then 20 timed runs
+CREATE TEMP VIEW tq_script AS
+  SELECT printf('INSERT INTO ta VALUES (%d, ''{phase}'', (%s), julianday(''now''), NULL);%s
+UPDATE ta SET t1 = julianday(''now'') WHERE id = %d AND phase = ''{phase}'';',
+    id, sql, replace(printf('%.20c', char(1)), char(1), printf('
+INSERT INTO sink SELECT (%s);', sql)), id) AS line
+  FROM tq ORDER BY id;
+
+VACUUM app;
+INSERT INTO tsize SELECT 'before', (SELECT sum(length(CAST(body AS BLOB))) FROM app.strikes), 0,
+  (SELECT page_count * page_size FROM pragma_page_count('app'), pragma_page_size('app'));
+.once build/demo_strikes_before.sql
+SELECT replace(line, '{phase}', 'before') FROM tq_script;
+.read build/demo_strikes_before.sql
+
+SELECT 'squeeze_enable: ' || squeeze_enable('app.strikes', 'body', 'dict=auto') || ' rows to compress';
+SELECT 'squeeze_maintain: ' || squeeze_maintain() || ' rows left';
+VACUUM app;
+INSERT INTO tsize SELECT 'after',
+  (SELECT sum(length(CAST(body AS BLOB))) FROM app._squeeze_strikes),
+  (SELECT sum(length(bytes)) FROM app.squeeze_dict),
+  (SELECT page_count * page_size FROM pragma_page_count('app'), pragma_page_size('app'));
+.once build/demo_strikes_after.sql
+SELECT replace(line, '{phase}', 'after') FROM tq_script;
+.read build/demo_strikes_after.sql
+
+.headers on
+.mode column
+SELECT b.column_bytes AS column_before, a.column_bytes AS column_after,
+       a.dictionary_bytes AS dictionary,
+       printf('%.2f', 1.0 * b.column_bytes / (a.column_bytes + a.dictionary_bytes)) AS ratio,
+       b.file_bytes AS file_before, a.file_bytes AS file_after,
+       printf('%.2f', 1.0 * b.file_bytes / a.file_bytes) AS file_ratio
+FROM tsize b, tsize a WHERE b.phase = 'before' AND a.phase = 'after';
+SELECT q.query, b.answer AS before, a.answer AS after,
+       printf('%.2f', (b.t1 - b.t0) * 86400000 / 20) AS before_ms,
+       printf('%.2f', (a.t1 - a.t0) * 86400000 / 20) AS after_ms
+FROM tq q
+JOIN ta b ON b.id = q.id AND b.phase = 'before'
+JOIN ta a ON a.id = q.id AND a.phase = 'after'
+ORDER BY q.id;
+
+-- The same answers before and after, and squeeze_disable gives the plain table back.
+SELECT 'squeeze_disable: done' AS step FROM (SELECT squeeze_disable('app.strikes', 'body'));
+SELECT CASE WHEN (SELECT count(*) FROM ta b JOIN ta a ON a.id = b.id
+                  WHERE b.phase = 'before' AND a.phase = 'after'
+                    AND b.answer IS NOT a.answer) = 0
+             AND (SELECT count(*) FROM app.strikes s JOIN bird_json j ON j.id = s.id
+                  WHERE s.body IS j.body AND typeof(s.body) = 'text') = 10000
+            THEN 'same answers before and after; the plain table is back'
+            ELSE json('answers DIFFER') END AS check_result;

@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from sqz import DATA, EXT, SqlTestCase, connect
+from sqz import DATA, EXT, ROOT, SqlTestCase, connect
 
 
 def schema(db, *, skip_config=True):
@@ -267,6 +267,24 @@ class Dictionaries(SqlTestCase):
         self.assertEqual(self.db.execute("SELECT body FROM birds WHERE id > 10 ORDER BY id").fetchall(),
                          [(b,) for _, b in plain[10:]] + [(b,) for b, in self.db.execute(
                              "SELECT body FROM nodict ORDER BY id LIMIT 100")])
+
+    def test_a_deleted_or_altered_dictionary_is_an_error_never_wrong_rows(self):
+        bird_rows(self.db)
+        self.one("SELECT squeeze_enable('birds', 'body', 'dict=auto')")
+        self.assertEqual(self.one("SELECT squeeze_maintain()"), 0)
+        plain = self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall()
+        for change, msg in [("DELETE FROM squeeze_dict", "dictionary 1 not found"),
+                            ("UPDATE squeeze_dict SET bytes = substr(bytes, 1, 100)",
+                             "dictionary 1 does not match its hash")]:
+            with self.subTest(change=change):
+                self.db.execute("SAVEPOINT s")
+                self.db.execute(change)
+                self.assertSqlError("decompress: " + msg, "SELECT body FROM birds WHERE id = 7")
+                self.assertSqlError("decompress: " + msg, "SELECT count(*) FROM birds"
+                                    " WHERE body LIKE '%goose%'")
+                self.db.execute("ROLLBACK TO s")
+                self.db.execute("RELEASE s")
+        self.assertEqual(self.db.execute("SELECT id, body FROM birds ORDER BY id").fetchall(), plain)
 
     def test_auto_with_too_few_rows(self):
         self.db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
@@ -734,6 +752,28 @@ class Shell(unittest.TestCase):
                                   "SELECT squeeze_disable('t', 'w');"
                                   "SELECT count(*), typeof(v) FROM t;").stdout
             self.assertEqual(out.split(), ["0", "1001|text"])
+
+    def test_the_session_of_the_reference_page(self):
+        """docs/transparent.md's shell session: its input lines, run in the shell from the
+        repository root, print its output lines; its progress line (stderr, on a terminal
+        only) has the shape squeeze_maintain writes."""
+        with open(os.path.join(ROOT, "docs", "transparent.md"), encoding="utf-8") as f:
+            block = f.read().split("```console\n", 1)[1].split("```", 1)[0].splitlines()
+        prompt = "sqlite> "
+        inputs = [line[len(prompt):] for line in block if line.startswith(prompt)]
+        progress = [line for line in block if line.startswith("squeeze_maintain: ")]
+        expected = [line for line in block
+                    if not line.startswith((prompt, "$ ", "squeeze_maintain: "))]
+        self.assertEqual(inputs[0], ".load ./build/squeeze")
+        self.assertEqual(len(progress), 1)
+        self.assertRegex(progress[0], r"^squeeze_maintain: strikes\.body: 10000 of 10000 rows "
+                                      r"\(100%\), \d+\.\d MB to \d+\.\d MB, \d+\.\d s$")
+        with tempfile.TemporaryDirectory() as d:
+            r = subprocess.run(["sqlite3", "-bail", os.path.join(d, "birds.db")],
+                               input="\n".join([".load " + EXT] + inputs[1:]) + "\n",
+                               capture_output=True, text=True, cwd=ROOT, check=True)
+        self.assertEqual(r.stdout.splitlines(), expected)
+        self.assertEqual(r.stderr, "")
 
     def test_progress_on_a_terminal(self):
         import pty
