@@ -58,6 +58,9 @@ typedef struct cc_entry {
   uint32_t nblk;  /* blocks of the chain: ceil(len / SQZ_CC_BLOCK) */
   uint32_t state; /* CC_FREE, CC_VALID, CC_WRITING */
   uint32_t ref;   /* CLOCK bit: used since the hand last passed */
+  uint32_t seq;   /* bumped whenever the entry is freed: a reader copying without
+                     the lock learns that its blocks may have been reused */
+  uint32_t pad;
 } cc_entry;
 
 /* Where everything is for a region of a given size. */
@@ -143,6 +146,16 @@ static uint32_t blocks_for(uint64_t len) {
   return (uint32_t)((len + SQZ_CC_BLOCK - 1) / SQZ_CC_BLOCK);
 }
 
+/* Empties entry e, bumping its sequence number before anything else can
+** reuse its blocks (a seqlock's write side: the number, a release fence, then
+** the data). */
+static void entry_clear(cc_entry *e) {
+  uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+  memset(e, 0, sizeof(*e));
+  __atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
 /* Frees entry i: its blocks (those still marked as its own; the walk is
 ** bounded by nblk) and its way. */
 static void entry_free(cc_geo *g, uint32_t i) {
@@ -156,7 +169,7 @@ static void entry_free(cc_geo *g, uint32_t i) {
     if (g->h->count) g->h->count--;
     g->h->bytes = g->h->bytes >= e->len ? g->h->bytes - e->len : 0;
   }
-  memset(e, 0, sizeof(*e));
+  entry_clear(e);
 }
 
 /* Rebuilds the metadata from the entries (after a holder died, or damage
@@ -170,7 +183,7 @@ static void rebuild(cc_geo *g) {
     cc_entry *e = &g->e[i];
     if (e->state != CC_VALID || e->len < CC_HEAD || e->len > (uint64_t)g->nblocks * SQZ_CC_BLOCK ||
         e->nblk != blocks_for(e->len)) {
-      memset(e, 0, sizeof(*e));
+      if (e->state != CC_FREE) entry_clear(e);
       continue;
     }
     uint32_t b = e->first, k = 0;
@@ -181,7 +194,7 @@ static void rebuild(cc_geo *g) {
     if (k < e->nblk) { /* broken or shared chain: release what it claimed */
       for (uint32_t j = 0; j < g->nblocks; j++)
         if (g->owner[j] == i + 1) g->owner[j] = 0;
-      memset(e, 0, sizeof(*e));
+      entry_clear(e);
       continue;
     }
     count++;
@@ -252,8 +265,9 @@ typedef struct chain {
 static int chain_step(chain *c) {
   if (c->pos < SQZ_CC_BLOCK) return 1;
   if (!c->left) return 0;
-  uint32_t b = c->g->next[c->block];
-  if (b >= c->g->nblocks || c->g->owner[b] != c->owner) return 0;
+  uint32_t b = __atomic_load_n(&c->g->next[c->block], __ATOMIC_RELAXED);
+  if (b >= c->g->nblocks || __atomic_load_n(&c->g->owner[b], __ATOMIC_RELAXED) != c->owner)
+    return 0;
   c->block = b;
   c->pos = 0;
   c->left--;
@@ -286,12 +300,15 @@ static void chain_write(chain *c, const void *src, size_t n) {
   }
 }
 
-static void chain_open(chain *c, cc_geo *g, uint32_t i, uint64_t kh) {
+/* Opens the chain of entry i, which starts at block first and has nblk
+** blocks. */
+static void chain_open(chain *c, cc_geo *g, uint32_t i, uint32_t first, uint32_t nblk,
+                       uint64_t kh) {
   c->g = g;
   c->owner = i + 1;
-  c->block = g->e[i].first;
+  c->block = first;
   c->pos = 0;
-  c->left = g->e[i].nblk ? g->e[i].nblk - 1 : 0;
+  c->left = nblk ? nblk - 1 : 0;
   XXH3_64bits_reset_withSeed(&c->st, kh);
 }
 
@@ -305,19 +322,27 @@ static uint64_t image_len(uint32_t count, uint64_t nbytes, uint32_t flags) {
   return flags & SQZ_CC_DENSE ? CC_HEAD : CC_HEAD + (uint64_t)count * 13 + nbytes;
 }
 
-/* Reads entry i's image into out; 1 verified, 0 damaged, -2 out of memory,
-** 2 larger than max_bytes. */
-static int image_read(cc_geo *g, uint32_t i, uint64_t kh, sqz_column *out, uint32_t *flags,
+/* What a reader takes of an entry under the lock, to copy its image
+** without it. */
+typedef struct snap {
+  uint32_t i, first, nblk, seq;
+  uint64_t len, hash;
+} snap;
+
+/* Reads the image of entry t.i (as t saw it) into out, without the lock;
+** 1 verified, 0 damaged, -2 out of memory, 2 larger than max_bytes. A
+** result other than 1 or -2 may also come from the entry being freed and
+** its blocks reused meanwhile: the caller compares t.seq afterwards. */
+static int image_read(cc_geo *g, const snap *t, uint64_t kh, sqz_column *out, uint32_t *flags,
                       size_t max_bytes) {
-  cc_entry *e = &g->e[i];
-  if (e->len < CC_HEAD || e->nblk != blocks_for(e->len) || e->nblk > g->nblocks ||
-      e->first >= g->nblocks || g->owner[e->first] != i + 1)
+  if (t->len < CC_HEAD || t->nblk != blocks_for(t->len) || t->nblk > g->nblocks ||
+      t->first >= g->nblocks)
     return 0;
   chain c;
-  chain_open(&c, g, i, kh);
+  chain_open(&c, g, t->i, t->first, t->nblk, kh);
   image_head ih;
   if (!chain_read(&c, &ih, sizeof ih)) return 0;
-  if (ih.flags & ~SQZ_CC_DENSE || image_len(ih.count, ih.nbytes, ih.flags) != e->len) return 0;
+  if (ih.flags & ~SQZ_CC_DENSE || image_len(ih.count, ih.nbytes, ih.flags) != t->len) return 0;
   if (ih.flags & SQZ_CC_DENSE) {
     if (ih.nbytes) return 0;
   } else {
@@ -328,7 +353,7 @@ static int image_read(cc_geo *g, uint32_t i, uint64_t kh, sqz_column *out, uint3
         !chain_read(&c, out->bytes, (size_t)ih.nbytes))
       return 0;
   }
-  if (XXH3_64bits_digest(&c.st) != e->hash) return 0;
+  if (XXH3_64bits_digest(&c.st) != t->hash) return 0;
   for (uint32_t k = 0; !(ih.flags & SQZ_CC_DENSE) && k < ih.count; k++) {
     if (out->type[k] > SQZ_CLASS_BLOB) return 0;
     if (out->type[k] >= SQZ_CLASS_TEXT &&
@@ -338,7 +363,6 @@ static int image_read(cc_geo *g, uint32_t i, uint64_t kh, sqz_column *out, uint3
   out->count = ih.flags & SQZ_CC_DENSE ? 0 : ih.count;
   out->nbytes = (size_t)ih.nbytes;
   *flags = ih.flags;
-  if (ih.flags & SQZ_CC_DENSE) out->count = 0;
   return 1;
 }
 
@@ -348,24 +372,30 @@ int sqz_cc_region_get(void *mem, size_t size, const sqz_cc_key *key, sqz_column 
   if (lock(mem, size, &g, recovered) != 0) return -1;
   uint64_t kh = key_hash(key);
   int64_t i = find(&g, key, kh);
-  int rc = 0;
+  snap t;
   if (i >= 0) {
+    cc_entry *e = &g.e[i];
+    t = (snap){(uint32_t)i, e->first, e->nblk, e->seq, e->len, e->hash};
+    e->ref = 1;
     if (sqz_cc_hook) sqz_cc_hook(2);
-    int r = image_read(&g, (uint32_t)i, kh, out, flags, max_bytes);
-    if (r == 1) {
-      g.e[i].ref = 1;
-      rc = 1;
-    } else if (r == 0) {
-      *rejected = 1;
-      entry_free(&g, (uint32_t)i);
-      rebuild(&g); /* damage seldom comes alone: check every chain now */
-    } else if (r == -2) {
-      rc = -2;
-    }
-    if (rc != 1) out->count = 0, out->nbytes = 0;
   }
   unlock(&g);
-  return rc;
+  if (i < 0) return 0;
+  /* the copy and its check run without the lock, so readers do not queue
+  ** behind each other's copies; every index is checked as it is read */
+  int r = image_read(&g, &t, kh, out, flags, max_bytes);
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  int moved = __atomic_load_n(&g.e[i].seq, __ATOMIC_RELAXED) != t.seq;
+  if (r == 1 && !moved) return 1;
+  out->count = 0, out->nbytes = 0;
+  if (r == -2) return -2;
+  if (r == 2 || moved) return 0; /* too large, or evicted under the copy: a plain miss */
+  *rejected = 1;
+  if (lock(mem, size, &g, recovered) != 0) return -1;
+  if (g.e[i].seq == t.seq) entry_free(&g, (uint32_t)i);
+  rebuild(&g); /* damage seldom comes alone: check every chain now */
+  unlock(&g);
+  return 0;
 }
 
 /* Frees entries by CLOCK until need blocks are free (*nfree counts them).
@@ -459,7 +489,7 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
     return 0;
   }
   chain c;
-  chain_open(&c, &g, way, kh);
+  chain_open(&c, &g, way, e->first, need, kh);
   image_head ih = {count, flags, nbytes};
   chain_write(&c, &ih, sizeof ih);
   if (!(flags & SQZ_CC_DENSE)) {
