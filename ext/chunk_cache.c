@@ -47,6 +47,7 @@ typedef struct cc_head {
   uint32_t cursor; /* where the next scan for free blocks starts */
   uint64_t count;  /* valid entries */
   uint64_t bytes;  /* their image bytes */
+  uint64_t nfree;  /* blocks no entry owns (checked against nblocks before use) */
   uint32_t ready;  /* CC_READY once formatted, written last */
 } cc_head;
 
@@ -128,6 +129,7 @@ int sqz_cc_region_format(void *mem, size_t size, int pshared) {
   h->nblocks = g.nblocks;
   h->nsets = g.nsets;
   h->data_off = (uint64_t)(g.data - (uint8_t *)mem);
+  h->nfree = g.nblocks;
   __atomic_store_n(&h->ready, CC_READY, __ATOMIC_RELEASE);
   return 0;
 }
@@ -163,6 +165,7 @@ static void entry_free(cc_geo *g, uint32_t i) {
   uint32_t b = e->first, n = e->nblk < g->nblocks ? e->nblk : g->nblocks;
   for (uint32_t k = 0; k < n && b < g->nblocks && g->owner[b] == i + 1; k++) {
     g->owner[b] = 0;
+    g->h->nfree++;
     b = g->next[b];
   }
   if (e->state == CC_VALID) {
@@ -202,6 +205,10 @@ static void rebuild(cc_geo *g) {
   }
   g->h->count = count;
   g->h->bytes = bytes;
+  uint64_t nfree = 0;
+  for (uint32_t b = 0; b < g->nblocks; b++)
+    nfree += g->owner[b] == 0;
+  g->h->nfree = nfree;
   if (g->h->hand >= g->nentries) g->h->hand = 0;
   if (g->h->cursor >= g->nblocks) g->h->cursor = 0;
 }
@@ -398,11 +405,10 @@ int sqz_cc_region_get(void *mem, size_t size, const sqz_cc_key *key, sqz_column 
   return 0;
 }
 
-/* Frees entries by CLOCK until need blocks are free (*nfree counts them).
+/* Frees entries by CLOCK until need blocks are free (the header's nfree).
 ** Returns 0 when the hand went twice around without finding enough. */
-static int clock_evict(cc_geo *g, uint32_t need, uint32_t *nfree, uint32_t keep,
-                       uint64_t *evicted) {
-  for (uint64_t steps = 0; *nfree < need && steps < 2 * (uint64_t)g->nentries; steps++) {
+static int clock_evict(cc_geo *g, uint32_t need, uint32_t keep, uint64_t *evicted) {
+  for (uint64_t steps = 0; g->h->nfree < need && steps < 2 * (uint64_t)g->nentries; steps++) {
     uint32_t i = g->h->hand < g->nentries ? g->h->hand : 0;
     g->h->hand = i + 1 < g->nentries ? i + 1 : 0;
     cc_entry *e = &g->e[i];
@@ -411,18 +417,10 @@ static int clock_evict(cc_geo *g, uint32_t need, uint32_t *nfree, uint32_t keep,
       e->ref = 0;
       continue;
     }
-    *nfree += e->nblk;
     entry_free(g, i);
     (*evicted)++;
   }
-  return *nfree >= need;
-}
-
-static uint32_t count_free(cc_geo *g) {
-  uint32_t n = 0;
-  for (uint32_t b = 0; b < g->nblocks; b++)
-    n += g->owner[b] == 0;
-  return n;
+  return g->h->nfree >= need;
 }
 
 int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_column *col,
@@ -456,11 +454,10 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
   } else if (g.e[way].state != CC_FREE) {
     entry_free(&g, way);
   }
-  uint32_t nfree = count_free(&g);
-  if (!clock_evict(&g, need, &nfree, way, evicted)) {
+  if (g.h->nfree > g.nblocks) rebuild(&g); /* a count no region can have: damage */
+  if (!clock_evict(&g, need, way, evicted)) {
     rebuild(&g); /* blocks lost to damage come back */
-    nfree = count_free(&g);
-    if (!clock_evict(&g, need, &nfree, way, evicted)) {
+    if (!clock_evict(&g, need, way, evicted)) {
       unlock(&g);
       return 0;
     }
@@ -474,6 +471,7 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
   for (uint32_t k = 0; k < g.nblocks && got < need; k++, b = b + 1 < g.nblocks ? b + 1 : 0) {
     if (g.owner[b]) continue;
     g.owner[b] = way + 1;
+    g.h->nfree--;
     if (prev == UINT32_MAX)
       e->first = b;
     else
@@ -482,7 +480,7 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
     got++;
   }
   g.h->cursor = b;
-  if (got < need) { /* count_free said otherwise: damage; start over clean */
+  if (got < need) { /* nfree said otherwise: damage; start over clean */
     entry_free(&g, way);
     rebuild(&g);
     unlock(&g);
