@@ -590,6 +590,19 @@ static void *seg_attach(size_t size) {
   return NULL;
 }
 
+/* ---- Admission ---------------------------------------------------------- */
+
+uint64_t sqz_cc_clock_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int sqz_cc_worth_keeping(const sqz_column *col, uint64_t decode_ns) {
+  uint64_t bytes = image_len(col->count, col->nbytes, 0);
+  return decode_ns * 1000 >= bytes * SQZ_CC_HIT_PS_PER_BYTE;
+}
+
 /* ---- The process's cache ---------------------------------------------- */
 
 typedef struct cc_count {

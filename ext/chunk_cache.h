@@ -136,6 +136,24 @@ extern void (*sqz_cc_hook)(int point);
 ** simulate a full /dev/shm. Returns 0 or an errno value. */
 extern int (*sqz_cc_fallocate)(int fd, off_t offset, off_t len);
 
+/* ---- Admission ---------------------------------------------------------- */
+
+/* What a hit costs per byte of image, in picoseconds: the copy out of the
+** region, its XXH3-64 and the page faults of the fresh arrays (measured at
+** 90 ps/B in a hot loop, about 250 in connection-per-request lookups on
+** build/bench-shmcache/t.db; bench/bench_shmcache.c). */
+#define SQZ_CC_HIT_PS_PER_BYTE 250
+
+/* Monotonic nanoseconds (CLOCK_MONOTONIC), for timing a decode. */
+uint64_t sqz_cc_clock_ns(void);
+
+/* Whether col, whose decode took decode_ns, is worth keeping: whether a hit
+** on it (SQZ_CC_HIT_PS_PER_BYTE per byte of its image) would cost less than
+** decoding it again. Chunks of fast codecs (delta, bit-packed integers, small
+** dictionaries) decode faster than a copy: keeping them would only slow
+** down both the scan that stores them and the reader that copies them. */
+int sqz_cc_worth_keeping(const sqz_column *col, uint64_t decode_ns);
+
 /* ---- The process's cache ------------------------------------------------- */
 
 /* The chunk of key, from the shared segment (shared on) or the process

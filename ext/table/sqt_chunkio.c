@@ -423,14 +423,17 @@ int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
     *dense = (flags & SQZ_CC_DENSE) != 0;
     return SQLITE_OK;
   }
+  uint64_t t0 = sqz_cc_clock_ns();
   size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
                               limit);
+  uint64_t took = sqz_cc_clock_ns() - t0;
   sqlite3_reset(s);
   rc = slot_status(p, c, slot, r, capped);
   if (rc == SQLITE_OK && slot == 0) rc = rowids_check(p, c, out);
   if (rc != SQLITE_OK) return rc;
   *dense = slot == 0 && rowids_dense(c);
-  sqz_chunk_cache_put(&key, out, *dense ? SQZ_CC_DENSE : 0);
+  if (*dense || sqz_cc_worth_keeping(out, took))
+    sqz_chunk_cache_put(&key, out, *dense ? SQZ_CC_DENSE : 0);
   return SQLITE_OK;
 }
 
