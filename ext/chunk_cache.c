@@ -218,11 +218,11 @@ static void rebuild(cc_geo *g) {
 static int lock(void *mem, size_t size, cc_geo *g, int *recovered) {
   if (!geometry(mem, size, g) || !sqz_cc_region_valid(mem, size)) return -1;
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   ts.tv_sec += SQZ_CC_LOCK_MS / 1000;
   ts.tv_nsec += (long)(SQZ_CC_LOCK_MS % 1000) * 1000000L;
   if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-  int rc = pthread_mutex_timedlock(&g->h->mutex, &ts);
+  int rc = pthread_mutex_clocklock(&g->h->mutex, CLOCK_MONOTONIC, &ts);
   if (rc == EOWNERDEAD) {
     rebuild(g);
     pthread_mutex_consistent(&g->h->mutex);
