@@ -675,9 +675,28 @@ static void setup(void) {
   make_proc();
 }
 
+/* fork() while another thread holds cc.lock would leave the child a lock
+** nobody releases: the lock is taken around every fork (pthread_atfork). */
+static void fork_prepare(void) {
+  pthread_rwlock_wrlock(&cc.lock);
+}
+static void fork_parent(void) {
+  pthread_rwlock_unlock(&cc.lock);
+}
+/* The child's only thread is not the one that took the lock (glibc's unlock
+** compares thread ids): it starts with a new lock instead. */
+static void fork_child(void) {
+  pthread_rwlock_init(&cc.lock, NULL);
+}
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static void fork_register(void) {
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
 /* Takes the read lock with a region in place; returns the region and its
 ** counters' index, or NULL (lock released) when the cache is off. */
 static void *acquire(int *which) {
+  pthread_once(&fork_once, fork_register);
   pthread_rwlock_rdlock(&cc.lock);
   if (!cc.proc && !cc.shm && (!cc.loaded || cc.size)) {
     pthread_rwlock_unlock(&cc.lock);
