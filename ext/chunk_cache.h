@@ -39,7 +39,11 @@
 ** never an out-of-bounds access or a loop.
 **
 ** Locking: one mutex, PTHREAD_PROCESS_SHARED and PTHREAD_MUTEX_ROBUST, taken
-** with a timeout. EOWNERDEAD (its holder died) rebuilds the metadata (entries
+** with a timeout (pthread_mutex_clocklock, CLOCK_MONOTONIC). A lookup holds it
+** only to find the entry; the copy and its hash run without it, and the
+** entry's sequence number (bumped whenever an entry is freed) tells an
+** eviction under the copy (a plain miss) from damage (rejected). EOWNERDEAD (its holder died)
+*rebuilds the metadata (entries
 ** being written are dropped, blocks of no valid entry freed), then
 ** pthread_mutex_consistent; that is a `recovery`. A lock that cannot be had
 ** within SQZ_CC_LOCK_MS (a damaged lock word) detaches the segment and the
@@ -129,7 +133,8 @@ int sqz_cc_region_lock_for_test(void *mem, size_t size);
 
 /* Test hooks (tests/unit/test_chunk_cache.c): called with the lock held at
 ** point 1 (sqz_cc_region_put, entry marked as being written, half its image
-** copied) and point 2 (sqz_cc_region_get, before the image is read). NULL
+** copied) and point 2 (sqz_cc_region_get, the entry found, before the lock is
+** released). NULL
 ** outside tests. */
 extern void (*sqz_cc_hook)(int point);
 /* How segments reserve their pages: posix_fallocate, replaced by tests to

@@ -9,7 +9,8 @@ rm -f "$db" "$db-journal"
 export SQUEEZE_CACHE_SEGMENT="squeeze-demo-$$"
 sqlite3 "$db" <<'SQL'
 .load ./build/squeeze
-CREATE VIRTUAL TABLE readings USING squeeze(ts INTEGER, sensor TEXT, site TEXT, temp INTEGER,
+CREATE VIRTUAL TABLE readings USING squeeze(ts INTEGER, sensor TEXT CODEC zstd(19),
+                                            site TEXT CODEC zstd(19), temp INTEGER,
                                             hum INTEGER);
 WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 400000)
 INSERT INTO readings SELECT 1700000000 + i * 10, 'sensor-' || (i * 7919 % 997),
