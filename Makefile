@@ -78,7 +78,7 @@ $(BUILD)/obj-static/%.o: %.c $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -c $< -o $@
 
 $(BUILD)/squeeze.so: $(CODEC_OBJ) $(EXT_OBJ)
-	$(CC) -shared -o $@ $^ $(LIBS) $(LDFLAGS_EXTRA)
+	$(CC) -shared -Wl,-z,nodelete -o $@ $^ $(LIBS) $(LDFLAGS_EXTRA)
 
 $(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
 	rm -f $@

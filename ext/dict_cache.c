@@ -34,7 +34,7 @@ static struct {
   pthread_mutex_t mutex;
   entry *head, *tail;
   sqz_cache_counters c; /* entries, in_use, bytes, capacity, hits, misses, evictions */
-} cache = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, {0, 0, 0, SQZ_DICT_CACHE_CAPACITY, 0, 0, 0}};
+} cache = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, {.capacity = SQZ_DICT_CACHE_CAPACITY}};
 
 static void unlink_entry(entry *e) {
   if (e->prev)

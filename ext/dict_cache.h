@@ -41,6 +41,11 @@ typedef struct sqz_cache_counters {
   uint64_t hits;      /* acquires that found their entry */
   uint64_t misses;    /* acquires that created it */
   uint64_t evictions; /* entries freed to stay under capacity */
+  /* The chunk cache's (ext/chunk_cache.h); always 0 for the dictionaries: */
+  uint64_t rejected;   /* hits that failed their verification (damage), served as misses */
+  uint64_t recoveries; /* locks taken over from a process that died holding them */
+  uint64_t fallbacks;  /* times the shared segment could not be used (ENOSPC, a
+                          foreign owner, a lock that never came free) */
 } sqz_cache_counters;
 
 /* The capacity a process starts with, bytes: room for about 70 dictionaries

@@ -102,6 +102,17 @@ static int parse_bool(span s, int64_t *v) {
   return -1;
 }
 
+int sqz_parse_size(const char *s, int64_t *v) {
+  return parse_size(trim((span){s, strlen(s)}), v) == 0 ? 0 : -1;
+}
+
+int sqz_parse_bool(const char *s, int *v) {
+  int64_t x;
+  if (parse_bool(trim((span){s, strlen(s)}), &x) != 0) return -1;
+  *v = (int)x;
+  return 0;
+}
+
 /* "a, b, c" of the spec's keys into buf. */
 static const char *list_names(const sqz_opt *spec, int nspec, char *buf, size_t size) {
   size_t used = 0;

@@ -88,4 +88,13 @@ int sqz_list_next(const char **s, const char **item, size_t *len);
 ** anything else or the value does not fit an int64_t. */
 int sqz_parse_int64(const char *s, int64_t *v);
 
+/* Parses all of the NUL-terminated s (white space around it allowed) as an
+** SQZ_OPT_SIZE value ("64M", "1GiB", "4096") into *v, in bytes. Returns 0, or
+** -1 when s is anything else or the size does not fit an int64_t. */
+int sqz_parse_size(const char *s, int64_t *v);
+
+/* Parses all of s as an SQZ_OPT_BOOL value (on/off, true/false, yes/no,
+** 1/0) into *v (0 or 1). Returns 0, or -1 when s is anything else. */
+int sqz_parse_bool(const char *s, int *v);
+
 #endif /* SQZ_EXT_OPTIONS_H */

@@ -305,6 +305,9 @@ struct sqt_vtab {
   int utf8;               /* the database keeps text as UTF-8: TEXT zone maps apply */
   int format;             /* the table's format version (t_config), SQT_FORMAT_MIN.. */
   int poisoned;           /* an undo failed: every use fails with this code until a rollback */
+  uint64_t ident[2];      /* the table's identity in the chunk cache: XXH3-128 of the
+                             database file's device and inode and the table's name */
+  int ident_ok;           /* ident is set: the database is a file */
   int64_t command_result; /* what the last command returned (chunks written) */
 };
 
@@ -521,6 +524,14 @@ int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out);
 /* Whether ids (a decoded rowid slot) is what directory row c says: nrows
 ** integers, strictly increasing, from minrow to maxrow. */
 int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids);
+/* Slot of chunk c decoded into out (empty) as sqt_decode_slot does, slot 0
+** checked as sqt_chunk_rowids does, through the process's chunk cache
+** (ext/chunk_cache.h) keyed by p's identity, c and the XXH3-128 of the body:
+** a hit is copied out, a miss decoded and kept. Not while p is in a write
+** transaction nor for a database without a file (p->ident_ok). *dense: slot 0
+** has no gaps (out is then left empty or holds the rowids; the caller need
+** not keep them). Errors as sqt_decode_slot. */
+int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out, int *dense);
 /* Decodes every slot of c into r (cleared first). */
 int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r);
 
@@ -543,6 +554,8 @@ void sqt_cache_drop(sqt_vtab *p, int64_t lo, int64_t hi);
 ** next writes give those numbers to other chunks. Legitimate writers only
 ** ever add generations. Returns an SQLite code. */
 int sqt_cache_check(sqt_vtab *p);
+/* Sets p->ident from the database file of p's schema (none: ident_ok 0). */
+void sqt_cache_identity(sqt_vtab *p);
 /* Frees every entry (when the table object goes). */
 void sqt_cache_free(sqt_vtab *p);
 /* Index of the first rowid >= r among rows [lo, hi) of rowid slot e. */

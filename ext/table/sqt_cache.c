@@ -14,6 +14,10 @@
 ** without gaps (nrows = maxrow - minrow + 1, checked against the decoded
 ** rowids once) keeps no array: its rowids are minrow + i.
 **
+** A slot missing here comes from the process's chunk cache, shared with
+** every connection and, through shared memory, with the user's other
+** processes (ext/chunk_cache.h; sqt_slot_decode), or is decoded and put there.
+**
 ** Entries are pinned while a cursor or a write uses them and are evicted,
 ** least recently used first, when the connection's entries together pass
 ** SQT_CACHE_BYTES; a pinned entry is never freed under its user.
@@ -22,6 +26,8 @@
 SQLITE_EXTENSION_INIT3
 
 #include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
 
 /* Bytes an entry holds. */
 static size_t slot_bytes(const sqt_slot *e) {
@@ -142,14 +148,13 @@ int sqt_slot_get(sqt_vtab *p, const sqt_chunkref *c, int slot, sqt_slot **out) {
   e->ref = *c;
   e->slot = slot;
   sqz_column_init(&e->col, p->alloc);
-  rc = slot == 0 ? sqt_chunk_rowids(p, c, &e->col) : sqt_decode_slot(p, c, slot, &e->col);
+  rc = sqt_slot_decode(p, c, slot, &e->col, &e->dense);
   if (rc != SQLITE_OK) {
     sqz_column_free(&e->col);
     sqlite3_free(e);
     return rc;
   }
-  if (slot == 0 && (uint64_t)c->maxrow - (uint64_t)c->minrow == (uint64_t)c->nrows - 1) {
-    e->dense = 1; /* checked: nrows increasing rowids from minrow to maxrow */
+  if (e->dense) { /* checked: nrows increasing rowids from minrow to maxrow */
     sqz_column_free(&e->col);
     sqz_column_init(&e->col, p->alloc);
   }
@@ -189,6 +194,18 @@ void sqt_cache_drop(sqt_vtab *p, int64_t lo, int64_t hi) {
     else
       slot_free(p, e);
   }
+}
+
+void sqt_cache_identity(sqt_vtab *p) {
+  const char *f = sqlite3_db_filename(p->db, p->zDb);
+  struct stat st;
+  p->ident_ok = 0;
+  if (!f || !*f || stat(f, &st) != 0) return;
+  uint64_t id[2] = {(uint64_t)st.st_dev, (uint64_t)st.st_ino};
+  XXH128_hash_t h = XXH3_128bits_withSeed(p->zName, strlen(p->zName), XXH3_64bits(id, sizeof id));
+  p->ident[0] = h.low64;
+  p->ident[1] = h.high64;
+  p->ident_ok = 1;
 }
 
 void sqt_cache_free(sqt_vtab *p) {

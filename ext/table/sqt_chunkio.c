@@ -20,6 +20,8 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 #include <xxhash.h>
 
+#include "chunk_cache.h"
+
 #include "byteorder.h"
 
 /* ---- The directory -------------------------------------------------------- */
@@ -346,6 +348,15 @@ static int slot_status(sqt_vtab *p, const sqt_chunkref *c, int slot, size_t r, i
                    (long long)c->minrow, (long long)c->maxrow, what, sqz_error_string(r));
 }
 
+/* The decode limit for a slot of chunk c: the length limit, or
+** SQT_DECODE_CAP for a chunk of several rows when that is smaller (*capped):
+** no crafted file makes a read allocate more (a lone row may be larger). */
+static size_t decode_limit(sqt_vtab *p, const sqt_chunkref *c, int *capped) {
+  size_t limit = (size_t)sqz_length_limit(p->db);
+  *capped = c->nrows > 1 && limit > SQT_DECODE_CAP;
+  return *capped ? SQT_DECODE_CAP : limit;
+}
+
 int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out) {
   int rc = SQLITE_OK;
   sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
@@ -353,15 +364,77 @@ int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
   size_t n = 0;
   if (s) rc = slot_body(p, s, c, slot, &body, &n);
   if (rc != SQLITE_OK) return rc;
-  /* a chunk of several rows decodes to at most SQT_DECODE_CAP bytes: no
-  ** crafted file makes a read allocate more (a lone row may be larger) */
-  size_t limit = (size_t)sqz_length_limit(p->db);
-  int capped = c->nrows > 1 && limit > SQT_DECODE_CAP;
-  if (capped) limit = SQT_DECODE_CAP;
+  int capped;
+  size_t limit = decode_limit(p, c, &capped);
   size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
                               limit);
   sqlite3_reset(s);
   return slot_status(p, c, slot, r, capped);
+}
+
+/* SQLITE_OK when ids (slot 0 of c, decoded) is what the directory says,
+** else SQLITE_CORRUPT_VTAB with ids cleared. */
+static int rowids_check(sqt_vtab *p, const sqt_chunkref *c, sqz_column *ids) {
+  if (sqt_rowids_valid(c, ids)) return SQLITE_OK;
+  sqz_column_clear(ids);
+  return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                   "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",
+                   p->zName, (long long)c->minrow, (long long)c->maxrow);
+}
+
+/* Whether slot 0 of c, decoded into ids (checked by sqt_rowids_valid), has
+** no gaps: its rowids are minrow + i. */
+static int rowids_dense(const sqt_chunkref *c) {
+  return (uint64_t)c->maxrow - (uint64_t)c->minrow == (uint64_t)c->nrows - 1;
+}
+
+int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out, int *dense) {
+  *dense = 0;
+  if (!p->ident_ok || p->in_write || !sqz_chunk_cache_on()) {
+    int rc = slot == 0 ? sqt_chunk_rowids(p, c, out) : sqt_decode_slot(p, c, slot, out);
+    if (rc == SQLITE_OK && slot == 0 && rowids_dense(c)) *dense = 1;
+    return rc;
+  }
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+  const void *body = NULL;
+  size_t n = 0;
+  if (s) rc = slot_body(p, s, c, slot, &body, &n);
+  if (rc != SQLITE_OK) return rc;
+  /* the key: what the chunk is, down to the bytes of its body */
+  XXH128_hash_t h = XXH3_128bits(body, n);
+  sqz_cc_key key = {{p->ident[0], p->ident[1], (uint64_t)c->gen, (uint64_t)c->minrow,
+                     (uint64_t)c->maxrow, (uint64_t)c->nrows << 32 | (uint32_t)slot, h.low64,
+                     h.high64}};
+  int capped;
+  size_t limit = decode_limit(p, c, &capped);
+  uint32_t flags = 0;
+  int hit = sqz_chunk_cache_get(&key, out, &flags, limit);
+  if (hit < 0) {
+    sqlite3_reset(s);
+    return SQLITE_NOMEM;
+  }
+  if (hit && slot == 0) { /* kept only after these checks passed; cheap to repeat */
+    hit = flags & SQZ_CC_DENSE ? rowids_dense(c) && out->count == 0 : sqt_rowids_valid(c, out);
+    if (!hit) sqz_column_clear(out);
+  }
+  if (hit) {
+    sqlite3_reset(s);
+    *dense = (flags & SQZ_CC_DENSE) != 0;
+    return SQLITE_OK;
+  }
+  uint64_t t0 = sqz_cc_clock_ns();
+  size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
+                              limit);
+  uint64_t took = sqz_cc_clock_ns() - t0;
+  sqlite3_reset(s);
+  rc = slot_status(p, c, slot, r, capped);
+  if (rc == SQLITE_OK && slot == 0) rc = rowids_check(p, c, out);
+  if (rc != SQLITE_OK) return rc;
+  *dense = slot == 0 && rowids_dense(c);
+  if (*dense || sqz_cc_worth_keeping(out, took))
+    sqz_chunk_cache_put(&key, out, *dense ? SQZ_CC_DENSE : 0);
+  return SQLITE_OK;
 }
 
 int sqt_decode_nulls(sqt_vtab *p, const sqt_chunkref *c, int slot, uint8_t *isnull) {
@@ -387,13 +460,7 @@ int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids) {
 int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out) {
   int rc = sqt_decode_slot(p, c, 0, out);
   if (rc != SQLITE_OK) return rc;
-  if (!sqt_rowids_valid(c, out)) {
-    sqz_column_clear(out);
-    return sqt_error(p, SQLITE_CORRUPT_VTAB,
-                     "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",
-                     p->zName, (long long)c->minrow, (long long)c->maxrow);
-  }
-  return SQLITE_OK;
+  return rowids_check(p, c, out);
 }
 
 int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r) {

@@ -111,6 +111,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
     return rc;
   }
   p->est_rows = 1000000;
+  sqt_cache_identity(p);
   p->next = conn->tables;
   conn->tables = p;
   *ppVtab = &p->base;

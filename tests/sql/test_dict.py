@@ -525,9 +525,10 @@ class Cache(SqlTestCase):
     def test_stats_row(self):
         cols = [d[0] for d in self.db.execute("SELECT * FROM squeeze_cache_stats").description]
         self.assertEqual(cols, ["name", "scope", "entries", "in_use", "bytes", "capacity", "hits",
-                                "misses", "evictions"])
+                                "misses", "evictions", "rejected", "recoveries", "fallbacks"])
         self.assertEqual(self.db.execute("SELECT name, scope FROM squeeze_cache_stats").fetchall(),
-                         [("dictionaries", "process")])
+                         [("dictionaries", "process"), ("chunks", "process"),
+                          ("chunks", "shared")])
 
     def test_another_connection_does_not_digest_again(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,812 @@
+/*
+** chunk_cache.c: the decoded-chunk cache of chunk_cache.h: the region (its
+** layout, lookups, stores, CLOCK eviction, recovery), the POSIX segment and
+** the process's settings and counters. docs/cache.md is the user's view.
+*/
+#include "chunk_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#include "options.h"
+
+void (*sqz_cc_hook)(int point) = NULL;
+int (*sqz_cc_fallocate)(int fd, off_t offset, off_t len) = posix_fallocate;
+
+/* ---- The region --------------------------------------------------------- */
+
+#define CC_MAGIC 0x314B4E4843515A53ull /* "SQZCHNK1" little-endian */
+#define CC_READY 0x59444552u           /* "REDY" */
+#define CC_PAGE ((size_t)4096)
+#define CC_HEAD ((size_t)16) /* an image's header: count, flags, arena bytes */
+
+enum { CC_FREE = 0, CC_VALID = 0x56414C44u, CC_WRITING = 0x57524954u };
+
+/* The header at the region's start. Fields after `mutex` are only read
+** and written under it; geometry fields are checked, never used. */
+typedef struct cc_head {
+  uint64_t magic;
+  uint32_t version;
+  uint32_t layout; /* sizes of the structures and the mutex: another build's region fails */
+  uint64_t size;
+  uint32_t nblocks, nsets;
+  uint64_t data_off;
+  pthread_mutex_t mutex;
+  uint32_t hand;   /* CLOCK hand over the entries */
+  uint32_t cursor; /* where the next scan for free blocks starts */
+  uint64_t count;  /* valid entries */
+  uint64_t bytes;  /* their image bytes */
+  uint64_t nfree;  /* blocks no entry owns (checked against nblocks before use) */
+  uint32_t ready;  /* CC_READY once formatted, written last */
+} cc_head;
+
+typedef struct cc_entry {
+  sqz_cc_key key;
+  uint64_t len;   /* image bytes */
+  uint64_t hash;  /* XXH3-64 of the image, seeded with the key's hash */
+  uint32_t first; /* first block */
+  uint32_t nblk;  /* blocks of the chain: ceil(len / SQZ_CC_BLOCK) */
+  uint32_t state; /* CC_FREE, CC_VALID, CC_WRITING */
+  uint32_t ref;   /* CLOCK bit: used since the hand last passed */
+  uint32_t seq;   /* bumped whenever the entry is freed: a reader copying without
+                     the lock learns that its blocks may have been reused */
+  uint32_t pad;
+} cc_entry;
+
+/* Where everything is for a region of a given size. */
+typedef struct cc_geo {
+  cc_head *h;
+  cc_entry *e; /* [nsets * SQZ_CC_WAYS] */
+  uint32_t *owner, *next;
+  uint8_t *data;
+  uint32_t nblocks, nsets, nentries;
+} cc_geo;
+
+#define CC_LAYOUT                                                                                  \
+  ((uint32_t)(sizeof(cc_head) << 20 ^ sizeof(cc_entry) << 12 ^ sizeof(pthread_mutex_t) << 4 ^      \
+              SQZ_CC_WAYS))
+
+static size_t round_up(size_t x, size_t a) {
+  return (x + a - 1) / a * a;
+}
+
+/* The geometry of size bytes at mem; 0 when size cannot hold a region. */
+static int geometry(void *mem, size_t size, cc_geo *g) {
+  if (size < SQZ_CC_MIN_SIZE || size > SQZ_CC_MAX_SIZE) return 0;
+  size_t head = round_up(sizeof(cc_head), 64);
+  size_t per = SQZ_CC_BLOCK + 8 + sizeof(cc_entry);
+  size_t n = (size - head - CC_PAGE - SQZ_CC_WAYS * sizeof(cc_entry)) / per;
+  for (;; n--) {
+    size_t sets = (n + SQZ_CC_WAYS - 1) / SQZ_CC_WAYS;
+    size_t owner = head + sets * SQZ_CC_WAYS * sizeof(cc_entry);
+    size_t data = round_up(owner + 8 * n, CC_PAGE);
+    if (data + n * SQZ_CC_BLOCK <= size) {
+      uint8_t *b = mem;
+      g->h = mem;
+      g->e = (cc_entry *)(b + head);
+      g->owner = (uint32_t *)(b + owner);
+      g->next = g->owner + n;
+      g->data = b + data;
+      g->nblocks = (uint32_t)n;
+      g->nsets = (uint32_t)sets;
+      g->nentries = (uint32_t)(sets * SQZ_CC_WAYS);
+      return n >= 8;
+    }
+  }
+}
+
+static uint64_t key_hash(const sqz_cc_key *k) {
+  return XXH3_64bits(k, sizeof(*k));
+}
+
+int sqz_cc_region_format(void *mem, size_t size, int pshared) {
+  cc_geo g;
+  if (!geometry(mem, size, &g)) return -1;
+  memset(mem, 0, (size_t)(g.data - (uint8_t *)mem));
+  cc_head *h = g.h;
+  pthread_mutexattr_t a;
+  if (pthread_mutexattr_init(&a) != 0) return -1;
+  int bad = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
+            (pshared && pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0) ||
+            pthread_mutex_init(&h->mutex, &a) != 0;
+  pthread_mutexattr_destroy(&a);
+  if (bad) return -1;
+  h->magic = CC_MAGIC;
+  h->version = SQZ_CC_VERSION;
+  h->layout = CC_LAYOUT;
+  h->size = size;
+  h->nblocks = g.nblocks;
+  h->nsets = g.nsets;
+  h->data_off = (uint64_t)(g.data - (uint8_t *)mem);
+  h->nfree = g.nblocks;
+  __atomic_store_n(&h->ready, CC_READY, __ATOMIC_RELEASE);
+  return 0;
+}
+
+int sqz_cc_region_valid(const void *mem, size_t size) {
+  cc_geo g;
+  if (!geometry((void *)mem, size, &g)) return 0;
+  const cc_head *h = g.h;
+  return __atomic_load_n(&h->ready, __ATOMIC_ACQUIRE) == CC_READY && h->magic == CC_MAGIC &&
+         h->version == SQZ_CC_VERSION && h->layout == CC_LAYOUT && h->size == size &&
+         h->nblocks == g.nblocks && h->nsets == g.nsets &&
+         h->data_off == (uint64_t)(g.data - (const uint8_t *)mem);
+}
+
+static uint32_t blocks_for(uint64_t len) {
+  return (uint32_t)((len + SQZ_CC_BLOCK - 1) / SQZ_CC_BLOCK);
+}
+
+/* Empties entry e, bumping its sequence number before anything else can
+** reuse its blocks (a seqlock's write side: the number, a release fence, then
+** the data). */
+static void entry_clear(cc_entry *e) {
+  uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+  memset(e, 0, sizeof(*e));
+  __atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* Frees entry i: its blocks (those still marked as its own; the walk is
+** bounded by nblk) and its way. */
+static void entry_free(cc_geo *g, uint32_t i) {
+  cc_entry *e = &g->e[i];
+  uint32_t b = e->first, n = e->nblk < g->nblocks ? e->nblk : g->nblocks;
+  for (uint32_t k = 0; k < n && b < g->nblocks && g->owner[b] == i + 1; k++) {
+    g->owner[b] = 0;
+    g->h->nfree++;
+    b = g->next[b];
+  }
+  if (e->state == CC_VALID) {
+    if (g->h->count) g->h->count--;
+    g->h->bytes = g->h->bytes >= e->len ? g->h->bytes - e->len : 0;
+  }
+  entry_clear(e);
+}
+
+/* Rebuilds the metadata from the entries (after a holder died, or damage
+** was found): entries being written are dropped, a valid entry keeps its
+** blocks only while its chain is whole and its own, every other block is
+** freed, and the counts are recomputed. O(entries + blocks). */
+static void rebuild(cc_geo *g) {
+  memset(g->owner, 0, sizeof(uint32_t) * g->nblocks);
+  uint64_t count = 0, bytes = 0;
+  for (uint32_t i = 0; i < g->nentries; i++) {
+    cc_entry *e = &g->e[i];
+    if (e->state != CC_VALID || e->len < CC_HEAD || e->len > (uint64_t)g->nblocks * SQZ_CC_BLOCK ||
+        e->nblk != blocks_for(e->len)) {
+      if (e->state != CC_FREE) entry_clear(e);
+      continue;
+    }
+    uint32_t b = e->first, k = 0;
+    for (; k < e->nblk && b < g->nblocks && g->owner[b] == 0; k++) {
+      g->owner[b] = i + 1;
+      b = g->next[b];
+    }
+    if (k < e->nblk) { /* broken or shared chain: release what it claimed */
+      for (uint32_t j = 0; j < g->nblocks; j++)
+        if (g->owner[j] == i + 1) g->owner[j] = 0;
+      entry_clear(e);
+      continue;
+    }
+    count++;
+    bytes += e->len;
+  }
+  g->h->count = count;
+  g->h->bytes = bytes;
+  uint64_t nfree = 0;
+  for (uint32_t b = 0; b < g->nblocks; b++)
+    nfree += g->owner[b] == 0;
+  g->h->nfree = nfree;
+  if (g->h->hand >= g->nentries) g->h->hand = 0;
+  if (g->h->cursor >= g->nblocks) g->h->cursor = 0;
+}
+
+/* Takes the lock (a dead holder's: rebuild and mark consistent, *recovered)
+** and checks the header. Returns 0 locked, -1 not. */
+static int lock(void *mem, size_t size, cc_geo *g, int *recovered) {
+  if (!geometry(mem, size, g) || !sqz_cc_region_valid(mem, size)) return -1;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += SQZ_CC_LOCK_MS / 1000;
+  ts.tv_nsec += (long)(SQZ_CC_LOCK_MS % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  int rc = pthread_mutex_clocklock(&g->h->mutex, CLOCK_MONOTONIC, &ts);
+  if (rc == EOWNERDEAD) {
+    rebuild(g);
+    pthread_mutex_consistent(&g->h->mutex);
+    *recovered = 1;
+    rc = 0;
+  }
+  if (rc != 0) return -1;
+  if (!sqz_cc_region_valid(mem, size)) {
+    pthread_mutex_unlock(&g->h->mutex);
+    return -1;
+  }
+  return 0;
+}
+
+static void unlock(cc_geo *g) {
+  pthread_mutex_unlock(&g->h->mutex);
+}
+
+int sqz_cc_region_lock_for_test(void *mem, size_t size) {
+  cc_geo g;
+  int recovered = 0;
+  return lock(mem, size, &g, &recovered);
+}
+
+/* The way of key in its set, or -1. */
+static int64_t find(cc_geo *g, const sqz_cc_key *key, uint64_t kh) {
+  uint32_t base = (uint32_t)(kh % g->nsets) * SQZ_CC_WAYS;
+  for (uint32_t w = 0; w < SQZ_CC_WAYS; w++) {
+    cc_entry *e = &g->e[base + w];
+    if (e->state == CC_VALID && memcmp(&e->key, key, sizeof(*key)) == 0) return base + w;
+  }
+  return -1;
+}
+
+/* A sequential reader or writer of an entry's chain of blocks. */
+typedef struct chain {
+  cc_geo *g;
+  uint32_t owner; /* entry index + 1 */
+  uint32_t block; /* current block */
+  size_t pos;     /* bytes used of it */
+  uint32_t left;  /* blocks of the chain after the current one */
+  XXH3_state_t st;
+} chain;
+
+/* Moves to the next block when the current one is used up; 0 when the
+** chain ends or leaves the entry's blocks. */
+static int chain_step(chain *c) {
+  if (c->pos < SQZ_CC_BLOCK) return 1;
+  if (!c->left) return 0;
+  uint32_t b = __atomic_load_n(&c->g->next[c->block], __ATOMIC_RELAXED);
+  if (b >= c->g->nblocks || __atomic_load_n(&c->g->owner[b], __ATOMIC_RELAXED) != c->owner)
+    return 0;
+  c->block = b;
+  c->pos = 0;
+  c->left--;
+  return 1;
+}
+
+/* Copies n bytes of the image to dst and hashes them. Returns 0 when the
+** chain is damaged. */
+static int chain_read(chain *c, void *dst, size_t n) {
+  uint8_t *d = dst;
+  while (n) {
+    if (!chain_step(c)) return 0;
+    size_t k = SQZ_CC_BLOCK - c->pos < n ? SQZ_CC_BLOCK - c->pos : n;
+    memcpy(d, c->g->data + (size_t)c->block * SQZ_CC_BLOCK + c->pos, k);
+    XXH3_64bits_update(&c->st, d, k);
+    d += k, n -= k, c->pos += k;
+  }
+  return 1;
+}
+
+/* Copies n bytes of src into the image and hashes them. */
+static void chain_write(chain *c, const void *src, size_t n) {
+  const uint8_t *s = src;
+  XXH3_64bits_update(&c->st, s, n);
+  while (n) {
+    if (!chain_step(c)) return; /* cannot happen: the chain was just built */
+    size_t k = SQZ_CC_BLOCK - c->pos < n ? SQZ_CC_BLOCK - c->pos : n;
+    memcpy(c->g->data + (size_t)c->block * SQZ_CC_BLOCK + c->pos, s, k);
+    s += k, n -= k, c->pos += k;
+  }
+}
+
+/* Opens the chain of entry i, which starts at block first and has nblk
+** blocks. */
+static void chain_open(chain *c, cc_geo *g, uint32_t i, uint32_t first, uint32_t nblk,
+                       uint64_t kh) {
+  c->g = g;
+  c->owner = i + 1;
+  c->block = first;
+  c->pos = 0;
+  c->left = nblk ? nblk - 1 : 0;
+  XXH3_64bits_reset_withSeed(&c->st, kh);
+}
+
+/* The image's header. */
+typedef struct image_head {
+  uint32_t count, flags;
+  uint64_t nbytes;
+} image_head;
+
+static uint64_t image_len(uint32_t count, uint64_t nbytes, uint32_t flags) {
+  return flags & SQZ_CC_DENSE ? CC_HEAD : CC_HEAD + (uint64_t)count * 13 + nbytes;
+}
+
+/* What a reader takes of an entry under the lock, to copy its image
+** without it. */
+typedef struct snap {
+  uint32_t i, first, nblk, seq;
+  uint64_t len, hash;
+} snap;
+
+/* Reads the image of entry t.i (as t saw it) into out, without the lock;
+** 1 verified, 0 damaged, -2 out of memory, 2 larger than max_bytes. A
+** result other than 1 or -2 may also come from the entry being freed and
+** its blocks reused meanwhile: the caller compares t.seq afterwards. */
+static int image_read(cc_geo *g, const snap *t, uint64_t kh, sqz_column *out, uint32_t *flags,
+                      size_t max_bytes) {
+  if (t->len < CC_HEAD || t->nblk != blocks_for(t->len) || t->nblk > g->nblocks ||
+      t->first >= g->nblocks)
+    return 0;
+  chain c;
+  chain_open(&c, g, t->i, t->first, t->nblk, kh);
+  image_head ih;
+  if (!chain_read(&c, &ih, sizeof ih)) return 0;
+  if (ih.flags & ~SQZ_CC_DENSE || image_len(ih.count, ih.nbytes, ih.flags) != t->len) return 0;
+  if (ih.flags & SQZ_CC_DENSE) {
+    if (ih.nbytes) return 0;
+  } else {
+    if (ih.nbytes > max_bytes) return 2;
+    if (sqz_column_reserve(out, ih.count, (size_t)ih.nbytes) != 0) return -2;
+    if (!chain_read(&c, out->type, ih.count) || !chain_read(&c, out->v, (size_t)ih.count * 8) ||
+        !chain_read(&c, out->len, (size_t)ih.count * 4) ||
+        !chain_read(&c, out->bytes, (size_t)ih.nbytes))
+      return 0;
+  }
+  if (XXH3_64bits_digest(&c.st) != t->hash) return 0;
+  for (uint32_t k = 0; !(ih.flags & SQZ_CC_DENSE) && k < ih.count; k++) {
+    if (out->type[k] > SQZ_CLASS_BLOB) return 0;
+    if (out->type[k] >= SQZ_CLASS_TEXT &&
+        (out->v[k] > ih.nbytes || out->len[k] > ih.nbytes - out->v[k]))
+      return 0;
+  }
+  out->count = ih.flags & SQZ_CC_DENSE ? 0 : ih.count;
+  out->nbytes = (size_t)ih.nbytes;
+  *flags = ih.flags;
+  return 1;
+}
+
+int sqz_cc_region_get(void *mem, size_t size, const sqz_cc_key *key, sqz_column *out,
+                      uint32_t *flags, size_t max_bytes, int *rejected, int *recovered) {
+  cc_geo g;
+  if (lock(mem, size, &g, recovered) != 0) return -1;
+  uint64_t kh = key_hash(key);
+  int64_t i = find(&g, key, kh);
+  snap t;
+  if (i >= 0) {
+    cc_entry *e = &g.e[i];
+    t = (snap){(uint32_t)i, e->first, e->nblk, e->seq, e->len, e->hash};
+    e->ref = 1;
+    if (sqz_cc_hook) sqz_cc_hook(2);
+  }
+  unlock(&g);
+  if (i < 0) return 0;
+  /* the copy and its check run without the lock, so readers do not queue
+  ** behind each other's copies; every index is checked as it is read */
+  int r = image_read(&g, &t, kh, out, flags, max_bytes);
+  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  int moved = __atomic_load_n(&g.e[i].seq, __ATOMIC_RELAXED) != t.seq;
+  if (r == 1 && !moved) return 1;
+  out->count = 0, out->nbytes = 0;
+  if (r == -2) return -2;
+  if (r == 2 || moved) return 0; /* too large, or evicted under the copy: a plain miss */
+  *rejected = 1;
+  if (lock(mem, size, &g, recovered) != 0) return -1;
+  if (g.e[i].seq == t.seq) entry_free(&g, (uint32_t)i);
+  rebuild(&g); /* damage seldom comes alone: check every chain now */
+  unlock(&g);
+  return 0;
+}
+
+/* Frees entries by CLOCK until need blocks are free (the header's nfree).
+** Returns 0 when the hand went twice around without finding enough. */
+static int clock_evict(cc_geo *g, uint32_t need, uint32_t keep, uint64_t *evicted) {
+  for (uint64_t steps = 0; g->h->nfree < need && steps < 2 * (uint64_t)g->nentries; steps++) {
+    uint32_t i = g->h->hand < g->nentries ? g->h->hand : 0;
+    g->h->hand = i + 1 < g->nentries ? i + 1 : 0;
+    cc_entry *e = &g->e[i];
+    if (e->state != CC_VALID || i == keep) continue;
+    if (e->ref) {
+      e->ref = 0;
+      continue;
+    }
+    entry_free(g, i);
+    (*evicted)++;
+  }
+  return g->h->nfree >= need;
+}
+
+int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_column *col,
+                      uint32_t flags, uint64_t *evicted, int *recovered) {
+  cc_geo g;
+  if (!geometry(mem, size, &g)) return -1;
+  uint32_t count = col->count;
+  uint64_t nbytes = flags & SQZ_CC_DENSE ? 0 : col->nbytes;
+  uint64_t len = image_len(count, nbytes, flags);
+  if (len > (uint64_t)g.nblocks * SQZ_CC_BLOCK / 4) return 0;
+  uint32_t need = blocks_for(len);
+  if (lock(mem, size, &g, recovered) != 0) return -1;
+  uint64_t kh = key_hash(key);
+  int64_t old = find(&g, key, kh);
+  if (old >= 0) entry_free(&g, (uint32_t)old);
+  /* a way of the set: a free one, else CLOCK within the set */
+  uint32_t base = (uint32_t)(kh % g.nsets) * SQZ_CC_WAYS, way = UINT32_MAX;
+  for (uint32_t w = 0; w < SQZ_CC_WAYS && way == UINT32_MAX; w++)
+    if (g.e[base + w].state != CC_VALID) way = base + w;
+  for (uint32_t s = 0; s < 2 * SQZ_CC_WAYS && way == UINT32_MAX; s++) {
+    cc_entry *e = &g.e[base + s % SQZ_CC_WAYS];
+    if (e->ref)
+      e->ref = 0;
+    else
+      way = base + s % SQZ_CC_WAYS;
+  }
+  if (way == UINT32_MAX) way = base;
+  if (g.e[way].state == CC_VALID) {
+    entry_free(&g, way);
+    (*evicted)++;
+  } else if (g.e[way].state != CC_FREE) {
+    entry_free(&g, way);
+  }
+  if (g.h->nfree > g.nblocks) rebuild(&g); /* a count no region can have: damage */
+  if (!clock_evict(&g, need, way, evicted)) {
+    rebuild(&g); /* blocks lost to damage come back */
+    if (!clock_evict(&g, need, way, evicted)) {
+      unlock(&g);
+      return 0;
+    }
+  }
+  cc_entry *e = &g.e[way];
+  e->key = *key;
+  e->len = len;
+  e->nblk = need;
+  e->state = CC_WRITING;
+  uint32_t prev = UINT32_MAX, got = 0, b = g.h->cursor < g.nblocks ? g.h->cursor : 0;
+  for (uint32_t k = 0; k < g.nblocks && got < need; k++, b = b + 1 < g.nblocks ? b + 1 : 0) {
+    if (g.owner[b]) continue;
+    g.owner[b] = way + 1;
+    g.h->nfree--;
+    if (prev == UINT32_MAX)
+      e->first = b;
+    else
+      g.next[prev] = b;
+    prev = b;
+    got++;
+  }
+  g.h->cursor = b;
+  if (got < need) { /* nfree said otherwise: damage; start over clean */
+    entry_free(&g, way);
+    rebuild(&g);
+    unlock(&g);
+    return 0;
+  }
+  chain c;
+  chain_open(&c, &g, way, e->first, need, kh);
+  image_head ih = {count, flags, nbytes};
+  chain_write(&c, &ih, sizeof ih);
+  if (!(flags & SQZ_CC_DENSE)) {
+    chain_write(&c, col->type, count);
+    chain_write(&c, col->v, (size_t)count * 8);
+    if (sqz_cc_hook) sqz_cc_hook(1);
+    chain_write(&c, col->len, (size_t)count * 4);
+    chain_write(&c, col->bytes, (size_t)nbytes);
+  }
+  e->hash = XXH3_64bits_digest(&c.st);
+  e->ref = 0; /* a first use proves nothing: CLOCK keeps what is read again */
+  e->state = CC_VALID;
+  g.h->count++;
+  g.h->bytes += len;
+  unlock(&g);
+  return 1;
+}
+
+int sqz_cc_region_usage(void *mem, size_t size, uint64_t *entries, uint64_t *bytes,
+                        uint64_t *capacity, int *recovered) {
+  cc_geo g;
+  if (lock(mem, size, &g, recovered) != 0) return -1;
+  *entries = g.h->count;
+  *bytes = g.h->bytes;
+  *capacity = (uint64_t)g.nblocks * SQZ_CC_BLOCK;
+  unlock(&g);
+  return 0;
+}
+
+/* ---- The segment -------------------------------------------------------- */
+
+void sqz_chunk_cache_segment_name(size_t size, char *buf, size_t n) {
+  const char *prefix = getenv("SQUEEZE_CACHE_SEGMENT");
+  if (!prefix || !*prefix || strlen(prefix) > 64 || strchr(prefix, '/')) prefix = "squeeze";
+  snprintf(buf, n, "/%s-u%u-v%d-%zu", prefix, (unsigned)geteuid(), SQZ_CC_VERSION, size);
+}
+
+/* Waits up to 500 ms for the segment on fd to reach its size and be
+** formatted by its creator; then maps it. NULL when it never does. */
+static void *seg_map_existing(int fd, size_t size) {
+  for (int t = 0; t < 100; t++) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return NULL;
+    if ((size_t)st.st_size == size) {
+      void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (mem == MAP_FAILED) return NULL;
+      for (; t < 100; t++) {
+        if (sqz_cc_region_valid(mem, size)) return mem;
+        nanosleep(&(struct timespec){0, 5000000L}, NULL);
+      }
+      munmap(mem, size);
+      return NULL;
+    }
+    if ((size_t)st.st_size > size) return NULL;
+    nanosleep(&(struct timespec){0, 5000000L}, NULL);
+  }
+  return NULL;
+}
+
+/* Maps the user's segment of size bytes, creating or replacing it. NULL on
+** failure (errno: ENOSPC for a full /dev/shm, EPERM for another user's). */
+static void *seg_attach(size_t size) {
+  char name[128];
+  sqz_chunk_cache_segment_name(size, name, sizeof name);
+  for (int attempt = 0; attempt < 4; attempt++) {
+    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0) {
+      void *mem = MAP_FAILED;
+      int e = fchmod(fd, 0600) != 0 ? errno : sqz_cc_fallocate(fd, 0, (off_t)size);
+      if (!e) {
+        mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (mem == MAP_FAILED) e = errno;
+      }
+      close(fd);
+      if (!e && sqz_cc_region_format(mem, size, 1) == 0) return mem;
+      if (mem != MAP_FAILED) munmap(mem, size);
+      shm_unlink(name);
+      errno = e ? e : EINVAL;
+      return NULL;
+    }
+    if (errno != EEXIST) return NULL;
+    fd = shm_open(name, O_RDWR, 0);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_uid != geteuid()) {
+      close(fd);
+      errno = EPERM;
+      return NULL; /* not ours: never used, never removed */
+    }
+    void *mem = NULL;
+    if (S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600) mem = seg_map_existing(fd, size);
+    close(fd);
+    if (mem) return mem;
+    shm_unlink(name); /* ours but wrong: mode, size, version, layout or never formatted */
+  }
+  errno = EAGAIN;
+  return NULL;
+}
+
+/* ---- Admission ---------------------------------------------------------- */
+
+uint64_t sqz_cc_clock_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int sqz_cc_worth_keeping(const sqz_column *col, uint64_t decode_ns) {
+  uint64_t bytes = image_len(col->count, col->nbytes, 0);
+  return decode_ns * 1000 >= bytes * SQZ_CC_HIT_PS_PER_BYTE;
+}
+
+/* ---- The process's cache ---------------------------------------------- */
+
+typedef struct cc_count {
+  uint64_t hits, misses, evictions, rejected, recoveries, fallbacks;
+} cc_count;
+
+static struct {
+  pthread_rwlock_t lock; /* read: a region in use; write: regions change */
+  int loaded;            /* settings read from the environment */
+  size_t size;           /* 0: off */
+  int shared;
+  void *proc; /* the process region (anonymous memory), or NULL */
+  void *shm;  /* the mapped segment, or NULL */
+  size_t mapped;
+  int shm_failed; /* the segment could not be had at this size: not tried again */
+  cc_count c[2];  /* [0] process, [1] shared */
+} cc = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+
+#define BUMP(x) __atomic_fetch_add(&(x), 1, __ATOMIC_RELAXED)
+
+/* Reads the environment once (with the write lock held). */
+static void load_settings(void) {
+  if (cc.loaded) return;
+  cc.loaded = 1;
+  cc.size = SQZ_CC_DEFAULT_SIZE;
+  cc.shared = 1;
+  const char *s = getenv("SQUEEZE_CACHE_SIZE");
+  int64_t v;
+  if (s && sqz_parse_size(s, &v) == 0 &&
+      (v == 0 || (v >= (int64_t)SQZ_CC_MIN_SIZE && (uint64_t)v <= SQZ_CC_MAX_SIZE)))
+    cc.size = (size_t)v;
+  int b;
+  s = getenv("SQUEEZE_CACHE_SHARED");
+  if (s && sqz_parse_bool(s, &b) == 0) cc.shared = b;
+}
+
+/* Unmaps both regions (write lock held). */
+static void drop_regions(void) {
+  if (cc.proc) munmap(cc.proc, cc.mapped);
+  if (cc.shm) munmap(cc.shm, cc.mapped);
+  cc.proc = cc.shm = NULL;
+  cc.mapped = 0;
+}
+
+/* Makes the process region (write lock held). */
+static void make_proc(void) {
+  void *m = mmap(NULL, cc.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return;
+  if (sqz_cc_region_format(m, cc.size, 0) != 0) {
+    munmap(m, cc.size);
+    return;
+  }
+  cc.proc = m;
+  cc.mapped = cc.size;
+}
+
+/* Sets up the region the settings ask for (write lock held). */
+static void setup(void) {
+  load_settings();
+  if (!cc.size || cc.proc || cc.shm) return;
+  if (cc.shared && !cc.shm_failed) {
+    cc.shm = seg_attach(cc.size);
+    if (cc.shm) {
+      cc.mapped = cc.size;
+      return;
+    }
+    cc.shm_failed = 1;
+    BUMP(cc.c[1].fallbacks);
+  }
+  make_proc();
+}
+
+/* fork() while another thread holds cc.lock would leave the child a lock
+** nobody releases: the lock is taken around every fork (pthread_atfork). */
+static void fork_prepare(void) {
+  pthread_rwlock_wrlock(&cc.lock);
+}
+static void fork_parent(void) {
+  pthread_rwlock_unlock(&cc.lock);
+}
+/* The child's only thread is not the one that took the lock (glibc's unlock
+** compares thread ids): it starts with a new lock instead. */
+static void fork_child(void) {
+  pthread_rwlock_init(&cc.lock, NULL);
+}
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static void fork_register(void) {
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+/* Takes the read lock with a region in place; returns the region and its
+** counters' index, or NULL (lock released) when the cache is off. */
+static void *acquire(int *which) {
+  pthread_once(&fork_once, fork_register);
+  pthread_rwlock_rdlock(&cc.lock);
+  if (!cc.proc && !cc.shm && (!cc.loaded || cc.size)) {
+    pthread_rwlock_unlock(&cc.lock);
+    pthread_rwlock_wrlock(&cc.lock);
+    setup();
+    pthread_rwlock_unlock(&cc.lock);
+    pthread_rwlock_rdlock(&cc.lock);
+  }
+  if (cc.shm) return *which = 1, cc.shm;
+  if (cc.proc) return *which = 0, cc.proc;
+  pthread_rwlock_unlock(&cc.lock);
+  return NULL;
+}
+
+/* The segment failed its lock or header: leave it for the process region. */
+static void abandon(void *seg) {
+  pthread_rwlock_wrlock(&cc.lock);
+  if (cc.shm == seg) {
+    munmap(cc.shm, cc.mapped);
+    cc.shm = NULL;
+    cc.mapped = 0;
+    cc.shm_failed = 1;
+    BUMP(cc.c[1].fallbacks);
+    make_proc();
+  }
+  pthread_rwlock_unlock(&cc.lock);
+}
+
+int sqz_chunk_cache_on(void) {
+  pthread_rwlock_rdlock(&cc.lock);
+  int on = !cc.loaded || cc.size;
+  pthread_rwlock_unlock(&cc.lock);
+  return on;
+}
+
+int sqz_chunk_cache_get(const sqz_cc_key *key, sqz_column *out, uint32_t *flags, size_t max_bytes) {
+  int w;
+  void *m = acquire(&w);
+  if (!m) return 0;
+  int rejected = 0, recovered = 0;
+  int rc = sqz_cc_region_get(m, cc.mapped, key, out, flags, max_bytes, &rejected, &recovered);
+  if (rejected) BUMP(cc.c[w].rejected);
+  if (recovered) BUMP(cc.c[w].recoveries);
+  if (rc == 1)
+    BUMP(cc.c[w].hits);
+  else if (rc != -2)
+    BUMP(cc.c[w].misses);
+  pthread_rwlock_unlock(&cc.lock);
+  if (rc == -1 && w == 1) abandon(m);
+  return rc == 1 ? 1 : rc == -2 ? -1 : 0;
+}
+
+void sqz_chunk_cache_put(const sqz_cc_key *key, const sqz_column *col, uint32_t flags) {
+  int w;
+  void *m = acquire(&w);
+  if (!m) return;
+  uint64_t evicted = 0;
+  int recovered = 0;
+  int rc = sqz_cc_region_put(m, cc.mapped, key, col, flags, &evicted, &recovered);
+  if (evicted) __atomic_fetch_add(&cc.c[w].evictions, evicted, __ATOMIC_RELAXED);
+  if (recovered) BUMP(cc.c[w].recoveries);
+  pthread_rwlock_unlock(&cc.lock);
+  if (rc == -1 && w == 1) abandon(m);
+}
+
+void sqz_chunk_cache_settings(size_t *size, int *shared) {
+  pthread_rwlock_wrlock(&cc.lock);
+  load_settings();
+  *size = cc.size;
+  *shared = cc.shared;
+  pthread_rwlock_unlock(&cc.lock);
+}
+
+int sqz_chunk_cache_configure(int64_t size, int shared) {
+  if (size > 0 && (size < (int64_t)SQZ_CC_MIN_SIZE || (uint64_t)size > SQZ_CC_MAX_SIZE)) return -1;
+  pthread_rwlock_wrlock(&cc.lock);
+  load_settings();
+  size_t nsize = size < 0 ? cc.size : (size_t)size;
+  int nshared = shared < 0 ? cc.shared : !!shared;
+  if (nsize != cc.size || nshared != cc.shared) {
+    drop_regions();
+    cc.size = nsize;
+    cc.shared = nshared;
+    cc.shm_failed = 0;
+  }
+  pthread_rwlock_unlock(&cc.lock);
+  return 0;
+}
+
+void sqz_chunk_cache_counters(sqz_cache_counters *proc, sqz_cache_counters *shm) {
+  sqz_cache_counters *out[2] = {proc, shm};
+  pthread_rwlock_rdlock(&cc.lock);
+  void *m[2] = {cc.proc, cc.shm};
+  int bad = 0;
+  for (int w = 0; w < 2; w++) {
+    memset(out[w], 0, sizeof(*out[w]));
+    const cc_count *k = &cc.c[w];
+    out[w]->hits = __atomic_load_n(&k->hits, __ATOMIC_RELAXED);
+    out[w]->misses = __atomic_load_n(&k->misses, __ATOMIC_RELAXED);
+    out[w]->evictions = __atomic_load_n(&k->evictions, __ATOMIC_RELAXED);
+    out[w]->rejected = __atomic_load_n(&k->rejected, __ATOMIC_RELAXED);
+    out[w]->recoveries = __atomic_load_n(&k->recoveries, __ATOMIC_RELAXED);
+    out[w]->fallbacks = __atomic_load_n(&k->fallbacks, __ATOMIC_RELAXED);
+    int recovered = 0;
+    if (m[w] && sqz_cc_region_usage(m[w], cc.mapped, &out[w]->entries, &out[w]->bytes,
+                                    &out[w]->capacity, &recovered) != 0)
+      bad |= w;
+    if (recovered) BUMP(cc.c[w].recoveries), out[w]->recoveries++;
+  }
+  void *seg = cc.shm;
+  pthread_rwlock_unlock(&cc.lock);
+  if (bad) abandon(seg);
+}

@@ -1,0 +1,421 @@
+/*
+** test_chunk_cache.c: the decoded-chunk cache (ext/chunk_cache.h) driven
+** directly: round trips, CLOCK eviction, random damage, a process killed
+** while it holds the lock (and while it writes an entry), the POSIX segment's
+** checks (mode, owner, size, header), a full /dev/shm, sharing across fork.
+** Segments are named with SQUEEZE_CACHE_SEGMENT=sqz-unit-<pid> and removed.
+*/
+#include "test_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chunk_cache.h"
+
+#define REGION ((size_t)1 << 20)
+
+static sqz_cc_key key_of(uint64_t i) {
+  sqz_cc_key k = {{0x1234, 0x5678, i, 1, 8192, (uint64_t)8192 << 32 | 1, i * 7 + 1, i * 13 + 5}};
+  return k;
+}
+
+/* A column of rows values: ints and texts that depend on seed. */
+static void make_column(sqz_column *c, uint32_t rows, uint64_t seed) {
+  sqz_column_init(c, NULL);
+  char text[32];
+  for (uint32_t i = 0; i < rows; i++) {
+    if (i % 3 == 0) {
+      int n = snprintf(text, sizeof text, "v%llu-%u", (unsigned long long)seed, i);
+      assert_int_equal(sqz_column_append(c, SQZ_CLASS_TEXT, 0, text, (size_t)n), 0);
+    } else {
+      assert_int_equal(sqz_column_append(c, SQZ_CLASS_INT, seed * 1000003u + i, NULL, 0), 0);
+    }
+  }
+}
+
+static int same_column(const sqz_column *a, const sqz_column *b) {
+  if (a->count != b->count || a->nbytes != b->nbytes) return 0;
+  for (uint32_t i = 0; i < a->count; i++) {
+    if (a->type[i] != b->type[i]) return 0;
+    sqz_value x = sqz_column_value(a, i), y = sqz_column_value(b, i);
+    if (sqz_value_compare(&x, &y) != 0) return 0;
+  }
+  return 1;
+}
+
+static void *new_region(int pshared) {
+  void *m = mmap(NULL, REGION, PROT_READ | PROT_WRITE,
+                 (pshared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+  assert_true(m != MAP_FAILED);
+  assert_int_equal(sqz_cc_region_format(m, REGION, pshared), 0);
+  assert_true(sqz_cc_region_valid(m, REGION));
+  return m;
+}
+
+static int get(void *m, uint64_t i, sqz_column *out, int *rejected, int *recovered) {
+  uint32_t flags = 0;
+  sqz_column_init(out, NULL);
+  sqz_cc_key k = key_of(i);
+  return sqz_cc_region_get(m, REGION, &k, out, &flags, SIZE_MAX, rejected, recovered);
+}
+
+static int put(void *m, uint64_t i, uint32_t rows) {
+  sqz_column c;
+  make_column(&c, rows, i);
+  uint64_t ev = 0;
+  int rec = 0;
+  sqz_cc_key k = key_of(i);
+  int rc = sqz_cc_region_put(m, REGION, &k, &c, 0, &ev, &rec);
+  sqz_column_free(&c);
+  return rc;
+}
+
+static void test_round_trip(void **state) {
+  (void)state;
+  void *m = new_region(0);
+  assert_false(sqz_cc_region_valid(m, REGION * 2)); /* the size is part of the layout */
+  for (uint64_t i = 1; i <= 5; i++)
+    assert_int_equal(put(m, i, 100 * (uint32_t)i), 1);
+  for (uint64_t i = 1; i <= 5; i++) {
+    sqz_column got, want;
+    int rej = 0, rec = 0;
+    assert_int_equal(get(m, i, &got, &rej, &rec), 1);
+    make_column(&want, 100 * (uint32_t)i, i);
+    assert_true(same_column(&got, &want));
+    assert_int_equal(rej, 0);
+    sqz_column_free(&got);
+    sqz_column_free(&want);
+  }
+  sqz_column none;
+  int rej = 0, rec = 0;
+  assert_int_equal(get(m, 99, &none, &rej, &rec), 0);
+  /* a key that differs in its body hash alone is another chunk */
+  sqz_cc_key k = key_of(1);
+  k.w[7] ^= 1;
+  uint32_t flags;
+  assert_int_equal(sqz_cc_region_get(m, REGION, &k, &none, &flags, SIZE_MAX, &rej, &rec), 0);
+  /* a dense rowid slot keeps only its count */
+  sqz_column ids;
+  make_column(&ids, 50, 7);
+  uint64_t ev = 0;
+  assert_int_equal(sqz_cc_region_put(m, REGION, &k, &ids, SQZ_CC_DENSE, &ev, &rec), 1);
+  assert_int_equal(sqz_cc_region_get(m, REGION, &k, &none, &flags, SIZE_MAX, &rej, &rec), 1);
+  assert_int_equal(flags, SQZ_CC_DENSE);
+  assert_int_equal(none.count, 0);
+  /* max_bytes: an image larger than the caller's limit is a miss */
+  assert_int_equal(get(m, 3, &none, &rej, &rec), 1);
+  sqz_column_free(&none);
+  sqz_column_init(&none, NULL);
+  k = key_of(3);
+  assert_int_equal(sqz_cc_region_get(m, REGION, &k, &none, &flags, 10, &rej, &rec), 0);
+  sqz_column_free(&none);
+  sqz_column_free(&ids);
+  uint64_t entries, bytes, cap;
+  assert_int_equal(sqz_cc_region_usage(m, REGION, &entries, &bytes, &cap, &rec), 0);
+  assert_int_equal(entries, 6);
+  assert_true(cap <= REGION && cap >= REGION / 2);
+  munmap(m, REGION);
+}
+
+static void test_clock_keeps_what_is_reused(void **state) {
+  (void)state;
+  void *m = new_region(0);
+  assert_int_equal(put(m, 1, 2000), 1);
+  uint64_t total_evicted = 0;
+  for (uint64_t i = 2; i < 400; i++) {
+    sqz_column c;
+    int rej = 0, rec = 0;
+    assert_int_equal(get(m, 1, &c, &rej, &rec), 1); /* entry 1 is read between stores */
+    sqz_column_free(&c);
+    make_column(&c, 2000, i);
+    uint64_t ev = 0;
+    sqz_cc_key k = key_of(i);
+    assert_int_equal(sqz_cc_region_put(m, REGION, &k, &c, 0, &ev, &rec), 1);
+    total_evicted += ev;
+    sqz_column_free(&c);
+  }
+  assert_true(total_evicted > 300); /* the region holds a few dozen of these */
+  uint64_t entries, bytes, cap;
+  int rec = 0;
+  assert_int_equal(sqz_cc_region_usage(m, REGION, &entries, &bytes, &cap, &rec), 0);
+  assert_true(bytes <= cap);
+  /* an image over a quarter of the region is not kept */
+  assert_int_equal(put(m, 1000, 40000), 0);
+  munmap(m, REGION);
+}
+
+/* Random bytes over everything after the header, again and again: a hit is
+** always the column stored under its key, damage is rejected, never a crash. */
+static void test_random_damage(void **state) {
+  (void)state;
+  void *m = new_region(0);
+  uint64_t rejected = 0, hits = 0;
+  uint8_t noise[4096];
+  for (int round = 0; round < 200; round++) {
+    for (uint64_t i = 0; i < 20; i++)
+      put(m, i, 300 + (uint32_t)i);
+    size_t off = 512 + (size_t)(round * 7919) % (REGION - 512 - sizeof noise);
+    test_fill_random(noise, sizeof noise, (uint64_t)round + 1);
+    size_t n = round % 3 == 0 ? sizeof noise : (size_t)(round % 64) + 1;
+    memcpy((uint8_t *)m + off, noise, n);
+    for (uint64_t i = 0; i < 20; i++) {
+      sqz_column got, want;
+      int rej = 0, rec = 0;
+      int rc = get(m, i, &got, &rej, &rec);
+      assert_true(rc == 0 || rc == 1);
+      rejected += (uint64_t)rej;
+      if (rc == 1) {
+        make_column(&want, 300 + (uint32_t)i, i);
+        assert_true(same_column(&got, &want));
+        sqz_column_free(&want);
+        hits++;
+      }
+      sqz_column_free(&got);
+    }
+  }
+  assert_true(rejected > 0);
+  assert_true(hits > 0);
+  munmap(m, REGION);
+}
+
+static void die(int point) {
+  (void)point;
+  raise(SIGKILL);
+}
+
+/* A child killed while it holds the lock, 50 times; and killed in the middle
+** of writing an entry: the parent recovers each time and goes on. */
+static void test_killed_holder(void **state) {
+  (void)state;
+  void *m = new_region(1);
+  assert_int_equal(put(m, 1, 500), 1);
+  int recoveries = 0;
+  for (int t = 0; t < 50; t++) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+      if (t % 2) {
+        sqz_cc_region_lock_for_test(m, REGION);
+      } else {
+        sqz_cc_hook = die; /* dies with half an image written */
+        put(m, 100 + (uint64_t)t, 3000);
+      }
+      raise(SIGKILL);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    sqz_column got, want;
+    int rej = 0, rec = 0;
+    assert_int_equal(get(m, 1, &got, &rej, &rec), 1);
+    recoveries += rec;
+    make_column(&want, 500, 1);
+    assert_true(same_column(&got, &want));
+    sqz_column_free(&got);
+    sqz_column_free(&want);
+    assert_int_equal(get(m, 100 + (uint64_t)t, &got, &rej, &rec), 0); /* never finished */
+    sqz_column_free(&got);
+  }
+  assert_int_equal(recoveries, 50);
+  uint64_t entries, bytes, cap;
+  int rec = 0;
+  assert_int_equal(sqz_cc_region_usage(m, REGION, &entries, &bytes, &cap, &rec), 0);
+  assert_int_equal(entries, 1); /* half-written entries were dropped, their blocks freed */
+  assert_int_equal(put(m, 2, 10000), 1); /* the freed blocks are there to take */
+  munmap(m, REGION);
+}
+
+static char seg_name[128];
+
+static void set_prefix(void) {
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "sqz-unit-%d", (int)getpid());
+  setenv("SQUEEZE_CACHE_SEGMENT", prefix, 1);
+  sqz_chunk_cache_segment_name(REGION, seg_name, sizeof seg_name);
+}
+
+/* Uses the process API with a fresh attach: size REGION, shared on. */
+static void reattach(void) {
+  assert_int_equal(sqz_chunk_cache_configure(0, 1), 0);
+  assert_int_equal(sqz_chunk_cache_configure((int64_t)REGION, 1), 0);
+}
+
+static int api_get(uint64_t i, sqz_column *out) {
+  uint32_t flags;
+  sqz_column_init(out, NULL);
+  sqz_cc_key k = key_of(i);
+  return sqz_chunk_cache_get(&k, out, &flags, SIZE_MAX);
+}
+
+static void api_put(uint64_t i, uint32_t rows) {
+  sqz_column c;
+  make_column(&c, rows, i);
+  sqz_cc_key k = key_of(i);
+  sqz_chunk_cache_put(&k, &c, 0);
+  sqz_column_free(&c);
+}
+
+/* Writes a formatted region with an entry for key 1 (column of seed 999, so
+** a hit would be wrong) into a new segment of mode, owned by uid. */
+static void plant_segment(mode_t mode, uid_t uid, size_t size) {
+  shm_unlink(seg_name);
+  int fd = shm_open(seg_name, O_RDWR | O_CREAT | O_EXCL, mode);
+  assert_true(fd >= 0);
+  assert_int_equal(fchmod(fd, mode), 0);
+  assert_int_equal(ftruncate(fd, (off_t)size), 0);
+  if (size == REGION) {
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(sqz_cc_region_format(m, size, 1), 0);
+    sqz_column c;
+    make_column(&c, 10, 999);
+    sqz_cc_key k = key_of(1);
+    uint64_t ev = 0;
+    int rec = 0;
+    assert_int_equal(sqz_cc_region_put(m, size, &k, &c, 0, &ev, &rec), 1);
+    sqz_column_free(&c);
+    munmap(m, size);
+  }
+  if (uid != geteuid()) assert_int_equal(fchown(fd, uid, (gid_t)-1), 0);
+  close(fd);
+}
+
+static void seg_stat(struct stat *st) {
+  char path[160];
+  snprintf(path, sizeof path, "/dev/shm%s", seg_name);
+  assert_int_equal(stat(path, st), 0);
+}
+
+static void test_segment_shared_across_fork(void **state) {
+  (void)state;
+  set_prefix();
+  shm_unlink(seg_name);
+  reattach();
+  api_put(1, 1000);
+  struct stat st;
+  seg_stat(&st);
+  assert_int_equal(st.st_mode & 07777, 0600);
+  assert_int_equal(st.st_uid, geteuid());
+  pid_t pid = fork();
+  if (pid == 0) {
+    reattach(); /* the child maps the segment afresh */
+    sqz_column got;
+    int ok = api_get(1, &got) == 1;
+    api_put(2, 50);
+    _exit(ok ? 0 : 1);
+  }
+  int wst;
+  assert_int_equal(waitpid(pid, &wst, 0), pid);
+  assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+  sqz_column got;
+  assert_int_equal(api_get(2, &got), 1); /* what the child stored */
+  sqz_column_free(&got);
+  sqz_cache_counters proc, shm;
+  sqz_chunk_cache_counters(&proc, &shm);
+  assert_true(shm.entries >= 2 && shm.hits >= 1);
+  assert_int_equal(proc.capacity, 0);
+  shm_unlink(seg_name);
+}
+
+static void test_segment_checks(void **state) {
+  (void)state;
+  set_prefix();
+  sqz_cache_counters proc, shm;
+  sqz_column got;
+  /* mode 0644: not used (its planted entry never served), replaced by a 0600 one */
+  plant_segment(0644, geteuid(), REGION);
+  reattach();
+  assert_int_equal(api_get(1, &got), 0);
+  sqz_column_free(&got);
+  struct stat st;
+  seg_stat(&st);
+  assert_int_equal(st.st_mode & 07777, 0600);
+  /* the wrong size, and a damaged header: replaced */
+  plant_segment(0600, geteuid(), REGION / 2);
+  reattach();
+  api_put(5, 10);
+  assert_int_equal(api_get(5, &got), 1);
+  sqz_column_free(&got);
+  seg_stat(&st);
+  assert_int_equal(st.st_size, (off_t)REGION);
+  plant_segment(0600, geteuid(), REGION);
+  int fd = shm_open(seg_name, O_RDWR, 0);
+  assert_true(fd >= 0);
+  uint32_t bad = 99;
+  assert_int_equal(pwrite(fd, &bad, sizeof bad, 8), (ssize_t)sizeof bad); /* the version */
+  close(fd);
+  reattach();
+  assert_int_equal(api_get(1, &got), 0);
+  sqz_column_free(&got);
+  sqz_chunk_cache_counters(&proc, &shm);
+  assert_int_equal(shm.fallbacks, 0);
+  /* another user's segment: not used, not removed; the process region serves */
+  if (geteuid() == 0) {
+    plant_segment(0600, 4242, REGION);
+    reattach();
+    assert_int_equal(api_get(1, &got), 0);
+    sqz_column_free(&got);
+    api_put(6, 10);
+    assert_int_equal(api_get(6, &got), 1);
+    sqz_column_free(&got);
+    sqz_chunk_cache_counters(&proc, &shm);
+    assert_int_equal(shm.fallbacks, 1);
+    assert_true(proc.entries >= 1);
+    seg_stat(&st);
+    assert_int_equal(st.st_uid, 4242);
+  }
+  shm_unlink(seg_name);
+}
+
+static int no_space(int fd, off_t offset, off_t len) {
+  (void)fd, (void)offset, (void)len;
+  return ENOSPC;
+}
+
+static void test_shm_full(void **state) {
+  (void)state;
+  set_prefix();
+  shm_unlink(seg_name);
+  sqz_cache_counters proc, shm, proc2, shm2;
+  sqz_chunk_cache_counters(&proc, &shm);
+  sqz_cc_fallocate = no_space;
+  reattach();
+  api_put(7, 100);
+  sqz_column got;
+  assert_int_equal(api_get(7, &got), 1); /* the process region carries on */
+  sqz_column_free(&got);
+  sqz_chunk_cache_counters(&proc2, &shm2);
+  assert_int_equal(shm2.fallbacks, shm.fallbacks + 1);
+  assert_int_equal(shm2.capacity, 0);
+  assert_true(proc2.entries == 1 && proc2.hits == proc.hits + 1);
+  struct stat st;
+  char path[160];
+  snprintf(path, sizeof path, "/dev/shm%s", seg_name);
+  assert_int_not_equal(stat(path, &st), 0); /* nothing half-made left behind */
+  sqz_cc_fallocate = posix_fallocate;
+  /* off: nothing kept */
+  assert_int_equal(sqz_chunk_cache_configure(0, -1), 0);
+  api_put(8, 10);
+  assert_int_equal(api_get(8, &got), 0);
+  sqz_column_free(&got);
+  assert_int_equal(sqz_chunk_cache_configure(100, -1), -1); /* below the smallest size */
+  shm_unlink(seg_name);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_clock_keeps_what_is_reused),
+      cmocka_unit_test(test_random_damage),
+      cmocka_unit_test(test_killed_holder),
+      cmocka_unit_test(test_segment_shared_across_fork),
+      cmocka_unit_test(test_segment_checks),
+      cmocka_unit_test(test_shm_full),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
