@@ -58,7 +58,7 @@ DEB_PACKAGES := sqlite3 libsqlite3-dev liblz4-dev libzstd-dev libxxhash-dev \
 .PHONY: all deps deps-deb deps-node test unit sqltest demo bench fuzz asan clean install \
         uninstall format python node
 
-all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a
+all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a $(BUILD)/sqz
 
 deps: deps-deb deps-node
 deps-deb:
@@ -83,6 +83,10 @@ $(BUILD)/squeeze.so: $(CODEC_OBJ) $(EXT_OBJ)
 $(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
 	rm -f $@
 	ar rcs $@ $^
+
+# The command-line tool (cli/sqz.c, docs/sqz.md): the pure codecs only, no SQLite.
+$(BUILD)/sqz: cli/sqz.c $(CODEC_OBJ) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Iinclude cli/sqz.c $(CODEC_OBJ) -o $@ $(LIBS) -lpthread $(LDFLAGS_EXTRA)
 
 UNIT_HEADERS := $(wildcard tests/unit/*.h)
 FUZZ_HEADERS := $(wildcard tests/fuzz/*.h)

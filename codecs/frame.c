@@ -331,7 +331,7 @@ size_t sqz_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads, sq
     size_t cap = sqz_frame_block_capacity(codec, block_log);
     if (cap == 0) return SQZ_ERROR(PARAMETER);
     compress_job j = {s, srcSize, block, 0, codec, params, keep, 1, cap, out};
-    sqz_pipe p = {0, cap, compress_next, compress_work, compress_emit, NULL, &j};
+    sqz_pipe p = {0, cap, compress_next, compress_work, compress_emit, NULL, &j, 0};
     r = sqz_pipe_run(w, ctx, threads, &p);
     if (r) return r;
     all_stored = j.all_stored;
@@ -443,7 +443,7 @@ size_t sqz_frame_decompress_threads(sqz_ctx *ctx, sqz_workers *w, unsigned threa
     if (end > srcSize) return SQZ_ERROR(PARAMETER);
     decompress_job j = {
         codec, dict, dst, dstSize, (size_t)1 << info->block_log, 0, s, info->header_size, end};
-    sqz_pipe p = {0, 0, decompress_next, decompress_work, NULL, NULL, &j};
+    sqz_pipe p = {0, 0, decompress_next, decompress_work, NULL, NULL, &j, 0};
     r = sqz_pipe_run(w, ctx, threads, &p);
     if (!r && j.pos != end) r = SQZ_ERROR(CORRUPT);
   } else {

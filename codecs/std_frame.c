@@ -136,7 +136,7 @@ size_t sqz_std_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads
   }
   size_t start = out->size;
   std_job j = {format, params, src, srcSize, block, 0, cap, out};
-  sqz_pipe p = {0, cap, std_next, std_work, std_emit, NULL, &j};
+  sqz_pipe p = {0, cap, std_next, std_work, std_emit, NULL, &j, 0};
   size_t r = sqz_pipe_run(w, ctx, threads, &p);
   return r ? r : out->size - start;
 }

@@ -23,8 +23,9 @@ typedef struct run {
   sqz_pipe_item *items; /* its window */
   unsigned window;      /* items in the window */
   unsigned active;      /* items workers are running now */
-  unsigned share;       /* the most workers it takes: threads - 1 */
+  unsigned share;       /* the most workers it takes: threads - 1 (io_caller: threads) */
   unsigned queued;      /* items queued, not yet taken */
+  int caller_helps;     /* the caller runs queued items while it waits */
 } run;
 
 typedef struct worker {
@@ -152,6 +153,7 @@ static void wait_item(sqz_workers *w, run *r, sqz_ctx *ctx, sqz_pipe_item *it) {
   pthread_mutex_lock(&w->lock);
   while (it->state != ITEM_DONE) {
     sqz_pipe_item *mine = it->state == ITEM_QUEUED ? it : first_queued(r);
+    if (!r->caller_helps) mine = NULL; /* the workers do it all */
     if (!mine) {
       pthread_cond_wait(&w->done, &w->lock);
       continue;
@@ -193,15 +195,18 @@ static size_t acquire_buffers(sqz_ctx *ctx, const sqz_pipe *p, sqz_pipe_item *it
 size_t sqz_pipe_run(sqz_workers *w, sqz_ctx *ctx, unsigned threads, const sqz_pipe *p) {
   if (threads < 1 || threads > SQZ_THREADS_MAX) return SQZ_ERROR(PARAMETER);
   if (!w) threads = 1;
-  if (threads == 1) w = NULL;
-  sqz_pipe_item items[2 * SQZ_THREADS_MAX];
-  run r = {NULL, p, items, threads == 1 ? 1 : 2 * threads, 0, threads - 1, 0};
+  unsigned share = p->io_caller ? threads : threads - 1; /* workers the run takes */
+  if (share == 0 || (p->io_caller && threads == 1)) w = NULL;
+  if (!w) share = 0;
+  sqz_pipe_item items[2 * SQZ_THREADS_MAX + 2];
+  run r = {NULL, p, items, w ? 2 * threads + (p->io_caller ? 2 : 0) : 1, 0, share, 0, 1};
   memset(items, 0, sizeof(items[0]) * r.window);
   size_t err = acquire_buffers(ctx, p, items, r.window);
   int listed = !err && w;
   if (listed) {
     pthread_mutex_lock(&w->lock);
-    grow(w, threads - 1);
+    grow(w, share);
+    r.caller_helps = !p->io_caller || w->count == 0; /* no worker at all: the caller must */
     r.next_run = w->runs;
     w->runs = &r;
     pthread_mutex_unlock(&w->lock);

@@ -69,6 +69,11 @@ typedef struct sqz_pipe {
   ** status (an error). Calling thread. */
   size_t (*stop)(void *opaque);
   void *opaque;
+  /* 0: threads = the caller and threads - 1 workers, the caller running
+  ** items while it waits. 1: threads workers, the caller only reading and
+  ** writing (next and emit), as the zstd tool's I/O thread does: for
+  ** streams whose next and emit cost time of their own. */
+  int io_caller;
 } sqz_pipe;
 
 /* A pool with no thread yet, whose workers' contexts draw on *allocator
