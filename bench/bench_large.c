@@ -56,7 +56,7 @@ static double run_once(sqlite3 *db, sqlite3_stmt *stmt, const void *blob, size_t
   double t = bench_now();
   if (sqlite3_step(stmt) != SQLITE_ROW) die(db, "step");
   *out_n = sqlite3_column_type(stmt, 0) == SQLITE_INTEGER ? sqlite3_column_int64(stmt, 0)
-                                                           : sqlite3_column_bytes(stmt, 0);
+                                                          : sqlite3_column_bytes(stmt, 0);
   t = bench_now() - t;
   return t;
 }
@@ -97,8 +97,8 @@ static void speed(sqlite3 *db, const uint8_t *data, size_t n, const char *codec,
   double d1 = bench_median(d[0], BENCH_RUNS), d2 = bench_median(d[1], BENCH_RUNS);
   printf("%-8s %2d  ratio %5.2f  compress %7.1f -> %7.1f MiB/s (%.2fx)  decompress %7.1f -> "
          "%7.1f MiB/s (%.2fx)\n",
-         codec, level, (double)n / (double)size[0], mib / c1, mib / c2, c1 / c2, mib / d1,
-         mib / d2, d1 / d2);
+         codec, level, (double)n / (double)size[0], mib / c1, mib / c2, c1 / c2, mib / d1, mib / d2,
+         d1 / d2);
   free(frame);
   sqlite3_finalize(comp);
   sqlite3_finalize(dec);
@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
          BENCH_RUNS);
   speed(db, data, mib << 20, "zstd", 3);
   speed(db, data, mib << 20, "lz4", 1);
-  speed(db, data, mib << 20, "huffman", 0);
+  speed(db, data, mib << 20, "huffman", 1);
   free(data);
   data = corpus((size_t)256 << 20);
   memory(db, data, (size_t)256 << 20, 1);

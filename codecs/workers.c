@@ -143,11 +143,13 @@ static void grow(sqz_workers *w, unsigned want) {
 }
 
 /* Waits until item it of r is done, running r's queued items on this thread
-** meanwhile. With w NULL (one thread) it runs it at once. */
+** meanwhile (unless the workers do all), and frees its place: its output
+** (out, out_n) is the caller's until it is filled again. With w NULL (one
+** thread) it runs it at once. */
 static void wait_item(sqz_workers *w, run *r, sqz_ctx *ctx, sqz_pipe_item *it) {
   if (!w) {
     it->out_n = r->pipe->work(ctx, r->pipe->opaque, it);
-    it->state = ITEM_DONE;
+    it->state = ITEM_FREE;
     return;
   }
   pthread_mutex_lock(&w->lock);
@@ -166,6 +168,7 @@ static void wait_item(sqz_workers *w, run *r, sqz_ctx *ctx, sqz_pipe_item *it) {
     mine->out_n = out;
     mine->state = ITEM_DONE;
   }
+  it->state = ITEM_FREE; /* under the lock: the workers read the states */
   pthread_mutex_unlock(&w->lock);
 }
 
@@ -243,7 +246,6 @@ size_t sqz_pipe_run(sqz_workers *w, sqz_ctx *ctx, unsigned threads, const sqz_pi
       size_t e = p->emit(p->opaque, it);
       if (sqz_is_error(e)) err = e;
     }
-    it->state = ITEM_FREE;
     head++;
   }
   if (listed) {
