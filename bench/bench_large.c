@@ -1,7 +1,8 @@
 /*
 ** bench_large.c: large values on several threads (docs/large_values.md).
 **
-**   build/bench/bench_large [MiB]     (default 64)
+**   build/bench/bench_large [MiB]          (default 64)
+**   build/bench/bench_large --cli FILE     sqz against the zstd tool on FILE
 **
 ** 1. compress(x, codec, 'threads=N') of a value of the bundled real texts
 **    (examples/data, concatenated and repeated to MiB MiB), N = 1 and 2 run
@@ -10,12 +11,20 @@
 **    >= 1.6x on two cores), and the same for decompress() with
 **    squeeze_config('threads', N).
 ** 2. The peak of SQLite's memory statistics (sqlite3_memory_highwater) while
-**    compressing a 256 MiB value with 1 and 2 threads, against the target
-**    input + result + 16 MiB. The input is bound SQLITE_STATIC, so SQLite
-**    does not count it: the peak over the baseline is the result and
-**    compress()'s own memory.
+**    compressing a 256 MiB value read from a table with 1 and 2 threads,
+**    against the target input + result + 16 MiB.
+** 3. With --cli FILE: `build/sqz -T2 -c FILE` against `zstd -T2 -3 -c FILE`
+**    and `build/sqz -d -T2 -c` against `zstd -d -c`, output to /dev/null
+**    (the input in the page cache after a first read), run alternately
+**    BENCH_RUNS times: median wall times, their ratio (target >= 0.9x) and
+**    the largest resident set of the runs (wait4's ru_maxrss; target for
+**    sqz <= 64 MiB).
 */
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 
@@ -104,24 +113,101 @@ static void speed(sqlite3 *db, const uint8_t *data, size_t n, const char *codec,
   sqlite3_finalize(dec);
 }
 
-/* The peak of SQLite's memory while compressing data with threads. */
-static void memory(sqlite3 *db, const uint8_t *data, size_t n, int threads) {
+/* The peak of SQLite's memory while compressing the value of table big
+** (n bytes) with threads: reading the row assembles the value in one
+** allocation (the input), then compress() holds its result and its own
+** buffers. (A bound parameter is no good here: SQLite evaluates a function
+** of constants once and copies its result into the row, a second result.) */
+static void memory(sqlite3 *db, size_t n, int threads) {
   sqlite3_stmt *stmt;
-  if (sqlite3_prepare_v2(db, "SELECT compress(?1, 'zstd', 3)", -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db, "SELECT compress(v, 'zstd', 3) FROM big", -1, &stmt, NULL) !=
+      SQLITE_OK)
     die(db, "prepare");
   set_threads(db, threads);
   sqlite3_int64 out, base = sqlite3_memory_used();
   sqlite3_memory_highwater(1);
-  run_once(db, stmt, data, n, &out);
+  if (sqlite3_step(stmt) != SQLITE_ROW) die(db, "step");
+  out = sqlite3_column_bytes(stmt, 0);
   sqlite3_int64 peak = sqlite3_memory_highwater(0) - base;
-  printf("memory   %d thread%s: %lld MiB value, peak %.1f MiB over the baseline = result "
+  double extra = (double)(peak - out - (sqlite3_int64)n) / (1 << 20);
+  printf("memory   %d thread%s: %zu MiB value, peak %.1f MiB over the baseline = input + result "
          "%.1f MiB + %.1f MiB (target: + 16 MiB)\n",
-         threads, threads > 1 ? "s" : " ", (long long)(n >> 20), (double)peak / (1 << 20),
-         (double)out / (1 << 20), (double)(peak - out) / (1 << 20));
+         threads, threads > 1 ? "s" : " ", n >> 20, (double)peak / (1 << 20),
+         (double)out / (1 << 20), extra);
   sqlite3_finalize(stmt);
 }
 
+/* Runs argv with stdin from in (NULL: /dev/null) and stdout to out; returns
+** the wall seconds and sets *rss_kib to the child's largest resident set.
+** Exits when the command fails. */
+static double run_cmd(char *const *argv, const char *in, const char *out, long *rss_kib) {
+  double t = bench_now();
+  pid_t pid = fork();
+  if (pid == 0) {
+    int i = open(in ? in : "/dev/null", O_RDONLY),
+        o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (i < 0 || o < 0) _exit(127);
+    dup2(i, 0);
+    dup2(o, 1);
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  int status;
+  struct rusage ru;
+  if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "bench_large: %s failed\n", argv[0]);
+    exit(1);
+  }
+  *rss_kib = ru.ru_maxrss;
+  return bench_now() - t;
+}
+
+/* sqz against the zstd tool on file (section 3 above). */
+static void cli(const char *file) {
+  const char *packed_sqz = "/tmp/bench_large.sqz", *packed_zst = "/tmp/bench_large.zst";
+  char *sqz_c[] = {"build/sqz", "-q", "-T2", "-3", "-c", (char *)file, NULL};
+  char *zstd_c[] = {"zstd", "-q", "-T2", "-3", "-c", (char *)file, NULL};
+  char *sqz_d[] = {"build/sqz", "-q", "-d", "-T2", "-c", NULL};
+  char *zstd_d[] = {"zstd", "-q", "-d", "-c", NULL};
+  double t[4][BENCH_RUNS];
+  long rss[4] = {0, 0, 0, 0}, r;
+  run_cmd(sqz_c, NULL, packed_sqz, &r); /* the input into the page cache, and the frames */
+  run_cmd(zstd_c, NULL, packed_zst, &r);
+  for (int i = 0; i < BENCH_RUNS; i++) {
+    t[0][i] = run_cmd(sqz_c, NULL, "/dev/null", &r);
+    rss[0] = r > rss[0] ? r : rss[0];
+    t[1][i] = run_cmd(zstd_c, NULL, "/dev/null", &r);
+    rss[1] = r > rss[1] ? r : rss[1];
+    t[2][i] = run_cmd(sqz_d, packed_sqz, "/dev/null", &r);
+    rss[2] = r > rss[2] ? r : rss[2];
+    t[3][i] = run_cmd(zstd_d, packed_zst, "/dev/null", &r);
+    rss[3] = r > rss[3] ? r : rss[3];
+  }
+  FILE *f = fopen(file, "rb");
+  if (!f) exit(1);
+  fseek(f, 0, SEEK_END);
+  double mib = (double)ftell(f) / (1 << 20);
+  fclose(f);
+  double m[4];
+  for (int k = 0; k < 4; k++)
+    m[k] = bench_median(t[k], BENCH_RUNS);
+  printf("cli      %s, %.0f MiB, median of %d runs, level 3\n", file, mib, BENCH_RUNS);
+  printf("cli      compress   sqz -T2 %6.1f MiB/s (max RSS %5.1f MiB)   zstd -T2 %6.1f MiB/s "
+         "(max RSS %5.1f MiB)   sqz/zstd %.2fx\n",
+         mib / m[0], rss[0] / 1024.0, mib / m[1], rss[1] / 1024.0, m[1] / m[0]);
+  printf("cli      decompress sqz -d -T2 %6.1f MiB/s (max RSS %5.1f MiB)   zstd -d %6.1f MiB/s "
+         "(max RSS %5.1f MiB)   sqz/zstd %.2fx\n",
+         mib / m[2], rss[2] / 1024.0, mib / m[3], rss[3] / 1024.0, m[3] / m[2]);
+  unlink(packed_sqz);
+  unlink(packed_zst);
+}
+
 int main(int argc, char **argv) {
+  if (argc > 2 && !strcmp(argv[1], "--cli")) {
+    cli(argv[2]);
+    return 0;
+  }
   size_t mib = argc > 1 ? (size_t)atoi(argv[1]) : 64;
   sqlite3 *db;
   if (sqlite3_open(":memory:", &db) != SQLITE_OK) die(db, "open");
@@ -133,10 +219,24 @@ int main(int argc, char **argv) {
   speed(db, data, mib << 20, "lz4", 1);
   speed(db, data, mib << 20, "huffman", 1);
   free(data);
-  data = corpus((size_t)256 << 20);
-  memory(db, data, (size_t)256 << 20, 1);
-  memory(db, data, (size_t)256 << 20, 2);
-  free(data);
   sqlite3_close(db);
+  /* each measurement in a fresh connection: no pooled buffer or worker of an
+  ** earlier run in the baseline */
+  size_t big = (size_t)256 << 20;
+  data = corpus(big);
+  for (int threads = 1; threads <= 2; threads++) {
+    sqlite3_stmt *ins;
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK) die(db, "open");
+    if (sqlite3_squeeze_init(db, NULL, NULL) != SQLITE_OK) die(db, "squeeze_init");
+    if (sqlite3_exec(db, "CREATE TABLE big(v)", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "INSERT INTO big VALUES (?1)", -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_bind_blob64(ins, 1, data, big, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_step(ins) != SQLITE_DONE)
+      die(db, "insert");
+    sqlite3_finalize(ins);
+    memory(db, big, threads);
+    sqlite3_close(db);
+  }
+  free(data);
   return 0;
 }

@@ -185,12 +185,13 @@ static void queue_item(sqz_workers *w, run *r, sqz_pipe_item *it) {
   pthread_mutex_unlock(&w->lock);
 }
 
-/* Acquires the window's buffers from ctx; 0 or MEMORY. */
+/* Allocates the window's buffers from ctx, at their exact sizes (the
+** scratch pool would round a block and its bound up to twice the block);
+** 0 or MEMORY. */
 static size_t acquire_buffers(sqz_ctx *ctx, const sqz_pipe *p, sqz_pipe_item *items, unsigned n) {
   for (unsigned i = 0; i < n; i++) {
-    if (p->in_cap && !(items[i].in = sqz_scratch_acquire(ctx, p->in_cap))) return SQZ_ERROR(MEMORY);
-    if (p->out_cap && !(items[i].out = sqz_scratch_acquire(ctx, p->out_cap)))
-      return SQZ_ERROR(MEMORY);
+    if (p->in_cap && !(items[i].in = sqz_ctx_alloc(ctx, p->in_cap))) return SQZ_ERROR(MEMORY);
+    if (p->out_cap && !(items[i].out = sqz_ctx_alloc(ctx, p->out_cap))) return SQZ_ERROR(MEMORY);
   }
   return 0;
 }
@@ -257,8 +258,8 @@ size_t sqz_pipe_run(sqz_workers *w, sqz_ctx *ctx, unsigned threads, const sqz_pi
     pthread_mutex_unlock(&w->lock);
   }
   for (unsigned i = 0; i < r.window; i++) {
-    sqz_scratch_release(ctx, items[i].in);
-    sqz_scratch_release(ctx, items[i].out);
+    sqz_ctx_dealloc(ctx, items[i].in);
+    sqz_ctx_dealloc(ctx, items[i].out);
   }
   return err;
 }

@@ -11,7 +11,8 @@
 **
 ** At most 2 x threads items exist at once, each with one input buffer
 ** (in_cap bytes, may be 0 when next points into memory it already has) and
-** one output buffer (out_cap bytes), drawn from the caller's sqz_ctx: the
+** one output buffer (out_cap bytes), allocated from the caller's sqz_ctx
+** for the run (sqz_ctx_alloc, exact sizes): the
 ** memory is bounded by threads x block size whatever the length of the
 ** stream. The calling thread runs queued items itself while it waits, so
 ** threads = N means N threads at work: the caller and N - 1 workers. With
