@@ -250,5 +250,35 @@ class TestTerminal(SqzTestCase):
         self.assertIn(b"->", self.ok("-v", "-f", src).stderr)
 
 
+def console_examples(path):
+    """(command, expected output lines) of every ```console block of a page."""
+    out, block = [], None
+    with open(path, encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            if block is None and line.strip() == "```console":
+                block = []
+            elif block is not None and line.strip() == "```":
+                out.extend(block)
+                block = None
+            elif block is not None and line.startswith("$ "):
+                block.append((line[2:], []))
+            elif block is not None:
+                block[-1][1].append(line)
+    return out
+
+
+class TestManualPage(SqzTestCase):
+    def test_examples_of_docs_sqz_md(self):
+        """Each `$` command of docs/sqz.md prints what the page says."""
+        examples = console_examples(os.path.join(ROOT, "docs", "sqz.md"))
+        self.assertGreater(len(examples), 5)
+        shutil.copy(os.path.join(ROOT, "examples", "data", "moby-dick.txt"), self.dir)
+        env = dict(os.environ, PATH=os.path.dirname(SQZ) + os.pathsep + os.environ["PATH"])
+        for command, expected in examples:
+            p = subprocess.run(["bash", "-c", command], cwd=self.dir, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            self.assertEqual(p.stdout.decode().splitlines(), expected, command)
+
+
 if __name__ == "__main__":
     unittest.main()
