@@ -53,6 +53,21 @@ class TestThreads(SqlTestCase):
         self.assertEqual(self.one("SELECT compress(?, 'gorilla', 'threads=4')", values), one)
         self.assertEqual(self.one("SELECT decompress(?)", one), values)
 
+    def test_with_a_dictionary(self):
+        self.db.execute("CREATE TABLE m(t)")
+        self.db.executemany("INSERT INTO m VALUES (?)",
+                            [(f"row {i} of mail with some words, {i % 7}",) for i in range(500)])
+        self.one("SELECT squeeze_train_dict('mail', 'SELECT t FROM m')")
+        big = "".join(f"row {i} of mail with some words, {i % 7}\n" for i in range(80000)).encode()
+        for codec in ("zstd", "lz4"):
+            one = self.one("SELECT compress(?, ?, 'dict=mail,threads=1')", big, codec)
+            self.assertEqual(one[0], 0xC3)
+            self.assertEqual(self.one("SELECT compress(?, ?, 'dict=mail,threads=3')", big, codec),
+                             one)
+            self.one("SELECT squeeze_config('threads', 2)")
+            self.assertEqual(self.one("SELECT decompress(?)", one), big)
+            self.one("SELECT squeeze_config('threads', 1)")
+
     def test_text_stays_text(self):
         text = self.data.decode("utf-8", "replace")
         self.assertEqual(self.one("SELECT decompress(compress(?, 'zstd', 'threads=2'))", text),
