@@ -10,6 +10,7 @@
 #include "frame.h"
 
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "byteorder.h"
@@ -239,6 +240,8 @@ typedef struct compress_job {
   int all_stored;
   size_t cap; /* bytes of each item's output buffer */
   sqz_frame_out *out;
+  XXH3_state_t *hash; /* the checksum, computed block by block while the workers
+                         compress, or NULL */
 } compress_job;
 
 static size_t compress_next(void *opaque, sqz_pipe_item *it) {
@@ -247,6 +250,7 @@ static size_t compress_next(void *opaque, sqz_pipe_item *it) {
   it->src = j->src + j->off;
   it->n = j->size - j->off < j->block ? j->size - j->off : j->block;
   j->off += it->n;
+  if (j->hash) XXH3_64bits_update(j->hash, it->src, it->n);
   return 1;
 }
 
@@ -292,9 +296,11 @@ size_t sqz_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads, sq
   uint8_t desc = (flags & SQZ_FRAME_TEXT ? DESC_TEXT : 0) | (checksum ? DESC_CHECKSUM : 0) |
                  (blocked ? DESC_BLOCKED : 0);
   pos += sqz_varint_put(d + pos, SQZ_VARINT_MAX, srcSize);
+  size_t checksum_pos = pos;
   if (checksum) {
-    sqz_store32le(d + pos,
-                  sqz_frame_checksum(s, srcSize, d[0] & 0x0Fu, (flags & SQZ_FRAME_TEXT) != 0));
+    /* a blocked value's checksum is computed with its blocks, and written below */
+    uint32_t c = blocked ? 0 : sqz_frame_checksum(s, srcSize, d[0] & 0x0Fu, desc & DESC_TEXT);
+    sqz_store32le(d + pos, c);
     pos += 4;
   }
   /* Version 3: the dictionary reference, dropped again below when every
@@ -330,12 +336,18 @@ size_t sqz_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads, sq
     out->size = start + pos;
     size_t cap = sqz_frame_block_capacity(codec, block_log);
     if (cap == 0) return SQZ_ERROR(PARAMETER);
-    compress_job j = {s, srcSize, block, 0, codec, params, keep, 1, cap, out};
+    XXH3_state_t hash;
+    XXH3_INITSTATE(&hash);
+    /* the seed of sqz_frame_checksum for versions 2 and 3: the type */
+    if (checksum) XXH3_64bits_reset_withSeed(&hash, (flags & SQZ_FRAME_TEXT) ? 1 : 0);
+    compress_job j = {
+        s, srcSize, block, 0, codec, params, keep, 1, cap, out, checksum ? &hash : NULL};
     sqz_pipe p = {0, cap, compress_next, compress_work, compress_emit, NULL, &j, 0};
     r = sqz_pipe_run(w, ctx, threads, &p);
     if (r) return r;
     all_stored = j.all_stored;
     d = out->p + start;
+    if (checksum) sqz_store32le(d + checksum_pos, (uint32_t)XXH3_64bits_digest(&hash));
   }
   d[desc_pos] = desc | (uint8_t)(all_stored ? SQZ_ID_STORE : codec->id);
   if (all_stored && ref_len)
