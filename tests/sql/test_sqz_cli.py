@@ -272,10 +272,15 @@ class TestManualPage(SqzTestCase):
         """Each `$` command of docs/sqz.md prints what the page says."""
         examples = console_examples(os.path.join(ROOT, "docs", "sqz.md"))
         self.assertGreater(len(examples), 5)
-        shutil.copy(os.path.join(ROOT, "examples", "data", "moby-dick.txt"), self.dir)
-        env = dict(os.environ, PATH=os.path.dirname(SQZ) + os.pathsep + os.environ["PATH"])
+        # `sqz` on the PATH, whatever SQZ_BIN names; the examples run in work
+        work, bindir = self.path("work"), self.path("bin")
+        os.mkdir(work)
+        os.mkdir(bindir)
+        shutil.copy(os.path.join(ROOT, "examples", "data", "moby-dick.txt"), work)
+        os.symlink(SQZ, os.path.join(bindir, "sqz"))
+        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
         for command, expected in examples:
-            p = subprocess.run(["bash", "-c", command], cwd=self.dir, env=env,
+            p = subprocess.run(["bash", "-c", command], cwd=work, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             self.assertEqual(p.stdout.decode().splitlines(), expected, command)
 
