@@ -1,6 +1,6 @@
 # squeeze: SQLite compression extension. See README.md.
 #
-#   make            build/squeeze.so and build/libsqueeze.a
+#   make            build/squeeze.so, build/libsqueeze.a and build/sqz (the command line)
 #   make deps       install the Debian (deps-deb) and npm (deps-node) packages the tests need
 #   make test       every test suite, ending with "N passed, N failed"
 #   make demo       sql/demo.sql on the bundled real data
@@ -211,7 +211,7 @@ asan:
 
 format:
 	clang-format -i codecs/*.[ch] ext/*.[ch] ext/table/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c \
-	  bench/*.[ch] examples/*.[ch]
+	  bench/*.[ch] examples/*.[ch] cli/*.c
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]: the loadable extension
 # (LIBDIR/squeeze.so, for .load), the static library, the public header and squeeze.pc,
