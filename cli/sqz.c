@@ -757,7 +757,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   int status = 0;
-  if (nfiles == 0) status |= process(ctx, w, &o, NULL);
+  if (nfiles == 0 && isatty(0)) {
+    complain("not reading from a terminal (give a FILE, or redirect the input; see %s -h)", prog);
+    status = 1;
+  } else if (nfiles == 0) {
+    status |= process(ctx, w, &o, NULL);
+  }
   for (int i = 0; i < nfiles; i++)
     status |= process(ctx, w, &o, strcmp(files[i], "-") ? files[i] : NULL);
   sqz_workers_free(w);

@@ -225,23 +225,38 @@ class TestFullDisk(SqzTestCase):
         self.assertIn(b"write error", p.stderr)
 
 
+def on_a_terminal(*args):
+    """sqz args run with its standard streams on a pseudo-terminal: (exit status, output)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(SQZ, [SQZ, *args])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out
+
+
 class TestTerminal(SqzTestCase):
+    def test_no_terminal_input_or_compressed_output(self):
+        status, out = on_a_terminal()
+        self.assertEqual(status, 1)
+        self.assertIn(b"not reading from a terminal", out)
+        src = self.write("f", b"abc")
+        status, out = on_a_terminal("-c", src)
+        self.assertEqual(status, 1)
+        self.assertIn(b"not writing compressed data to a terminal", out)
+
     def test_progress_line_on_a_terminal(self):
         src = self.write("f", corpus(3 << 20))
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execv(SQZ, [SQZ, "-f", src])
-        out = b""
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        _, status = os.waitpid(pid, 0)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        status, out = on_a_terminal("-f", src)
+        self.assertEqual(status, 0)
         self.assertIn(b"MiB ->", out)  # the progress line
         self.assertIn(b"%", out)  # the summary
         # and nothing of it without a terminal
