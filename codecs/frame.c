@@ -254,6 +254,11 @@ static size_t compress_next(void *opaque, sqz_pipe_item *it) {
   return 1;
 }
 
+static size_t compress_stop(void *opaque) {
+  compress_job *j = opaque;
+  return j->out->stop(j->out);
+}
+
 static size_t compress_work(sqz_ctx *ctx, void *opaque, const sqz_pipe_item *it) {
   const compress_job *j = opaque;
   int stored;
@@ -342,7 +347,9 @@ size_t sqz_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads, sq
     if (checksum) XXH3_64bits_reset_withSeed(&hash, (flags & SQZ_FRAME_TEXT) ? 1 : 0);
     compress_job j = {
         s, srcSize, block, 0, codec, params, keep, 1, cap, out, checksum ? &hash : NULL};
-    sqz_pipe p = {0, cap, compress_next, compress_work, compress_emit, NULL, &j, 0};
+    sqz_pipe p = {
+        0,  cap, compress_next, compress_work, compress_emit, out->stop ? compress_stop : NULL,
+        &j, 0};
     r = sqz_pipe_run(w, ctx, threads, &p);
     if (r) return r;
     all_stored = j.all_stored;
@@ -358,7 +365,7 @@ size_t sqz_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads, sq
 size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const void *src,
                           size_t srcSize, const sqz_codec *codec, const sqz_params *params,
                           unsigned flags, unsigned block_log) {
-  sqz_frame_out out = {dst, 0, dstCapacity, NULL, NULL};
+  sqz_frame_out out = {dst, 0, dstCapacity, NULL, NULL, NULL};
   return sqz_frame_compress_out(ctx, NULL, 1, &out, src, srcSize, codec, params, flags, block_log);
 }
 

@@ -129,7 +129,11 @@ typedef struct sqz_frame_out {
   uint8_t *p;
   size_t size, cap;
   size_t (*grow)(struct sqz_frame_out *out, size_t want);
-  void *opaque; /* the grow function's */
+  void *opaque; /* the grow and stop functions' */
+  /* Optional: asked on the calling thread before each block of a blocked
+  ** value is taken; a nonzero return (an error) ends the compression with
+  ** it, once the blocks in flight are done (an interrupt, for instance). */
+  size_t (*stop)(struct sqz_frame_out *out);
 } sqz_frame_out;
 
 /* Appends n bytes of p to out, growing it when it can. 0 or grow's error,

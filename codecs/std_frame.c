@@ -101,6 +101,11 @@ static size_t std_next(void *opaque, sqz_pipe_item *it) {
   return 1;
 }
 
+static size_t std_stop(void *opaque) {
+  std_job *j = opaque;
+  return j->out->stop(j->out);
+}
+
 static size_t std_work(sqz_ctx *ctx, void *opaque, const sqz_pipe_item *it) {
   const std_job *j = opaque;
   return j->format == SQZ_STD_ZSTD ? zstd_frame(ctx, j->params, it->out, j->cap, it->src, it->n)
@@ -136,7 +141,7 @@ size_t sqz_std_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads
   }
   size_t start = out->size;
   std_job j = {format, params, src, srcSize, block, 0, cap, out};
-  sqz_pipe p = {0, cap, std_next, std_work, std_emit, NULL, &j, 0};
+  sqz_pipe p = {0, cap, std_next, std_work, std_emit, out->stop ? std_stop : NULL, &j, 0};
   size_t r = sqz_pipe_run(w, ctx, threads, &p);
   return r ? r : out->size - start;
 }

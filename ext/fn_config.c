@@ -32,10 +32,30 @@ sqz_workers *sqz_conn_workers(sqz_conn *c, unsigned threads) {
   return c->workers;
 }
 
+/* What a large compress() keeps for its result buffer: the connection, and
+** a prepared "SELECT 1" that sees an interrupt (sqlite3_interrupt) of the
+** calling statement, since SQLite 3.40 has no sqlite3_is_interrupted. */
+typedef struct result_state {
+  sqlite3 *db;
+  sqlite3_stmt *probe; /* NULL: no interrupt check */
+  int interrupted;     /* the probe answered SQLITE_INTERRUPT */
+} result_state;
+
+/* sqz_frame_out.stop: an error once the statement is interrupted. */
+static size_t stop_on_interrupt(sqz_frame_out *out) {
+  result_state *rs = out->opaque;
+  if (!rs->probe) return 0;
+  int rc = sqlite3_step(rs->probe);
+  sqlite3_reset(rs->probe);
+  if (rc != SQLITE_INTERRUPT) return 0;
+  rs->interrupted = 1;
+  return SQZ_ERROR(GENERIC);
+}
+
 /* A result buffer that grows through sqlite3_realloc64 up to the length
-** limit (sqz_frame_out.grow); opaque is the sqlite3 connection. */
+** limit (sqz_frame_out.grow); opaque is a result_state. */
 static size_t grow_result(sqz_frame_out *out, size_t want) {
-  sqlite3_int64 limit = sqz_length_limit(out->opaque);
+  sqlite3_int64 limit = sqz_length_limit(((result_state *)out->opaque)->db);
   if (want > (uint64_t)limit) return SQZ_ERROR(TOO_LARGE);
   size_t step = out->cap / 16 > GROW_STEP ? out->cap / 16 : GROW_STEP;
   size_t cap = out->cap + step < want ? want : out->cap + step;
@@ -50,7 +70,8 @@ static size_t grow_result(sqz_frame_out *out, size_t want) {
 void sqz_result_frame_opts(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
                            size_t n, const sqz_codec *codec, const sqz_params *params,
                            unsigned flags, unsigned threads, int format) {
-  sqz_frame_out out = {NULL, 0, 0, grow_result, c->db};
+  result_state rs = {c->db, NULL, 0};
+  sqz_frame_out out = {NULL, 0, 0, grow_result, &rs, stop_on_interrupt};
   uint8_t *scratch = NULL;
   if (!format && n <= ((size_t)1 << SQZ_FRAME_BLOCK_LOG)) {
     /* One block: into pooled scratch of the bound, then an exact copy. */
@@ -65,6 +86,14 @@ void sqz_result_frame_opts(sqlite3_context *context, sqz_conn *c, const char *fn
       sqlite3_result_error_nomem(context);
       return;
     }
+  }
+  /* a value of several blocks checks for an interrupt before each block */
+  int rc = scratch ? SQLITE_OK : sqlite3_prepare_v2(c->db, "SELECT 1", -1, &rs.probe, NULL);
+  if (rc != SQLITE_OK) { /* SQLITE_INTERRUPT already, or SQLITE_NOMEM */
+    sqlite3_finalize(rs.probe);
+    sqz_result_errorf(context, fn, "%s", sqlite3_errstr(rc));
+    sqlite3_result_error_code(context, rc);
+    return;
   }
   sqz_workers *w = sqz_conn_workers(c, threads);
   size_t r =
@@ -90,8 +119,12 @@ void sqz_result_frame_opts(sqlite3_context *context, sqz_conn *c, const char *fn
     sqz_scratch_release(c->ctx, scratch);
   else
     sqlite3_free(out.p);
+  sqlite3_finalize(rs.probe);
   if (!sqz_is_error(r)) {
     sqlite3_result_blob64(context, result, out.size, sqlite3_free);
+  } else if (rs.interrupted) {
+    sqz_result_errorf(context, fn, "interrupted");
+    sqlite3_result_error_code(context, SQLITE_INTERRUPT);
   } else if (sqz_error_of(r) == SQZ_ERROR_SRC_SIZE) {
     sqz_result_errorf(context, fn, "codec '%s' takes %s; %lld bytes is not a multiple of 8",
                       codec->name, sqz_codec_input(codec), (long long)n);

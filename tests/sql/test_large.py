@@ -4,8 +4,10 @@ and the peak memory of compressing a large value (sqlite3_memory_highwater)."""
 import ctypes
 import os
 import shutil
+import sqlite3
 import subprocess
-import tempfile
+import threading
+import time
 import unittest
 
 from sqz import SqlTestCase, read_data
@@ -85,6 +87,24 @@ class TestThreads(SqlTestCase):
         bad = bytearray(one)
         bad[len(bad) // 2] ^= 0x40
         self.assertSqlError("decompress: corrupt data", "SELECT decompress(?)", bytes(bad))
+
+    def test_interrupt_returns_promptly(self):
+        # 32 MiB at zstd level 19 takes many seconds (about 6 MB/s a core); an interrupt
+        # 0.3 s in must end it within the blocks in flight, well under a second or two
+        self.db.execute("CREATE TABLE t(b)")
+        self.db.execute("INSERT INTO t VALUES (?)", (text_corpus(32 << 20),))
+        for options in ("level=19,threads=2", "level=19,threads=1", "format=zstd,level=19"):
+            timer = threading.Timer(0.3, self.db.interrupt)
+            start = time.monotonic()
+            timer.start()
+            with self.assertRaises(sqlite3.OperationalError) as cm:
+                self.db.execute("SELECT compress(b, 'zstd', ?) FROM t", (options,)).fetchall()
+            elapsed = time.monotonic() - start
+            timer.join()
+            self.assertIn("interrupted", str(cm.exception))
+            self.assertLess(elapsed, 3.0, options)
+        # the connection goes on
+        self.assertEqual(self.one("SELECT decompress(compress('after'))"), "after")
 
     def test_thread_errors(self):
         for bad in ("0", "1000", "abc", "2.5", "-1"):
