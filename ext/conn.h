@@ -84,8 +84,9 @@ void sqz_result_frame_opts(sqlite3_context *context, sqz_conn *c, const char *fn
                            unsigned flags, unsigned threads, int format);
 
 /* c's worker pool, created on first use, for a run of threads threads;
-** NULL for threads 1 or when it cannot be created (the run then uses the
-** calling thread only). Joined by sqz_conn_unref. (ext/fn_config.c) */
+** NULL for threads 1, in an SQLite built without mutexes
+** (sqlite3_threadsafe() 0), or when it cannot be created: the run then uses
+** the calling thread only. Joined by sqz_conn_unref. (ext/fn_config.c) */
 sqz_workers *sqz_conn_workers(sqz_conn *c, unsigned threads);
 
 /* sqz_frame_decompress_dict with the blocks of a blocked frame decoded on

@@ -27,7 +27,8 @@ SQLITE_EXTENSION_INIT3
 #define GROW_STEP ((size_t)4 << 20)
 
 sqz_workers *sqz_conn_workers(sqz_conn *c, unsigned threads) {
-  if (threads <= 1) return NULL;
+  /* workers allocate through sqlite3_malloc: not in a build without mutexes */
+  if (threads <= 1 || !sqlite3_threadsafe()) return NULL;
   if (!c->workers) c->workers = sqz_workers_create(sqz_sqlite_allocator());
   return c->workers;
 }
