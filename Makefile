@@ -1,6 +1,6 @@
 # squeeze: SQLite compression extension. See README.md.
 #
-#   make            build/squeeze.so and build/libsqueeze.a
+#   make            build/squeeze.so, build/libsqueeze.a and build/sqz (the command line)
 #   make deps       install the Debian (deps-deb) and npm (deps-node) packages the tests need
 #   make test       every test suite, ending with "N passed, N failed"
 #   make demo       sql/demo.sql on the bundled real data
@@ -58,7 +58,7 @@ DEB_PACKAGES := sqlite3 libsqlite3-dev liblz4-dev libzstd-dev libxxhash-dev \
 .PHONY: all deps deps-deb deps-node test unit sqltest demo bench fuzz asan clean install \
         uninstall format python node
 
-all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a
+all: $(BUILD)/squeeze.so $(BUILD)/libsqueeze.a $(BUILD)/sqz
 
 deps: deps-deb deps-node
 deps-deb:
@@ -83,6 +83,10 @@ $(BUILD)/squeeze.so: $(CODEC_OBJ) $(EXT_OBJ)
 $(BUILD)/libsqueeze.a: $(CODEC_OBJ) $(EXT_STATIC_OBJ)
 	rm -f $@
 	ar rcs $@ $^
+
+# The command-line tool (cli/sqz.c, docs/sqz.md): the pure codecs only, no SQLite.
+$(BUILD)/sqz: cli/sqz.c $(CODEC_OBJ) $(HEADERS)
+	$(CC) $(ALL_CFLAGS) -Iinclude cli/sqz.c $(CODEC_OBJ) -o $@ $(LIBS) -lpthread $(LDFLAGS_EXTRA)
 
 UNIT_HEADERS := $(wildcard tests/unit/*.h)
 FUZZ_HEADERS := $(wildcard tests/fuzz/*.h)
@@ -208,7 +212,7 @@ asan:
 
 format:
 	clang-format -i codecs/*.[ch] ext/*.[ch] ext/table/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c \
-	  bench/*.[ch] examples/*.[ch]
+	  bench/*.[ch] examples/*.[ch] cli/*.c
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]: the loadable extension
 # (LIBDIR/squeeze.so, for .load), the static library, the public header and squeeze.pc,

@@ -28,6 +28,7 @@
 
 #include "codec.h"
 #include "pool.h"
+#include "workers.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,7 +37,9 @@ extern "C" {
 #define SQZ_FRAME_MAGIC 0xC2u      /* byte 0 of the frames written without a dictionary */
 #define SQZ_FRAME_MAGIC_DICT 0xC3u /* byte 0 of the frames that need a dictionary */
 #define SQZ_FRAME_VERSION_MIN 1    /* the oldest version read (1: checksum without the type) */
-#define SQZ_FRAME_VERSION_MAX 3    /* the newest version read */
+#define SQZ_FRAME_VERSION_MAX 4    /* the newest version read */
+#define SQZ_FRAME_VERSION_STREAM 4 /* the streamed frame, written by the sqz program */
+#define SQZ_FRAME_MAGIC_STREAM 0xC4u
 #define SQZ_FRAME_HEADER_MAX 30    /* 1 + 1 + 10 (varint) + 4 + 10 (dict id) + 4 (tag) */
 #define SQZ_FRAME_BLOCK_LOG 20     /* default block: 1 MiB */
 #define SQZ_FRAME_BLOCK_LOG_MIN 12 /* 4 KiB */
@@ -72,6 +75,8 @@ typedef struct sqz_frame_info {
   uint64_t dict_id;        /* version 3: the dictionary's id (1..INT64_MAX); else 0 */
   uint32_t dict_tag;       /* version 3: the bits of its hash the frame records */
   unsigned dict_tag_bytes; /* version 3: 2 (with a checksum) or 4 (without); else 0 */
+  size_t blocks_end;       /* squeeze frames: where the block list ends (version 4: at its
+                              end mark; else the end of the frame) */
 } sqz_frame_info;
 
 /* Parses the header of the frame in src (srcSize bytes) into *info, reading
@@ -116,6 +121,58 @@ size_t sqz_frame_compress(sqz_ctx *ctx, void *dst, size_t dstCapacity, const voi
                           size_t srcSize, const sqz_codec *codec, const sqz_params *params,
                           unsigned flags, unsigned block_log);
 
+/* An output buffer that frames are written into piece by piece: p holds
+** size bytes of cap. grow, when not NULL, must make cap at least want
+** (moving p) and return 0, or return an error (MEMORY, TOO_LARGE); with grow
+** NULL the buffer is fixed and running out of it is DST_TOO_SMALL. */
+typedef struct sqz_frame_out {
+  uint8_t *p;
+  size_t size, cap;
+  size_t (*grow)(struct sqz_frame_out *out, size_t want);
+  void *opaque; /* the grow and stop functions' */
+  /* Optional: asked on the calling thread before each block of a blocked
+  ** value is taken; a nonzero return (an error) ends the compression with
+  ** it, once the blocks in flight are done (an interrupt, for instance). */
+  size_t (*stop)(struct sqz_frame_out *out);
+} sqz_frame_out;
+
+/* Appends n bytes of p to out, growing it when it can. 0 or grow's error,
+** DST_TOO_SMALL for a full fixed buffer. */
+size_t sqz_frame_out_append(sqz_frame_out *out, const void *p, size_t n);
+
+/* sqz_frame_compress into out, appending the frame to the out->size bytes
+** already there, with its blocks (values over 2^block_log bytes) compressed
+** on threads threads of w (threads 1 or w NULL: on the calling thread only;
+** see workers.h). The bytes are the same whatever threads is. With a
+** growing out, memory beyond the frame itself is 2 x threads block buffers
+** (sqz_frame_block_capacity bytes each) from ctx, and for a value of one
+** block, its codec's bound. Returns the frame's size, or the errors of
+** sqz_frame_compress and of out->grow. */
+size_t sqz_frame_compress_out(sqz_ctx *ctx, sqz_workers *w, unsigned threads, sqz_frame_out *out,
+                              const void *src, size_t srcSize, const sqz_codec *codec,
+                              const sqz_params *params, unsigned flags, unsigned block_log);
+
+/* Bytes that always hold one encoded block of 2^block_log bytes or less
+** (block header and payload, or a stored copy); 0 when codec cannot take a
+** block that large. */
+size_t sqz_frame_block_capacity(const sqz_codec *codec, unsigned block_log);
+
+/* Encodes one block of a blocked frame, n bytes of src, into dst (cap bytes;
+** sqz_frame_block_capacity suffice): the varint (compressed_size << 1 |
+** stored) and the payload, the codec's output or, when that would not be
+** smaller and keep is 0, a copy of src (*stored set). Returns the bytes
+** written, or the codec's error, DST_TOO_SMALL, MEMORY. */
+size_t sqz_frame_block_encode(sqz_ctx *ctx, void *dst, size_t cap, const void *src, size_t n,
+                              const sqz_codec *codec, const sqz_params *params, int keep,
+                              int *stored);
+
+/* Decodes one block payload of csize bytes at src (after its header) into
+** exactly n bytes at dst: a copy when stored (csize must be n), else codec's
+** decoding (through dict when not NULL). Returns n, or CORRUPT, TRUNCATED,
+** MEMORY and the codec's errors. Never reads or writes outside the two. */
+size_t sqz_frame_block_decode(sqz_ctx *ctx, const sqz_codec *codec, sqz_dictionary *dict, void *dst,
+                              size_t n, const void *src, size_t csize, int stored);
+
 /* The original size of the frame in src: info->content_size when the header
 ** declares it, else (zstd/lz4 frames without a declared size) found by
 ** decoding into a scratch block and discarding the output, stopping with
@@ -143,6 +200,13 @@ size_t sqz_frame_decompress(sqz_ctx *ctx, const sqz_frame_info *info, void *dst,
 size_t sqz_frame_decompress_dict(sqz_ctx *ctx, const sqz_frame_info *info, void *dst,
                                  size_t dstSize, const void *src, size_t srcSize,
                                  sqz_dictionary *dict);
+
+/* sqz_frame_decompress_dict with the blocks of a blocked squeeze frame
+** decoded on threads threads of w (1 or w NULL: this thread only), each
+** straight into its place in dst. Same results and errors. */
+size_t sqz_frame_decompress_threads(sqz_ctx *ctx, sqz_workers *w, unsigned threads,
+                                    const sqz_frame_info *info, void *dst, size_t dstSize,
+                                    const void *src, size_t srcSize, sqz_dictionary *dict);
 
 /* The low 32 bits of XXH3_64bits (xxHash, https://github.com/Cyan4973/xxHash,
 ** doc/xxhash_spec.md) of n bytes at p: the checksum of column chunks and of

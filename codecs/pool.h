@@ -71,6 +71,8 @@ enum {
   SQZ_SLOT_ZSTD_FRAME = SQZ_ID_MAX + 1, /* foreign_frame.c: the DCtx of zstd tool frames */
   SQZ_SLOT_LZ4_FRAME,                   /* foreign_frame.c: the LZ4F context */
   SQZ_SLOT_LZ4_DICT,                    /* lz4_codec.c: the working stream of dict compression */
+  SQZ_SLOT_ZSTD_STD,                    /* std_frame.c: the CCtx of standard zstd frames */
+  SQZ_SLOT_LZ4_STD,                     /* std_frame.c: the LZ4F compression context */
   SQZ_STATE_SLOTS
 };
 

@@ -32,6 +32,7 @@ sqz_conn *sqz_conn_create(sqlite3 *db) {
   memset(c, 0, sizeof(*c));
   c->db = db;
   c->refs = 1;
+  c->threads = 1;
   c->ctx = sqz_ctx_create(sqz_sqlite_allocator());
   if (!c->ctx) {
     sqlite3_free(c);
@@ -49,6 +50,7 @@ void sqz_conn_unref(void *p) {
   sqz_conn *c = p;
   if (--c->refs > 0) return;
   sqz_dicts_free(c);
+  sqz_workers_free(c->workers);
   sqz_ctx_free(c->ctx);
   sqlite3_free(c);
 }
@@ -115,39 +117,7 @@ int sqz_vtab_errorf(sqlite3_vtab *vtab, int rc, const char *prefix, const char *
 
 void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
                       size_t n, const sqz_codec *codec, const sqz_params *params, unsigned flags) {
-  size_t bound = sqz_frame_bound(codec, n);
-  if (bound == 0) {
-    sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
-    return;
-  }
-  uint8_t *scratch = sqz_scratch_acquire(c->ctx, bound);
-  if (!scratch) {
-    sqlite3_result_error_nomem(context);
-    return;
-  }
-  size_t r = sqz_frame_compress(c->ctx, scratch, bound, src, n, codec, params, flags, 0);
-  if (sqz_is_error(r)) {
-    if (sqz_error_of(r) == SQZ_ERROR_SRC_SIZE) {
-      sqz_result_errorf(context, fn, "codec '%s' takes %s; %lld bytes is not a multiple of 8",
-                        codec->name, sqz_codec_input(codec), (long long)n);
-    } else if (sqz_error_of(r) == SQZ_ERROR_CORRUPT && codec->kind == SQZ_KIND_TEXT) {
-      sqz_result_errorf(context, fn, "codec '%s' takes %s; this BLOB is not one", codec->name,
-                        sqz_codec_input(codec));
-    } else {
-      sqz_result_status(context, fn, r);
-    }
-  } else if ((sqlite3_int64)r > sqz_length_limit(c->db)) {
-    sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
-  } else {
-    void *out = sqlite3_malloc64(r ? r : 1);
-    if (!out) {
-      sqlite3_result_error_nomem(context);
-    } else {
-      memcpy(out, scratch, r);
-      sqlite3_result_blob64(context, out, r, sqlite3_free);
-    }
-  }
-  sqz_scratch_release(c->ctx, scratch);
+  sqz_result_frame_opts(context, c, fn, src, n, codec, params, flags, c->threads, 0);
 }
 
 const char *sqz_codec_input(const sqz_codec *codec) {

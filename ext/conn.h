@@ -12,6 +12,7 @@
 #include <sqlite3ext.h>
 
 #include "codec.h"
+#include "frame.h"
 #include "pool.h"
 
 /* The public header: SQUEEZE_VERSION and SQZ_API (the exported symbol's mark). */
@@ -28,6 +29,8 @@ typedef struct sqz_conn {
   struct sqt_vtab *tables; /* the squeeze tables connected on db (ext/table/), a list */
   size_t cache_bytes;      /* memory their decoded-slot caches hold together */
   struct sqz_dicts *dicts; /* the dictionary rows read (ext/dict_lookup.c), or NULL */
+  unsigned threads;        /* squeeze_config('threads'): 1..SQZ_THREADS_MAX, default 1 */
+  sqz_workers *workers;    /* the worker pool (ext/fn_config.c), created on first use */
 } sqz_conn;
 
 /* Creates the state of db with one reference. Returns NULL when out of
@@ -70,6 +73,26 @@ int sqz_vtab_errorf(sqlite3_vtab *vtab, int rc, const char *prefix, const char *
 ** scratch from c's pool; on failure sets an error naming fn. */
 void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
                       size_t n, const sqz_codec *codec, const sqz_params *params, unsigned flags);
+
+/* The same with threads threads (1..SQZ_THREADS_MAX) and format 0 for a
+** squeeze frame, or an sqz_std_format for the standard frames of the zstd
+** or lz4 tool (then codec names the library, flags are ignored). The
+** result is written in place as it grows: no full-size scratch copy.
+** (ext/fn_config.c) */
+void sqz_result_frame_opts(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
+                           size_t n, const sqz_codec *codec, const sqz_params *params,
+                           unsigned flags, unsigned threads, int format);
+
+/* c's worker pool, created on first use, for a run of threads threads;
+** NULL for threads 1, in an SQLite built without mutexes
+** (sqlite3_threadsafe() 0), or when it cannot be created: the run then uses
+** the calling thread only. Joined by sqz_conn_unref. (ext/fn_config.c) */
+sqz_workers *sqz_conn_workers(sqz_conn *c, unsigned threads);
+
+/* sqz_frame_decompress_dict with the blocks of a blocked frame decoded on
+** the connection's squeeze_config('threads') threads. (ext/fn_config.c) */
+size_t sqz_conn_decompress(sqz_conn *c, const sqz_frame_info *info, void *dst, size_t dstSize,
+                           const void *src, size_t srcSize, sqz_dictionary *dict);
 
 /* What compress() takes for codec, for messages: "a BLOB of little-endian
 ** 8-byte values" (float64, int64), the string layout (text), "TEXT or a

@@ -9,6 +9,7 @@
 **   SELECT decompress(readfile('notes.txt.zst'));      -- zstd/lz4 tool output too
 **   SELECT is_compressed(body), compressed_codec(body) FROM docs;  -- NULL: not a frame
 **   SELECT compress(body, 'zstd', 'dict=mail') FROM docs;  -- a trained dictionary
+**   SELECT compress(body, 'zstd', 'threads=2,format=zstd');  -- docs/large_values.md
 **
 ** Every call draws its scratch memory from the connection's pool (sqz_conn),
 ** so in steady state it allocates only its result. Sizes are checked against
@@ -30,6 +31,7 @@ SQLITE_EXTENSION_INIT3
 #include "dict_lookup.h"
 #include "frame.h"
 #include "options.h"
+#include "std_frame.h"
 
 /* The longest dictionary name dict= takes (squeeze_train_dict's limit). */
 #define DICT_NAME_MAX 200
@@ -40,6 +42,8 @@ typedef struct compress_options {
   unsigned flags;                    /* SQZ_FRAME_* */
   int level_given;                   /* level came from the caller */
   char dict_name[DICT_NAME_MAX + 1]; /* dict=, or "" */
+  unsigned threads;                  /* threads=, or 0: the connection's squeeze_config */
+  int format;                        /* format=: 0 squeeze, else an sqz_std_format */
 } compress_options;
 
 /* n bytes as "3K", "16M", "1G" when a whole multiple, else the number, into
@@ -58,11 +62,47 @@ static const char *size_text(int64_t n, char buf[24]) {
 }
 
 /* The options compress() knows, in the order of options[] below. */
-enum { OPT_LEVEL, OPT_WINDOW, OPT_CHECKSUM, OPT_ACCELERATION, OPT_DICT, OPT_COUNT };
+enum {
+  OPT_LEVEL,
+  OPT_WINDOW,
+  OPT_CHECKSUM,
+  OPT_ACCELERATION,
+  OPT_DICT,
+  OPT_THREADS,
+  OPT_FORMAT,
+  OPT_COUNT
+};
+
+/* format=: the words, in the order of sqz_std_format (0 is squeeze). */
+static const char *const format_words[] = {"squeeze", "zstd", "lz4", NULL};
+
+/* format=zstd|lz4 (v[OPT_FORMAT]) into o: the standard frame of the codec's
+** library. 0 with an error set on context when it does not fit codec or
+** the other options. */
+static int read_format(sqlite3_context *context, const sqz_codec *codec, const sqz_opt_value *v,
+                       compress_options *o) {
+  int f = (int)v[OPT_FORMAT].v;
+  if (f == 0) return 1;
+  if ((f == SQZ_STD_ZSTD && codec->id != SQZ_ID_ZSTD) ||
+      (f == SQZ_STD_LZ4 && codec->id != SQZ_ID_LZ4)) {
+    sqz_result_errorf(context, "compress", "format=%s takes codec '%s', not '%s'", format_words[f],
+                      format_words[f], codec->name);
+    return 0;
+  }
+  if (v[OPT_DICT].set || v[OPT_CHECKSUM].set) {
+    sqz_result_errorf(context, "compress",
+                      "format=%s cannot be combined with %s (squeeze frames only)", format_words[f],
+                      v[OPT_DICT].set ? "dict=" : "checksum=");
+    return 0;
+  }
+  o->format = f;
+  return 1;
+}
 
 /* Reads the third argument of compress(): an integer level (also as TEXT),
 ** or an options text
-** "level=N,window=SIZE,checksum=on|off,acceleration=N,dict=name"
+** "level=N,window=SIZE,checksum=on|off,acceleration=N,dict=name,threads=N,
+** format=squeeze|zstd|lz4"
 ** (ext/options.h). Sets an error on context and returns 0 when it is
 ** malformed, names an option twice, or does not fit codec. */
 static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_codec *codec,
@@ -87,6 +127,8 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
         {"checksum", SQZ_OPT_BOOL, 0, 1, NULL},
         {"acceleration", SQZ_OPT_INT, 1, 65537, NULL},
         {"dict", SQZ_OPT_TEXT, 0, DICT_NAME_MAX, NULL},
+        {"threads", SQZ_OPT_INT, 1, SQZ_THREADS_MAX, NULL},
+        {"format", SQZ_OPT_WORD, 0, 0, format_words},
     };
     sqz_opt_value v[OPT_COUNT] = {{0, 0, NULL}};
     char err[SQZ_OPT_ERROR_MAX];
@@ -138,6 +180,8 @@ static int read_options(sqlite3_context *context, sqlite3_value *arg, const sqz_
       memcpy(o->dict_name, v[OPT_DICT].text, (size_t)v[OPT_DICT].v);
       o->dict_name[v[OPT_DICT].v] = 0;
     }
+    if (v[OPT_THREADS].set) o->threads = (unsigned)v[OPT_THREADS].v;
+    if (v[OPT_FORMAT].set && !read_format(context, codec, v, o)) return 0;
   }
   if (level_given && (level < codec->min_level || level > codec->max_level)) {
     sqz_result_errorf(context, "compress", "level %lld out of range for %s (%d..%d)",
@@ -276,7 +320,8 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
     /* without a level, zstd compresses at the level the dictionary was made for */
     if (!o.level_given && codec->id == SQZ_ID_ZSTD) o.params.level = oc->dict_level;
   }
-  sqz_result_frame(context, c, "compress", src, n, codec, &o.params, o.flags);
+  sqz_result_frame_opts(context, c, "compress", src, n, codec, &o.params, o.flags,
+                        o.threads ? o.threads : c->threads, o.format);
 }
 
 /* Parses the frame in argv[0] for fn, or sets an error and returns 0.
@@ -348,7 +393,7 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
     sqlite3_result_error_nomem(context);
     return;
   }
-  size_t r = sqz_frame_decompress_dict(c->ctx, &info, out, (size_t)size, src, n, use.dict);
+  size_t r = sqz_conn_decompress(c, &info, out, (size_t)size, src, n, use.dict);
   if (sqz_is_error(r)) {
     sqlite3_free(out);
     sqz_result_status(context, "decompress", r);

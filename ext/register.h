@@ -19,5 +19,6 @@ int sqz_register_dict(sqlite3 *db, sqz_conn *c);          /* fn_dict.c */
 int sqz_register_cache_stats(sqlite3 *db, sqz_conn *c);   /* fn_cache_stats.c */
 int sqz_register_transparent(sqlite3 *db, sqz_conn *c);   /* transparent.c */
 int sqz_register_maintain(sqlite3 *db, sqz_conn *c);      /* maintain.c, from transparent.c */
+int sqz_register_config(sqlite3 *db, sqz_conn *c);        /* fn_config.c */
 
 #endif /* SQZ_EXT_REGISTER_H */

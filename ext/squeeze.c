@@ -33,6 +33,7 @@ static const struct {
     {"squeeze_train_dict", sqz_register_dict},
     {"squeeze_cache_stats", sqz_register_cache_stats},
     {"squeeze_enable, squeeze_disable and squeeze_maintain", sqz_register_transparent},
+    {"squeeze_config", sqz_register_config},
 };
 
 SQZ_API int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {

@@ -12,7 +12,8 @@
 -- with the two files' sizes (section 6). Then small values: the bird strikes'
 -- JSON rows compressed one by one with a trained dictionary beside plain zstd
 -- (section 7), and transparent compression of an existing table, the same
--- queries before and after (section 8).
+-- queries before and after (section 8). Last, the bundled texts as one large value
+-- compressed on 1 and 2 threads, and a file through the sqz command line (section 9).
 .load ./build/squeeze
 .bail on
 .headers on
@@ -385,3 +386,39 @@ SELECT CASE WHEN (SELECT count(*) FROM ta b JOIN ta a ON a.id = b.id
                   WHERE s.body IS j.body AND typeof(s.body) = 'text') = 10000
             THEN 'same answers before and after; the plain table is back'
             ELSE json('answers DIFFER') END AS check_result;
+
+-- 9. One large value on 1 and 2 threads, and the sqz command line ----------
+-- The bundled texts as one BLOB of about 30 MiB, compressed in 1 MiB blocks with
+-- threads=1 and threads=2 (the same bytes either way), then a file through build/sqz:
+-- sqz writes it, decompress(readfile()) reads it; compress() writes one, sqz -d reads it.
+CREATE TEMP TABLE large AS
+  SELECT CAST(readfile('examples/data/moby-dick.txt') || readfile('examples/data/earthquakes.json')
+      || readfile('examples/data/birdstrikes.csv')
+      || readfile('examples/data/seattle-weather-hourly-normals.csv') AS BLOB) AS v;
+UPDATE large SET v = CAST(v || v || v || v || v || v || v || v AS BLOB);
+CREATE TEMP TABLE large_runs(threads INTEGER, started REAL, ended REAL, frame BLOB);
+INSERT INTO large_runs(threads, started) VALUES (1, julianday('now'));
+UPDATE large_runs SET frame = (SELECT compress(v, 'zstd', 'threads=1') FROM large)
+  WHERE threads = 1;
+UPDATE large_runs SET ended = julianday('now') WHERE threads = 1;
+INSERT INTO large_runs(threads, started) VALUES (2, julianday('now'));
+UPDATE large_runs SET frame = (SELECT compress(v, 'zstd', 'threads=2') FROM large)
+  WHERE threads = 2;
+UPDATE large_runs SET ended = julianday('now') WHERE threads = 2;
+.headers on
+.mode column
+SELECT threads, (SELECT length(v) >> 20 FROM large) AS MiB, length(frame) AS bytes_after,
+       round((ended - started) * 86400000) AS ms,
+       round((SELECT length(v) FROM large) / 1048576.0 / ((ended - started) * 86400), 1) AS MiB_s,
+       frame = (SELECT frame FROM large_runs WHERE threads = 1) AS same_bytes,
+       decompress(frame) = (SELECT v FROM large) AS roundtrip_ok
+FROM large_runs ORDER BY threads;
+SELECT writefile('build/demo_large.bin', v) > 0 AS wrote_file FROM large;
+.system build/sqz -f -T2 build/demo_large.bin
+SELECT length(readfile('build/demo_large.bin.sqz')) AS sqz_file_bytes,
+       decompress(readfile('build/demo_large.bin.sqz')) = v AS sqz_file_read_by_decompress
+FROM large;
+SELECT writefile('build/demo_large.sql.sqz', compress(v, 'lz4', 'threads=2')) > 0 AS wrote_frame
+FROM large;
+.system build/sqz -d -f -T2 -o build/demo_large.sql.out build/demo_large.sql.sqz
+SELECT readfile('build/demo_large.sql.out') = v AS compress_frame_read_by_sqz FROM large;

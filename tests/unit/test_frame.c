@@ -155,7 +155,9 @@ static void test_parse_errors(void **state) {
   sqz_frame_info info;
   assert_int_equal(sqz_frame_parse(&info, "", 0), SQZ_ERROR(TRUNCATED));
   assert_int_equal(sqz_frame_parse(&info, "hello", 5), SQZ_ERROR(CORRUPT));
-  assert_int_equal(sqz_frame_parse(&info, "\xC4\x00\x00", 3), SQZ_ERROR(VERSION));
+  assert_int_equal(sqz_frame_parse(&info, "\xC5\x00\x00", 3), SQZ_ERROR(VERSION));
+  /* version 4 (streamed) is always blocked */
+  assert_int_equal(sqz_frame_parse(&info, "\xC4\x00\x00", 3), SQZ_ERROR(CORRUPT));
   assert_int_equal(sqz_frame_parse(&info, "\xCF\x00\x00", 3), SQZ_ERROR(VERSION));
   assert_int_equal(sqz_frame_parse(&info, "\xC0\x00\x00", 3),
                    SQZ_ERROR(CORRUPT)); /* never a version */
