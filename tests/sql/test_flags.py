@@ -39,6 +39,9 @@ FUNCTIONS = {
     ("squeeze_disable", 2): DIRECTONLY,
     ("squeeze_maintain", 0): DIRECTONLY,
     ("squeeze_maintain", 1): DIRECTONLY,
+    # sets this connection's threads
+    ("squeeze_config", 1): DIRECTONLY,
+    ("squeeze_config", 2): DIRECTONLY,
     # sets this process's chunk cache
     ("squeeze_cache_config", 1): DIRECTONLY,
     ("squeeze_cache_config", 2): DIRECTONLY,
