@@ -113,6 +113,10 @@ int sqz_vtab_errorf(sqlite3_vtab *vtab, int rc, const char *prefix, const char *
   return vtab->zErrMsg ? rc : SQLITE_NOMEM;
 }
 
+/* A result buffer holding this many bytes more than its frame is shrunk
+** before SQLite takes it (smaller slack is not worth a realloc). */
+#define RESULT_SLACK_MAX 256
+
 void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
                       size_t n, const sqz_codec *codec, const sqz_params *params, unsigned flags) {
   size_t bound = sqz_frame_bound(codec, n);
@@ -120,13 +124,16 @@ void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, con
     sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
     return;
   }
-  uint8_t *scratch = sqz_scratch_acquire(c->ctx, bound);
-  if (!scratch) {
+  /* The frame is written straight into the buffer SQLite takes as the
+  ** result: no scratch, no copy. */
+  uint8_t *out = sqlite3_malloc64(bound);
+  if (!out) {
     sqlite3_result_error_nomem(context);
     return;
   }
-  size_t r = sqz_frame_compress(c->ctx, scratch, bound, src, n, codec, params, flags, 0);
+  size_t r = sqz_frame_compress(c->ctx, out, bound, src, n, codec, params, flags, 0);
   if (sqz_is_error(r)) {
+    sqlite3_free(out);
     if (sqz_error_of(r) == SQZ_ERROR_SRC_SIZE) {
       sqz_result_errorf(context, fn, "codec '%s' takes %s; %lld bytes is not a multiple of 8",
                         codec->name, sqz_codec_input(codec), (long long)n);
@@ -136,18 +143,18 @@ void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, con
     } else {
       sqz_result_status(context, fn, r);
     }
-  } else if ((sqlite3_int64)r > sqz_length_limit(c->db)) {
-    sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
-  } else {
-    void *out = sqlite3_malloc64(r ? r : 1);
-    if (!out) {
-      sqlite3_result_error_nomem(context);
-    } else {
-      memcpy(out, scratch, r);
-      sqlite3_result_blob64(context, out, r, sqlite3_free);
-    }
+    return;
   }
-  sqz_scratch_release(c->ctx, scratch);
+  if ((sqlite3_int64)r > sqz_length_limit(c->db)) {
+    sqlite3_free(out);
+    sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
+    return;
+  }
+  if (bound - r > RESULT_SLACK_MAX) {
+    uint8_t *smaller = sqlite3_realloc64(out, r); /* r > 0: a frame has a header */
+    if (smaller) out = smaller;                   /* else keep the larger block */
+  }
+  sqlite3_result_blob64(context, out, r, sqlite3_free);
 }
 
 const char *sqz_codec_input(const sqz_codec *codec) {
