@@ -113,9 +113,11 @@ int sqz_vtab_errorf(sqlite3_vtab *vtab, int rc, const char *prefix, const char *
   return vtab->zErrMsg ? rc : SQLITE_NOMEM;
 }
 
-/* A result buffer holding this many bytes more than its frame is shrunk
-** before SQLite takes it (smaller slack is not worth a realloc). */
-#define RESULT_SLACK_MAX 256
+/* A frame whose bound is at most this many bytes is written straight into
+** the buffer SQLite takes as the result, which then holds at most that much
+** unused; a larger one is written into pooled scratch and copied into a
+** result of its exact size. Either way a call allocates only its result. */
+#define RESULT_DIRECT_MAX 2048
 
 void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
                       size_t n, const sqz_codec *codec, const sqz_params *params, unsigned flags) {
@@ -124,16 +126,15 @@ void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, con
     sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
     return;
   }
-  /* The frame is written straight into the buffer SQLite takes as the
-  ** result: no scratch, no copy. */
-  uint8_t *out = sqlite3_malloc64(bound);
-  if (!out) {
+  int direct = bound <= RESULT_DIRECT_MAX;
+  uint8_t *buf = direct ? sqlite3_malloc64(bound) : sqz_scratch_acquire(c->ctx, bound);
+  if (!buf) {
     sqlite3_result_error_nomem(context);
     return;
   }
-  size_t r = sqz_frame_compress(c->ctx, out, bound, src, n, codec, params, flags, 0);
+  size_t r = sqz_frame_compress(c->ctx, buf, bound, src, n, codec, params, flags, 0);
+  uint8_t *out = direct ? buf : NULL;
   if (sqz_is_error(r)) {
-    sqlite3_free(out);
     if (sqz_error_of(r) == SQZ_ERROR_SRC_SIZE) {
       sqz_result_errorf(context, fn, "codec '%s' takes %s; %lld bytes is not a multiple of 8",
                         codec->name, sqz_codec_input(codec), (long long)n);
@@ -143,18 +144,25 @@ void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, con
     } else {
       sqz_result_status(context, fn, r);
     }
-    return;
-  }
-  if ((sqlite3_int64)r > sqz_length_limit(c->db)) {
-    sqlite3_free(out);
+  } else if ((sqlite3_int64)r > sqz_length_limit(c->db)) {
     sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
-    return;
+  } else {
+    if (!direct) {
+      out = sqlite3_malloc64(r ? r : 1);
+      if (out) memcpy(out, buf, r);
+    }
+    if (out) {
+      sqlite3_result_blob64(context, out, r, sqlite3_free);
+      out = NULL; /* SQLite owns it now */
+    } else {
+      sqlite3_result_error_nomem(context);
+    }
   }
-  if (bound - r > RESULT_SLACK_MAX) {
-    uint8_t *smaller = sqlite3_realloc64(out, r); /* r > 0: a frame has a header */
-    if (smaller) out = smaller;                   /* else keep the larger block */
+  if (direct) {
+    sqlite3_free(out); /* NULL unless an error left it ours */
+  } else {
+    sqz_scratch_release(c->ctx, buf);
   }
-  sqlite3_result_blob64(context, out, r, sqlite3_free);
 }
 
 const char *sqz_codec_input(const sqz_codec *codec) {
