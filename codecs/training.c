@@ -149,7 +149,7 @@ size_t sqz_sampler_train(sqz_sampler *s, void *dict, size_t capacity, int level,
   sqz_sampler_info(s, info);
   if (capacity < ZDICT_DICTSIZE_MIN) return SQZ_ERROR(PARAMETER);
   sqz_allocator *a = &s->allocator;
-  qsort(s->heap, s->count, sizeof(sample *), index_cmp);
+  if (s->count > 1) qsort(s->heap, s->count, sizeof(sample *), index_cmp); /* heap NULL at 0 */
   size_t sizes_bytes;
   if (sqz_mul_overflow(s->count ? s->count : 1, sizeof(size_t), &sizes_bytes))
     return SQZ_ERROR(MEMORY);
