@@ -125,10 +125,8 @@ static size_t zstd_compress_dict(sqz_ctx *ctx, zstd_state *s, uint8_t *dst, size
     memmove(dst, dst + MAGIC_SIZE, r - MAGIC_SIZE);
     return r - MAGIC_SIZE;
   }
-  ZSTD_frameHeader fh;
-  if (ZSTD_getFrameHeader(&fh, dst, r) != 0) return SQZ_ERROR(GENERIC);
-  size_t pos = fh.headerSize;
-  if (r - pos < BLOCK_HEADER_SIZE) return SQZ_ERROR(GENERIC);
+  size_t pos = ZSTD_frameHeaderSize(dst, r);
+  if (ZSTD_isError(pos) || pos > r || r - pos < BLOCK_HEADER_SIZE) return SQZ_ERROR(GENERIC);
   uint32_t bh = (uint32_t)dst[pos] | (uint32_t)dst[pos + 1] << 8 | (uint32_t)dst[pos + 2] << 16;
   size_t block = bh >> 3;
   pos += BLOCK_HEADER_SIZE;

@@ -69,8 +69,11 @@ void sqz_result_errorf(sqlite3_context *context, const char *fn, const char *fmt
 int sqz_vtab_errorf(sqlite3_vtab *vtab, int rc, const char *prefix, const char *fmt, ...);
 
 /* Compresses n bytes of src with codec and params into a frame (flags as for
-** sqz_frame_compress) and sets it as the BLOB result of context, drawing the
-** scratch from c's pool; on failure sets an error naming fn. */
+** sqz_frame_compress) and sets it as the BLOB result of context; on failure
+** sets an error naming fn. A frame whose bound is at most 2 KiB is written
+** straight into the sqlite3_malloc64'd buffer that SQLite then owns; a
+** larger one into scratch from c's pool, then copied into a result of its
+** exact size. */
 void sqz_result_frame(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
                       size_t n, const sqz_codec *codec, const sqz_params *params, unsigned flags);
 

@@ -424,6 +424,17 @@ static void use_row(sqz_dicts *d, dict_row *r, sqz_dict_use *out) {
   out->dict = r->dict;
   out->id = r->id;
   out->level = r->level;
+  out->schema = r->schema;
+}
+
+int sqz_dicts_stable(sqz_conn *c, const sqz_dict_use *use) {
+  sqlite3 *db = c->db;
+  if (!use->schema || !sqlite3_get_autocommit(db)) return 0;
+  if (sqlite3_txn_state(db, use->schema) == SQLITE_TXN_NONE) return 0;
+  int busy = 0;
+  for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
+    if (sqlite3_stmt_busy(s) && ++busy > 1) return 0;
+  return busy == 1;
 }
 
 /* rc from a query that failed without saying why: the connection's message

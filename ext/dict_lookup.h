@@ -70,6 +70,7 @@ typedef struct sqz_dict_use {
   sqz_dictionary *dict; /* the digested dictionary */
   sqlite3_int64 id;     /* its id in its database */
   int level;            /* the zstd level it was trained for (-7..22) */
+  const char *schema;   /* the schema it was read from, valid during the call */
 } sqz_dict_use;
 
 /* A snapshot of what invalidates resolved names within a statement
@@ -98,6 +99,19 @@ int sqz_dicts_by_id(sqz_conn *c, const sqz_frame_info *info, sqz_dict_use *out, 
 ** holds (then a name resolved then still resolves the same). */
 sqz_dict_stamp sqz_dicts_stamp(sqz_conn *c);
 int sqz_dicts_stamp_holds(sqz_conn *c, sqz_dict_stamp s);
+
+/* Whether the row behind use, just returned by sqz_dicts_by_id or
+** sqz_dicts_by_name, holds for the rest of the calling statement's
+** execution while sqz_dicts_stamp() holds, with no further check: the
+** connection is in autocommit mode, the calling statement is the only one
+** it is running, and a read transaction is open on the row's schema. Then
+** that transaction lasts until the statement ends (SQLite keeps every read
+** transaction while a statement that reads is running, and only a
+** statement that reads keeps one open in autocommit mode), so no other
+** connection's commit becomes visible before; this connection's own
+** changes move the stamp. 0 when any condition fails (then the caller
+** checks each call again, as sqz_dicts_by_id does). */
+int sqz_dicts_stable(sqz_conn *c, const sqz_dict_use *use);
 
 /* Takes a reference to d of the caller's own (the process cache's count),
 ** for memory that outlives the call, such as compress()'s auxdata. Give it

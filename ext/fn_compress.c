@@ -20,7 +20,10 @@
 ** dictionary that dict= names, are kept as the argument's auxdata
 ** (sqlite3_set_auxdata) and used again while this connection has changed
 ** nothing since (dict_lookup.h). A frame that needs a dictionary is
-** decompressed with the one dict_lookup.c finds by the frame's id and tag.
+** decompressed with the one dict_lookup.c finds by the frame's id and tag;
+** decompress() remembers it for the rest of the statement's execution
+** while sqz_dicts_stable() says the check would give the same answer
+** (docs/bench/bench_dict.md has the speed this buys).
 */
 #include "register.h"
 SQLITE_EXTENSION_INIT3
@@ -267,16 +270,22 @@ static int resolve_dict(sqlite3_context *context, sqz_conn *c, options_cache *oc
   return 1;
 }
 
-/* The codec named by arg (NULL or absent: zstd), or NULL with an error set. */
-static const sqz_codec *read_codec(sqlite3_context *context, sqlite3_value *arg) {
-  if (!arg || sqlite3_value_type(arg) == SQLITE_NULL) return &sqz_codec_zstd;
-  const char *name = (const char *)sqlite3_value_text(arg);
-  const sqz_codec *codec = name ? sqz_codec_by_name(name) : NULL;
+/* The codec named by argument 1 (NULL or absent: zstd), or NULL with an
+** error set. The codec found is kept as the argument's auxdata, so a
+** constant name is looked up once per statement execution. */
+static const sqz_codec *read_codec(sqlite3_context *context, int argc, sqlite3_value **argv) {
+  if (argc < 2 || sqlite3_value_type(argv[1]) == SQLITE_NULL) return &sqz_codec_zstd;
+  const sqz_codec *codec = sqlite3_get_auxdata(context, 1);
+  if (codec) return codec;
+  const char *name = (const char *)sqlite3_value_text(argv[1]);
+  codec = name ? sqz_codec_by_name(name) : NULL;
   if (!codec) {
     char names[512];
     sqz_result_errorf(context, "compress", "unknown codec '%s' (known: %s)", name ? name : "",
                       sqz_codec_names(names, sizeof names));
+    return NULL;
   }
+  sqlite3_set_auxdata(context, 1, (void *)codec, NULL); /* the codecs are static */
   return codec;
 }
 
@@ -285,12 +294,13 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
   sqz_conn *c = sqlite3_user_data(context);
   int type = sqlite3_value_type(argv[0]);
   if (type == SQLITE_NULL) return;
-  const sqz_codec *codec = read_codec(context, argc > 1 ? argv[1] : NULL);
+  const sqz_codec *codec = read_codec(context, argc, argv);
   if (!codec) return;
   options_cache local;
   options_cache *oc = call_options(context, argc > 2 ? argv[2] : NULL, codec, &local);
   if (!oc) return;
-  compress_options o = oc->o;
+  sqz_params params = oc->o.params;
+  unsigned flags = oc->o.flags;
   if (type != SQLITE_TEXT && type != SQLITE_BLOB) {
     sqz_result_errorf(context, "compress", "X must be TEXT or BLOB, not %s", sqz_type_name(type));
     return;
@@ -301,11 +311,11 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
                         sqz_codec_input(codec));
       return;
     }
-    o.flags |= SQZ_FRAME_TEXT;
+    flags |= SQZ_FRAME_TEXT;
   }
   /* A typed frame keeps its codec, so the series decoders know what it holds. */
   if (codec->kind == SQZ_KIND_FLOAT64 || codec->kind == SQZ_KIND_INT64)
-    o.flags |= SQZ_FRAME_KEEP_CODEC;
+    flags |= SQZ_FRAME_KEEP_CODEC;
   const void *src =
       type == SQLITE_TEXT ? (const void *)sqlite3_value_text(argv[0]) : sqlite3_value_blob(argv[0]);
   size_t n = (size_t)sqlite3_value_bytes(argv[0]);
@@ -313,15 +323,15 @@ static void compress_func(sqlite3_context *context, int argc, sqlite3_value **ar
     sqlite3_result_error_nomem(context);
     return;
   }
-  if (o.dict_name[0]) {
+  if (oc->o.dict_name[0]) {
     if (!resolve_dict(context, c, oc, &local)) return;
-    o.params.dict = oc->dict;
-    o.params.dict_id = (uint64_t)oc->dict_id;
+    params.dict = oc->dict;
+    params.dict_id = (uint64_t)oc->dict_id;
     /* without a level, zstd compresses at the level the dictionary was made for */
-    if (!o.level_given && codec->id == SQZ_ID_ZSTD) o.params.level = oc->dict_level;
+    if (!oc->o.level_given && codec->id == SQZ_ID_ZSTD) params.level = oc->dict_level;
   }
-  sqz_result_frame_opts(context, c, "compress", src, n, codec, &o.params, o.flags,
-                        o.threads ? o.threads : c->threads, o.format);
+  sqz_result_frame_opts(context, c, "compress", src, n, codec, &params, flags,
+                        oc->o.threads ? oc->o.threads : c->threads, oc->o.format);
 }
 
 /* Parses the frame in argv[0] for fn, or sets an error and returns 0.
@@ -357,6 +367,94 @@ static int read_frame(sqlite3_context *context, const char *fn, sqlite3_value *a
   return 1;
 }
 
+/* decompress()'s memory of the dictionaries it found in one statement
+** execution, so the calls after the first make no check of the row
+** (sqz_dicts_stable). It is kept as auxdata under a negative index, which
+** SQLite keeps for every call of the statement (not one argument's) and
+** frees when the execution ends (sqlite3_get_auxdata in SQLite's
+** vdbeapi.c; its own JSON functions cache parses so). */
+#define MEMO_AUX (-0x53515a) /* "SQZ" */
+#define MEMO_DICTS 4         /* dictionaries remembered per execution */
+
+typedef struct memo_entry {
+  uint64_t id;          /* the frames' dictionary id */
+  uint32_t tag;         /* and tag */
+  unsigned tag_bytes;   /* of this many bytes */
+  sqz_dictionary *dict; /* the dictionary, a reference of the memo's own */
+} memo_entry;
+
+typedef struct decompress_memo {
+  int unstable;         /* the rows found must be checked at every call */
+  sqz_dict_stamp stamp; /* when the entries were found */
+  int n;                /* entries in use */
+  int next;             /* the one replaced next when all are */
+  memo_entry e[MEMO_DICTS];
+} decompress_memo;
+
+static void memo_clear(decompress_memo *m) {
+  for (int i = 0; i < m->n; i++)
+    sqz_dicts_unhold(m->e[i].dict);
+  m->n = 0;
+  m->next = 0;
+}
+
+static void memo_free(void *p) {
+  memo_clear(p);
+  sqlite3_free(p);
+}
+
+/* The dictionary of the frame info from this execution's memo, or NULL. */
+static sqz_dictionary *memo_find(sqlite3_context *context, sqz_conn *c,
+                                 const sqz_frame_info *info) {
+  decompress_memo *m = sqlite3_get_auxdata(context, MEMO_AUX);
+  if (!m || m->unstable || !m->n || !sqz_dicts_stamp_holds(c, m->stamp)) return NULL;
+  for (int i = 0; i < m->n; i++) {
+    const memo_entry *e = &m->e[i];
+    if (e->id == info->dict_id && e->tag == info->dict_tag && e->tag_bytes == info->dict_tag_bytes)
+      return e->dict;
+  }
+  return NULL;
+}
+
+/* Remembers use, just found for info, for the rest of the execution when it
+** holds that long. Failing to (out of memory) only costs speed. */
+static void memo_add(sqlite3_context *context, sqz_conn *c, const sqz_frame_info *info,
+                     const sqz_dict_use *use) {
+  decompress_memo *m = sqlite3_get_auxdata(context, MEMO_AUX);
+  if (!m) {
+    m = sqlite3_malloc64(sizeof(*m));
+    if (!m) return;
+    memset(m, 0, sizeof(*m));
+    sqlite3_set_auxdata(context, MEMO_AUX, m, memo_free); /* frees m if it cannot keep it */
+    m = sqlite3_get_auxdata(context, MEMO_AUX);
+    if (!m) return;
+  }
+  if (m->unstable) return;
+  if (!sqz_dicts_stable(c, use)) {
+    memo_clear(m);
+    m->unstable = 1; /* for this execution: no need to ask again */
+    return;
+  }
+  sqz_dict_stamp now = sqz_dicts_stamp(c);
+  if (now.trainings != m->stamp.trainings || now.changes != m->stamp.changes) {
+    memo_clear(m);
+    m->stamp = now;
+  }
+  int i;
+  if (m->n < MEMO_DICTS) {
+    i = m->n++;
+  } else { /* all in use: replace the oldest */
+    i = m->next;
+    m->next = (m->next + 1) % MEMO_DICTS;
+    sqz_dicts_unhold(m->e[i].dict);
+  }
+  sqz_dicts_hold(use->dict);
+  m->e[i].id = info->dict_id;
+  m->e[i].tag = info->dict_tag;
+  m->e[i].tag_bytes = info->dict_tag_bytes;
+  m->e[i].dict = use->dict;
+}
+
 /* decompress(B) -> the original TEXT or BLOB. */
 static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **argv) {
   sqz_conn *c = sqlite3_user_data(context);
@@ -366,8 +464,8 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
   const void *src;
   size_t n;
   if (!read_frame(context, "decompress", argv[0], &info, &src, &n)) return;
-  sqz_dict_use use = {NULL, 0, 0};
-  if (info.dict_id) {
+  sqz_dict_use use = {NULL, 0, 0, NULL};
+  if (info.dict_id && (use.dict = memo_find(context, c, &info)) == NULL) {
     char *err = NULL;
     int rc = sqz_dicts_by_id(c, &info, &use, &err);
     if (rc != SQLITE_OK) {
@@ -381,6 +479,7 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
       sqlite3_free(err);
       return;
     }
+    memo_add(context, c, &info, &use);
   }
   uint64_t limit = (uint64_t)sqz_length_limit(c->db);
   uint64_t size = sqz_frame_content_size(c->ctx, &info, src, n, limit);

@@ -68,28 +68,38 @@ static size_t grow_result(sqz_frame_out *out, size_t want) {
   return 0;
 }
 
+/* A frame whose bound is at most this many bytes is written straight into
+** the buffer SQLite takes as the result, which then holds at most that much
+** unused (sqz_result_frame_opts). */
+#define RESULT_DIRECT_MAX 2048
+
 void sqz_result_frame_opts(sqlite3_context *context, sqz_conn *c, const char *fn, const void *src,
                            size_t n, const sqz_codec *codec, const sqz_params *params,
                            unsigned flags, unsigned threads, int format) {
   result_state rs = {c->db, NULL, 0};
   sqz_frame_out out = {NULL, 0, 0, grow_result, &rs, stop_on_interrupt};
-  uint8_t *scratch = NULL;
+  uint8_t *scratch = NULL, *direct = NULL;
   if (!format && n <= ((size_t)1 << SQZ_FRAME_BLOCK_LOG)) {
-    /* One block: into pooled scratch of the bound, then an exact copy. */
+    /* One block: a bound of at most RESULT_DIRECT_MAX bytes straight into
+    ** the result's buffer; a larger one into pooled scratch of the bound,
+    ** then an exact copy. Either way a call allocates only its result. */
     out.cap = sqz_frame_bound(codec, n);
     if (out.cap == 0) {
       sqz_result_status(context, fn, SQZ_ERROR(TOO_LARGE));
       return;
     }
-    out.p = scratch = sqz_scratch_acquire(c->ctx, out.cap);
+    if (out.cap <= RESULT_DIRECT_MAX)
+      out.p = direct = sqlite3_malloc64(out.cap);
+    else
+      out.p = scratch = sqz_scratch_acquire(c->ctx, out.cap);
     out.grow = NULL;
-    if (!scratch) {
+    if (!out.p) {
       sqlite3_result_error_nomem(context);
       return;
     }
   }
   /* a value of several blocks checks for an interrupt before each block */
-  int rc = scratch ? SQLITE_OK : sqlite3_prepare_v2(c->db, "SELECT 1", -1, &rs.probe, NULL);
+  int rc = out.p ? SQLITE_OK : sqlite3_prepare_v2(c->db, "SELECT 1", -1, &rs.probe, NULL);
   if (rc != SQLITE_OK) { /* SQLITE_INTERRUPT already, or SQLITE_NOMEM */
     sqlite3_finalize(rs.probe);
     sqz_result_errorf(context, fn, "%s", sqlite3_errstr(rc));
@@ -110,6 +120,9 @@ void sqz_result_frame_opts(sqlite3_context *context, sqz_conn *c, const char *fn
       r = SQZ_ERROR(MEMORY);
     else
       memcpy(result, scratch, out.size);
+  } else if (!sqz_is_error(r) && direct) {
+    result = direct;
+    out.p = NULL;
   } else if (!sqz_is_error(r)) {
     /* give back the slack of the last step */
     result = out.size < out.cap ? sqlite3_realloc64(out.p, out.size ? out.size : 1) : out.p;

@@ -517,6 +517,72 @@ class Schemas(DictTestCase):
             b.close()
 
 
+class StatementMemo(DictTestCase):
+    """decompress() trusts a dictionary it found for the rest of a statement only while that
+    statement's own read transaction keeps other connections' commits out (fn_compress.c)."""
+
+    def test_many_dictionaries_in_one_statement(self):
+        # more dictionaries than the memo holds (4), interleaved row by row
+        for i in range(6):
+            self.one(f"SELECT squeeze_train_dict('d{i}', 'SELECT body FROM bird_json"
+                     f" WHERE id % 6 = {i}')")
+        self.db.execute("CREATE TABLE m AS SELECT id AS k, body AS v FROM bird_json")
+        self.db.execute("ALTER TABLE m ADD z")
+        self.db.execute("UPDATE m SET z = compress(v, 'zstd', 'dict=d' || (k % 6))")
+        ids = {frame_dict_id(z) for (z,) in self.db.execute("SELECT z FROM m WHERE z >= x'c3'"
+                                                           " AND z < x'c4'")}
+        self.assertEqual(len(ids), 6)
+        self.assertEqual(self.one("SELECT count(*) FROM m WHERE decompress(z) IS NOT v"), 0)
+        self.assertEqual(self.one("SELECT count(*) FROM m WHERE decompress(z) IS v"), self.rows)
+
+    @staticmethod
+    def trained(path, mode):
+        """A connection to a new database at path in journal mode, with the bird strikes and
+        a dictionary 'd' trained on their JSON."""
+        db = connect(path)
+        db.execute(f"PRAGMA journal_mode = {mode}")
+        load_birds(db)
+        db.execute("SELECT squeeze_train_dict('d', 'SELECT body FROM bird_json')")
+        return db
+
+    def test_deleted_by_another_connection_while_a_statement_runs(self):
+        for mode in ["delete", "wal"]:
+            with self.subTest(journal=mode), tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "m.db")
+                a = self.trained(path, mode)
+                frame = a.execute("SELECT compress(body, 'zstd', 'dict=d') FROM bird_json"
+                                  " WHERE id = 1").fetchone()[0]
+                # a statement that reads no table holds no read transaction between its
+                # rows: a dictionary deleted meanwhile is an error at its next row
+                cur = a.execute("SELECT decompress(column1) FROM (VALUES (?1), (?1), (?1), (?1))",
+                                (frame,))
+                self.assertIsNotNone(cur.fetchone()[0])
+                b = connect(path)
+                b.execute("DELETE FROM squeeze_dict")
+                with self.assertRaisesRegex(sqlite3.Error, "dictionary 1 not found"):
+                    cur.fetchall()
+                b.close()
+                a.close()
+
+    def test_a_statement_keeps_its_snapshot(self):
+        # WAL: another connection may commit while a statement reads; the statement goes on
+        # with the dictionary of its snapshot, the next one sees the deletion
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.db")
+            a = self.trained(path, "wal")
+            a.execute("CREATE TABLE t AS SELECT id, body, compress(body, 'zstd', 'dict=d') AS z"
+                      " FROM bird_json WHERE id <= 100")
+            cur = a.execute("SELECT decompress(z) IS body FROM t ORDER BY id")
+            self.assertEqual(cur.fetchone()[0], 1)
+            b = connect(path)
+            b.execute("DELETE FROM squeeze_dict")
+            self.assertEqual({r[0] for r in cur.fetchall()}, {1})
+            with self.assertRaisesRegex(sqlite3.Error, "dictionary 1 not found"):
+                a.execute("SELECT decompress(z) FROM t").fetchall()
+            b.close()
+            a.close()
+
+
 class Cache(SqlTestCase):
     def setUp(self):
         super().setUp()

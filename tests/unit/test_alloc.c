@@ -81,8 +81,9 @@ static int step_once(sqlite3_stmt *stmt) {
   return rc;
 }
 
-static void test_steady_state_allocates_only_result(void **state) {
-  (void)state;
+/* compress() and decompress() of values of size bytes each, in steady
+** state, allocate one result per row and nothing else. */
+static void steady_state(size_t size) {
   size_t n;
   uint8_t *text = test_read_file("examples/data/moby-dick.txt", &n);
   sqlite3 *db = open_db();
@@ -93,8 +94,8 @@ static void test_steady_state_allocates_only_result(void **state) {
   sqlite3_stmt *ins;
   assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(v) VALUES(?1)", -1, &ins, NULL),
                    SQLITE_OK);
-  for (size_t off = 0; off + 4096 <= n; off += 4096 * 7) {
-    sqlite3_bind_blob(ins, 1, text + off, 4096, SQLITE_STATIC);
+  for (size_t off = 0; off + size <= n && off < 4096 * 7 * 50; off += 4096 * 7) {
+    sqlite3_bind_blob(ins, 1, text + off, (int)size, SQLITE_STATIC);
     assert_int_equal(step_once(ins), SQLITE_DONE);
   }
   sqlite3_finalize(ins);
@@ -135,6 +136,18 @@ static void test_steady_state_allocates_only_result(void **state) {
   free(text);
 }
 
+/* 4 KiB values: frames built in pooled scratch, copied into the result. */
+static void test_steady_state_allocates_only_result(void **state) {
+  (void)state;
+  steady_state(4096);
+}
+
+/* 100-byte values: frames written straight into the result buffer. */
+static void test_steady_state_small_values(void **state) {
+  (void)state;
+  steady_state(100);
+}
+
 /* Runs sql on a fresh connection with the n-th allocation after opening
 ** failing; returns the step's result code. */
 static int run_with_fault(const char *sql, const void *blob, int blob_n, long long n) {
@@ -160,6 +173,7 @@ static void test_oom_gives_nomem_and_no_leak(void **state) {
   n = 300000; /* crosses nothing special but makes the codecs allocate */
   const char *queries[] = {
       "SELECT compress(?1)",
+      "SELECT compress(substr(?1, 1, 100))", /* written straight into its result */
       "SELECT compress(?1, 'lz4')",
       "SELECT compress(?1, 'lz4hc', 9)",
       "SELECT decompress(compress(?1))",
@@ -252,6 +266,7 @@ static void test_toobig_before_allocation(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_steady_state_allocates_only_result),
+      cmocka_unit_test(test_steady_state_small_values),
       cmocka_unit_test(test_oom_gives_nomem_and_no_leak),
       cmocka_unit_test(test_toobig_before_allocation),
       cmocka_unit_test(test_init_names_the_failed_registration),
