@@ -637,6 +637,18 @@ static void put_plain_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o)
 ** they save at least BINS_ANS_SAVING / 32 bytes per value and table entry
 ** over packed, or packed is 1.5 times their size (else packed). */
 static void put_seq(sqz_bins_enc *e, const uint64_t *x, size_t m, outb *o) {
+  /* all m values equal: the sparse form with no exceptions, which the
+  ** comparison below would take (the bins and packed forms repeat its value
+  ** varint beside more bytes), written without building the others */
+  size_t same = 1;
+  while (same < m && x[same] == x[0])
+    same++;
+  if (same == m) {
+    out_byte(o, SEQ_SPARSE);
+    out_varint(o, sqz_zigzag_encode(x[0]));
+    out_varint(o, 0);
+    return;
+  }
   size_t at = o->n, room = o->cap - at;
   put_bins_seq(e, x, m, o);
   size_t bins = o->over ? SIZE_MAX : o->n - at;
@@ -833,19 +845,24 @@ size_t sqz_bins_encode_page(sqz_bins_enc *e, unsigned count, uint8_t *dst, size_
   if (n > 2) {
     cands[nc++] = (transform){1, {1, 0}};
     cands[nc++] = (transform){2, {1, 1}};
-    size_t L = find_lag(e, n);
-    if (L > 1) {
-      cands[nc++] = (transform){1, {L, 0}};
-      cands[nc++] = (transform){2, {L, 1}};
-    }
   }
-  /* rate every candidate, code the best and order 0 when it may win */
+  /* rate every candidate, code the best and order 0 when it may win; the
+  ** seasonal candidates only when the others leave something to win (a
+  ** later candidate needs a strictly smaller estimate to be taken, and an
+  ** estimate of 0 bits has none) */
   uint64_t est[5];
   unsigned top = 0;
   for (unsigned k = 0; k < nc; k++) {
     apply(e, &cands[k], n);
     est[k] = estimate(e->r, n);
     if (est[k] < est[top]) top = k;
+    if (k == 2 && est[top] > 0) {
+      size_t L = find_lag(e, n);
+      if (L > 1) {
+        cands[nc++] = (transform){1, {L, 0}};
+        cands[nc++] = (transform){2, {L, 1}};
+      }
+    }
   }
   size_t best = raw;
   for (unsigned k = 0; k < nc; k++) {
