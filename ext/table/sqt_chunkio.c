@@ -188,6 +188,12 @@ int sqt_stats_unknown(const sqt_vtab *p, int slot, const sqz_column *col, uint32
   return 0;
 }
 
+/* Bytes a hinted codec may grow by beyond 1/8 of the previous body before
+** the other candidates are tried: a small chunk (a few dozen bytes) that a
+** DELETE makes a little less regular would otherwise try them all to save
+** at most this much. */
+#define SQT_HINT_SLACK 64
+
 /* Encodes slot (0 rowids, k column k-1) of rows [start, start+n) and writes
 ** its data row. */
 static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col, uint32_t start,
@@ -195,7 +201,7 @@ static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col,
   sqz_chunk_opts o = {.primary = SQZ_CLASS_INT, .tag = (uint64_t)sqt_key(gen, slot)};
   if (hints && hints[slot].codec) {
     o.hint = sqz_codec_by_id(hints[slot].codec);
-    o.hint_bytes = hints[slot].bytes + hints[slot].bytes / 8;
+    o.hint_bytes = hints[slot].bytes + hints[slot].bytes / 8 + SQT_HINT_SLACK;
   }
   if (slot > 0) {
     const sqt_column *c = &p->decl.col[slot - 1];
