@@ -501,6 +501,7 @@ typedef struct sqt_codec_hint {
 /* Writes rows [start, start+n) of rows as one new chunk with a new
 ** generation; hints (NULL, or one per slot) name the codec an auto slot tries
 ** first, keeping it while its output stays within 1/8 of the previous bytes
+** plus 64 (SQT_HINT_SLACK, sqt_chunkio.c)
 ** (sqz_chunk_opts.hint). Returns an SQLite code. */
 int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t n,
                     const sqt_codec_hint *hints);
