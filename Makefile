@@ -103,7 +103,7 @@ $(BUILD)/faults/%: tests/faults/%.c $(FAULT_LIB) tests/faults/faults_common.h $(
 	  $(LDFLAGS_EXTRA)
 
 # Benchmarks link zstd statically: Huff0's HUF_* functions are exported there.
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h bench/bench_birds.h
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libsqueeze.a bench/bench_util.h bench/bench_birds.h bench/bench_scan.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O3 -Ibench $< -o $@ $(BUILD)/libsqueeze.a -lsqlite3 \
 	  -l:libzstd.a -llz4 -lxxhash -lm

@@ -29,6 +29,7 @@
 #include <zstd.h>
 
 #include "bench_birds.h"
+#include "bench_scan.h"
 
 int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
 
@@ -40,34 +41,8 @@ static void exec(const char *sql) {
   birds_exec(db, sql);
 }
 
-/* Seconds to step through every row of sql, touching each value. */
-static double time_scan(const char *sql) {
-  sqlite3_stmt *stmt;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-    exit(1);
-  }
-  double t0 = bench_cpu_now();
-  size_t total = 0;
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    const uint8_t *p = sqlite3_column_blob(stmt, 0);
-    total += (size_t)sqlite3_column_bytes(stmt, 0) + (p ? p[0] : 0);
-  }
-  double t = bench_cpu_now() - t0;
-  if (rc != SQLITE_DONE || total == 0) {
-    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-    exit(1);
-  }
-  sqlite3_finalize(stmt);
-  return t;
-}
-
 static double median_scan(const char *sql) {
-  double t[BENCH_RUNS];
-  for (int i = 0; i < BENCH_RUNS; i++)
-    t[i] = time_scan(sql);
-  return bench_median(t, BENCH_RUNS);
+  return bench_scan_median(db, sql, bench_cpu_now);
 }
 
 static sqlite3_int64 one_int(const char *sql) {

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
+#include "bench_scan.h"
 #include "bench_util.h"
 
 int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi);
@@ -25,35 +26,8 @@ int sqlite3_squeeze_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routine
 static sqlite3 *db;
 static uint8_t *values[VALUES];
 
-/* Seconds to step through every row of sql, touching each result value. */
-static double time_scan(const char *sql) {
-  sqlite3_stmt *stmt;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-    exit(1);
-  }
-  double t0 = bench_now();
-  size_t total = 0;
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    const uint8_t *p = sqlite3_column_blob(stmt, 0);
-    total += (size_t)sqlite3_column_bytes(stmt, 0) + (p ? p[0] : 0);
-  }
-  double t = bench_now() - t0;
-  if (rc != SQLITE_DONE) {
-    fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-    exit(1);
-  }
-  sqlite3_finalize(stmt);
-  if (total == 0) exit(1);
-  return t;
-}
-
 static double median_scan(const char *sql) {
-  double t[BENCH_RUNS];
-  for (int i = 0; i < BENCH_RUNS; i++)
-    t[i] = time_scan(sql);
-  return bench_median(t, BENCH_RUNS);
+  return bench_scan_median(db, sql, bench_now);
 }
 
 /* The direct-library loops. */
