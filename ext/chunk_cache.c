@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "options.h"
@@ -30,6 +29,7 @@ int (*sqz_cc_fallocate)(int fd, off_t offset, off_t len) = posix_fallocate;
 #define CC_READY 0x59444552u           /* "REDY" */
 #define CC_PAGE ((size_t)4096)
 #define CC_HEAD ((size_t)16) /* an image's header: count, flags, arena bytes */
+#define CC_UPB (SQZ_CC_BLOCK / SQZ_CC_UNIT) /* units per block */
 
 enum { CC_FREE = 0, CC_VALID = 0x56414C44u, CC_WRITING = 0x57524954u };
 
@@ -48,13 +48,15 @@ typedef struct cc_head {
   uint64_t count;  /* valid entries */
   uint64_t bytes;  /* their image bytes */
   uint64_t nfree;  /* blocks no entry owns (checked against nblocks before use) */
+  uint32_t epoch;  /* bumped before and after each rebuild: read without the lock, it tells a
+                      reader whose blocks changed owner under it (a miss) from damage */
+  uint32_t pad;
   uint32_t ready;  /* CC_READY once formatted, written last */
 } cc_head;
 
 typedef struct cc_entry {
   sqz_cc_key key;
   uint64_t len;   /* image bytes */
-  uint64_t hash;  /* XXH3-64 of the image, seeded with the key's hash */
   uint32_t first; /* first block */
   uint32_t nblk;  /* blocks of the chain: ceil(len / SQZ_CC_BLOCK) */
   uint32_t state; /* CC_FREE, CC_VALID, CC_WRITING */
@@ -69,6 +71,7 @@ typedef struct cc_geo {
   cc_head *h;
   cc_entry *e; /* [nsets * SQZ_CC_WAYS] */
   uint32_t *owner, *next;
+  uint64_t *uh; /* [nblocks * CC_UPB] XXH3-64 of each unit of each block */
   uint8_t *data;
   uint32_t nblocks, nsets, nentries;
 } cc_geo;
@@ -85,18 +88,19 @@ static size_t round_up(size_t x, size_t a) {
 static int geometry(void *mem, size_t size, cc_geo *g) {
   if (size < SQZ_CC_MIN_SIZE || size > SQZ_CC_MAX_SIZE) return 0;
   size_t head = round_up(sizeof(cc_head), 64);
-  size_t per = SQZ_CC_BLOCK + 8 + sizeof(cc_entry);
+  size_t per = SQZ_CC_BLOCK + 8 + 8 * CC_UPB + sizeof(cc_entry);
   size_t n = (size - head - CC_PAGE - SQZ_CC_WAYS * sizeof(cc_entry)) / per;
   for (;; n--) {
     size_t sets = (n + SQZ_CC_WAYS - 1) / SQZ_CC_WAYS;
     size_t owner = head + sets * SQZ_CC_WAYS * sizeof(cc_entry);
-    size_t data = round_up(owner + 8 * n, CC_PAGE);
+    size_t data = round_up(owner + 8 * n + 8 * CC_UPB * n, CC_PAGE);
     if (data + n * SQZ_CC_BLOCK <= size) {
       uint8_t *b = mem;
       g->h = mem;
       g->e = (cc_entry *)(b + head);
       g->owner = (uint32_t *)(b + owner);
       g->next = g->owner + n;
+      g->uh = (uint64_t *)(b + owner + 8 * n);
       g->data = b + data;
       g->nblocks = (uint32_t)n;
       g->nsets = (uint32_t)sets;
@@ -152,10 +156,12 @@ static uint32_t blocks_for(uint64_t len) {
 ** reuse its blocks (a seqlock's write side: the number, a release fence, then
 ** the data). */
 static void entry_clear(cc_entry *e) {
-  uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-  memset(e, 0, sizeof(*e));
-  __atomic_store_n(&e->seq, seq + 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&e->seq, __atomic_load_n(&e->seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
   __atomic_thread_fence(__ATOMIC_RELEASE);
+  __atomic_store_n(&e->state, CC_FREE, __ATOMIC_RELAXED);
+  memset(&e->key, 0, sizeof e->key);
+  e->len = 0;
+  e->first = e->nblk = e->ref = e->pad = 0;
 }
 
 /* Frees entry i: its blocks (those still marked as its own; the walk is
@@ -180,6 +186,8 @@ static void entry_free(cc_geo *g, uint32_t i) {
 ** blocks only while its chain is whole and its own, every other block is
 ** freed, and the counts are recomputed. O(entries + blocks). */
 static void rebuild(cc_geo *g) {
+  __atomic_store_n(&g->h->epoch, (g->h->epoch + 1) | 1, __ATOMIC_RELAXED); /* odd: rebuilding */
+  __atomic_thread_fence(__ATOMIC_RELEASE);
   memset(g->owner, 0, sizeof(uint32_t) * g->nblocks);
   uint64_t count = 0, bytes = 0;
   for (uint32_t i = 0; i < g->nentries; i++) {
@@ -211,6 +219,7 @@ static void rebuild(cc_geo *g) {
   g->h->nfree = nfree;
   if (g->h->hand >= g->nentries) g->h->hand = 0;
   if (g->h->cursor >= g->nblocks) g->h->cursor = 0;
+  __atomic_store_n(&g->h->epoch, g->h->epoch + 1, __ATOMIC_RELEASE);
 }
 
 /* Takes the lock (a dead holder's: rebuild and mark consistent, *recovered)
@@ -257,66 +266,122 @@ static int64_t find(cc_geo *g, const sqz_cc_key *key, uint64_t kh) {
   return -1;
 }
 
-/* A sequential reader or writer of an entry's chain of blocks. */
-typedef struct chain {
+/* The seed of unit u's hash in an entry of key hash kh: a unit moved to
+** another place of the image, or into another entry, does not verify. */
+static uint64_t unit_seed(uint64_t kh, uint64_t u) {
+  return kh ^ (u + 1) * 0x9E3779B97F4A7C15ull;
+}
+
+/* Where an image is: what a reader takes of an entry under the lock, to
+** read the image without it, or what a writer builds. */
+typedef struct snap {
+  uint32_t i, first, nblk, seq;
+  uint64_t len, kh;
+  uint32_t epoch; /* the header's rebuild epoch before the entry was read */
+} snap;
+
+/* A reader of an image by units (SQZ_CC_UNIT bytes; the last may be
+** shorter). Each unit is copied out of the region into buf, then hashed
+** there and compared with its stored hash: what a caller gets was verified
+** after the copy, so bytes changing under it can only fail the check. */
+typedef struct ureader {
   cc_geo *g;
-  uint32_t owner; /* entry index + 1 */
-  uint32_t block; /* current block */
-  size_t pos;     /* bytes used of it */
-  uint32_t left;  /* blocks of the chain after the current one */
-  XXH3_state_t st;
-} chain;
+  snap t;
+  uint64_t unit;  /* the unit in buf, UINT64_MAX: none */
+  size_t n;       /* its bytes */
+  uint64_t bunit; /* the block-of-chain index of `block` (a walk restarts below it) */
+  uint32_t block;
+  uint8_t buf[SQZ_CC_UNIT];
+} ureader;
 
-/* Moves to the next block when the current one is used up; 0 when the
-** chain ends or leaves the entry's blocks. */
-static int chain_step(chain *c) {
-  if (c->pos < SQZ_CC_BLOCK) return 1;
-  if (!c->left) return 0;
-  uint32_t b = __atomic_load_n(&c->g->next[c->block], __ATOMIC_RELAXED);
-  if (b >= c->g->nblocks || __atomic_load_n(&c->g->owner[b], __ATOMIC_RELAXED) != c->owner)
+static void ureader_open(ureader *r, cc_geo *g, const snap *t) {
+  r->g = g;
+  r->t = *t;
+  r->unit = UINT64_MAX;
+  r->n = 0;
+  r->bunit = 0;
+  r->block = t->first;
+}
+
+/* Loads unit u into r->buf; 0 when the chain or the unit's hash fails. */
+static int ureader_load(ureader *r, uint64_t u) {
+  cc_geo *g = r->g;
+  const snap *t = &r->t;
+  if (u * SQZ_CC_UNIT >= t->len) return 0;
+  uint64_t k = u / CC_UPB; /* the block of the chain */
+  if (k >= t->nblk) return 0;
+  if (k < r->bunit) r->bunit = 0, r->block = t->first;
+  uint32_t b = r->block;
+  if (b >= g->nblocks || __atomic_load_n(&g->owner[b], __ATOMIC_RELAXED) != t->i + 1) return 0;
+  for (; r->bunit < k; r->bunit++) {
+    b = __atomic_load_n(&g->next[b], __ATOMIC_RELAXED);
+    if (b >= g->nblocks || __atomic_load_n(&g->owner[b], __ATOMIC_RELAXED) != t->i + 1) return 0;
+    r->block = b;
+  }
+  size_t off = (size_t)(u % CC_UPB) * SQZ_CC_UNIT;
+  size_t n = t->len - u * SQZ_CC_UNIT < SQZ_CC_UNIT ? (size_t)(t->len - u * SQZ_CC_UNIT)
+                                                   : SQZ_CC_UNIT;
+  memcpy(r->buf, g->data + (size_t)b * SQZ_CC_BLOCK + off, n);
+  uint64_t want = __atomic_load_n(&g->uh[(size_t)b * CC_UPB + u % CC_UPB], __ATOMIC_RELAXED);
+  if (XXH3_64bits_withSeed(r->buf, n, unit_seed(t->kh, u)) != want) {
+    r->unit = UINT64_MAX;
     return 0;
-  c->block = b;
-  c->pos = 0;
-  c->left--;
+  }
+  r->unit = u;
+  r->n = n;
   return 1;
 }
 
-/* Copies n bytes of the image to dst and hashes them. Returns 0 when the
-** chain is damaged. */
-static int chain_read(chain *c, void *dst, size_t n) {
+/* Copies n bytes of the image from offset off into dst, verified. 0 when
+** they pass the image's end or fail their check. */
+static int ureader_read(ureader *r, uint64_t off, void *dst, size_t n) {
   uint8_t *d = dst;
+  if (off > r->t.len || n > r->t.len - off) return 0;
   while (n) {
-    if (!chain_step(c)) return 0;
-    size_t k = SQZ_CC_BLOCK - c->pos < n ? SQZ_CC_BLOCK - c->pos : n;
-    memcpy(d, c->g->data + (size_t)c->block * SQZ_CC_BLOCK + c->pos, k);
-    XXH3_64bits_update(&c->st, d, k);
-    d += k, n -= k, c->pos += k;
+    uint64_t u = off / SQZ_CC_UNIT;
+    if (u != r->unit && !ureader_load(r, u)) return 0;
+    size_t at = (size_t)(off % SQZ_CC_UNIT);
+    size_t k = r->n - at < n ? r->n - at : n;
+    memcpy(d, r->buf + at, k);
+    d += k, off += k, n -= k;
   }
   return 1;
 }
 
-/* Copies n bytes of src into the image and hashes them. */
-static void chain_write(chain *c, const void *src, size_t n) {
-  const uint8_t *s = src;
-  XXH3_64bits_update(&c->st, s, n);
-  while (n) {
-    if (!chain_step(c)) return; /* cannot happen: the chain was just built */
-    size_t k = SQZ_CC_BLOCK - c->pos < n ? SQZ_CC_BLOCK - c->pos : n;
-    memcpy(c->g->data + (size_t)c->block * SQZ_CC_BLOCK + c->pos, s, k);
-    s += k, n -= k, c->pos += k;
-  }
+/* A sequential writer of a new image into its chain (built under the lock,
+** just now): bytes gather in a unit, which is hashed there and copied out
+** whole, so the stored hash is of the caller's bytes, whatever else writes
+** into the region meanwhile. */
+typedef struct uwriter {
+  cc_geo *g;
+  uint64_t kh;
+  uint32_t block; /* the chain's block of `unit` */
+  uint64_t unit;
+  size_t fill;
+  uint8_t buf[SQZ_CC_UNIT];
+} uwriter;
+
+static void uwriter_flush(uwriter *w) {
+  if (!w->fill) return;
+  cc_geo *g = w->g;
+  if (w->unit && w->unit % CC_UPB == 0) w->block = g->next[w->block];
+  if (w->block >= g->nblocks) return; /* cannot happen: the chain was just built */
+  memcpy(g->data + (size_t)w->block * SQZ_CC_BLOCK + (w->unit % CC_UPB) * SQZ_CC_UNIT, w->buf,
+         w->fill);
+  g->uh[(size_t)w->block * CC_UPB + w->unit % CC_UPB] =
+      XXH3_64bits_withSeed(w->buf, w->fill, unit_seed(w->kh, w->unit));
+  w->unit++;
+  w->fill = 0;
 }
 
-/* Opens the chain of entry i, which starts at block first and has nblk
-** blocks. */
-static void chain_open(chain *c, cc_geo *g, uint32_t i, uint32_t first, uint32_t nblk,
-                       uint64_t kh) {
-  c->g = g;
-  c->owner = i + 1;
-  c->block = first;
-  c->pos = 0;
-  c->left = nblk ? nblk - 1 : 0;
-  XXH3_64bits_reset_withSeed(&c->st, kh);
+static void uwriter_write(uwriter *w, const void *src, size_t n) {
+  const uint8_t *s = src;
+  while (n) {
+    size_t k = SQZ_CC_UNIT - w->fill < n ? SQZ_CC_UNIT - w->fill : n;
+    memcpy(w->buf + w->fill, s, k);
+    w->fill += k, s += k, n -= k;
+    if (w->fill == SQZ_CC_UNIT) uwriter_flush(w);
+  }
 }
 
 /* The image's header. */
@@ -329,42 +394,48 @@ static uint64_t image_len(uint32_t count, uint64_t nbytes, uint32_t flags) {
   return flags & SQZ_CC_DENSE ? CC_HEAD : CC_HEAD + (uint64_t)count * 13 + nbytes;
 }
 
-/* What a reader takes of an entry under the lock, to copy its image
-** without it. */
-typedef struct snap {
-  uint32_t i, first, nblk, seq;
-  uint64_t len, hash;
-} snap;
-
-/* Reads the image of entry t.i (as t saw it) into out, without the lock;
-** 1 verified, 0 damaged, -2 out of memory, 2 larger than max_bytes. A
-** result other than 1 or -2 may also come from the entry being freed and
-** its blocks reused meanwhile: the caller compares t.seq afterwards. */
-static int image_read(cc_geo *g, const snap *t, uint64_t kh, sqz_column *out, uint32_t *flags,
-                      size_t max_bytes) {
-  if (t->len < CC_HEAD || t->nblk != blocks_for(t->len) || t->nblk > g->nblocks ||
-      t->first >= g->nblocks)
+/* Reads and checks the image's header; 0 when it does not describe t. */
+static int head_read(ureader *r, image_head *ih) {
+  const snap *t = &r->t;
+  if (t->len < CC_HEAD || t->nblk != blocks_for(t->len) || t->nblk > r->g->nblocks ||
+      t->first >= r->g->nblocks || !ureader_read(r, 0, ih, sizeof *ih))
     return 0;
-  chain c;
-  chain_open(&c, g, t->i, t->first, t->nblk, kh);
-  image_head ih;
-  if (!chain_read(&c, &ih, sizeof ih)) return 0;
-  if (ih.flags & ~SQZ_CC_DENSE || image_len(ih.count, ih.nbytes, ih.flags) != t->len) return 0;
-  if (ih.flags & SQZ_CC_DENSE) {
-    if (ih.nbytes) return 0;
-  } else {
-    if (ih.nbytes > max_bytes) return 2;
-    if (sqz_column_reserve(out, ih.count, (size_t)ih.nbytes) != 0) return -2;
-    if (!chain_read(&c, out->type, ih.count) || !chain_read(&c, out->v, (size_t)ih.count * 8) ||
-        !chain_read(&c, out->len, (size_t)ih.count * 4) ||
-        !chain_read(&c, out->bytes, (size_t)ih.nbytes))
+  if (ih->flags & ~(SQZ_CC_DENSE | SQZ_CC_FAST) ||
+      image_len(ih->count, ih->nbytes, ih->flags) != t->len)
+    return 0;
+  return !(ih->flags & SQZ_CC_DENSE) || ih->nbytes == 0;
+}
+
+/* Whether rows [0, n) of out are well formed: a class, and TEXT/BLOB
+** within an arena of nbytes. */
+static int rows_valid(const sqz_column *out, uint32_t n, uint64_t nbytes) {
+  for (uint32_t k = 0; k < n; k++) {
+    if (out->type[k] > SQZ_CLASS_BLOB) return 0;
+    if (out->type[k] >= SQZ_CLASS_TEXT && (out->v[k] > nbytes || out->len[k] > nbytes - out->v[k]))
       return 0;
   }
-  if (XXH3_64bits_digest(&c.st) != t->hash) return 0;
-  for (uint32_t k = 0; !(ih.flags & SQZ_CC_DENSE) && k < ih.count; k++) {
-    if (out->type[k] > SQZ_CLASS_BLOB) return 0;
-    if (out->type[k] >= SQZ_CLASS_TEXT &&
-        (out->v[k] > ih.nbytes || out->len[k] > ih.nbytes - out->v[k]))
+  return 1;
+}
+
+/* Reads the whole image of t into out, without the lock; 1 verified, 0
+** damaged, -2 out of memory, 2 larger than max_bytes. A result other than
+** 1 or -2 may also come from the entry being freed and its blocks reused
+** meanwhile: the caller compares t.seq afterwards. */
+static int image_read(cc_geo *g, const snap *t, sqz_column *out, uint32_t *flags,
+                      size_t max_bytes) {
+  ureader r;
+  ureader_open(&r, g, t);
+  image_head ih;
+  if (!head_read(&r, &ih)) return 0;
+  if (ih.flags & SQZ_CC_FAST) return 2; /* the caller decodes it faster */
+  if (!(ih.flags & SQZ_CC_DENSE)) {
+    if (ih.nbytes > max_bytes) return 2;
+    if (sqz_column_reserve(out, ih.count, (size_t)ih.nbytes) != 0) return -2;
+    uint64_t o = CC_HEAD, c = ih.count;
+    if (!ureader_read(&r, o, out->type, c) || !ureader_read(&r, o + c, out->v, c * 8) ||
+        !ureader_read(&r, o + 9 * c, out->len, c * 4) ||
+        !ureader_read(&r, o + 13 * c, out->bytes, (size_t)ih.nbytes) ||
+        !rows_valid(out, ih.count, ih.nbytes))
       return 0;
   }
   out->count = ih.flags & SQZ_CC_DENSE ? 0 : ih.count;
@@ -373,38 +444,118 @@ static int image_read(cc_geo *g, const snap *t, uint64_t kh, sqz_column *out, ui
   return 1;
 }
 
-int sqz_cc_region_get(void *mem, size_t size, const sqz_cc_key *key, sqz_column *out,
-                      uint32_t *flags, size_t max_bytes, int *rejected, int *recovered) {
-  cc_geo g;
-  if (lock(mem, size, &g, recovered) != 0) return -1;
-  uint64_t kh = key_hash(key);
-  int64_t i = find(&g, key, kh);
-  snap t;
-  if (i >= 0) {
-    cc_entry *e = &g.e[i];
-    t = (snap){(uint32_t)i, e->first, e->nblk, e->seq, e->len, e->hash};
-    e->ref = 1;
-    if (sqz_cc_hook) sqz_cc_hook(2);
+/* Reads rows [first, first + n) of the image of t into out (empty) as an
+** n-row column with its own arena; returns as image_read, and 0 for rows
+** the image does not hold. Only the units those rows touch are read. */
+static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_column *out,
+                      uint32_t *flags, size_t max_bytes) {
+  ureader r;
+  ureader_open(&r, g, t);
+  image_head ih;
+  if (!head_read(&r, &ih)) return 0;
+  *flags = ih.flags;
+  if (ih.flags & SQZ_CC_DENSE) return 1;
+  if (first > ih.count || n > ih.count - first) return 0;
+  if (sqz_column_reserve(out, n, 0) != 0) return -2;
+  uint64_t o = CC_HEAD, c = ih.count;
+  if (!ureader_read(&r, o + first, out->type, n) ||
+      !ureader_read(&r, o + c + 8 * (uint64_t)first, out->v, (size_t)n * 8) ||
+      !ureader_read(&r, o + 9 * c + 4 * (uint64_t)first, out->len, (size_t)n * 4) ||
+      !rows_valid(out, n, ih.nbytes))
+    return 0;
+  uint64_t need = 0;
+  for (uint32_t k = 0; k < n; k++)
+    if (out->type[k] >= SQZ_CLASS_TEXT) need += out->len[k];
+  if (need > max_bytes) return 2;
+  if (sqz_column_reserve(out, n, (size_t)need) != 0) return -2;
+  size_t at = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    if (out->type[k] < SQZ_CLASS_TEXT) continue;
+    if (!ureader_read(&r, o + 13 * c + out->v[k], out->bytes + at, out->len[k])) return 0;
+    out->v[k] = at;
+    at += out->len[k];
   }
-  unlock(&g);
-  if (i < 0) return 0;
-  /* the copy and its check run without the lock, so readers do not queue
-  ** behind each other's copies; every index is checked as it is read */
-  int r = image_read(&g, &t, kh, out, flags, max_bytes);
+  out->count = n;
+  out->nbytes = at;
+  return 1;
+}
+
+/* Finds key and takes a snapshot of its entry (setting its CLOCK bit),
+** without the lock: an entry's sequence number is read before and after its
+** fields (a seqlock's read side; entry_clear bumps it before it changes any),
+** and its state is written VALID last, so a snapshot is of one version of
+** one entry or is not taken. What it names is checked again as the image is
+** read (every block's owner, every unit's hash) and by the sequence number
+** after (read_done), so readers never wait for the lock, nor for a process
+** that died holding it. Returns 1 found, 0 not, -1 when the header no longer
+** reads as a region. */
+static int snapshot(void *mem, size_t size, const sqz_cc_key *key, cc_geo *g, snap *t) {
+  if (!geometry(mem, size, g) || !sqz_cc_region_valid(mem, size)) return -1;
+  uint64_t kh = key_hash(key);
+  uint32_t base = (uint32_t)(kh % g->nsets) * SQZ_CC_WAYS;
+  for (uint32_t w = 0; w < SQZ_CC_WAYS; w++) {
+    cc_entry *e = &g->e[base + w];
+    uint32_t epoch = __atomic_load_n(&g->h->epoch, __ATOMIC_ACQUIRE);
+    uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != CC_VALID) continue;
+    sqz_cc_key k;
+    memcpy(&k, (const void *)&e->key, sizeof k);
+    *t = (snap){base + w, __atomic_load_n(&e->first, __ATOMIC_RELAXED),
+                __atomic_load_n(&e->nblk, __ATOMIC_RELAXED), seq,
+                __atomic_load_n(&e->len, __ATOMIC_RELAXED), kh, epoch};
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq) continue; /* changed under us */
+    if (memcmp(&k, key, sizeof k) != 0) continue;
+    __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
+    if (sqz_cc_hook) sqz_cc_hook(2);
+    return 1;
+  }
+  return 0;
+}
+
+/* After a read r (of image_read or image_rows) of snapshot t without the
+** lock: 1 when it stands; else out is emptied and the result is a miss (0),
+** -2, or damage: the entry is dropped (*rejected) and the metadata rebuilt. */
+static int read_done(void *mem, size_t size, cc_geo *g, const snap *t, int r, sqz_column *out,
+                     int *rejected, int *recovered) {
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
-  int moved = __atomic_load_n(&g.e[i].seq, __ATOMIC_RELAXED) != t.seq;
+  uint32_t epoch = __atomic_load_n(&g->h->epoch, __ATOMIC_RELAXED);
+  int moved = __atomic_load_n(&g->e[t->i].seq, __ATOMIC_RELAXED) != t->seq || epoch != t->epoch ||
+              (epoch & 1);
   if (r == 1 && !moved) return 1;
   out->count = 0, out->nbytes = 0;
   if (r == -2) return -2;
   if (r == 2 || moved) return 0; /* too large, or evicted under the copy: a plain miss */
   *rejected = 1;
-  if (lock(mem, size, &g, recovered) != 0) return -1;
-  if (g.e[i].seq == t.seq) entry_free(&g, (uint32_t)i);
-  rebuild(&g); /* damage seldom comes alone: check every chain now */
-  unlock(&g);
+  if (lock(mem, size, g, recovered) != 0) return -1;
+  if (g->e[t->i].seq == t->seq) entry_free(g, t->i);
+  rebuild(g); /* damage seldom comes alone: check every chain now */
+  unlock(g);
   return 0;
 }
 
+int sqz_cc_region_get(void *mem, size_t size, const sqz_cc_key *key, sqz_column *out,
+                      uint32_t *flags, size_t max_bytes, int *rejected, int *recovered) {
+  cc_geo g;
+  snap t;
+  int f = snapshot(mem, size, key, &g, &t);
+  if (f <= 0) return f;
+  /* the copy and its check run without the lock, so readers do not queue
+  ** behind each other's copies; every index is checked as it is read */
+  int r = image_read(&g, &t, out, flags, max_bytes);
+  return read_done(mem, size, &g, &t, r, out, rejected, recovered);
+}
+
+int sqz_cc_region_rows(void *mem, size_t size, const sqz_cc_key *key, uint32_t first, uint32_t n,
+                       sqz_column *out, uint32_t *flags, size_t max_bytes, int *rejected,
+                       int *recovered) {
+  cc_geo g;
+  snap t;
+  int f = snapshot(mem, size, key, &g, &t);
+  if (f <= 0) return f;
+  int r = image_rows(&g, &t, first, n, out, flags, max_bytes);
+  return read_done(mem, size, &g, &t, r, out, rejected, recovered);
+}
 /* Frees entries by CLOCK until need blocks are free (the header's nfree).
 ** Returns 0 when the hand went twice around without finding enough. */
 static int clock_evict(cc_geo *g, uint32_t need, uint32_t keep, uint64_t *evicted) {
@@ -486,20 +637,19 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
     unlock(&g);
     return 0;
   }
-  chain c;
-  chain_open(&c, &g, way, e->first, need, kh);
+  uwriter w = {.g = &g, .kh = kh, .block = e->first};
   image_head ih = {count, flags, nbytes};
-  chain_write(&c, &ih, sizeof ih);
+  uwriter_write(&w, &ih, sizeof ih);
   if (!(flags & SQZ_CC_DENSE)) {
-    chain_write(&c, col->type, count);
-    chain_write(&c, col->v, (size_t)count * 8);
+    uwriter_write(&w, col->type, count);
+    uwriter_write(&w, col->v, (size_t)count * 8);
     if (sqz_cc_hook) sqz_cc_hook(1);
-    chain_write(&c, col->len, (size_t)count * 4);
-    chain_write(&c, col->bytes, (size_t)nbytes);
+    uwriter_write(&w, col->len, (size_t)count * 4);
+    uwriter_write(&w, col->bytes, (size_t)nbytes);
   }
-  e->hash = XXH3_64bits_digest(&c.st);
+  uwriter_flush(&w);
   e->ref = 0; /* a first use proves nothing: CLOCK keeps what is read again */
-  e->state = CC_VALID;
+  __atomic_store_n(&e->state, CC_VALID, __ATOMIC_RELEASE); /* last: readers take no lock */
   g.h->count++;
   g.h->bytes += len;
   unlock(&g);
@@ -732,12 +882,18 @@ int sqz_chunk_cache_on(void) {
   return on;
 }
 
-int sqz_chunk_cache_get(const sqz_cc_key *key, sqz_column *out, uint32_t *flags, size_t max_bytes) {
+/* A read of the process's cache: the whole image (first == UINT32_MAX) or
+** rows [first, first + n); counts it. */
+static int cache_read(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_column *out,
+                      uint32_t *flags, size_t max_bytes) {
   int w;
   void *m = acquire(&w);
   if (!m) return 0;
   int rejected = 0, recovered = 0;
-  int rc = sqz_cc_region_get(m, cc.mapped, key, out, flags, max_bytes, &rejected, &recovered);
+  int rc = first == UINT32_MAX ? sqz_cc_region_get(m, cc.mapped, key, out, flags, max_bytes,
+                                                   &rejected, &recovered)
+                               : sqz_cc_region_rows(m, cc.mapped, key, first, n, out, flags,
+                                                    max_bytes, &rejected, &recovered);
   if (rejected) BUMP(cc.c[w].rejected);
   if (recovered) BUMP(cc.c[w].recoveries);
   if (rc == 1)
@@ -747,6 +903,16 @@ int sqz_chunk_cache_get(const sqz_cc_key *key, sqz_column *out, uint32_t *flags,
   pthread_rwlock_unlock(&cc.lock);
   if (rc == -1 && w == 1) abandon(m);
   return rc == 1 ? 1 : rc == -2 ? -1 : 0;
+}
+
+int sqz_chunk_cache_get(const sqz_cc_key *key, sqz_column *out, uint32_t *flags, size_t max_bytes) {
+  return cache_read(key, UINT32_MAX, 0, out, flags, max_bytes);
+}
+
+int sqz_chunk_cache_rows(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_column *out,
+                         uint32_t *flags, size_t max_bytes) {
+  if (first == UINT32_MAX) return 0;
+  return cache_read(key, first, n, out, flags, max_bytes);
 }
 
 void sqz_chunk_cache_put(const sqz_cc_key *key, const sqz_column *col, uint32_t flags) {

@@ -30,10 +30,13 @@
 ** set the bit.
 **
 ** Never stale, never trusted: the key says what the chunk is (table
-** identity, generation, rowid range, rows, slot, and the XXH3-128 hash of the
-** stored body, which holds the chunk's own checksum), so a rewritten chunk
-** is another key; every hit recomputes XXH3-64 of the image, seeded with the
-** key, and an entry that fails is dropped and counted as `rejected` (the
+** identity, generation, rowid range, rows, slot, and a 128-bit hash of the
+** chunk's stored bodies: the directory's checksums of them, or of the body
+** itself), so a rewritten chunk is another key. An image is hashed by units
+** of SQZ_CC_UNIT bytes (XXH3-64 seeded with the key and the unit's place);
+** a reader copies each unit it needs out of the region and checks the copy,
+** so a point lookup verifies the few units its row touches, not the whole
+** image; an entry that fails is dropped and counted as `rejected` (the
 ** caller decodes). Every index read from the region is range-checked and
 ** every walk bounded, so random bytes anywhere in the region give misses,
 ** never an out-of-bounds access or a loop.
@@ -71,8 +74,9 @@
 #include "dict_cache.h" /* sqz_cache_counters */
 #include "sqt_chunk.h"  /* sqz_column */
 
-#define SQZ_CC_VERSION 1                    /* the region layout's version */
+#define SQZ_CC_VERSION 2                    /* the region layout's version */
 #define SQZ_CC_BLOCK ((size_t)16 << 10)     /* bytes of a data block */
+#define SQZ_CC_UNIT ((size_t)1024)          /* bytes of an image a hash covers */
 #define SQZ_CC_WAYS 8                       /* entries per set */
 #define SQZ_CC_MIN_SIZE ((size_t)256 << 10) /* smallest non-zero size */
 #define SQZ_CC_MAX_SIZE ((size_t)1 << 40)   /* largest size (1 TiB) */
@@ -88,6 +92,9 @@ typedef struct sqz_cc_key {
 
 /* Flags kept with an image. */
 #define SQZ_CC_DENSE 1u /* a rowid slot of minrow..maxrow without gaps: no arrays */
+/* decodes faster than a whole copy: kept for row reads (sqz_cc_region_rows);
+** sqz_cc_region_get reports a miss, so that a scan decodes it instead */
+#define SQZ_CC_FAST 2u
 
 /* ---- A region: the layout above over memory the caller maps ------------- */
 
@@ -113,6 +120,16 @@ int sqz_cc_region_valid(const void *mem, size_t size);
 ** so the caller's own decode reports its limit. */
 int sqz_cc_region_get(void *mem, size_t size, const sqz_cc_key *key, sqz_column *out,
                       uint32_t *flags, size_t max_bytes, int *rejected, int *recovered);
+
+/* As sqz_cc_region_get, but reads only rows [first, first + n) of the
+** entry (their classes, values, lengths and bytes, each unit of the image
+** they touch verified by its own hash) into out as an n-row column with its
+** own arena (TEXT/BLOB offsets rebased). A DENSE entry gives *flags and no
+** rows. An entry holding fewer rows is a miss; so are rows whose bytes pass
+** max_bytes. */
+int sqz_cc_region_rows(void *mem, size_t size, const sqz_cc_key *key, uint32_t first, uint32_t n,
+                       sqz_column *out, uint32_t *flags, size_t max_bytes, int *rejected,
+                       int *recovered);
 
 /* Stores col (its count rows and arena) with flags under key, replacing an
 ** entry of the same key; with SQZ_CC_DENSE only the count is kept. Images
@@ -166,6 +183,13 @@ int sqz_cc_worth_keeping(const sqz_column *col, uint64_t decode_ns);
 ** Returns 1 on a hit, 0 on a miss (or the cache is off), -1 when out could
 ** not be allocated. Counts hits, misses, rejected, recoveries. Thread safe. */
 int sqz_chunk_cache_get(const sqz_cc_key *key, sqz_column *out, uint32_t *flags, size_t max_bytes);
+
+/* Rows [first, first + n) of the chunk of key (sqz_cc_region_rows), from
+** the region sqz_chunk_cache_get would use; returns and counts as it does.
+** For a point lookup or a short range: only the units those rows touch are
+** copied and verified, not the whole image. */
+int sqz_chunk_cache_rows(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_column *out,
+                         uint32_t *flags, size_t max_bytes);
 
 /* Keeps col under key (see sqz_cc_region_put). Never fails: a chunk not kept
 ** is only a later miss. */

@@ -46,9 +46,17 @@
 
 #include "sqt_chunk.h"
 
-#define SQT_FORMAT 2     /* the format version new tables record in t_config */
-#define SQT_FORMAT_MIN 1 /* the oldest read: format 1 has no zone-map checksum (zsum) */
+#define SQT_FORMAT 3 /* the format version new tables record in t_config */
+/* The oldest read: format 1 has no zone-map checksum (zsum), formats 1 and 2
+** no body checksums in the directory (t_chunk.sums) */
+#define SQT_FORMAT_MIN 1
 #define SQT_SLOT_BITS 16 /* data key = generation << 16 | slot */
+/* A scan stores decoded chunks into the chunk cache only while its stores
+** took at most this share (percent) of its time: the first write of a
+** block of a new shared segment costs a page fault (about 11 us per 4 KiB
+** on the machine of docs/cache.md, a VM), more than decoding the same bytes,
+** so an unbounded cold scan ran 1.5x slower than without the cache. */
+#define SQT_STORE_PERCENT 3
 /* Generations are 1 .. SQT_GEN_MAX - 1 (so a data key stays below 2^63); a
 ** t_config generation past SQT_GEN_LIMIT is damage: no table writes 2^46
 ** chunks, and the room above it keeps every write from running out. */
@@ -173,6 +181,9 @@ typedef struct sqt_chunkref {
   int64_t minrow; /* smallest rowid */
   int64_t gen;    /* generation: data keys gen << 16 | slot */
   uint32_t nrows; /* rows */
+  /* XXH3-128 of the directory's checksums of the chunk's bodies (t_chunk.sums,
+  ** format 3: XXH3-64 of each slot's body); {0, 0} when the row has none */
+  uint64_t sum[2];
 } sqt_chunkref;
 
 /* A decoded slot in the cache (sqt_cache.c). */
@@ -214,7 +225,8 @@ enum {
   SQT_CHUNK_OWNER,       /* the first chunk with maxrow >= ?1 */
   SQT_CHUNK_BEFORE,      /* the last chunk with maxrow < ?1 */
   SQT_CHUNK_LAST,        /* the last chunk */
-  SQT_CHUNK_INSERT,      /* (maxrow, minrow, nrows, gen) */
+  SQT_CHUNK_INSERT,      /* (maxrow, minrow, nrows, gen[, sums]) */
+  SQT_CHUNK_SUMS,        /* sums of the chunk with maxrow ?1 */
   SQT_CHUNK_DELETE,      /* by maxrow */
   SQT_CHUNK_DELETE_GEN,  /* generations in [?1, ?2] */
   SQT_DATA_BODY,         /* body of key ?1 */
@@ -301,6 +313,11 @@ struct sqt_vtab {
   sqt_rows fetch;         /* the current version of a row being updated */
   sqt_rows one;           /* its new version */
   sqz_buf enc;            /* encoder output */
+  uint8_t *sums;          /* [8 * (ncol + 1)] body checksums of the chunk being written */
+  int keep_fast;    /* sqt_slot_decode keeps chunks of fast codecs too (SQZ_CC_FAST): a point
+                       read missed them */
+  uint64_t scan_t0;  /* when the last scan started (sqt_filter), sqz_cc_clock_ns */
+  uint64_t store_ns; /* time its stores into the chunk cache took */
   int64_t est_rows;       /* row estimate for xBestIndex */
   int utf8;               /* the database keeps text as UTF-8: TEXT zone maps apply */
   int format;             /* the table's format version (t_config), SQT_FORMAT_MIN.. */
@@ -527,12 +544,24 @@ int sqt_chunk_rowids(sqt_vtab *p, const sqt_chunkref *c, sqz_column *out);
 int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids);
 /* Slot of chunk c decoded into out (empty) as sqt_decode_slot does, slot 0
 ** checked as sqt_chunk_rowids does, through the process's chunk cache
-** (ext/chunk_cache.h) keyed by p's identity, c and the XXH3-128 of the body:
-** a hit is copied out, a miss decoded and kept. Not while p is in a write
-** transaction nor for a database without a file (p->ident_ok). *dense: slot 0
-** has no gaps (out is then left empty or holds the rowids; the caller need
-** not keep them). Errors as sqt_decode_slot. */
+** (ext/chunk_cache.h) keyed by p's identity, c and a hash of the chunk's
+** bodies: c->sum (the directory's checksums; then no body is read for a
+** hit, and a miss checks the body it reads against them) or, for a table
+** of format 1 or 2, XXH3-128 of the body. A hit is copied out, a miss
+** decoded and kept. Not while p is in a write transaction nor for a
+** database without a file (p->ident_ok). *dense: slot 0 has no gaps (out is
+** then left empty or holds the rowids; the caller need not keep them).
+** Errors as sqt_decode_slot, and SQLITE_CORRUPT_VTAB for a body that is not
+** the one the directory's checksum names. */
 int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out, int *dense);
+/* Rows [first, first + n) of column slot (>= 1) of chunk c straight from the
+** chunk cache, into out (empty) as an n-row column: only the units of the
+** cached image those rows touch are copied and verified. Returns 1 (out
+** filled), 0 when the cache cannot answer (off, in a write transaction, a
+** chunk without directory checksums, a miss: the caller decodes as before),
+** or SQLITE_NOMEM. For point lookups and short ranges of a new connection. */
+int sqt_slot_rows(sqt_vtab *p, const sqt_chunkref *c, int slot, uint32_t first, uint32_t n,
+                  sqz_column *out);
 /* Decodes every slot of c into r (cleared first). */
 int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r);
 
@@ -544,6 +573,9 @@ int sqt_decode_chunk(sqt_vtab *p, const sqt_chunkref *c, sqt_rows *r);
 ** error of the decode (SQLITE_CORRUPT_VTAB, SQLITE_NOMEM, SQLITE_TOOBIG) with
 ** p's message set. */
 int sqt_slot_get(sqt_vtab *p, const sqt_chunkref *c, int slot, sqt_slot **out);
+/* Slot of chunk c when the connection's cache holds it (pinned, as
+** sqt_slot_get gives it), else NULL: nothing is decoded. */
+sqt_slot *sqt_slot_find(sqt_vtab *p, const sqt_chunkref *c, int slot);
 /* Unpins e (NULL: nothing); frees least recently used entries when the
 ** connection is over its budget. */
 void sqt_slot_release(sqt_vtab *p, sqt_slot *e);

@@ -126,20 +126,24 @@ static int same_ref(const sqt_chunkref *a, const sqt_chunkref *b) {
          a->nrows == b->nrows;
 }
 
-int sqt_slot_get(sqt_vtab *p, const sqt_chunkref *c, int slot, sqt_slot **out) {
+sqt_slot *sqt_slot_find(sqt_vtab *p, const sqt_chunkref *c, int slot) {
   sqt_cache *k = &p->slots;
-  *out = NULL;
-  if (k->nbucket) {
-    for (sqt_slot *e = k->bucket[bucket_of(k, c->gen, slot)]; e; e = e->hnext) {
-      if (e->slot == slot && !e->stale && same_ref(&e->ref, c)) {
-        lru_unlink(k, e);
-        lru_push_front(k, e);
-        e->pins++;
-        *out = e;
-        return SQLITE_OK;
-      }
+  if (!k->nbucket) return NULL;
+  for (sqt_slot *e = k->bucket[bucket_of(k, c->gen, slot)]; e; e = e->hnext) {
+    if (e->slot == slot && !e->stale && same_ref(&e->ref, c)) {
+      lru_unlink(k, e);
+      lru_push_front(k, e);
+      e->pins++;
+      return e;
     }
   }
+  return NULL;
+}
+
+int sqt_slot_get(sqt_vtab *p, const sqt_chunkref *c, int slot, sqt_slot **out) {
+  sqt_cache *k = &p->slots;
+  *out = sqt_slot_find(p, c, slot);
+  if (*out) return SQLITE_OK;
   int rc = grow(k);
   if (rc != SQLITE_OK) return rc;
   sqt_slot *e = sqlite3_malloc64(sizeof(*e));

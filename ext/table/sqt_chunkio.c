@@ -41,6 +41,20 @@ int sqt_chunkref_read(sqt_vtab *p, sqlite3_stmt *s, sqt_chunkref *c) {
                      p->zName, (long long)c->maxrow);
   }
   c->nrows = (uint32_t)n;
+  c->sum[0] = c->sum[1] = 0;
+  if (sqlite3_column_type(s, 4) != SQLITE_NULL) {
+    const void *b = sqlite3_column_blob(s, 4);
+    int nb = sqlite3_column_bytes(s, 4);
+    if (!b && sqlite3_errcode(p->db) == SQLITE_NOMEM) return SQLITE_NOMEM;
+    if (sqlite3_column_type(s, 4) != SQLITE_BLOB || nb != 8 * (p->decl.ncol + 1))
+      return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                       "table %s: directory row of the chunk ending at rowid %lld has checksums "
+                       "of %d bytes, not %d",
+                       p->zName, (long long)c->maxrow, nb, 8 * (p->decl.ncol + 1));
+    XXH128_hash_t h = XXH3_128bits(b, (size_t)nb);
+    c->sum[0] = h.low64;
+    c->sum[1] = h.high64;
+  }
   return SQLITE_OK;
 }
 
@@ -238,6 +252,7 @@ static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col,
   sqlite3_bind_int(s, 5, st.codec_id);
   sqlite3_bind_int64(s, 6, (sqlite3_int64)st.raw_bytes);
   if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 7, p->enc.p, p->enc.n, SQLITE_STATIC);
+  sqz_store64le(p->sums + 8 * slot, XXH3_64bits(p->enc.p, p->enc.n));
   if (rc != SQLITE_OK) {
     sqlite3_reset(s);
     return rc;
@@ -266,7 +281,14 @@ int sqt_write_chunk(sqt_vtab *p, const sqt_rows *rows, uint32_t start, uint32_t 
   sqlite3_bind_int64(s, 2, lo);
   sqlite3_bind_int64(s, 3, n);
   sqlite3_bind_int64(s, 4, gen);
+  if (p->format >= 3)
+    rc = sqlite3_bind_blob64(s, 5, p->sums, 8 * ((size_t)p->decl.ncol + 1), SQLITE_STATIC);
+  if (rc != SQLITE_OK) {
+    sqlite3_reset(s);
+    return rc;
+  }
   rc = sqt_step_done(p, s);
+  sqlite3_bind_null(s, 5);
   if (rc == SQLITE_OK && (!p->have_chunks || hi > p->lcm)) {
     p->have_chunks = 1;
     p->lcm = hi;
@@ -394,30 +416,79 @@ static int rowids_dense(const sqt_chunkref *c) {
   return (uint64_t)c->maxrow - (uint64_t)c->minrow == (uint64_t)c->nrows - 1;
 }
 
+/* Whether the body of slot (n bytes at body) of chunk c is the one its
+** directory row's checksums name: XXH3-64 of the body in t_chunk.sums, whose
+** XXH3-128 is c->sum (as the directory was read). */
+static int body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
+                        int *rc) {
+  sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_SUMS, rc);
+  if (!s) return 0;
+  sqlite3_bind_int64(s, 1, c->maxrow);
+  int step = sqlite3_step(s), ok = 0;
+  if (step == SQLITE_ROW) {
+    const void *b = sqlite3_column_blob(s, 0);
+    size_t nb = (size_t)sqlite3_column_bytes(s, 0);
+    if (!b && sqlite3_errcode(p->db) == SQLITE_NOMEM) {
+      *rc = SQLITE_NOMEM;
+    } else if (b && nb == 8 * ((size_t)p->decl.ncol + 1)) {
+      XXH128_hash_t h = XXH3_128bits(b, nb);
+      ok = h.low64 == c->sum[0] && h.high64 == c->sum[1] &&
+           sqz_load64le((const uint8_t *)b + 8 * slot) == XXH3_64bits(body, n);
+    }
+  } else if (step != SQLITE_DONE) {
+    *rc = sqt_step_error(p, s, step);
+    return 0;
+  }
+  sqlite3_reset(s);
+  return ok;
+}
+
+/* The shared cache's key of slot of chunk c: the directory's checksums of
+** the chunk's bodies when it has them (format 3: no body is read for a
+** hit), else XXH3-128 of the body (read into *body, *n, statement *s). */
+static int slot_key(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_cc_key *key,
+                    sqlite3_stmt **s, const void **body, size_t *n) {
+  uint64_t h[2] = {c->sum[0], c->sum[1]};
+  *s = NULL;
+  if (!(h[0] | h[1])) {
+    int rc = SQLITE_OK;
+    *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+    if (*s) rc = slot_body(p, *s, c, slot, body, n);
+    if (rc != SQLITE_OK) return rc;
+    XXH128_hash_t x = XXH3_128bits(*body, *n);
+    h[0] = x.low64, h[1] = x.high64;
+  }
+  /* the body checksums' hash and the body's hash never meet: slot's high bit */
+  uint64_t tag = (uint64_t)c->nrows << 32 | (uint32_t)slot | (c->sum[0] | c->sum[1] ? 1u << 31 : 0);
+  *key = (sqz_cc_key){{p->ident[0], p->ident[1], (uint64_t)c->gen, (uint64_t)c->minrow,
+                       (uint64_t)c->maxrow, tag, h[0], h[1]}};
+  return SQLITE_OK;
+}
+
+/* The chunk cache applies to reads of p now. */
+static int cache_applies(sqt_vtab *p) {
+  return p->ident_ok && !p->in_write && sqz_chunk_cache_on();
+}
+
 int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out, int *dense) {
   *dense = 0;
-  if (!p->ident_ok || p->in_write || !sqz_chunk_cache_on()) {
+  if (!cache_applies(p)) {
     int rc = slot == 0 ? sqt_chunk_rowids(p, c, out) : sqt_decode_slot(p, c, slot, out);
     if (rc == SQLITE_OK && slot == 0 && rowids_dense(c)) *dense = 1;
     return rc;
   }
-  int rc = SQLITE_OK;
-  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+  sqz_cc_key key;
+  sqlite3_stmt *s;
   const void *body = NULL;
   size_t n = 0;
-  if (s) rc = slot_body(p, s, c, slot, &body, &n);
+  int rc = slot_key(p, c, slot, &key, &s, &body, &n);
   if (rc != SQLITE_OK) return rc;
-  /* the key: what the chunk is, down to the bytes of its body */
-  XXH128_hash_t h = XXH3_128bits(body, n);
-  sqz_cc_key key = {{p->ident[0], p->ident[1], (uint64_t)c->gen, (uint64_t)c->minrow,
-                     (uint64_t)c->maxrow, (uint64_t)c->nrows << 32 | (uint32_t)slot, h.low64,
-                     h.high64}};
   int capped;
   size_t limit = decode_limit(p, c, &capped);
   uint32_t flags = 0;
   int hit = sqz_chunk_cache_get(&key, out, &flags, limit);
   if (hit < 0) {
-    sqlite3_reset(s);
+    if (s) sqlite3_reset(s);
     return SQLITE_NOMEM;
   }
   if (hit && slot == 0) { /* kept only after these checks passed; cheap to repeat */
@@ -425,9 +496,25 @@ int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
     if (!hit) sqz_column_clear(out);
   }
   if (hit) {
-    sqlite3_reset(s);
+    if (s) sqlite3_reset(s);
     *dense = (flags & SQZ_CC_DENSE) != 0;
     return SQLITE_OK;
+  }
+  if (!s) { /* keyed by the directory: the body is read now, and must be the one it names */
+    s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+    if (s) rc = slot_body(p, s, c, slot, &body, &n);
+    if (rc != SQLITE_OK) return rc;
+    int same = body_matches(p, c, slot, body, n, &rc);
+    if (rc == SQLITE_OK && !same)
+      rc = sqt_error(p, SQLITE_CORRUPT_VTAB,
+                     "table %s: chunk of rows %lld..%lld, column %s: the body does not match its "
+                     "checksum in the directory",
+                     p->zName, (long long)c->minrow, (long long)c->maxrow,
+                     slot ? p->decl.col[slot - 1].name : "rowid");
+    if (rc != SQLITE_OK) {
+      sqlite3_reset(s);
+      return rc;
+    }
   }
   uint64_t t0 = sqz_cc_clock_ns();
   size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
@@ -438,9 +525,40 @@ int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
   if (rc == SQLITE_OK && slot == 0) rc = rowids_check(p, c, out);
   if (rc != SQLITE_OK) return rc;
   *dense = slot == 0 && rowids_dense(c);
-  if (*dense || sqz_cc_worth_keeping(out, took))
-    sqz_chunk_cache_put(&key, out, *dense ? SQZ_CC_DENSE : 0);
+  if (*dense) {
+    sqz_chunk_cache_put(&key, out, SQZ_CC_DENSE);
+  } else if (p->keep_fast) { /* a point read missed: the next one reads a few units */
+    if (c->sum[0] | c->sum[1])
+      sqz_chunk_cache_put(&key, out, sqz_cc_worth_keeping(out, took) ? 0 : SQZ_CC_FAST);
+  } else if (sqz_cc_worth_keeping(out, took)) {
+    /* a scan stores within a budget: SQT_STORE_PERCENT of its time so far */
+    uint64_t t1 = sqz_cc_clock_ns();
+    if (p->store_ns * 100 <= (t1 - p->scan_t0) * SQT_STORE_PERCENT) {
+      sqz_chunk_cache_put(&key, out, 0);
+      p->store_ns += sqz_cc_clock_ns() - t1;
+    }
+  }
   return SQLITE_OK;
+}
+
+int sqt_slot_rows(sqt_vtab *p, const sqt_chunkref *c, int slot, uint32_t first, uint32_t n,
+                  sqz_column *out) {
+  if (!cache_applies(p) || !(c->sum[0] | c->sum[1]) || slot == 0) return 0;
+  sqz_cc_key key;
+  sqlite3_stmt *s;
+  const void *body;
+  size_t nb;
+  if (slot_key(p, c, slot, &key, &s, &body, &nb) != SQLITE_OK) return 0; /* cannot fail here */
+  int capped;
+  size_t limit = decode_limit(p, c, &capped);
+  uint32_t flags = 0;
+  int hit = sqz_chunk_cache_rows(&key, first, n, out, &flags, limit);
+  if (hit < 0) return SQLITE_NOMEM;
+  if (hit && (flags & SQZ_CC_DENSE)) { /* a column slot is never dense: damage */
+    sqz_column_clear(out);
+    return 0;
+  }
+  return hit;
 }
 
 int sqt_decode_nulls(sqt_vtab *p, const sqt_chunkref *c, int slot, uint8_t *isnull) {

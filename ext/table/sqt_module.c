@@ -60,6 +60,7 @@ static void vtab_free(sqt_vtab *p) {
   sqlite3_free(p->patches);
   sqlite3_free(p->tf_ids);
   sqz_buf_free(&p->enc);
+  sqlite3_free(p->sums);
   sqt_decl_free(&p->decl);
   sqlite3_free(p->zDb);
   sqlite3_free(p->zName);
@@ -90,7 +91,8 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
     sqt_rows_init(&p->buf, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->fetch, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->one, p->decl.ncol, p->alloc);
-    if (!p->buf.col || !p->fetch.col || !p->one.col) rc = SQLITE_NOMEM;
+    p->sums = sqlite3_malloc64(8 * ((size_t)p->decl.ncol + 1));
+    if (!p->buf.col || !p->fetch.col || !p->one.col || !p->sums) rc = SQLITE_NOMEM;
   }
   if (rc == SQLITE_OK && isCreate)
     rc = sqt_shadow_create(db, p->zDb, p->zName, p->decl.ncol, pzErr);

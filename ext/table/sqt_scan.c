@@ -40,6 +40,8 @@ SQLITE_EXTENSION_INIT3
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunk_cache.h" /* sqz_cc_clock_ns */
+
 /* ---- Plan encoding ---------------------------------------------------------
 ** idxNum bits:
 **   SQT_IDX_ORDERED  ORDER BY rowid is consumed: the scan returns rows in
@@ -196,6 +198,12 @@ typedef struct sqt_cursor {
                            ascending rows [row, end), descending rows [end, row] */
   int64_t fast_end;     /* rows up to it follow row without a merge decision */
   sqt_slot **cols;      /* [ncol] decoded columns of the current chunk (pinned), or NULL */
+  /* A scan that reads few rows of a chunk (a point lookup, a short range)
+  ** takes them straight from the chunk cache (sqt_slot_rows) instead of
+  ** copying whole decoded chunks; allocated on first use */
+  sqz_column *win;     /* [ncol] rows win_first[i] .. of the current chunk's column i */
+  uint32_t *win_first; /* [ncol] */
+  uint64_t *win_seq;   /* [ncol] the chunk_seq of win[i] (tried for it), 0: none */
 
   /* IS NULL / IS NOT NULL terms, decided here (best_index sets omit) */
   int nnull_terms; /* entries in null_terms */
@@ -258,6 +266,10 @@ int sqt_close(sqlite3_vtab_cursor *cur) {
   sqt_rows_free(&c->now);
   sqt_tail_give(c->tab, c->tail, c->tail_used, c->tail_desc);
   sqlite3_free(c->cols);
+  if (c->win)
+    for (int i = 0; i < c->tab->decl.ncol; i++)
+      sqz_column_free(&c->win[i]);
+  sqlite3_free(c->win);
   sqlite3_free(c->tail_index);
   sqlite3_free(c->chunks);
   sqlite3_free(c->points);
@@ -862,6 +874,8 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   c->hi = INT64_MAX;
   int rc = sqt_flush(p, SQT_FLUSH_FULL); /* fails when the table is poisoned */
   if (rc == SQLITE_OK) rc = sqt_cache_check(p);
+  p->scan_t0 = sqz_cc_clock_ns();
+  p->store_ns = 0;
   if (rc != SQLITE_OK) return rc;
 
   /* decode the plan (see the comment above sqt_best_index) */
@@ -1016,6 +1030,79 @@ static int column_now(sqt_cursor *c, sqlite3_context *ctx, int i) {
   return SQLITE_OK;
 }
 
+/* Row r of col as the result. */
+static void result_row(sqlite3_context *ctx, const sqz_column *col, uint32_t r) {
+  switch (col->type[r]) {
+  case SQZ_CLASS_INT:
+    sqlite3_result_int64(ctx, (sqlite3_int64)col->v[r]);
+    break;
+  case SQZ_CLASS_REAL:
+    sqlite3_result_double(ctx, sqz_bits_double(col->v[r]));
+    break;
+  case SQZ_CLASS_TEXT:
+    sqlite3_result_text64(ctx, (const char *)col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT,
+                          SQLITE_UTF8);
+    break;
+  case SQZ_CLASS_BLOB:
+    sqlite3_result_blob64(ctx, col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT);
+    break;
+  default:
+    break;
+  }
+}
+
+/* Reads at most this many rows of a chunk's column through a window: a scan
+** that will read more of the chunk copies (or decodes) it whole. */
+#define SQT_WINDOW_ROWS 256
+
+/* Column i of the current row from the cursor's window on the chunk cache
+** (*done), fetching the rows the scan has left in this chunk when they are
+** few; *done = 0 when the caller is to decode the slot as before (many rows
+** left, the cache cannot answer, or the connection holds the slot). */
+static int window_column(sqt_cursor *c, sqlite3_context *ctx, int i, int *done) {
+  *done = 0;
+  uint32_t r = (uint32_t)c->row;
+  if (c->win && c->win_seq[i] == c->chunk_seq) {
+    if (r >= c->win_first[i] && r - c->win_first[i] < c->win[i].count) {
+      result_row(ctx, &c->win[i], r - c->win_first[i]);
+      *done = 1;
+    }
+    return SQLITE_OK; /* else tried for this chunk: no window */
+  }
+  int64_t first = c->desc ? c->end : c->row, past = c->desc ? c->row + 1 : c->end;
+  if (past - first > SQT_WINDOW_ROWS || past <= first) return SQLITE_OK;
+  const sqt_chunkref *ref = &c->chunks[c->ichunk];
+  sqt_slot *held = sqt_slot_find(c->tab, ref, i + 1);
+  if (held) {
+    c->cols[i] = held;
+    return SQLITE_OK;
+  }
+  int n = c->tab->decl.ncol;
+  if (!c->win) {
+    size_t per = sizeof(sqz_column) + sizeof(uint32_t) + sizeof(uint64_t);
+    uint8_t *m = sqlite3_malloc64(per * (size_t)n);
+    if (!m) return SQLITE_NOMEM;
+    memset(m, 0, per * (size_t)n);
+    c->win = (sqz_column *)m;
+    c->win_seq = (uint64_t *)(m + sizeof(sqz_column) * (size_t)n);
+    c->win_first = (uint32_t *)(m + (sizeof(sqz_column) + sizeof(uint64_t)) * (size_t)n);
+    for (int k = 0; k < n; k++)
+      sqz_column_init(&c->win[k], c->tab->alloc);
+  }
+  sqz_column_clear(&c->win[i]);
+  c->win_seq[i] = c->chunk_seq;
+  c->win_first[i] = (uint32_t)first;
+  int hit = sqt_slot_rows(c->tab, ref, i + 1, (uint32_t)first, (uint32_t)(past - first), &c->win[i]);
+  if (hit == SQLITE_NOMEM) return SQLITE_NOMEM;
+  if (hit == 1 && r - c->win_first[i] < c->win[i].count) {
+    result_row(ctx, &c->win[i], r - c->win_first[i]);
+    *done = 1;
+  } else {
+    sqz_column_clear(&c->win[i]);
+  }
+  return SQLITE_OK;
+}
+
 int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   sqt_cursor *c = (sqt_cursor *)cur;
   if (i < 0 || i >= c->tab->decl.ncol) return SQLITE_OK;
@@ -1040,28 +1127,18 @@ int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
           c->null_terms[k].isnull[c->row])
         return SQLITE_OK;
     }
-    int rc = sqt_slot_get(c->tab, &c->chunks[c->ichunk], i + 1, &c->cols[i]);
+    int done;
+    int rc = window_column(c, ctx, i, &done);
+    if (rc != SQLITE_OK || done) return rc;
+    if (!c->cols[i]) {
+      /* a window that missed: what is decoded now is kept for the next one */
+      c->tab->keep_fast = c->win && c->win_seq[i] == c->chunk_seq;
+      rc = sqt_slot_get(c->tab, &c->chunks[c->ichunk], i + 1, &c->cols[i]);
+      c->tab->keep_fast = 0;
+    }
     if (rc != SQLITE_OK) return rc;
   }
-  const sqz_column *col = &c->cols[i]->col;
-  uint32_t r = (uint32_t)c->row;
-  switch (col->type[r]) {
-  case SQZ_CLASS_INT:
-    sqlite3_result_int64(ctx, (sqlite3_int64)col->v[r]);
-    break;
-  case SQZ_CLASS_REAL:
-    sqlite3_result_double(ctx, sqz_bits_double(col->v[r]));
-    break;
-  case SQZ_CLASS_TEXT:
-    sqlite3_result_text64(ctx, (const char *)col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT,
-                          SQLITE_UTF8);
-    break;
-  case SQZ_CLASS_BLOB:
-    sqlite3_result_blob64(ctx, col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT);
-    break;
-  default:
-    break;
-  }
+  result_row(ctx, &c->cols[i]->col, (uint32_t)c->row);
   return SQLITE_OK;
 }
 

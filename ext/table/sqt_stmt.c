@@ -57,7 +57,7 @@ int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol,
       "CREATE TABLE %Q.'%q_config'(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
       "INSERT INTO %Q.'%q_config'(k, v) VALUES ('format', %d), ('generation', 0);"
       "CREATE TABLE %Q.'%q_chunk'(maxrow INTEGER PRIMARY KEY, minrow INTEGER NOT NULL,"
-      " nrows INTEGER NOT NULL, gen INTEGER NOT NULL);"
+      " nrows INTEGER NOT NULL, gen INTEGER NOT NULL, sums BLOB);"
       "CREATE TABLE %Q.'%q_data'(key INTEGER PRIMARY KEY, nnull INTEGER NOT NULL, minv, maxv,"
       " codec INTEGER NOT NULL, raw INTEGER NOT NULL, body BLOB NOT NULL, zsum INTEGER);",
       zDb, zName, zDb, zName, SQT_FORMAT, zDb, zName, zDb, zName);
@@ -156,31 +156,34 @@ int sqt_shadow_rename(sqt_vtab *p, const char *zNew) {
 static char *stmt_sql(sqt_vtab *p, int id) {
   const char *db = p->zDb, *t = p->zName;
   const char *zsum = p->format >= 2 ? "zsum" : "NULL"; /* format 1 keeps no checksum */
+  const char *sums = p->format >= 3 ? "sums" : "NULL"; /* nor does format 2 of bodies */
   switch (id) {
   case SQT_CHUNK_FROM:
-    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
+    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen, %s FROM %Q.'%q_chunk'"
                            " WHERE maxrow >= ?1 ORDER BY maxrow",
-                           db, t);
+                           sums, db, t);
   case SQT_CHUNK_DOWN:
-    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
+    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen, %s FROM %Q.'%q_chunk'"
                            " WHERE maxrow <= ?1 ORDER BY maxrow DESC",
-                           db, t);
+                           sums, db, t);
   case SQT_CHUNK_OWNER:
-    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
+    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen, %s FROM %Q.'%q_chunk'"
                            " WHERE maxrow >= ?1 ORDER BY maxrow LIMIT 1",
-                           db, t);
+                           sums, db, t);
   case SQT_CHUNK_BEFORE:
-    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
+    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen, %s FROM %Q.'%q_chunk'"
                            " WHERE maxrow < ?1 ORDER BY maxrow DESC LIMIT 1",
-                           db, t);
+                           sums, db, t);
   case SQT_CHUNK_LAST:
-    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen FROM %Q.'%q_chunk'"
+    return sqlite3_mprintf("SELECT maxrow, minrow, nrows, gen, %s FROM %Q.'%q_chunk'"
                            " ORDER BY maxrow DESC LIMIT 1",
-                           db, t);
+                           sums, db, t);
   case SQT_CHUNK_INSERT:
-    return sqlite3_mprintf("INSERT INTO %Q.'%q_chunk'(maxrow, minrow, nrows, gen)"
-                           " VALUES (?1, ?2, ?3, ?4)",
-                           db, t);
+    return sqlite3_mprintf("INSERT INTO %Q.'%q_chunk'(maxrow, minrow, nrows, gen%s)"
+                           " VALUES (?1, ?2, ?3, ?4%s)",
+                           db, t, p->format >= 3 ? ", sums" : "", p->format >= 3 ? ", ?5" : "");
+  case SQT_CHUNK_SUMS:
+    return sqlite3_mprintf("SELECT %s FROM %Q.'%q_chunk' WHERE maxrow = ?1", sums, db, t);
   case SQT_CHUNK_DELETE:
     return sqlite3_mprintf("DELETE FROM %Q.'%q_chunk' WHERE maxrow = ?1", db, t);
   case SQT_CHUNK_DELETE_GEN:
