@@ -266,10 +266,13 @@ static int64_t find(cc_geo *g, const sqz_cc_key *key, uint64_t kh) {
   return -1;
 }
 
-/* The seed of unit u's hash in an entry of key hash kh: a unit moved to
-** another place of the image, or into another entry, does not verify. */
-static uint64_t unit_seed(uint64_t kh, uint64_t u) {
-  return kh ^ (u + 1) * 0x9E3779B97F4A7C15ull;
+/* The stored hash of unit u (n bytes at p) of an entry of key hash kh:
+** XXH3-64 of the bytes, xor a value of the key and the place, so that a unit
+** moved to another place of the image, or into another entry, does not
+** verify. (XXH3's own seed would derive a secret on every call for inputs
+** past 240 bytes, which cost more than the hash of a unit.) */
+static uint64_t unit_hash(const void *p, size_t n, uint64_t kh, uint64_t u) {
+  return XXH3_64bits(p, n) ^ (kh + (u + 1) * 0x9E3779B97F4A7C15ull);
 }
 
 /* Where an image is: what a reader takes of an entry under the lock, to
@@ -323,7 +326,7 @@ static int ureader_load(ureader *r, uint64_t u) {
                                                    : SQZ_CC_UNIT;
   memcpy(r->buf, g->data + (size_t)b * SQZ_CC_BLOCK + off, n);
   uint64_t want = __atomic_load_n(&g->uh[(size_t)b * CC_UPB + u % CC_UPB], __ATOMIC_RELAXED);
-  if (XXH3_64bits_withSeed(r->buf, n, unit_seed(t->kh, u)) != want) {
+  if (unit_hash(r->buf, n, t->kh, u) != want) {
     r->unit = UINT64_MAX;
     return 0;
   }
@@ -369,7 +372,7 @@ static void uwriter_flush(uwriter *w) {
   memcpy(g->data + (size_t)w->block * SQZ_CC_BLOCK + (w->unit % CC_UPB) * SQZ_CC_UNIT, w->buf,
          w->fill);
   g->uh[(size_t)w->block * CC_UPB + w->unit % CC_UPB] =
-      XXH3_64bits_withSeed(w->buf, w->fill, unit_seed(w->kh, w->unit));
+      unit_hash(w->buf, w->fill, w->kh, w->unit);
   w->unit++;
   w->fill = 0;
 }

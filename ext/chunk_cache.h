@@ -76,7 +76,7 @@
 
 #define SQZ_CC_VERSION 2                    /* the region layout's version */
 #define SQZ_CC_BLOCK ((size_t)16 << 10)     /* bytes of a data block */
-#define SQZ_CC_UNIT ((size_t)1024)          /* bytes of an image a hash covers */
+#define SQZ_CC_UNIT ((size_t)256)           /* bytes of an image a hash covers */
 #define SQZ_CC_WAYS 8                       /* entries per set */
 #define SQZ_CC_MIN_SIZE ((size_t)256 << 10) /* smallest non-zero size */
 #define SQZ_CC_MAX_SIZE ((size_t)1 << 40)   /* largest size (1 TiB) */

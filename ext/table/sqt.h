@@ -554,6 +554,13 @@ int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids);
 ** Errors as sqt_decode_slot, and SQLITE_CORRUPT_VTAB for a body that is not
 ** the one the directory's checksum names. */
 int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out, int *dense);
+/* Whether the body of slot (n bytes at body) of chunk c (read with a
+** directory checksum: c->sum not {0, 0}) is the one its directory row names:
+** XXH3-64 of the body equals its entry in t_chunk.sums, read again now, and
+** that blob still hashes (XXH3-128) to c->sum. 0 also when the row or blob is
+** gone or malformed; *rc gets SQLITE_NOMEM or a step error (p's message set). */
+int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
+                     int *rc);
 /* Rows [first, first + n) of column slot (>= 1) of chunk c straight from the
 ** chunk cache, into out (empty) as an n-row column: only the units of the
 ** cached image those rows touch are copied and verified. Returns 1 (out

@@ -416,10 +416,7 @@ static int rowids_dense(const sqt_chunkref *c) {
   return (uint64_t)c->maxrow - (uint64_t)c->minrow == (uint64_t)c->nrows - 1;
 }
 
-/* Whether the body of slot (n bytes at body) of chunk c is the one its
-** directory row's checksums name: XXH3-64 of the body in t_chunk.sums, whose
-** XXH3-128 is c->sum (as the directory was read). */
-static int body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
+int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
                         int *rc) {
   sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_SUMS, rc);
   if (!s) return 0;
@@ -504,7 +501,7 @@ int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
     s = sqt_stmt(p, SQT_DATA_BODY, &rc);
     if (s) rc = slot_body(p, s, c, slot, &body, &n);
     if (rc != SQLITE_OK) return rc;
-    int same = body_matches(p, c, slot, body, n, &rc);
+    int same = sqt_body_matches(p, c, slot, body, n, &rc);
     if (rc == SQLITE_OK && !same)
       rc = sqt_error(p, SQLITE_CORRUPT_VTAB,
                      "table %s: chunk of rows %lld..%lld, column %s: the body does not match its "
