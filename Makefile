@@ -33,7 +33,7 @@ FUZZ_SECONDS ?= 20
 # codec fuzz targets link it alone.
 CODEC_SRC := $(sort $(wildcard codecs/*.c))
 EXT_SRC   := $(sort $(wildcard ext/*.c ext/table/*.c))
-PURE_SRC  := $(CODEC_SRC) ext/table/sqt_chunk.c ext/options.c
+PURE_SRC  := $(CODEC_SRC) ext/table/sqt_chunk.c ext/options.c ext/chunk_cache.c
 HEADERS   := $(wildcard codecs/*.h ext/*.h ext/table/*.h examples/*.h)
 HEADERS   += include/squeeze.h
 CODEC_OBJ := $(CODEC_SRC:%.c=$(BUILD)/obj/%.o)

@@ -371,7 +371,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--quick"))
       requests /= 5;
     else {
-      fprintf(stderr, "usage: %s [--rows N] [--requests P] [--cache SIZE] [--procs N] [--quick]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--rows N] [--requests P] [--cache SIZE] [--procs N] [--quick]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -392,7 +393,8 @@ int main(int argc, char **argv) {
         int fd[2];
         int pid = fork_child(warm_child, 0, fd);
         result w = wait_child(pid, fd);
-        printf("  (warm-up: one row of every chunk, %.2f s, %lld bytes cached)\n", w.seconds, (long long)w.pss);
+        printf("  (warm-up: one row of every chunk, %.2f s, %lld bytes cached)\n", w.seconds,
+               (long long)w.pss);
       }
       int pids[PROCS_MAX], fds[PROCS_MAX][2];
       for (int k = 0; k < PROCS; k++)

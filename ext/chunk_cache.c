@@ -28,7 +28,7 @@ int (*sqz_cc_fallocate)(int fd, off_t offset, off_t len) = posix_fallocate;
 #define CC_MAGIC 0x314B4E4843515A53ull /* "SQZCHNK1" little-endian */
 #define CC_READY 0x59444552u           /* "REDY" */
 #define CC_PAGE ((size_t)4096)
-#define CC_HEAD ((size_t)16) /* an image's header: count, flags, arena bytes */
+#define CC_HEAD ((size_t)16)                /* an image's header: count, flags, arena bytes */
 #define CC_UPB (SQZ_CC_BLOCK / SQZ_CC_UNIT) /* units per block */
 
 enum { CC_FREE = 0, CC_VALID = 0x56414C44u, CC_WRITING = 0x57524954u };
@@ -51,7 +51,7 @@ typedef struct cc_head {
   uint32_t epoch;  /* bumped before and after each rebuild: read without the lock, it tells a
                       reader whose blocks changed owner under it (a miss) from damage */
   uint32_t pad;
-  uint32_t ready;  /* CC_READY once formatted, written last */
+  uint32_t ready; /* CC_READY once formatted, written last */
 } cc_head;
 
 typedef struct cc_entry {
@@ -322,8 +322,8 @@ static int ureader_load(ureader *r, uint64_t u) {
     r->block = b;
   }
   size_t off = (size_t)(u % CC_UPB) * SQZ_CC_UNIT;
-  size_t n = t->len - u * SQZ_CC_UNIT < SQZ_CC_UNIT ? (size_t)(t->len - u * SQZ_CC_UNIT)
-                                                   : SQZ_CC_UNIT;
+  size_t n =
+      t->len - u * SQZ_CC_UNIT < SQZ_CC_UNIT ? (size_t)(t->len - u * SQZ_CC_UNIT) : SQZ_CC_UNIT;
   memcpy(r->buf, g->data + (size_t)b * SQZ_CC_BLOCK + off, n);
   uint64_t want = __atomic_load_n(&g->uh[(size_t)b * CC_UPB + u % CC_UPB], __ATOMIC_RELAXED);
   if (unit_hash(r->buf, n, t->kh, u) != want) {
@@ -371,8 +371,7 @@ static void uwriter_flush(uwriter *w) {
   if (w->block >= g->nblocks) return; /* cannot happen: the chain was just built */
   memcpy(g->data + (size_t)w->block * SQZ_CC_BLOCK + (w->unit % CC_UPB) * SQZ_CC_UNIT, w->buf,
          w->fill);
-  g->uh[(size_t)w->block * CC_UPB + w->unit % CC_UPB] =
-      unit_hash(w->buf, w->fill, w->kh, w->unit);
+  g->uh[(size_t)w->block * CC_UPB + w->unit % CC_UPB] = unit_hash(w->buf, w->fill, w->kh, w->unit);
   w->unit++;
   w->fill = 0;
 }
@@ -503,9 +502,13 @@ static int snapshot(void *mem, size_t size, const sqz_cc_key *key, cc_geo *g, sn
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != CC_VALID) continue;
     sqz_cc_key k;
     memcpy(&k, (const void *)&e->key, sizeof k);
-    *t = (snap){base + w, __atomic_load_n(&e->first, __ATOMIC_RELAXED),
-                __atomic_load_n(&e->nblk, __ATOMIC_RELAXED), seq,
-                __atomic_load_n(&e->len, __ATOMIC_RELAXED), kh, epoch};
+    *t = (snap){base + w,
+                __atomic_load_n(&e->first, __ATOMIC_RELAXED),
+                __atomic_load_n(&e->nblk, __ATOMIC_RELAXED),
+                seq,
+                __atomic_load_n(&e->len, __ATOMIC_RELAXED),
+                kh,
+                epoch};
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq) continue; /* changed under us */
     if (memcmp(&k, key, sizeof k) != 0) continue;
@@ -893,10 +896,10 @@ static int cache_read(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_col
   void *m = acquire(&w);
   if (!m) return 0;
   int rejected = 0, recovered = 0;
-  int rc = first == UINT32_MAX ? sqz_cc_region_get(m, cc.mapped, key, out, flags, max_bytes,
-                                                   &rejected, &recovered)
-                               : sqz_cc_region_rows(m, cc.mapped, key, first, n, out, flags,
-                                                    max_bytes, &rejected, &recovered);
+  int rc = first == UINT32_MAX
+               ? sqz_cc_region_get(m, cc.mapped, key, out, flags, max_bytes, &rejected, &recovered)
+               : sqz_cc_region_rows(m, cc.mapped, key, first, n, out, flags, max_bytes, &rejected,
+                                    &recovered);
   if (rejected) BUMP(cc.c[w].rejected);
   if (recovered) BUMP(cc.c[w].recoveries);
   if (rc == 1)

@@ -314,10 +314,10 @@ struct sqt_vtab {
   sqt_rows one;           /* its new version */
   sqz_buf enc;            /* encoder output */
   uint8_t *sums;          /* [8 * (ncol + 1)] body checksums of the chunk being written */
-  int keep_fast;    /* sqt_slot_decode keeps chunks of fast codecs too (SQZ_CC_FAST): a point
-                       read missed them */
-  uint64_t scan_t0;  /* when the last scan started (sqt_filter), sqz_cc_clock_ns */
-  uint64_t store_ns; /* time its stores into the chunk cache took */
+  int keep_fast;          /* sqt_slot_decode keeps chunks of fast codecs too (SQZ_CC_FAST): a point
+                             read missed them */
+  uint64_t scan_t0;       /* when the last scan started (sqt_filter), sqz_cc_clock_ns */
+  uint64_t store_ns;      /* time its stores into the chunk cache took */
   int64_t est_rows;       /* row estimate for xBestIndex */
   int utf8;               /* the database keeps text as UTF-8: TEXT zone maps apply */
   int format;             /* the table's format version (t_config), SQT_FORMAT_MIN.. */

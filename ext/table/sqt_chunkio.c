@@ -417,7 +417,7 @@ static int rowids_dense(const sqt_chunkref *c) {
 }
 
 int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
-                        int *rc) {
+                     int *rc) {
   sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_SUMS, rc);
   if (!s) return 0;
   sqlite3_bind_int64(s, 1, c->maxrow);
@@ -443,8 +443,8 @@ int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *b
 /* The shared cache's key of slot of chunk c: the directory's checksums of
 ** the chunk's bodies when it has them (format 3: no body is read for a
 ** hit), else XXH3-128 of the body (read into *body, *n, statement *s). */
-static int slot_key(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_cc_key *key,
-                    sqlite3_stmt **s, const void **body, size_t *n) {
+static int slot_key(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_cc_key *key, sqlite3_stmt **s,
+                    const void **body, size_t *n) {
   uint64_t h[2] = {c->sum[0], c->sum[1]};
   *s = NULL;
   if (!(h[0] | h[1])) {

@@ -1092,7 +1092,8 @@ static int window_column(sqt_cursor *c, sqlite3_context *ctx, int i, int *done) 
   sqz_column_clear(&c->win[i]);
   c->win_seq[i] = c->chunk_seq;
   c->win_first[i] = (uint32_t)first;
-  int hit = sqt_slot_rows(c->tab, ref, i + 1, (uint32_t)first, (uint32_t)(past - first), &c->win[i]);
+  int hit =
+      sqt_slot_rows(c->tab, ref, i + 1, (uint32_t)first, (uint32_t)(past - first), &c->win[i]);
   if (hit == SQLITE_NOMEM) return SQLITE_NOMEM;
   if (hit == 1 && r - c->win_first[i] < c->win[i].count) {
     result_row(ctx, &c->win[i], r - c->win_first[i]);
