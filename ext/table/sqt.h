@@ -563,10 +563,12 @@ int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *b
                      int *rc);
 /* Rows [first, first + n) of column slot (>= 1) of chunk c straight from the
 ** chunk cache, into out (empty) as an n-row column: only the units of the
-** cached image those rows touch are copied and verified. Returns 1 (out
-** filled), 0 when the cache cannot answer (off, in a write transaction, a
-** chunk without directory checksums, a miss: the caller decodes as before),
-** or SQLITE_NOMEM. For point lookups and short ranges of a new connection. */
+** cached image those rows touch are copied and verified (a chunk without
+** directory checksums, format 1 or 2, has its body read for the key).
+** Returns 1 (out filled), 0 when the cache cannot answer (off, in a write
+** transaction, a miss, a body that cannot be read: the caller decodes as
+** before, and reports), or SQLITE_NOMEM. For point lookups and short ranges
+** of a new connection. */
 int sqt_slot_rows(sqt_vtab *p, const sqt_chunkref *c, int slot, uint32_t first, uint32_t n,
                   sqz_column *out);
 /* Decodes every slot of c into r (cleared first). */

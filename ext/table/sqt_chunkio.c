@@ -525,8 +525,7 @@ int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
   if (*dense) {
     sqz_chunk_cache_put(&key, out, SQZ_CC_DENSE);
   } else if (p->keep_fast) { /* a point read missed: the next one reads a few units */
-    if (c->sum[0] | c->sum[1])
-      sqz_chunk_cache_put(&key, out, sqz_cc_worth_keeping(out, took) ? 0 : SQZ_CC_FAST);
+    sqz_chunk_cache_put(&key, out, sqz_cc_worth_keeping(out, took) ? 0 : SQZ_CC_FAST);
   } else if (sqz_cc_worth_keeping(out, took)) {
     /* a scan stores within a budget: SQT_STORE_PERCENT of its time so far */
     uint64_t t1 = sqz_cc_clock_ns();
@@ -540,12 +539,15 @@ int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
 
 int sqt_slot_rows(sqt_vtab *p, const sqt_chunkref *c, int slot, uint32_t first, uint32_t n,
                   sqz_column *out) {
-  if (!cache_applies(p) || !(c->sum[0] | c->sum[1]) || slot == 0) return 0;
+  if (!cache_applies(p) || slot == 0) return 0;
   sqz_cc_key key;
   sqlite3_stmt *s;
   const void *body;
   size_t nb;
-  if (slot_key(p, c, slot, &key, &s, &body, &nb) != SQLITE_OK) return 0; /* cannot fail here */
+  /* format 3: the key from the directory; else the body is read for its hash */
+  int rc = slot_key(p, c, slot, &key, &s, &body, &nb);
+  if (s) sqlite3_reset(s);
+  if (rc != SQLITE_OK) return rc == SQLITE_NOMEM ? SQLITE_NOMEM : 0; /* the decode will say */
   int capped;
   size_t limit = decode_limit(p, c, &capped);
   uint32_t flags = 0;
