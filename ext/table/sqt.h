@@ -56,7 +56,7 @@
 ** block of a new shared segment costs a page fault (about 11 us per 4 KiB
 ** on the machine of docs/cache.md, a VM), more than decoding the same bytes,
 ** so an unbounded cold scan ran 1.5x slower than without the cache. */
-#define SQT_STORE_PERCENT 3
+#define SQT_STORE_PERCENT 2
 /* Generations are 1 .. SQT_GEN_MAX - 1 (so a data key stays below 2^63); a
 ** t_config generation past SQT_GEN_LIMIT is damage: no table writes 2^46
 ** chunks, and the room above it keeps every write from running out. */
