@@ -54,15 +54,23 @@ typedef struct cc_head {
   uint32_t ready; /* CC_READY once formatted, written last */
 } cc_head;
 
+/* The image's header: its first CC_HEAD bytes, and a copy in its entry. */
+typedef struct image_head {
+  uint32_t count, flags;
+  uint64_t nbytes;
+} image_head;
+
 typedef struct cc_entry {
   sqz_cc_key key;
-  uint64_t len;   /* image bytes */
-  uint32_t first; /* first block */
-  uint32_t nblk;  /* blocks of the chain: ceil(len / SQZ_CC_BLOCK) */
-  uint32_t state; /* CC_FREE, CC_VALID, CC_WRITING */
-  uint32_t ref;   /* CLOCK bit: used since the hand last passed */
-  uint32_t seq;   /* bumped whenever the entry is freed: a reader copying without
-                     the lock learns that its blocks may have been reused */
+  image_head head; /* the image's header, so that a row read need not read the image's first unit */
+  uint64_t hh;     /* XXH3-64 of head, seeded with the key's hash and len */
+  uint64_t len;    /* image bytes */
+  uint32_t first;  /* first block */
+  uint32_t nblk;   /* blocks of the chain: ceil(len / SQZ_CC_BLOCK) */
+  uint32_t state;  /* CC_FREE, CC_VALID, CC_WRITING */
+  uint32_t ref;    /* CLOCK bit: used since the hand last passed */
+  uint32_t seq;    /* bumped whenever the entry is freed: a reader copying without
+                      the lock learns that its blocks may have been reused */
   uint32_t pad;
 } cc_entry;
 
@@ -85,7 +93,7 @@ static size_t round_up(size_t x, size_t a) {
 }
 
 /* The geometry of size bytes at mem; 0 when size cannot hold a region. */
-static int geometry(void *mem, size_t size, cc_geo *g) {
+static int geometry_of(void *mem, size_t size, cc_geo *g) {
   if (size < SQZ_CC_MIN_SIZE || size > SQZ_CC_MAX_SIZE) return 0;
   size_t head = round_up(sizeof(cc_head), 64);
   size_t per = SQZ_CC_BLOCK + 8 + 8 * CC_UPB + sizeof(cc_entry);
@@ -108,6 +116,24 @@ static int geometry(void *mem, size_t size, cc_geo *g) {
       return n >= 8;
     }
   }
+}
+
+/* geometry_of, remembered per thread for the last region asked about (a
+** lookup asks twice; the divisions are most of a miss's cost). */
+static int geometry(void *mem, size_t size, cc_geo *g) {
+  static _Thread_local struct {
+    void *mem;
+    size_t size;
+    int ok;
+    cc_geo g;
+  } last;
+  if (last.mem != mem || last.size != size) {
+    last.ok = geometry_of(mem, size, &last.g);
+    last.mem = mem;
+    last.size = size;
+  }
+  *g = last.g;
+  return last.ok;
 }
 
 static uint64_t key_hash(const sqz_cc_key *k) {
@@ -160,6 +186,8 @@ static void entry_clear(cc_entry *e) {
   __atomic_thread_fence(__ATOMIC_RELEASE);
   __atomic_store_n(&e->state, CC_FREE, __ATOMIC_RELAXED);
   memset(&e->key, 0, sizeof e->key);
+  memset(&e->head, 0, sizeof e->head);
+  e->hh = 0;
   e->len = 0;
   e->first = e->nblk = e->ref = e->pad = 0;
 }
@@ -280,8 +308,14 @@ static uint64_t unit_hash(const void *p, size_t n, uint64_t kh, uint64_t u) {
 typedef struct snap {
   uint32_t i, first, nblk, seq;
   uint64_t len, kh;
-  uint32_t epoch; /* the header's rebuild epoch before the entry was read */
+  uint32_t epoch;  /* the header's rebuild epoch before the entry was read */
+  image_head head; /* the entry's copy of the image's header */
+  uint64_t hh;     /* and its hash */
 } snap;
+
+static uint64_t head_hash(const image_head *h, uint64_t kh, uint64_t len) {
+  return XXH3_64bits_withSeed(h, sizeof *h, kh ^ len);
+}
 
 /* A reader of an image by units (SQZ_CC_UNIT bytes; the last may be
 ** shorter). Each unit is copied out of the region into buf, then hashed
@@ -406,22 +440,18 @@ static void uwriter_write(uwriter *w, const void *src, size_t n) {
   }
 }
 
-/* The image's header. */
-typedef struct image_head {
-  uint32_t count, flags;
-  uint64_t nbytes;
-} image_head;
-
 static uint64_t image_len(uint32_t count, uint64_t nbytes, uint32_t flags) {
   return flags & SQZ_CC_DENSE ? CC_HEAD : CC_HEAD + (uint64_t)count * 13 + nbytes;
 }
 
-/* Reads and checks the image's header; 0 when it does not describe t. */
+/* The image's header, from the entry's copy (checked by its hash: the
+** image's first unit is not read); 0 when it does not describe t. */
 static int head_read(ureader *r, image_head *ih) {
   const snap *t = &r->t;
   if (t->len < CC_HEAD || t->nblk != blocks_for(t->len) || t->nblk > r->g->nblocks ||
-      t->first >= r->g->nblocks || !ureader_read(r, 0, ih, sizeof *ih))
+      t->first >= r->g->nblocks || head_hash(&t->head, t->kh, t->len) != t->hh)
     return 0;
+  *ih = t->head;
   if (ih->flags & ~(SQZ_CC_DENSE | SQZ_CC_FAST) ||
       image_len(ih->count, ih->nbytes, ih->flags) != t->len)
     return 0;
@@ -525,13 +555,16 @@ static int snapshot(void *mem, size_t size, const sqz_cc_key *key, cc_geo *g, sn
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != CC_VALID) continue;
     sqz_cc_key k;
     memcpy(&k, (const void *)&e->key, sizeof k);
-    *t = (snap){base + w,
-                __atomic_load_n(&e->first, __ATOMIC_RELAXED),
-                __atomic_load_n(&e->nblk, __ATOMIC_RELAXED),
-                seq,
-                __atomic_load_n(&e->len, __ATOMIC_RELAXED),
-                kh,
-                epoch};
+    memset(t, 0, sizeof *t);
+    t->i = base + w;
+    t->first = __atomic_load_n(&e->first, __ATOMIC_RELAXED);
+    t->nblk = __atomic_load_n(&e->nblk, __ATOMIC_RELAXED);
+    t->seq = seq;
+    t->len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+    t->kh = kh;
+    t->epoch = epoch;
+    memcpy(&t->head, (const void *)&e->head, sizeof t->head);
+    t->hh = __atomic_load_n(&e->hh, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq) continue; /* changed under us */
     if (memcmp(&k, key, sizeof k) != 0) continue;
@@ -668,6 +701,8 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
   }
   uwriter w = {.g = &g, .kh = kh, .block = e->first};
   image_head ih = {count, flags, nbytes};
+  e->head = ih;
+  e->hh = head_hash(&ih, kh, len);
   uwriter_write(&w, &ih, sizeof ih);
   if (!(flags & SQZ_CC_DENSE)) {
     uwriter_write(&w, col->type, count);
