@@ -497,8 +497,9 @@ static int image_read(cc_geo *g, const snap *t, sqz_column *out, uint32_t *flags
 }
 
 /* Reads rows [first, first + n) of the image of t into out (empty) as an
-** n-row column with its own arena; returns as image_read, and 0 for rows
-** the image does not hold. Only the units those rows touch are read. */
+** n-row column with its own arena; returns as image_read, and 2 (a miss,
+** not damage) for rows the image does not hold. Only the units those rows
+** touch are read. */
 static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_column *out,
                       uint32_t *flags, size_t max_bytes) {
   ureader r;
@@ -507,7 +508,7 @@ static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_
   if (!head_read(&r, &ih)) return 0;
   *flags = ih.flags;
   if (ih.flags & SQZ_CC_DENSE) return 1;
-  if (first > ih.count || n > ih.count - first) return 0;
+  if (first > ih.count || n > ih.count - first) return 2; /* not damage: a plain miss */
   if (sqz_column_reserve(out, n, 0) != 0) return -2;
   uint64_t o = CC_HEAD, c = ih.count;
   ureader_prefetch(&r, o + first, n);
