@@ -10,11 +10,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import re
 import unittest
 
-from sqz import EXT, SqlTestCase, connect
+from sqz import EXT, ROOT, SqlTestCase, connect
 
 ROWS = 20000
+
+
+def layout_version():
+    """SQZ_CC_VERSION of ext/chunk_cache.h: the region layout's version, in the segment's name."""
+    with open(os.path.join(ROOT, "ext", "chunk_cache.h")) as f:
+        return int(re.search(r"^#define SQZ_CC_VERSION (\d+)", f.read(), re.M).group(1))
 
 
 def build(path):
@@ -97,7 +104,7 @@ class CacheTest(SqlTestCase):
         super().tearDown()
 
     def segment(self, size=1 << 20):
-        return "/dev/shm/%s-u%d-v1-%d" % (self.prefix, os.geteuid(), size)
+        return "/dev/shm/%s-u%d-v%d-%d" % (self.prefix, os.geteuid(), layout_version(), size)
 
     def test_config(self):
         q = lambda *a: self.db.execute("SELECT squeeze_cache_config(%s)" % ",".join("?" * len(a)),

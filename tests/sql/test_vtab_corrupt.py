@@ -15,13 +15,31 @@ from sqz import SqlTestCase, connect
 SQLITE_CORRUPT_VTAB = 267
 
 
+def cache_config(option, *value):
+    """squeeze_cache_config(option [, value]) of this process (the settings are the
+    process's, whatever the connection): the setting after setting it."""
+    db = connect()
+    try:
+        args = (option,) + value
+        return db.execute("SELECT squeeze_cache_config(%s)" % ", ".join("?" * len(args)),
+                          args).fetchone()[0]
+    finally:
+        db.close()
+
+
 class Damage(SqlTestCase):
     """The damage is written through self.db, and every read that should see it goes
     through a new connection (self.fresh()), as a damaged file reaches a program: a
     connection keeps the slots it decoded and checked (sqt_cache.c), and a committed
-    chunk never changes under it in a table written only by squeeze."""
+    chunk never changes under it in a table written only by squeeze.
+
+    These tests are of the decoder's own checks, so they run with the process's chunk
+    cache off: with it on, a chunk a read kept there answers from the cache without
+    reading its body (docs/cache.md), and CachedDamage below shows that."""
 
     def setUp(self):
+        self.saved_cache = cache_config("size")
+        cache_config("size", 0)
         self.dir = tempfile.TemporaryDirectory()
         self.path = os.path.join(self.dir.name, "damage.db")
         self.db = connect(self.path)
@@ -44,6 +62,7 @@ class Damage(SqlTestCase):
         self.pristine.close()
         self.db.close()
         self.dir.cleanup()
+        cache_config("size", self.saved_cache)
 
     def fresh(self):
         """A new connection to the damaged file."""
