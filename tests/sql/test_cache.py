@@ -10,11 +10,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import re
 import unittest
 
-from sqz import EXT, SqlTestCase, connect
+from sqz import EXT, ROOT, SqlTestCase, connect
 
 ROWS = 20000
+
+
+def layout_version():
+    """SQZ_CC_VERSION of ext/chunk_cache.h: the region layout's version, in the segment's name."""
+    with open(os.path.join(ROOT, "ext", "chunk_cache.h")) as f:
+        return int(re.search(r"^#define SQZ_CC_VERSION (\d+)", f.read(), re.M).group(1))
 
 
 def build(path):
@@ -97,7 +104,7 @@ class CacheTest(SqlTestCase):
         super().tearDown()
 
     def segment(self, size=1 << 20):
-        return "/dev/shm/%s-u%d-v1-%d" % (self.prefix, os.geteuid(), size)
+        return "/dev/shm/%s-u%d-v%d-%d" % (self.prefix, os.geteuid(), layout_version(), size)
 
     def test_config(self):
         q = lambda *a: self.db.execute("SELECT squeeze_cache_config(%s)" % ",".join("?" * len(a)),
@@ -151,6 +158,61 @@ class CacheTest(SqlTestCase):
         a.execute("COMMIT")
         self.assertEqual(b.execute("SELECT sum(a) FROM t").fetchone()[0], 15000)
         self.assertEqual(connect(self.path).execute("SELECT sum(a) FROM t").fetchone()[0], 15000)
+
+    def test_row_reads_match_a_plain_table(self):
+        """Point lookups, short ranges (read straight from the cache: few rows of a chunk),
+        LIMITs and whole scans, each through a new connection, between random UPDATEs,
+        DELETEs and REPLACEs (patches in the tail, rewritten chunks): the same rows as a
+        plain table given the same statements."""
+        use_segment(self.prefix, "16M")
+        hits, answered = stats(connect())["hits"], 0
+        for seed in (1, 2):
+            rng = random.Random(seed)
+            path = os.path.join(self.tmp.name, "diff%d.db" % seed)
+            db = connect(path)
+            db.execute("CREATE VIRTUAL TABLE t USING squeeze(a INTEGER, b TEXT CODEC zstd, c REAL,"
+                       " d, chunk_rows = %d)" % (100 if seed == 1 else 1000))
+            db.execute("CREATE TABLE p(a INTEGER, b TEXT, c REAL, d)")
+            n = 3000
+            value = lambda: rng.choice([None, rng.randrange(-999, 999), rng.random(),
+                                        "s%d" % rng.randrange(50), bytes([rng.randrange(256)])])
+            rows = [(i, rng.randrange(100), "name%d" % rng.randrange(30) * rng.randrange(1, 4),
+                     rng.random() * 100, value()) for i in range(1, n + 1)]
+            db.execute("BEGIN")
+            for t in ("t", "p"):
+                db.executemany("INSERT INTO %s(rowid, a, b, c, d) VALUES (?, ?, ?, ?, ?)" % t, rows)
+            db.execute("COMMIT")
+            # {t}: the table; :r a rowid, :k and :w counts, :v a value (a mapping may hold more)
+            writes = ["UPDATE {t} SET a = a + 1, b = 'u' || b WHERE rowid BETWEEN :r AND :r + :w",
+                      "DELETE FROM {t} WHERE rowid BETWEEN :r AND :r + :w",
+                      "INSERT OR REPLACE INTO {t}(rowid, a, b, c, d) VALUES (:r, 7, 'new', 1.5, :v)",
+                      "UPDATE {t} SET d = :v WHERE rowid = :r"]
+            reads = ["SELECT rowid, * FROM {t} WHERE rowid = :r",
+                     "SELECT rowid, a, d FROM {t} WHERE rowid BETWEEN :r AND :r + :k ORDER BY rowid",
+                     "SELECT rowid, b, c FROM {t} WHERE rowid BETWEEN :r AND :r + :k"
+                     " ORDER BY rowid DESC",
+                     "SELECT rowid, d FROM {t} WHERE rowid IN (:r, :r + :k) ORDER BY rowid",
+                     "SELECT rowid, b FROM {t} WHERE rowid > :r ORDER BY rowid LIMIT 5",
+                     "SELECT rowid, a, b FROM {t} WHERE rowid < :r ORDER BY rowid DESC LIMIT 7",
+                     "SELECT rowid, c FROM {t} WHERE a = :k % 100 AND rowid BETWEEN :r AND :r + 300",
+                     "SELECT count(*), sum(a), group_concat(b), sum(length(d)) FROM {t}"]
+            for step in range(200):
+                args = {"r": rng.randrange(1, n + 200), "k": rng.randrange(300),
+                        "w": rng.randrange(30), "v": value()}
+                if rng.random() < 0.3:
+                    sql = rng.choice(writes)
+                    for t in ("t", "p"):
+                        db.execute(sql.format(t=t), args)
+                sql = rng.choice(reads)
+                r = connect(path)
+                with self.subTest(seed=seed, step=step, sql=sql, args=args):
+                    want = r.execute(sql.format(t="p"), args).fetchall()
+                    self.assertEqual(r.execute(sql.format(t="t"), args).fetchall(), want)
+                    answered += len(want)
+                r.close()
+            db.close()
+        self.assertGreater(answered, 4000)
+        self.assertGreater(stats(connect())["hits"], hits + 500)
 
     def test_readers_never_see_uncommitted_or_stale_rows(self):
         """A writer sets every row's a to the transaction's number (some transactions roll

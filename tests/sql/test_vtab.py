@@ -28,7 +28,10 @@ class Declaration(SqlTestCase):
         shadows = [r[0] for r in self.db.execute(
             "SELECT name FROM sqlite_schema WHERE name LIKE 't\\_%' ESCAPE '\\' ORDER BY 1")]
         self.assertEqual(shadows, ["t_chunk", "t_config", "t_data", "t_tail"])
-        self.assertEqual(self.one("SELECT v FROM t_config WHERE k = 'format'"), 2)
+        self.assertEqual(self.one("SELECT v FROM t_config WHERE k = 'format'"), 3)
+        # format 3: the directory keeps XXH3-64 of each slot's body (rowids and 5 columns)
+        cols = [r[0] for r in self.db.execute("SELECT name FROM pragma_table_info('t_chunk')")]
+        self.assertEqual(cols, ["maxrow", "minrow", "nrows", "gen", "sums"])
 
     def test_quoted_names_and_synonyms(self):
         self.create('"a b" INT, [c] DOUBLE CODEC gorilla, `d` FLOAT, \'e\' text codec LZ4')
@@ -605,7 +608,8 @@ class DecodedCache(unittest.TestCase):
             older.backup(a)
             a.execute("DELETE FROM t")
             a.execute("INSERT INTO t(rowid, v) " + self.ROWS + "SELECT i, i * 7 FROM s")
-            self.assertEqual(a.execute("SELECT * FROM t_chunk").fetchall(), [(100, 1, 100, 2)])
+            self.assertEqual(a.execute("SELECT maxrow, minrow, nrows, gen, length(sums)"
+                                       " FROM t_chunk").fetchall(), [(100, 1, 100, 2, 16)])
             self.assertEqual(b.execute("SELECT sum(v) FROM t").fetchone()[0], 35350)
             self.assertEqual(b.execute("SELECT v FROM t WHERE rowid = 3").fetchone()[0], 21)
             for c in (a, b, older):

