@@ -445,10 +445,12 @@ class CachedDamage(DamagedFile):
         self.check_reads()
 
     def test_a_directory_row_without_checksums(self):
-        # a NULL sums is a chunk without checksums, as in format 2: keyed by its body
+        # a NULL sums is a chunk without checksums, as in format 2: read keyed by its body;
+        # squeeze_check reports it, since a format-3 table writes checksums for every chunk
         self.db.execute("UPDATE t_chunk SET sums = NULL WHERE maxrow = 300")
         self.check_reads()
-        self.assertEqual(self.ask("SELECT squeeze_check('t')"), "ok")
+        self.assertEqual(self.ask("SELECT squeeze_check('t')"),
+                         "table t: chunk of rows 201..300 has no body checksums in the directory")
         self.set_body(2, 2, self.body(2, 2)[:-1] + b"\x00")
         self.assertCorrupt("SELECT v FROM t WHERE rowid = 250", "chunk of rows 201..300, column v")
 
@@ -459,12 +461,13 @@ class CachedDamage(DamagedFile):
                            " the body does not match its checksum in the directory")
         self.assertCorrupt("SELECT v FROM t WHERE rowid = 250", "chunk of rows 201..300")
 
-    @unittest.expectedFailure
     def test_squeeze_check_finds_damaged_checksums(self):
-        # squeeze_check (sqt_maint.c) does not compare the bodies with t_chunk.sums yet:
-        # checksums that name no body are read as corrupt with the cache on and say "ok"
+        # squeeze_check compares every body with its checksum in t_chunk.sums
         self.db.execute("UPDATE t_chunk SET sums = zeroblob(40) WHERE maxrow = 300")
-        self.assertCheckFinds("chunk of rows 201..300")
+        self.assertCheckFinds("chunk of rows 201..300, column rowid: the body does not match"
+                              " its checksum in the directory")
+        self.db.execute("UPDATE t_chunk SET sums = NULL WHERE maxrow = 300")
+        self.assertCheckFinds("chunk of rows 201..300 has no body checksums in the directory")
 
     def test_format_2_tables(self):
         # format 2 (no t_chunk.sums) is still read, written and checked, with the cache on
