@@ -46,7 +46,12 @@ int sqt_chunkref_read(sqt_vtab *p, sqlite3_stmt *s, sqt_chunkref *c) {
     const void *b = sqlite3_column_blob(s, 4);
     int nb = sqlite3_column_bytes(s, 4);
     if (!b && sqlite3_errcode(p->db) == SQLITE_NOMEM) return SQLITE_NOMEM;
-    if (sqlite3_column_type(s, 4) != SQLITE_BLOB || nb != 8 * (p->decl.ncol + 1))
+    if (sqlite3_column_type(s, 4) != SQLITE_BLOB)
+      return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                       "table %s: directory row of the chunk ending at rowid %lld has checksums "
+                       "that are not a blob",
+                       p->zName, (long long)c->maxrow);
+    if (nb != 8 * (p->decl.ncol + 1))
       return sqt_error(p, SQLITE_CORRUPT_VTAB,
                        "table %s: directory row of the chunk ending at rowid %lld has checksums "
                        "of %d bytes, not %d",
@@ -385,37 +390,6 @@ static size_t decode_limit(sqt_vtab *p, const sqt_chunkref *c, int *capped) {
   return *capped ? SQT_DECODE_CAP : limit;
 }
 
-int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out) {
-  int rc = SQLITE_OK;
-  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
-  const void *body = NULL;
-  size_t n = 0;
-  if (s) rc = slot_body(p, s, c, slot, &body, &n);
-  if (rc != SQLITE_OK) return rc;
-  int capped;
-  size_t limit = decode_limit(p, c, &capped);
-  size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
-                              limit);
-  sqlite3_reset(s);
-  return slot_status(p, c, slot, r, capped);
-}
-
-/* SQLITE_OK when ids (slot 0 of c, decoded) is what the directory says,
-** else SQLITE_CORRUPT_VTAB with ids cleared. */
-static int rowids_check(sqt_vtab *p, const sqt_chunkref *c, sqz_column *ids) {
-  if (sqt_rowids_valid(c, ids)) return SQLITE_OK;
-  sqz_column_clear(ids);
-  return sqt_error(p, SQLITE_CORRUPT_VTAB,
-                   "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",
-                   p->zName, (long long)c->minrow, (long long)c->maxrow);
-}
-
-/* Whether slot 0 of c, decoded into ids (checked by sqt_rowids_valid), has
-** no gaps: its rowids are minrow + i. */
-static int rowids_dense(const sqt_chunkref *c) {
-  return (uint64_t)c->maxrow - (uint64_t)c->minrow == (uint64_t)c->nrows - 1;
-}
-
 int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
                      int *rc) {
   sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_SUMS, rc);
@@ -438,6 +412,58 @@ int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *b
   }
   sqlite3_reset(s);
   return ok;
+}
+
+/* SQLITE_OK when the body of slot of chunk c (n bytes) is the one the
+** directory's checksums name (always for a chunk without them), else
+** SQLITE_CORRUPT_VTAB with p's message, or the error of reading them. */
+static int body_check(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n) {
+  if (!(c->sum[0] | c->sum[1])) return SQLITE_OK;
+  int rc = SQLITE_OK;
+  int same = sqt_body_matches(p, c, slot, body, n, &rc);
+  if (rc == SQLITE_OK && !same)
+    rc = sqt_error(p, SQLITE_CORRUPT_VTAB,
+                   "table %s: chunk of rows %lld..%lld, column %s: the body does not match its "
+                   "checksum in the directory",
+                   p->zName, (long long)c->minrow, (long long)c->maxrow,
+                   slot ? p->decl.col[slot - 1].name : "rowid");
+  return rc;
+}
+
+int sqt_decode_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out) {
+  int rc = SQLITE_OK;
+  sqlite3_stmt *s = sqt_stmt(p, SQT_DATA_BODY, &rc);
+  const void *body = NULL;
+  size_t n = 0;
+  if (s) rc = slot_body(p, s, c, slot, &body, &n);
+  if (rc != SQLITE_OK) return rc;
+  int capped;
+  size_t limit = decode_limit(p, c, &capped);
+  size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
+                              limit);
+  /* a body that decodes (its own checksum holds) must still be the one the
+  ** directory names: another chunk's valid body copied over it is damage */
+  rc = slot_status(p, c, slot, r, capped);
+  if (rc == SQLITE_OK) rc = body_check(p, c, slot, body, n);
+  sqlite3_reset(s);
+  if (rc != SQLITE_OK) sqz_column_clear(out);
+  return rc;
+}
+
+/* SQLITE_OK when ids (slot 0 of c, decoded) is what the directory says,
+** else SQLITE_CORRUPT_VTAB with ids cleared. */
+static int rowids_check(sqt_vtab *p, const sqt_chunkref *c, sqz_column *ids) {
+  if (sqt_rowids_valid(c, ids)) return SQLITE_OK;
+  sqz_column_clear(ids);
+  return sqt_error(p, SQLITE_CORRUPT_VTAB,
+                   "table %s: chunk of rows %lld..%lld: its rowids do not match the directory",
+                   p->zName, (long long)c->minrow, (long long)c->maxrow);
+}
+
+/* Whether slot 0 of c, decoded into ids (checked by sqt_rowids_valid), has
+** no gaps: its rowids are minrow + i. */
+static int rowids_dense(const sqt_chunkref *c) {
+  return (uint64_t)c->maxrow - (uint64_t)c->minrow == (uint64_t)c->nrows - 1;
 }
 
 /* The shared cache's key of slot of chunk c: the directory's checksums of
@@ -501,24 +527,17 @@ int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *ou
     s = sqt_stmt(p, SQT_DATA_BODY, &rc);
     if (s) rc = slot_body(p, s, c, slot, &body, &n);
     if (rc != SQLITE_OK) return rc;
-    int same = sqt_body_matches(p, c, slot, body, n, &rc);
-    if (rc == SQLITE_OK && !same)
-      rc = sqt_error(p, SQLITE_CORRUPT_VTAB,
-                     "table %s: chunk of rows %lld..%lld, column %s: the body does not match its "
-                     "checksum in the directory",
-                     p->zName, (long long)c->minrow, (long long)c->maxrow,
-                     slot ? p->decl.col[slot - 1].name : "rowid");
-    if (rc != SQLITE_OK) {
-      sqlite3_reset(s);
-      return rc;
-    }
   }
   uint64_t t0 = sqz_cc_clock_ns();
   size_t r = sqz_chunk_decode(p->conn->ctx, out, body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot),
                               limit);
   uint64_t took = sqz_cc_clock_ns() - t0;
-  sqlite3_reset(s);
   rc = slot_status(p, c, slot, r, capped);
+  /* what is stored under the directory's checksum must be decoded from the
+  ** body it names */
+  if (rc == SQLITE_OK) rc = body_check(p, c, slot, body, n);
+  sqlite3_reset(s);
+  if (rc != SQLITE_OK) sqz_column_clear(out);
   if (rc == SQLITE_OK && slot == 0) rc = rowids_check(p, c, out);
   if (rc != SQLITE_OK) return rc;
   *dense = slot == 0 && rowids_dense(c);
@@ -568,8 +587,10 @@ int sqt_decode_nulls(sqt_vtab *p, const sqt_chunkref *c, int slot, uint8_t *isnu
   if (s) rc = slot_body(p, s, c, slot, &body, &n);
   if (rc != SQLITE_OK) return rc;
   size_t r = sqz_chunk_nulls(body, n, c->nrows, (uint64_t)sqt_key(c->gen, slot), isnull);
+  rc = slot_status(p, c, slot, r, 0);
+  if (rc == SQLITE_OK) rc = body_check(p, c, slot, body, n);
   sqlite3_reset(s);
-  return slot_status(p, c, slot, r, 0);
+  return rc;
 }
 
 int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids) {

@@ -105,15 +105,6 @@ static int check_slot(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *
     const void *body = sqlite3_column_blob(s, 6);
     size_t n = (size_t)sqlite3_column_bytes(s, 6);
     int parsed = sqz_chunk_parse(&info, body, n) == 0;
-    if ((c->sum[0] | c->sum[1]) && !sqt_body_matches(p, c, slot, body, n, &rc))
-      problem(r,
-              "table %s: chunk of rows %lld..%lld, column %s: the body does not match its "
-              "checksum in the directory",
-              p->zName, (long long)c->minrow, (long long)c->maxrow, what);
-    if (rc != SQLITE_OK) {
-      sqlite3_reset(s);
-      return rc;
-    }
     if (sqlite3_column_int64(s, 0) != nulls)
       problem(r, "table %s: chunk of rows %lld..%lld, column %s: null count %lld, should be %u",
               p->zName, (long long)c->minrow, (long long)c->maxrow, what,

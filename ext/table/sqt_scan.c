@@ -1051,8 +1051,9 @@ static void result_row(sqlite3_context *ctx, const sqz_column *col, uint32_t r) 
   }
 }
 
-/* Reads at most this many rows of a chunk's column through a window: a scan
-** that will read more of the chunk copies (or decodes) it whole. */
+/* Reads at most this many rows of a chunk's column through a window, and
+** at most a quarter of the chunk's rows (unless one): a scan that will read
+** more of the chunk copies (or decodes) it whole. */
 #define SQT_WINDOW_ROWS 256
 
 /* Column i of the current row from the cursor's window on the chunk cache
@@ -1070,8 +1071,12 @@ static int window_column(sqt_cursor *c, sqlite3_context *ctx, int i, int *done) 
     return SQLITE_OK; /* else tried for this chunk: no window */
   }
   int64_t first = c->desc ? c->end : c->row, past = c->desc ? c->row + 1 : c->end;
-  if (past - first > SQT_WINDOW_ROWS || past <= first) return SQLITE_OK;
   const sqt_chunkref *ref = &c->chunks[c->ichunk];
+  /* few rows, and few of the chunk's (a scan of a table of small chunks
+  ** reads them whole, within its store budget) */
+  if (past <= first || past - first > SQT_WINDOW_ROWS ||
+      (past - first > 1 && (past - first) * 4 > (int64_t)ref->nrows))
+    return SQLITE_OK;
   sqt_slot *held = sqt_slot_find(c->tab, ref, i + 1);
   if (held) {
     c->cols[i] = held;

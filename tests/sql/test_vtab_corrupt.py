@@ -213,8 +213,11 @@ class Damage(DamagedFile):
             ("UPDATE t_chunk SET nrows = 1048576, maxrow = minrow + 1048575 WHERE maxrow = 500",
              "SELECT count(*) FROM t", "chunk of rows 401..1048976"),
             # two directory rows sharing a generation
+            # (its rowids decode, being chunk 100's with their own tag: the directory's
+            # checksum of chunk 200's body says they are not its own)
             ("UPDATE t_chunk SET gen = (SELECT gen FROM t_chunk WHERE maxrow = 100)"
-             " WHERE maxrow = 200", "SELECT count(*) FROM t", "do not match the directory"),
+             " WHERE maxrow = 200", "SELECT count(*) FROM t",
+             "chunk of rows 101..200, column rowid: the body does not match its checksum"),
             ("UPDATE t_chunk SET gen = (SELECT gen FROM t_chunk WHERE maxrow = 100)"
              " WHERE maxrow = 200", "SELECT * FROM t WHERE rowid = 150", "chunk of rows 101..200"),
         ]
@@ -347,12 +350,14 @@ class CachedDamage(DamagedFile):
         self.assertEqual(self.fresh().execute("SELECT rowid, * FROM t").fetchall(), self.rows)
 
     def cache_all(self):
-        """Reads every row, which keeps every slot of every chunk in the cache (the
-        chunks have at most SQT_WINDOW_ROWS rows, so the scan reads them through the
-        window, whose miss decodes and keeps the chunk; rowids without gaps are always
-        kept)."""
-        self.read_all()
+        """Keeps every slot of every chunk in the cache: a lookup by rowid in each chunk
+        reads its row through the cache, and its miss decodes and keeps the chunk's
+        columns (a scan keeps only what its store budget allows); rowids without gaps are
+        always kept."""
+        for first in range(1, 500, 100):
+            self.fresh().execute("SELECT * FROM t WHERE rowid = ?", (first,)).fetchall()
         self.assertEqual(stats(self.db)["entries"], 5 * 5)  # rowids and 4 columns
+        self.read_all()
 
     def check_reads(self):
         """Point lookups, short ranges and the whole table through new connections:
@@ -401,16 +406,17 @@ class CachedDamage(DamagedFile):
         self.assertEqual(self.ask("SELECT squeeze_check('t')"), "ok")
 
     def test_a_body_that_is_not_the_one_its_checksum_names(self):
-        # valid bodies of the same slot of another chunk, over chunks never cached: the
-        # rowids of chunk 4 over chunk 0's
-        self.set_body(0, 0, self.body(4, 0))
+        # bodies that decode (their own checksum and tag hold) but are not the ones the
+        # directory row names, over chunks never cached: chunk 0's row pointed at chunk
+        # 4's generation, whose bodies are tagged with it
+        self.db.execute("UPDATE t_chunk SET gen = ? WHERE maxrow = 100", (self.gens[4],))
         self.assertCorrupt("SELECT count(*) FROM t WHERE rowid < 50", "table t: chunk of rows"
                            " 1..100, column rowid: the body does not match its checksum")
+        self.assertCheckFinds("chunk of rows 1..100, column rowid: the body does not match")
         self.restore()
-        # column v of chunk 1 over chunk 3's
+        # column v of chunk 1 over chunk 3's: its tag (its generation) already says so
         self.set_body(3, 2, self.body(1, 2))
-        self.assertCorrupt("SELECT * FROM t", "table t: chunk of rows 301..400, column v: the body"
-                           " does not match its checksum in the directory")
+        self.assertCorrupt("SELECT * FROM t", "table t: chunk of rows 301..400, column v")
         self.assertCorrupt("SELECT v FROM t WHERE rowid = 350", "chunk of rows 301..400, column v")
         self.assertCheckFinds("chunk of rows 301..400, column v")
         cache_config("size", 0)  # the decoder's own check (the body's tag is its key)
@@ -422,10 +428,10 @@ class CachedDamage(DamagedFile):
 
     def test_directory_checksums_of_the_wrong_length(self):
         self.cache_all()
-        # blobs of other lengths, and values that are not blobs (their count is of their
-        # text: only the start of the message is checked for them)
-        cases = [("substr(sums, 1, 39)", 39), ("sums || x'00'", 41), ("x''", 0),
-                 ("zeroblob(8)", 8), ("'%s'" % ("t" * 40), None), ("7", None), ("1.5", None)]
+        # blobs of other lengths, and values that are not blobs (|| makes text)
+        cases = [("substr(sums, 1, 39)", 39), ("CAST(sums || x'00' AS BLOB)", 41), ("x''", 0),
+                 ("zeroblob(8)", 8), ("sums || x'00'", None), ("'%s'" % ("t" * 40), None),
+                 ("7", None), ("1.5", None)]
         for value, n in cases:
             for size in (self.SIZE, 0):
                 with self.subTest(value=value, cache=size):
@@ -434,9 +440,8 @@ class CachedDamage(DamagedFile):
                         use_segment(self.prefix, size)
                     else:
                         cache_config("size", 0)
-                    msg = "table t: directory row of the chunk ending at rowid 300 has checksums of"
-                    if n is not None:
-                        msg += " %d bytes, not 40" % n
+                    msg = "table t: directory row of the chunk ending at rowid 300 has checksums"
+                    msg += " of %d bytes, not 40" % n if n is not None else " that are not a blob"
                     self.assertCorrupt("SELECT count(*) FROM t", msg)
                     self.assertCorrupt("SELECT * FROM t WHERE rowid = 250", msg)
                     self.assertCheckFinds(msg)
