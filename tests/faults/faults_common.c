@@ -974,7 +974,37 @@ void fh_tempdir_remove(const char *dir) {
   rmdir(dir);
 }
 
+/* The chunk cache's shared segment of this run (docs/cache.md): its own,
+** empty at the start and removed at exit, because what the cache holds
+** decides which statements a read runs (a hit reads no body), so fault point
+** N must find the same cache in every run of the harness. */
+static char segment_prefix[64];
+static pid_t segment_owner;
+
+static void segment_remove(void) {
+  if (getpid() != segment_owner) return; /* a forked child's exit */
+  DIR *d = opendir("/dev/shm");
+  if (!d) return;
+  size_t n = strlen(segment_prefix);
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strncmp(e->d_name, segment_prefix, n) != 0 || e->d_name[n] != '-') continue;
+    char path[320];
+    snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+}
+
+static void segment_own(void) {
+  if (getenv("SQUEEZE_CACHE_SEGMENT")) return; /* the caller chose one */
+  segment_owner = getpid();
+  snprintf(segment_prefix, sizeof segment_prefix, "sqz-faults-%d", (int)segment_owner);
+  setenv("SQUEEZE_CACHE_SEGMENT", segment_prefix, 1);
+  atexit(segment_remove);
+}
+
 int fh_parse_options(int argc, char **argv, fh_options *opt, const char *usage_extra) {
+  segment_own();
   memset(opt, 0, sizeof(*opt));
   opt->only_n = -1;
   for (int i = 1; i < argc; i++) {

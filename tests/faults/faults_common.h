@@ -168,7 +168,9 @@ typedef struct fh_options {
   const char *script;   /* --script FILE: this workload instead of the shared ones */
 } fh_options;
 
-/* Parses argv into opt; prints usage and returns nonzero on an unknown option. */
+/* Parses argv into opt; prints usage and returns nonzero on an unknown option.
+** Also gives the run a chunk-cache segment of its own (SQUEEZE_CACHE_SEGMENT,
+** unless set), removed at exit, so fault points are the same in every run. */
 int fh_parse_options(int argc, char **argv, fh_options *opt, const char *usage_extra);
 /* The shared workloads selected by opt->workload (NULL-terminated), or the --script workload.
 ** A script is a text file, one step a line ('#' starts a comment line):
