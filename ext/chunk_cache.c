@@ -734,10 +734,32 @@ int sqz_cc_region_usage(void *mem, size_t size, uint64_t *entries, uint64_t *byt
 
 /* ---- The segment -------------------------------------------------------- */
 
-void sqz_chunk_cache_segment_name(size_t size, char *buf, size_t n) {
+/* The segment's name for size bytes and layout version v into buf. */
+static void segment_name_v(size_t size, int v, char *buf, size_t n) {
   const char *prefix = getenv("SQUEEZE_CACHE_SEGMENT");
   if (!prefix || !*prefix || strlen(prefix) > 64 || strchr(prefix, '/')) prefix = "squeeze";
-  snprintf(buf, n, "/%s-u%u-v%d-%zu", prefix, (unsigned)geteuid(), SQZ_CC_VERSION, size);
+  snprintf(buf, n, "/%s-u%u-v%d-%zu", prefix, (unsigned)geteuid(), v, size);
+}
+
+void sqz_chunk_cache_segment_name(size_t size, char *buf, size_t n) {
+  segment_name_v(size, SQZ_CC_VERSION, buf, n);
+}
+
+/* Removes the segments of earlier layout versions (same prefix and size)
+** that this user owns: no process of this version uses them, and each holds
+** its reserved memory until removed. A process of an earlier version that
+** has one mapped keeps its mapping; the next one makes its own. */
+static void unlink_older(size_t size) {
+  for (int v = 1; v < SQZ_CC_VERSION; v++) {
+    char name[128];
+    segment_name_v(size, v, name, sizeof name);
+    int fd = shm_open(name, O_RDONLY, 0);
+    if (fd < 0) continue;
+    struct stat st;
+    int ours = fstat(fd, &st) == 0 && st.st_uid == geteuid();
+    close(fd);
+    if (ours) shm_unlink(name);
+  }
 }
 
 /* Waits up to 500 ms for the segment on fd to reach its size and be
@@ -777,7 +799,10 @@ static void *seg_attach(size_t size) {
         if (mem == MAP_FAILED) e = errno;
       }
       close(fd);
-      if (!e && sqz_cc_region_format(mem, size, 1) == 0) return mem;
+      if (!e && sqz_cc_region_format(mem, size, 1) == 0) {
+        unlink_older(size);
+        return mem;
+      }
       if (mem != MAP_FAILED) munmap(mem, size);
       shm_unlink(name);
       errno = e ? e : EINVAL;

@@ -595,6 +595,29 @@ static void test_segment_shared_across_fork(void **state) {
   shm_unlink(seg_name);
 }
 
+/* A segment of an earlier layout version (same prefix and size, this user)
+** is removed when this version creates its own: nothing of this version
+** would ever use it, and it holds its reserved memory. */
+static void test_older_versions_removed(void **state) {
+  (void)state;
+  set_prefix();
+  char old[160];
+  snprintf(old, sizeof old, "/dev/shm%.*s%d%s", (int)(strstr(seg_name, "-v") + 2 - seg_name),
+           seg_name, SQZ_CC_VERSION - 1, strchr(strstr(seg_name, "-v") + 2, '-'));
+  int fd = open(old, O_RDWR | O_CREAT | O_EXCL, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, 4096), 0);
+  close(fd);
+  shm_unlink(seg_name);
+  reattach();
+  api_put(7, 10);
+  struct stat st;
+  assert_int_equal(stat(old, &st), -1); /* gone */
+  seg_stat(&st);                        /* this version's is there */
+  assert_int_equal(sqz_chunk_cache_configure(0, 1), 0);
+  shm_unlink(seg_name);
+}
+
 static void test_segment_checks(void **state) {
   (void)state;
   set_prefix();
@@ -690,6 +713,7 @@ int main(void) {
       cmocka_unit_test(test_region_rows_damaged_unit),
       cmocka_unit_test(test_killed_holder),
       cmocka_unit_test(test_segment_shared_across_fork),
+      cmocka_unit_test(test_older_versions_removed),
       cmocka_unit_test(test_segment_checks),
       cmocka_unit_test(test_shm_full),
   };
