@@ -303,8 +303,8 @@ static uint64_t unit_hash(const void *p, size_t n, uint64_t kh, uint64_t u) {
   return XXH3_64bits(p, n) ^ (kh + (u + 1) * 0x9E3779B97F4A7C15ull);
 }
 
-/* Where an image is: what a reader takes of an entry under the lock, to
-** read the image without it, or what a writer builds. */
+/* Where an image is: what a reader takes of an entry (snapshot), to read the
+** image without the lock. */
 typedef struct snap {
   uint32_t i, first, nblk, seq;
   uint64_t len, kh;
@@ -340,21 +340,33 @@ static void ureader_open(ureader *r, cc_geo *g, const snap *t) {
   r->block = t->first;
 }
 
+/* The region block of block k of the image's chain, walked from the last
+** one asked for (or the first), each checked to be the entry's; UINT32_MAX
+** when the chain ends or leaves the entry's blocks. */
+static uint32_t ureader_block(ureader *r, uint64_t k) {
+  cc_geo *g = r->g;
+  const snap *t = &r->t;
+  if (k >= t->nblk) return UINT32_MAX;
+  if (k < r->bunit) r->bunit = 0, r->block = t->first;
+  uint32_t b = r->block;
+  if (b >= g->nblocks || __atomic_load_n(&g->owner[b], __ATOMIC_RELAXED) != t->i + 1)
+    return UINT32_MAX;
+  for (; r->bunit < k; r->bunit++) {
+    b = __atomic_load_n(&g->next[b], __ATOMIC_RELAXED);
+    if (b >= g->nblocks || __atomic_load_n(&g->owner[b], __ATOMIC_RELAXED) != t->i + 1)
+      return UINT32_MAX;
+    r->block = b;
+  }
+  return b;
+}
+
 /* Loads unit u into r->buf; 0 when the chain or the unit's hash fails. */
 static int ureader_load(ureader *r, uint64_t u) {
   cc_geo *g = r->g;
   const snap *t = &r->t;
   if (u * SQZ_CC_UNIT >= t->len) return 0;
-  uint64_t k = u / CC_UPB; /* the block of the chain */
-  if (k >= t->nblk) return 0;
-  if (k < r->bunit) r->bunit = 0, r->block = t->first;
-  uint32_t b = r->block;
-  if (b >= g->nblocks || __atomic_load_n(&g->owner[b], __ATOMIC_RELAXED) != t->i + 1) return 0;
-  for (; r->bunit < k; r->bunit++) {
-    b = __atomic_load_n(&g->next[b], __ATOMIC_RELAXED);
-    if (b >= g->nblocks || __atomic_load_n(&g->owner[b], __ATOMIC_RELAXED) != t->i + 1) return 0;
-    r->block = b;
-  }
+  uint32_t b = ureader_block(r, u / CC_UPB);
+  if (b == UINT32_MAX) return 0;
   size_t off = (size_t)(u % CC_UPB) * SQZ_CC_UNIT;
   size_t n =
       t->len - u * SQZ_CC_UNIT < SQZ_CC_UNIT ? (size_t)(t->len - u * SQZ_CC_UNIT) : SQZ_CC_UNIT;
@@ -374,16 +386,13 @@ static int ureader_load(ureader *r, uint64_t u) {
 ** than one cache miss after another. Only a hint: nothing is read here,
 ** every index is checked, and a walk that fails does nothing. */
 static void ureader_prefetch(ureader *r, uint64_t off, size_t n) {
-  cc_geo *g = r->g;
   const snap *t = &r->t;
   if (off >= t->len) return;
   if (n > t->len - off) n = (size_t)(t->len - off);
   if (n > 2048) n = 2048;
-  uint64_t k = off / SQZ_CC_BLOCK;
-  uint32_t b = t->first;
-  for (uint64_t j = 0; j < k && j < t->nblk && b < g->nblocks; j++)
-    b = __atomic_load_n(&g->next[b], __ATOMIC_RELAXED);
-  if (b >= g->nblocks) return;
+  uint32_t b = ureader_block(r, off / SQZ_CC_BLOCK);
+  if (b == UINT32_MAX) return;
+  cc_geo *g = r->g;
   size_t in = (size_t)(off % SQZ_CC_BLOCK);
   for (size_t x = 0; x < n && in + x < SQZ_CC_BLOCK; x += 64)
     __builtin_prefetch(g->data + (size_t)b * SQZ_CC_BLOCK + in + x);
@@ -556,7 +565,6 @@ static int snapshot(void *mem, size_t size, const sqz_cc_key *key, cc_geo *g, sn
     if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != CC_VALID) continue;
     sqz_cc_key k;
     memcpy(&k, (const void *)&e->key, sizeof k);
-    memset(t, 0, sizeof *t);
     t->i = base + w;
     t->first = __atomic_load_n(&e->first, __ATOMIC_RELAXED);
     t->nblk = __atomic_load_n(&e->nblk, __ATOMIC_RELAXED);

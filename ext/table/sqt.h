@@ -313,7 +313,10 @@ struct sqt_vtab {
   sqt_rows fetch;         /* the current version of a row being updated */
   sqt_rows one;           /* its new version */
   sqz_buf enc;            /* encoder output */
-  uint8_t *sums;          /* [8 * (ncol + 1)] body checksums of the chunk being written */
+  uint8_t *sums;          /* [2][8 * (ncol + 1)] body checksums of the chunk being written,
+                             then the last ones sqt_body_matches read */
+  uint64_t seen_sum[2];   /* XXH3-128 of those read ones */
+  int seen_ok;            /* they are set */
   int keep_fast;          /* sqt_slot_decode keeps chunks of fast codecs too (SQZ_CC_FAST): a point
                              read missed them */
   uint64_t scan_t0;       /* when the last scan started (sqt_filter), sqz_cc_clock_ns */
@@ -556,9 +559,10 @@ int sqt_rowids_valid(const sqt_chunkref *c, const sqz_column *ids);
 int sqt_slot_decode(sqt_vtab *p, const sqt_chunkref *c, int slot, sqz_column *out, int *dense);
 /* Whether the body of slot (n bytes at body) of chunk c (read with a
 ** directory checksum: c->sum not {0, 0}) is the one its directory row names:
-** XXH3-64 of the body equals its entry in t_chunk.sums, read again now, and
-** that blob still hashes (XXH3-128) to c->sum. 0 also when the row or blob is
-** gone or malformed; *rc gets SQLITE_NOMEM or a step error (p's message set). */
+** XXH3-64 of the body equals its entry in t_chunk.sums, read again (once for
+** all the slots of a chunk: the blob is kept while its XXH3-128 is c->sum),
+** and that blob still hashes to c->sum. 0 also when the row or blob is gone
+** or malformed; *rc gets SQLITE_NOMEM or a step error (p's message set). */
 int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
                      int *rc);
 /* Rows [first, first + n) of column slot (>= 1) of chunk c straight from the

@@ -257,7 +257,7 @@ static int write_slot(sqt_vtab *p, int64_t gen, int slot, const sqz_column *col,
   sqlite3_bind_int(s, 5, st.codec_id);
   sqlite3_bind_int64(s, 6, (sqlite3_int64)st.raw_bytes);
   if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(s, 7, p->enc.p, p->enc.n, SQLITE_STATIC);
-  sqz_store64le(p->sums + 8 * slot, XXH3_64bits(p->enc.p, p->enc.n));
+  if (p->format >= 3) sqz_store64le(p->sums + 8 * slot, XXH3_64bits(p->enc.p, p->enc.n));
   if (rc != SQLITE_OK) {
     sqlite3_reset(s);
     return rc;
@@ -392,26 +392,33 @@ static size_t decode_limit(sqt_vtab *p, const sqt_chunkref *c, int *capped) {
 
 int sqt_body_matches(sqt_vtab *p, const sqt_chunkref *c, int slot, const void *body, size_t n,
                      int *rc) {
-  sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_SUMS, rc);
-  if (!s) return 0;
-  sqlite3_bind_int64(s, 1, c->maxrow);
-  int step = sqlite3_step(s), ok = 0;
-  if (step == SQLITE_ROW) {
-    const void *b = sqlite3_column_blob(s, 0);
-    size_t nb = (size_t)sqlite3_column_bytes(s, 0);
-    if (!b && sqlite3_errcode(p->db) == SQLITE_NOMEM) {
-      *rc = SQLITE_NOMEM;
-    } else if (b && nb == 8 * ((size_t)p->decl.ncol + 1)) {
-      XXH128_hash_t h = XXH3_128bits(b, nb);
-      ok = h.low64 == c->sum[0] && h.high64 == c->sum[1] &&
-           sqz_load64le((const uint8_t *)b + 8 * slot) == XXH3_64bits(body, n);
+  size_t nb = 8 * ((size_t)p->decl.ncol + 1);
+  uint8_t *seen = p->sums + nb; /* the last checksums read, whose hash is seen_sum */
+  if (!(p->seen_ok && p->seen_sum[0] == c->sum[0] && p->seen_sum[1] == c->sum[1])) {
+    /* the chunk's other slots are checked next: its checksums are read once */
+    p->seen_ok = 0;
+    sqlite3_stmt *s = sqt_stmt(p, SQT_CHUNK_SUMS, rc);
+    if (!s) return 0;
+    sqlite3_bind_int64(s, 1, c->maxrow);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+      const void *b = sqlite3_column_blob(s, 0);
+      if (!b && sqlite3_errcode(p->db) == SQLITE_NOMEM) {
+        *rc = SQLITE_NOMEM;
+      } else if (b && (size_t)sqlite3_column_bytes(s, 0) == nb) {
+        XXH128_hash_t h = XXH3_128bits(b, nb);
+        memcpy(seen, b, nb);
+        p->seen_sum[0] = h.low64, p->seen_sum[1] = h.high64;
+        p->seen_ok = h.low64 == c->sum[0] && h.high64 == c->sum[1];
+      }
+    } else if (step != SQLITE_DONE) {
+      *rc = sqt_step_error(p, s, step);
+      return 0;
     }
-  } else if (step != SQLITE_DONE) {
-    *rc = sqt_step_error(p, s, step);
-    return 0;
+    sqlite3_reset(s);
+    if (!p->seen_ok) return 0;
   }
-  sqlite3_reset(s);
-  return ok;
+  return sqz_load64le(seen + 8 * slot) == XXH3_64bits(body, n);
 }
 
 /* SQLITE_OK when the body of slot of chunk c (n bytes) is the one the

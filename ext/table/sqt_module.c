@@ -91,7 +91,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
     sqt_rows_init(&p->buf, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->fetch, p->decl.ncol, p->alloc);
     sqt_rows_init(&p->one, p->decl.ncol, p->alloc);
-    p->sums = sqlite3_malloc64(8 * ((size_t)p->decl.ncol + 1));
+    p->sums = sqlite3_malloc64(2 * 8 * ((size_t)p->decl.ncol + 1));
     if (!p->buf.col || !p->fetch.col || !p->one.col || !p->sums) rc = SQLITE_NOMEM;
   }
   if (rc == SQLITE_OK && isCreate)

@@ -201,9 +201,11 @@ typedef struct sqt_cursor {
   /* A scan that reads few rows of a chunk (a point lookup, a short range)
   ** takes them straight from the chunk cache (sqt_slot_rows) instead of
   ** copying whole decoded chunks; allocated on first use */
-  sqz_column *win;     /* [ncol] rows win_first[i] .. of the current chunk's column i */
-  uint32_t *win_first; /* [ncol] */
-  uint64_t *win_seq;   /* [ncol] the chunk_seq of win[i] (tried for it), 0: none */
+  struct sqt_window {
+    sqz_column rows; /* rows first .. of the current chunk's column */
+    uint32_t first;
+    uint64_t seq; /* the chunk_seq it was tried for, 0: none */
+  } * win;        /* [ncol] */
 
   /* IS NULL / IS NOT NULL terms, decided here (best_index sets omit) */
   int nnull_terms; /* entries in null_terms */
@@ -268,7 +270,7 @@ int sqt_close(sqlite3_vtab_cursor *cur) {
   sqlite3_free(c->cols);
   if (c->win)
     for (int i = 0; i < c->tab->decl.ncol; i++)
-      sqz_column_free(&c->win[i]);
+      sqz_column_free(&c->win[i].rows);
   sqlite3_free(c->win);
   sqlite3_free(c->tail_index);
   sqlite3_free(c->chunks);
@@ -994,6 +996,27 @@ int sqt_eof(sqlite3_vtab_cursor *cur) {
   return ((sqt_cursor *)cur)->eof;
 }
 
+/* Row r of col as the result. */
+static void result_row(sqlite3_context *ctx, const sqz_column *col, uint32_t r) {
+  sqz_value v = sqz_column_value(col, r);
+  switch (v.cls) {
+  case SQZ_CLASS_INT:
+    sqlite3_result_int64(ctx, (sqlite3_int64)v.v);
+    break;
+  case SQZ_CLASS_REAL:
+    sqlite3_result_double(ctx, sqz_bits_double(v.v));
+    break;
+  case SQZ_CLASS_TEXT:
+    sqlite3_result_text64(ctx, (const char *)v.p, v.n, SQLITE_TRANSIENT, SQLITE_UTF8);
+    break;
+  case SQZ_CLASS_BLOB:
+    sqlite3_result_blob64(ctx, v.p, v.n, SQLITE_TRANSIENT);
+    break;
+  default:
+    break;
+  }
+}
+
 /* Column i of the current row when its chunk was rewritten under the scan
 ** by a statement of this connection: the row's current version (NULL once
 ** the row is gone), as a plain table shows rows changed during a scan. */
@@ -1008,47 +1031,8 @@ static int column_now(sqt_cursor *c, sqlite3_context *ctx, int i) {
     c->now_rowid = c->rowid;
     c->now_state = exists ? 1 : 2;
   }
-  if (c->now_state == 1) {
-    sqz_value v = sqz_column_value(&c->now.col[i], 0);
-    switch (v.cls) {
-    case SQZ_CLASS_INT:
-      sqlite3_result_int64(ctx, (sqlite3_int64)v.v);
-      break;
-    case SQZ_CLASS_REAL:
-      sqlite3_result_double(ctx, sqz_bits_double(v.v));
-      break;
-    case SQZ_CLASS_TEXT:
-      sqlite3_result_text64(ctx, (const char *)v.p, v.n, SQLITE_TRANSIENT, SQLITE_UTF8);
-      break;
-    case SQZ_CLASS_BLOB:
-      sqlite3_result_blob64(ctx, v.p, v.n, SQLITE_TRANSIENT);
-      break;
-    default:
-      break;
-    }
-  }
+  if (c->now_state == 1) result_row(ctx, &c->now.col[i], 0);
   return SQLITE_OK;
-}
-
-/* Row r of col as the result. */
-static void result_row(sqlite3_context *ctx, const sqz_column *col, uint32_t r) {
-  switch (col->type[r]) {
-  case SQZ_CLASS_INT:
-    sqlite3_result_int64(ctx, (sqlite3_int64)col->v[r]);
-    break;
-  case SQZ_CLASS_REAL:
-    sqlite3_result_double(ctx, sqz_bits_double(col->v[r]));
-    break;
-  case SQZ_CLASS_TEXT:
-    sqlite3_result_text64(ctx, (const char *)col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT,
-                          SQLITE_UTF8);
-    break;
-  case SQZ_CLASS_BLOB:
-    sqlite3_result_blob64(ctx, col->bytes + col->v[r], col->len[r], SQLITE_TRANSIENT);
-    break;
-  default:
-    break;
-  }
 }
 
 /* Reads at most this many rows of a chunk's column through a window, and
@@ -1063,9 +1047,10 @@ static void result_row(sqlite3_context *ctx, const sqz_column *col, uint32_t r) 
 static int window_column(sqt_cursor *c, sqlite3_context *ctx, int i, int *done) {
   *done = 0;
   uint32_t r = (uint32_t)c->row;
-  if (c->win && c->win_seq[i] == c->chunk_seq) {
-    if (r >= c->win_first[i] && r - c->win_first[i] < c->win[i].count) {
-      result_row(ctx, &c->win[i], r - c->win_first[i]);
+  struct sqt_window *w = c->win ? &c->win[i] : NULL;
+  if (w && w->seq == c->chunk_seq) {
+    if (r >= w->first && r - w->first < w->rows.count) {
+      result_row(ctx, &w->rows, r - w->first);
       *done = 1;
     }
     return SQLITE_OK; /* else tried for this chunk: no window */
@@ -1082,29 +1067,25 @@ static int window_column(sqt_cursor *c, sqlite3_context *ctx, int i, int *done) 
     c->cols[i] = held;
     return SQLITE_OK;
   }
-  int n = c->tab->decl.ncol;
   if (!c->win) {
-    size_t per = sizeof(sqz_column) + sizeof(uint32_t) + sizeof(uint64_t);
-    uint8_t *m = sqlite3_malloc64(per * (size_t)n);
-    if (!m) return SQLITE_NOMEM;
-    memset(m, 0, per * (size_t)n);
-    c->win = (sqz_column *)m;
-    c->win_seq = (uint64_t *)(m + sizeof(sqz_column) * (size_t)n);
-    c->win_first = (uint32_t *)(m + (sizeof(sqz_column) + sizeof(uint64_t)) * (size_t)n);
+    int n = c->tab->decl.ncol;
+    c->win = sqlite3_malloc64(sizeof(*c->win) * (size_t)n);
+    if (!c->win) return SQLITE_NOMEM;
+    memset(c->win, 0, sizeof(*c->win) * (size_t)n);
     for (int k = 0; k < n; k++)
-      sqz_column_init(&c->win[k], c->tab->alloc);
+      sqz_column_init(&c->win[k].rows, c->tab->alloc);
+    w = &c->win[i];
   }
-  sqz_column_clear(&c->win[i]);
-  c->win_seq[i] = c->chunk_seq;
-  c->win_first[i] = (uint32_t)first;
-  int hit =
-      sqt_slot_rows(c->tab, ref, i + 1, (uint32_t)first, (uint32_t)(past - first), &c->win[i]);
+  sqz_column_clear(&w->rows);
+  w->seq = c->chunk_seq;
+  w->first = (uint32_t)first;
+  int hit = sqt_slot_rows(c->tab, ref, i + 1, w->first, (uint32_t)(past - first), &w->rows);
   if (hit == SQLITE_NOMEM) return SQLITE_NOMEM;
-  if (hit == 1 && r - c->win_first[i] < c->win[i].count) {
-    result_row(ctx, &c->win[i], r - c->win_first[i]);
+  if (hit == 1 && r - w->first < w->rows.count) {
+    result_row(ctx, &w->rows, r - w->first);
     *done = 1;
   } else {
-    sqz_column_clear(&c->win[i]);
+    sqz_column_clear(&w->rows);
   }
   return SQLITE_OK;
 }
@@ -1138,7 +1119,7 @@ int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     if (rc != SQLITE_OK || done) return rc;
     if (!c->cols[i]) {
       /* a window that missed: what is decoded now is kept for the next one */
-      c->tab->keep_fast = c->win && c->win_seq[i] == c->chunk_seq;
+      c->tab->keep_fast = c->win && c->win[i].seq == c->chunk_seq;
       rc = sqt_slot_get(c->tab, &c->chunks[c->ichunk], i + 1, &c->cols[i]);
       c->tab->keep_fast = 0;
     }
