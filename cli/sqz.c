@@ -159,6 +159,15 @@ static size_t read_varint(reader *r, uint64_t *v) {
   return sqz_is_error(k) ? k : 0;
 }
 
+/* A frame's content size (a varint), then its checksum when it has one:
+** 0, or the error of the read. */
+static size_t read_size_checksum(reader *in, sqz_frame_info *info) {
+  size_t e = read_varint(in, &info->content_size);
+  uint8_t c[4];
+  if (!e && info->has_checksum && !(e = read_exact(in, c, 4))) info->checksum = sqz_load32le(c);
+  return e;
+}
+
 static size_t write_all(writer *w, const void *p, size_t n) {
   const uint8_t *s = p;
   w->written += n;
@@ -292,12 +301,7 @@ static size_t stream_tail(decompress_run *d, uint64_t *last_n) {
   if (b != 0) return 0;
   uint8_t mark;
   size_t e = read_exact(d->in, &mark, 1);
-  if (!e) e = read_varint(d->in, &d->info.content_size);
-  if (!e && d->info.has_checksum) {
-    uint8_t c[4];
-    e = read_exact(d->in, c, 4);
-    d->info.checksum = sqz_load32le(c);
-  }
+  if (!e) e = read_size_checksum(d->in, &d->info);
   if (e) return e;
   uint64_t full = (d->blocks_read - 1) * (uint64_t)d->block;
   if (d->info.content_size <= full || d->info.content_size - full > d->block)
@@ -317,12 +321,7 @@ static size_t d_next(void *opaque, sqz_pipe_item *it) {
   if (e) return e;
   if (h == 0 && stream && d->blocks_read == 0) {
     /* an empty input: the end mark, then the trailer, at once */
-    e = read_varint(d->in, &d->info.content_size);
-    if (!e && d->info.has_checksum) {
-      uint8_t c[4];
-      e = read_exact(d->in, c, 4);
-      d->info.checksum = sqz_load32le(c);
-    }
+    e = read_size_checksum(d->in, &d->info);
     if (e) return e;
     d->ended = 1;
     return d->info.content_size == 0 ? 0 : SQZ_ERROR(CORRUPT);
@@ -383,12 +382,7 @@ static size_t read_header(decompress_run *d, uint8_t magic) {
   d->codec = sqz_codec_by_id(info->codec_id);
   if (!d->codec) return SQZ_ERROR(UNKNOWN_CODEC);
   if (info->version != SQZ_FRAME_VERSION_STREAM) {
-    if ((e = read_varint(d->in, &info->content_size)) != 0) return e;
-    if (info->has_checksum) {
-      uint8_t c[4];
-      if ((e = read_exact(d->in, c, 4)) != 0) return e;
-      info->checksum = sqz_load32le(c);
-    }
+    if ((e = read_size_checksum(d->in, info)) != 0) return e;
   } else if (!info->blocked) {
     return SQZ_ERROR(CORRUPT);
   }

@@ -58,7 +58,9 @@ static size_t stop_on_interrupt(sqz_frame_out *out) {
 static size_t grow_result(sqz_frame_out *out, size_t want) {
   sqlite3_int64 limit = sqz_length_limit(((result_state *)out->opaque)->db);
   if (want > (uint64_t)limit) return SQZ_ERROR(TOO_LARGE);
-  size_t step = out->cap / 16 > GROW_STEP ? out->cap / 16 : GROW_STEP;
+  /* the first growth holds just what is asked (a header, a one-block value's
+  ** frame): a small value does not pay for a GROW_STEP buffer */
+  size_t step = !out->cap ? 0 : out->cap / 16 > GROW_STEP ? out->cap / 16 : GROW_STEP;
   size_t cap = out->cap + step < want ? want : out->cap + step;
   if (cap > (uint64_t)limit) cap = (size_t)limit;
   uint8_t *p = sqlite3_realloc64(out->p, cap);

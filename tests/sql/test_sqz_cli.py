@@ -199,6 +199,8 @@ class TestDamage(SqzTestCase):
             bad[pos] ^= 0x10
             self.check_refused(bytes(bad), f"byte {pos}")
         self.check_refused(self.packed + b"junk", "trailing bytes")
+        # an unblocked frame that declares 2 GiB: refused before anything is allocated
+        self.check_refused(b"\xC1\x00\x80\x80\x80\x80\x08", "declared 2 GiB, unblocked")
         self.check_refused(b"not a squeeze file at all", "text")
 
 

@@ -158,6 +158,23 @@ static void test_parse_errors(void **state) {
   assert_int_equal(sqz_frame_parse(&info, "\xC5\x00\x00", 3), SQZ_ERROR(VERSION));
   /* version 4 (streamed) is always blocked */
   assert_int_equal(sqz_frame_parse(&info, "\xC4\x00\x00", 3), SQZ_ERROR(CORRUPT));
+  /* version 4: empty, and one stored block, are whole; a count, trailing bytes, cuts are not */
+  assert_int_equal(sqz_frame_parse(&info, "\xC4\x80\x0C\x00\x00", 5), 3);
+  assert_int_equal(sqz_frame_parse(&info,
+                                   "\xC4\x80\x0C\x0B"
+                                   "hello"
+                                   "\x00\x05",
+                                   11),
+                   3);
+  assert_int_equal(sqz_frame_parse(&info, "\xC4\x80\x0C\x00\x05", 5), SQZ_ERROR(CORRUPT));
+  assert_int_equal(sqz_frame_parse(&info, "\xC4\x80\x0C\x00\x00\x00", 6), SQZ_ERROR(CORRUPT));
+  assert_int_equal(sqz_frame_parse(&info, "\xC4\x80\x0C\x00", 4), SQZ_ERROR(TRUNCATED));
+  assert_int_equal(sqz_frame_parse(&info,
+                                   "\xC4\x80\x0C\x0B"
+                                   "hel",
+                                   7),
+                   SQZ_ERROR(TRUNCATED));
+  assert_int_equal(sqz_frame_parse(&info, "\xC4\xC0\x0C\x00\x00\x01\x02", 7), SQZ_ERROR(TRUNCATED));
   assert_int_equal(sqz_frame_parse(&info, "\xCF\x00\x00", 3), SQZ_ERROR(VERSION));
   assert_int_equal(sqz_frame_parse(&info, "\xC0\x00\x00", 3),
                    SQZ_ERROR(CORRUPT)); /* never a version */
