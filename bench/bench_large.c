@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,6 +200,10 @@ static void cli(const char *file) {
   printf("cli      decompress sqz -d -T2 %6.1f MiB/s (max RSS %5.1f MiB)   zstd -d %6.1f MiB/s "
          "(max RSS %5.1f MiB)   sqz/zstd %.2fx\n",
          mib / m[2], rss[2] / 1024.0, mib / m[3], rss[3] / 1024.0, m[3] / m[2]);
+  struct stat a, b;
+  if (stat(packed_sqz, &a) == 0 && stat(packed_zst, &b) == 0)
+    printf("cli      output     sqz %lld bytes   zstd %lld bytes   sqz/zstd %.3f\n",
+           (long long)a.st_size, (long long)b.st_size, (double)a.st_size / (double)b.st_size);
   unlink(packed_sqz);
   unlink(packed_zst);
 }

@@ -18,7 +18,8 @@
 ** evictions, rejected (hits that failed verification), recoveries (locks
 ** taken over from a dead process), fallbacks (times the shared segment could
 ** not be used); the counters count since the process started. A cache adds
-** its row by adding a line to caches[] below.
+** its row by adding a line to caches[] below and its counters to
+** stats_filter.
 **
 ** The table also holds the connection's dictionary statements open
 ** (dict_lookup.h): its xDisconnect, which SQLite calls before it checks for
@@ -32,25 +33,14 @@
 #include "tvf.h"
 SQLITE_EXTENSION_INIT3
 
-static void chunk_counters_process(sqz_cache_counters *out) {
-  sqz_cache_counters shm;
-  sqz_chunk_cache_counters(out, &shm);
-}
-
-static void chunk_counters_shared(sqz_cache_counters *out) {
-  sqz_cache_counters proc;
-  sqz_chunk_cache_counters(&proc, out);
-}
-
 /* The caches, in the order of the rows. */
 static const struct {
   const char *name;
   const char *scope;
-  void (*counters)(sqz_cache_counters *out);
 } caches[] = {
-    {"dictionaries", "process", sqz_dict_cache_counters},
-    {"chunks", "process", chunk_counters_process},
-    {"chunks", "shared", chunk_counters_shared},
+    {"dictionaries", "process"},
+    {"chunks", "process"},
+    {"chunks", "shared"},
 };
 #define CACHE_COUNT ((sqlite3_int64)(sizeof(caches) / sizeof(caches[0])))
 
@@ -63,8 +53,8 @@ typedef struct stats_scan {
 static int stats_filter(sqz_tvf_cursor *cur, sqlite3_value **args) {
   (void)args;
   stats_scan *scan = cur->state;
-  for (sqlite3_int64 i = 0; i < CACHE_COUNT; i++)
-    caches[i].counters(&scan->c[i]);
+  sqz_dict_cache_counters(&scan->c[0]);
+  sqz_chunk_cache_counters(&scan->c[1], &scan->c[2]); /* both regions in one read */
   cur->count = CACHE_COUNT;
   return SQLITE_OK;
 }
@@ -133,7 +123,7 @@ static void cache_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       }
       bad = is_size ? sqz_parse_size(v, &size) != 0 : sqz_parse_bool(v, &shared) != 0;
     }
-    if (bad || (is_size && sqz_chunk_cache_configure(size, -1) != 0)) {
+    if (bad || sqz_chunk_cache_configure(size, shared) != 0) {
       if (is_size)
         sqz_result_errorf(ctx, fn,
                           "size must be 0 (off) or %lld..%lld bytes, as an integer or with K, "
@@ -143,7 +133,6 @@ static void cache_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqz_result_errorf(ctx, fn, "shared must be on or off");
       return;
     }
-    if (!is_size) sqz_chunk_cache_configure(-1, shared);
   }
   size_t size;
   int shared;
