@@ -528,17 +528,31 @@ static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_
       !ureader_read(&r, o + 9 * c + 4 * (uint64_t)first, out->len, (size_t)n * 4) ||
       !rows_valid(out, n, ih.nbytes))
     return 0;
-  uint64_t need = 0;
-  for (uint32_t k = 0; k < n; k++)
-    if (out->type[k] >= SQZ_CLASS_TEXT) need += out->len[k];
-  if (need > max_bytes) return 2;
-  if (sqz_column_reserve(out, n, (size_t)need) != 0) return -2;
-  size_t at = 0;
+  /* the rows' TEXT/BLOB bytes: need in all, within [lo, hi) of the arena */
+  uint64_t need = 0, lo = UINT64_MAX, hi = 0;
   for (uint32_t k = 0; k < n; k++) {
     if (out->type[k] < SQZ_CLASS_TEXT) continue;
-    if (!ureader_read(&r, o + 13 * c + out->v[k], out->bytes + at, out->len[k])) return 0;
-    out->v[k] = at;
-    at += out->len[k];
+    need += out->len[k];
+    if (out->v[k] < lo) lo = out->v[k];
+    if (out->v[k] + out->len[k] > hi) hi = out->v[k] + out->len[k];
+  }
+  if (need > max_bytes) return 2;
+  size_t at = 0;
+  if (need && hi - lo <= need + SQZ_CC_UNIT && hi - lo <= max_bytes) {
+    /* (nearly) contiguous, as rows decoded in order are: one read */
+    if (sqz_column_reserve(out, n, (size_t)(hi - lo)) != 0) return -2;
+    if (!ureader_read(&r, o + 13 * c + lo, out->bytes, (size_t)(hi - lo))) return 0;
+    for (uint32_t k = 0; k < n; k++)
+      if (out->type[k] >= SQZ_CLASS_TEXT) out->v[k] -= lo;
+    at = (size_t)(hi - lo);
+  } else {
+    if (sqz_column_reserve(out, n, (size_t)need) != 0) return -2;
+    for (uint32_t k = 0; k < n; k++) {
+      if (out->type[k] < SQZ_CLASS_TEXT) continue;
+      if (!ureader_read(&r, o + 13 * c + out->v[k], out->bytes + at, out->len[k])) return 0;
+      out->v[k] = at;
+      at += out->len[k];
+    }
   }
   out->count = n;
   out->nbytes = at;
@@ -846,7 +860,12 @@ uint64_t sqz_cc_clock_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* SQUEEZE_CACHE_KEEP=all: every decoded chunk is worth keeping, whatever its
+** decode took (read when a region is set up) */
+static int cc_keep_all;
+
 int sqz_cc_worth_keeping(const sqz_column *col, uint64_t decode_ns) {
+  if (__atomic_load_n(&cc_keep_all, __ATOMIC_RELAXED)) return 1;
   uint64_t bytes = image_len(col->count, col->nbytes, 0);
   return decode_ns * 1000 >= bytes * SQZ_CC_HIT_PS_PER_BYTE;
 }
@@ -911,6 +930,8 @@ static void make_proc(void) {
 static void setup(void) {
   load_settings();
   if (!cc.size || cc.proc || cc.shm) return;
+  const char *keep = getenv("SQUEEZE_CACHE_KEEP"); /* read with the segment's name */
+  __atomic_store_n(&cc_keep_all, keep && !strcmp(keep, "all"), __ATOMIC_RELAXED);
   if (cc.shared && !cc.shm_failed) {
     cc.shm = seg_attach(cc.size);
     if (cc.shm) {

@@ -171,6 +171,15 @@ typedef struct sqt_rows {
   size_t bytes;    /* TEXT/BLOB bytes held, for the chunk byte cut */
 } sqt_rows;
 
+/* A cursor's window on one column of its current chunk: the few rows a
+** point lookup or a short range reads, copied straight from the chunk
+** cache (sqt_slot_rows) instead of decoding the chunk. */
+typedef struct sqt_window {
+  sqz_column rows; /* rows first .. of the current chunk's column */
+  uint32_t first;
+  uint64_t seq; /* the cursor's chunk_seq it was tried for, 0: none */
+} sqt_window;
+
 /* ---- The module, the table ---------------------------------------------- */
 
 typedef struct sqt_vtab sqt_vtab;
@@ -317,6 +326,7 @@ struct sqt_vtab {
                              then the last ones sqt_body_matches read */
   uint64_t seen_sum[2];   /* XXH3-128 of those read ones */
   int seen_ok;            /* they are set */
+  sqt_window *win_spare;  /* [ncol] a closed cursor's windows, for the next one */
   int keep_fast;          /* sqt_slot_decode keeps chunks of fast codecs too (SQZ_CC_FAST): a point
                              read missed them */
   uint64_t scan_t0;       /* when the last scan started (sqt_filter), sqz_cc_clock_ns */
@@ -708,6 +718,15 @@ int sqt_next(sqlite3_vtab_cursor *cur);
 int sqt_eof(sqlite3_vtab_cursor *cur);
 int sqt_result_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i);
 int sqt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *pRowid);
+/* A cursor's windows, [ncol] empty ones: p's spare set when it has one
+** (the buffers a closed cursor left, so repeated lookups allocate
+** nothing), else new ones; NULL when out of memory. */
+sqt_window *sqt_window_take(sqt_vtab *p);
+/* Gives w (from sqt_window_take, or NULL) back: kept as p's spare set when
+** p has none and its buffers are small, else freed. */
+void sqt_window_give(sqt_vtab *p, sqt_window *w);
+/* Frees p's spare set of windows (at disconnect). */
+void sqt_window_free_spare(sqt_vtab *p);
 
 /* ---- sqt_write.c: xUpdate --------------------------------------------------- */
 

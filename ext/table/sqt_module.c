@@ -55,6 +55,7 @@ static void vtab_free(sqt_vtab *p) {
   sqt_stmt_finalize_all(p);
   sqt_rows_free(&p->buf);
   sqt_cache_free(p);
+  sqt_window_free_spare(p);
   sqt_rows_free(&p->fetch);
   sqt_rows_free(&p->one);
   sqlite3_free(p->patches);

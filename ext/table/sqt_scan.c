@@ -201,11 +201,7 @@ typedef struct sqt_cursor {
   /* A scan that reads few rows of a chunk (a point lookup, a short range)
   ** takes them straight from the chunk cache (sqt_slot_rows) instead of
   ** copying whole decoded chunks; allocated on first use */
-  struct sqt_window {
-    sqz_column rows; /* rows first .. of the current chunk's column */
-    uint32_t first;
-    uint64_t seq; /* the chunk_seq it was tried for, 0: none */
-  } * win;        /* [ncol] */
+  sqt_window *win; /* [ncol] */
 
   /* IS NULL / IS NOT NULL terms, decided here (best_index sets omit) */
   int nnull_terms; /* entries in null_terms */
@@ -268,10 +264,7 @@ int sqt_close(sqlite3_vtab_cursor *cur) {
   sqt_rows_free(&c->now);
   sqt_tail_give(c->tab, c->tail, c->tail_used, c->tail_desc);
   sqlite3_free(c->cols);
-  if (c->win)
-    for (int i = 0; i < c->tab->decl.ncol; i++)
-      sqz_column_free(&c->win[i].rows);
-  sqlite3_free(c->win);
+  sqt_window_give(c->tab, c->win);
   sqlite3_free(c->tail_index);
   sqlite3_free(c->chunks);
   sqlite3_free(c->points);
@@ -1040,6 +1033,53 @@ static int column_now(sqt_cursor *c, sqlite3_context *ctx, int i) {
 ** more of the chunk copies (or decodes) it whole. */
 #define SQT_WINDOW_ROWS 256
 
+/* A spare set of windows is kept while its arenas hold at most this many
+** bytes in all (256 rows of short text). */
+#define SQT_WINDOW_SPARE_BYTES (64 * 1024)
+
+sqt_window *sqt_window_take(sqt_vtab *p) {
+  int n = p->decl.ncol;
+  sqt_window *w = p->win_spare;
+  if (w) {
+    p->win_spare = NULL;
+  } else {
+    w = sqlite3_malloc64(sizeof(*w) * (size_t)n);
+    if (!w) return NULL;
+    for (int k = 0; k < n; k++)
+      sqz_column_init(&w[k].rows, p->alloc);
+  }
+  for (int k = 0; k < n; k++) {
+    sqz_column_clear(&w[k].rows);
+    w[k].first = 0;
+    w[k].seq = 0;
+  }
+  return w;
+}
+
+static void window_free(sqt_vtab *p, sqt_window *w) {
+  if (!w) return;
+  for (int k = 0; k < p->decl.ncol; k++)
+    sqz_column_free(&w[k].rows);
+  sqlite3_free(w);
+}
+
+void sqt_window_give(sqt_vtab *p, sqt_window *w) {
+  if (!w) return;
+  size_t bytes = 0;
+  for (int k = 0; k < p->decl.ncol; k++)
+    bytes += w[k].rows.bytes_capacity;
+  if (p->win_spare || bytes > SQT_WINDOW_SPARE_BYTES) {
+    window_free(p, w);
+    return;
+  }
+  p->win_spare = w;
+}
+
+void sqt_window_free_spare(sqt_vtab *p) {
+  window_free(p, p->win_spare);
+  p->win_spare = NULL;
+}
+
 /* Column i of the current row from the cursor's window on the chunk cache
 ** (*done), fetching the rows the scan has left in this chunk when they are
 ** few; *done = 0 when the caller is to decode the slot as before (many rows
@@ -1047,7 +1087,7 @@ static int column_now(sqt_cursor *c, sqlite3_context *ctx, int i) {
 static int window_column(sqt_cursor *c, sqlite3_context *ctx, int i, int *done) {
   *done = 0;
   uint32_t r = (uint32_t)c->row;
-  struct sqt_window *w = c->win ? &c->win[i] : NULL;
+  sqt_window *w = c->win ? &c->win[i] : NULL;
   if (w && w->seq == c->chunk_seq) {
     if (r >= w->first && r - w->first < w->rows.count) {
       result_row(ctx, &w->rows, r - w->first);
@@ -1068,12 +1108,8 @@ static int window_column(sqt_cursor *c, sqlite3_context *ctx, int i, int *done) 
     return SQLITE_OK;
   }
   if (!c->win) {
-    int n = c->tab->decl.ncol;
-    c->win = sqlite3_malloc64(sizeof(*c->win) * (size_t)n);
+    c->win = sqt_window_take(c->tab);
     if (!c->win) return SQLITE_NOMEM;
-    memset(c->win, 0, sizeof(*c->win) * (size_t)n);
-    for (int k = 0; k < n; k++)
-      sqz_column_init(&c->win[k].rows, c->tab->alloc);
     w = &c->win[i];
   }
   sqz_column_clear(&w->rows);
