@@ -29,6 +29,8 @@ int (*sqz_cc_fallocate)(int fd, off_t offset, off_t len) = posix_fallocate;
 #define CC_READY 0x59444552u           /* "REDY" */
 #define CC_PAGE ((size_t)4096)
 #define CC_HEAD ((size_t)16)                /* an image's header: count, flags, arena bytes */
+#define CC_ROW ((size_t)13)                 /* a row's record: class, value (8), length (4) */
+#define CC_BATCH 64                         /* rows packed or unpacked at a time */
 #define CC_UPB (SQZ_CC_BLOCK / SQZ_CC_UNIT) /* units per block */
 
 enum { CC_FREE = 0, CC_VALID = 0x56414C44u, CC_WRITING = 0x57524954u };
@@ -450,7 +452,25 @@ static void uwriter_write(uwriter *w, const void *src, size_t n) {
 }
 
 static uint64_t image_len(uint32_t count, uint64_t nbytes, uint32_t flags) {
-  return flags & SQZ_CC_DENSE ? CC_HEAD : CC_HEAD + (uint64_t)count * 13 + nbytes;
+  return flags & SQZ_CC_DENSE ? CC_HEAD : CC_HEAD + (uint64_t)count * CC_ROW + nbytes;
+}
+
+/* Reads the records of rows [first, first + n) of the image into rows
+** 0.. of out's class, value and length arrays (room for n); 0 when they
+** fail their check. */
+static int records_read(ureader *r, uint64_t first, uint32_t n, sqz_column *out) {
+  uint8_t rec[CC_BATCH * CC_ROW];
+  for (uint32_t k0 = 0; k0 < n; k0 += CC_BATCH) {
+    uint32_t m = n - k0 < CC_BATCH ? n - k0 : CC_BATCH;
+    if (!ureader_read(r, CC_HEAD + (first + k0) * CC_ROW, rec, m * CC_ROW)) return 0;
+    for (uint32_t k = 0; k < m; k++) {
+      const uint8_t *x = rec + k * CC_ROW;
+      out->type[k0 + k] = x[0];
+      memcpy(&out->v[k0 + k], x + 1, 8);
+      memcpy(&out->len[k0 + k], x + 9, 4);
+    }
+  }
+  return 1;
 }
 
 /* The image's header, from the entry's copy (checked by its hash: the
@@ -492,10 +512,8 @@ static int image_read(cc_geo *g, const snap *t, sqz_column *out, uint32_t *flags
   if (!(ih.flags & SQZ_CC_DENSE)) {
     if (ih.nbytes > max_bytes) return 2;
     if (sqz_column_reserve(out, ih.count, (size_t)ih.nbytes) != 0) return -2;
-    uint64_t o = CC_HEAD, c = ih.count;
-    if (!ureader_read(&r, o, out->type, c) || !ureader_read(&r, o + c, out->v, c * 8) ||
-        !ureader_read(&r, o + 9 * c, out->len, c * 4) ||
-        !ureader_read(&r, o + 13 * c, out->bytes, (size_t)ih.nbytes) ||
+    if (!records_read(&r, 0, ih.count, out) ||
+        !ureader_read(&r, CC_HEAD + CC_ROW * ih.count, out->bytes, (size_t)ih.nbytes) ||
         !rows_valid(out, ih.count, ih.nbytes))
       return 0;
   }
@@ -519,15 +537,9 @@ static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_
   if (ih.flags & SQZ_CC_DENSE) return 1;
   if (first > ih.count || n > ih.count - first) return 2; /* not damage: a plain miss */
   if (sqz_column_reserve(out, n, 0) != 0) return -2;
-  uint64_t o = CC_HEAD, c = ih.count;
-  ureader_prefetch(&r, o + first, n);
-  ureader_prefetch(&r, o + c + 8 * (uint64_t)first, (size_t)n * 8);
-  ureader_prefetch(&r, o + 9 * c + 4 * (uint64_t)first, (size_t)n * 4);
-  if (!ureader_read(&r, o + first, out->type, n) ||
-      !ureader_read(&r, o + c + 8 * (uint64_t)first, out->v, (size_t)n * 8) ||
-      !ureader_read(&r, o + 9 * c + 4 * (uint64_t)first, out->len, (size_t)n * 4) ||
-      !rows_valid(out, n, ih.nbytes))
-    return 0;
+  uint64_t arena = CC_HEAD + CC_ROW * (uint64_t)ih.count;
+  ureader_prefetch(&r, CC_HEAD + CC_ROW * (uint64_t)first, (size_t)n * CC_ROW);
+  if (!records_read(&r, first, n, out) || !rows_valid(out, n, ih.nbytes)) return 0;
   /* the rows' TEXT/BLOB bytes: need in all, within [lo, hi) of the arena */
   uint64_t need = 0, lo = UINT64_MAX, hi = 0;
   for (uint32_t k = 0; k < n; k++) {
@@ -541,7 +553,7 @@ static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_
   if (need && hi - lo <= need + SQZ_CC_UNIT && hi - lo <= max_bytes) {
     /* (nearly) contiguous, as rows decoded in order are: one read */
     if (sqz_column_reserve(out, n, (size_t)(hi - lo)) != 0) return -2;
-    if (!ureader_read(&r, o + 13 * c + lo, out->bytes, (size_t)(hi - lo))) return 0;
+    if (!ureader_read(&r, arena + lo, out->bytes, (size_t)(hi - lo))) return 0;
     for (uint32_t k = 0; k < n; k++)
       if (out->type[k] >= SQZ_CLASS_TEXT) out->v[k] -= lo;
     at = (size_t)(hi - lo);
@@ -549,7 +561,7 @@ static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_
     if (sqz_column_reserve(out, n, (size_t)need) != 0) return -2;
     for (uint32_t k = 0; k < n; k++) {
       if (out->type[k] < SQZ_CLASS_TEXT) continue;
-      if (!ureader_read(&r, o + 13 * c + out->v[k], out->bytes + at, out->len[k])) return 0;
+      if (!ureader_read(&r, arena + out->v[k], out->bytes + at, out->len[k])) return 0;
       out->v[k] = at;
       at += out->len[k];
     }
@@ -728,10 +740,18 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
   e->hh = head_hash(&ih, kh, len);
   uwriter_write(&w, &ih, sizeof ih);
   if (!(flags & SQZ_CC_DENSE)) {
-    uwriter_write(&w, col->type, count);
-    uwriter_write(&w, col->v, (size_t)count * 8);
-    if (sqz_cc_hook) sqz_cc_hook(1);
-    uwriter_write(&w, col->len, (size_t)count * 4);
+    uint8_t rec[CC_BATCH * CC_ROW];
+    for (uint32_t k0 = 0; k0 < count; k0 += CC_BATCH) {
+      uint32_t m = count - k0 < CC_BATCH ? count - k0 : CC_BATCH;
+      for (uint32_t k = 0; k < m; k++) {
+        uint8_t *x = rec + k * CC_ROW;
+        x[0] = col->type[k0 + k];
+        memcpy(x + 1, &col->v[k0 + k], 8);
+        memcpy(x + 9, &col->len[k0 + k], 4);
+      }
+      uwriter_write(&w, rec, m * CC_ROW);
+      if (k0 == 0 && sqz_cc_hook) sqz_cc_hook(1); /* half written */
+    }
     uwriter_write(&w, col->bytes, (size_t)nbytes);
   }
   uwriter_flush(&w);

@@ -21,8 +21,10 @@
 **   next     [nblocks] the entry's next block
 **   blocks   [nblocks] x SQZ_CC_BLOCK bytes, page aligned
 **
-** An entry's image (the decoded column: count, flags, classes, values,
-** lengths, bytes) is spread over a chain of blocks. A key picks a set (8
+** An entry's image (the decoded column: a 16-byte header of count, flags and
+** arena bytes; then a 13-byte record per row, its class, value or arena
+** offset and length, so the row a lookup reads lies in one unit, seldom two;
+** then the arena of TEXT/BLOB bytes) is spread over a chain of blocks. A key picks a set (8
 ** ways; no chains to loop). A new entry takes a free way of its set, else
 ** evicts the set's way whose CLOCK bit is clear; blocks are found by
 ** scanning the owner array, and when too few are free the global CLOCK hand
@@ -74,7 +76,7 @@
 #include "dict_cache.h" /* sqz_cache_counters */
 #include "sqt_chunk.h"  /* sqz_column */
 
-#define SQZ_CC_VERSION 2                    /* the region layout's version */
+#define SQZ_CC_VERSION 3                    /* the region layout's version */
 #define SQZ_CC_BLOCK ((size_t)16 << 10)     /* bytes of a data block */
 #define SQZ_CC_UNIT ((size_t)256)           /* bytes of an image a hash covers */
 #define SQZ_CC_WAYS 8                       /* entries per set */

@@ -416,6 +416,8 @@ void sqt_tail_columns(const sqt_vtab *p, uint64_t used, int *tail_index);
 /* A prepared tail SELECT for (used, desc) from p's pool, removed from it, or
 ** NULL when there is none. Cursors take one at xFilter... */
 sqlite3_stmt *sqt_tail_take(sqt_vtab *p, uint64_t used, int desc);
+/* Whether p's pool holds a tail SELECT for (used, desc). */
+int sqt_tail_held(const sqt_vtab *p, uint64_t used, int desc);
 /* ...and give it back (reset) when done; the pool keeps the SQT_TAIL_POOL
 ** most recent, so statements run again and again prepare nothing. */
 void sqt_tail_give(sqt_vtab *p, sqlite3_stmt *s, uint64_t used, int desc);

@@ -584,6 +584,28 @@ static int prepare_tail(sqt_cursor *c, uint64_t used) {
   return SQLITE_OK;
 }
 
+/* Ranges of fewer rowids than this are counted in the tail before its
+** SELECT is prepared (tail_may_hold). */
+#define SQT_TAIL_PROBE_SPAN 65536
+
+/* *any = whether the tail may hold rows in [lo, hi]. A cursor with a tail
+** statement at hand (its own, or one a closed cursor left) says yes at once;
+** otherwise a narrow range (a lookup, a short range: what a new connection
+** per request does) is first counted by a statement of one column, which
+** costs a third of preparing the tail SELECT of every column, in the usual
+** case where the tail holds none of it. */
+static int tail_may_hold(sqt_cursor *c, int64_t lo, int64_t hi, int *any) {
+  sqt_vtab *p = c->tab;
+  *any = 1;
+  if ((c->tail && c->tail_used == c->used && c->tail_desc == c->desc) ||
+      sqt_tail_held(p, c->used, c->desc) || (uint64_t)hi - (uint64_t)lo >= SQT_TAIL_PROBE_SPAN)
+    return SQLITE_OK;
+  int64_t n = 1;
+  int rc = sqt_query_count(p, SQT_TAIL_COUNT_RANGE, lo, hi, &n);
+  *any = n > 0;
+  return rc;
+}
+
 /* Moves the tail statement to its next row. */
 static int tail_step(sqt_cursor *c) {
   int rc = sqlite3_step(c->tail);
@@ -932,6 +954,10 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   if (rc != SQLITE_OK) return rc;
 
   /* the tail, over the same rowid range */
+  int any;
+  rc = tail_may_hold(c, c->lo, c->hi, &any);
+  if (rc != SQLITE_OK) return rc;
+  if (!any) return settle(c); /* tail_ok is 0 */
   rc = prepare_tail(c, c->used);
   if (rc != SQLITE_OK) return rc;
   sqlite3_bind_int64(c->tail, 1, c->lo);
@@ -963,7 +989,8 @@ static int resync(sqt_cursor *c) {
   start_chunks(c, from, to);
   int rc = fetch_chunks(c, NULL, 0);
   if (rc != SQLITE_OK) return rc;
-  sqlite3_reset(c->tail);
+  rc = prepare_tail(c, c->used); /* the first scan may have needed none */
+  if (rc != SQLITE_OK) return rc;
   sqlite3_bind_int64(c->tail, 1, from);
   sqlite3_bind_int64(c->tail, 2, to);
   rc = tail_step(c);

@@ -248,13 +248,14 @@ static int put_column(void *m, uint64_t i, const sqz_column *c, uint32_t flags) 
 }
 
 /* The image offsets of row r of a column of count rows (chunk_cache.c's
-** layout: a 16-byte header, then the classes, values, lengths of every row,
-** then the arena): [lo[j], hi[j]) for its class, value, length and bytes. */
+** layout: a 16-byte header, then a 13-byte record of class, value and
+** length for every row, then the arena): [lo[j], hi[j]) for its class,
+** value, length and bytes. */
 static void row_spans(const sqz_column *c, uint32_t r, uint64_t lo[4], uint64_t hi[4]) {
   uint64_t n = c->count;
-  lo[0] = 16 + r, hi[0] = lo[0] + 1;
-  lo[1] = 16 + n + 8 * (uint64_t)r, hi[1] = lo[1] + 8;
-  lo[2] = 16 + 9 * n + 4 * (uint64_t)r, hi[2] = lo[2] + 4;
+  lo[0] = 16 + 13 * (uint64_t)r, hi[0] = lo[0] + 1;
+  lo[1] = hi[0], hi[1] = lo[1] + 8;
+  lo[2] = hi[1], hi[2] = lo[2] + 4;
   lo[3] = hi[3] = 0;
   if (c->type[r] >= SQZ_CLASS_TEXT) lo[3] = 16 + 13 * n + c->v[r], hi[3] = lo[3] + c->len[r];
 }
@@ -383,9 +384,11 @@ static uint8_t *image_of(const sqz_column *col, uint64_t *len) {
   uint64_t nbytes = col->nbytes;
   memcpy(p, head, 8);
   memcpy(p + 8, &nbytes, 8);
-  memcpy(p + 16, col->type, (size_t)n);
-  memcpy(p + 16 + n, col->v, (size_t)n * 8);
-  memcpy(p + 16 + 9 * n, col->len, (size_t)n * 4);
+  for (uint64_t r = 0; r < n; r++) {
+    p[16 + 13 * r] = col->type[r];
+    memcpy(p + 16 + 13 * r + 1, &col->v[r], 8);
+    memcpy(p + 16 + 13 * r + 9, &col->len[r], 4);
+  }
   if (col->nbytes) memcpy(p + 16 + 13 * n, col->bytes, col->nbytes);
   return p;
 }
