@@ -41,7 +41,9 @@
 ** process, default 1500), --rounds R (each process serves R x P requests and
 ** the last P are timed: R = 2 measures processes that have already served P
 ** requests, as long-lived workers have; default 1), --repeat K (turns),
-** --cache SIZE (default 1G), --procs N (default 4), --quick (P / 5).
+** --cache SIZE (default 1G), --procs N (default 4), --quick (P / 5),
+** --profile MODE (plain, shared, floor...: P lookups in this one process,
+** for valgrind --tool=callgrind; prints only their time).
 ** Run from the repository root: ./build/bench/bench_shmcache.
 */
 #include <sqlite3.h>
@@ -70,7 +72,8 @@ static int PROCS = 4;
 
 static int64_t rows = 3000000;
 static int requests = 1500;
-static int rounds = 1; /* rounds of requests per process; the last one is timed */
+static int rounds = 1;      /* rounds of requests per process; the last one is timed */
+static const char *profile; /* --profile MODE: lookups in this process only */
 #define REPEAT_MAX 15
 static int repeat = 3; /* turns of plain and shared (medians of their ratios) */
 static const char *cache_size = "1G";
@@ -545,6 +548,8 @@ int main(int argc, char **argv) {
       PROCS = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
       rounds = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
+      profile = argv[++i];
     else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
       repeat = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--quick"))
@@ -564,6 +569,27 @@ int main(int argc, char **argv) {
   sqlite3_auto_extension((void (*)(void))floor_init);
   snprintf(prefix, sizeof prefix, "sqz-bench-%d-0", (int)getpid());
   build();
+  if (profile) {
+    /* --profile MODE: P connection-per-request lookups in this process, no
+    ** fork but the warm-up's: for valgrind --tool=callgrind, whose count
+    ** divided by P is a request's instructions (with the process's start) */
+    int mode = -1;
+    for (int m = PLAIN; m < NMODES; m++)
+      if (!strcmp(profile, mode_name[m])) mode = m;
+    if (mode < 0) return fprintf(stderr, "--profile: no mode %s\n", profile), 2;
+    new_prefix(1);
+    if (mode == SHARED) {
+      int fd[2];
+      wait_child(fork_child(warm_child, 0, fd), fd);
+    }
+    set_mode(mode, prefix);
+    uint64_t sum;
+    int64_t pss;
+    double t = run_requests(1, mode, 1, &sum, &pss);
+    printf("%s: %d lookups, %.1f us each\n", mode_name[mode], requests * rounds, t * 1e6);
+    unlink_segment();
+    return 0;
+  }
   printf("%" PRId64 " rows, %d processes x %d requests (the last of %d rounds timed), cache %s\n",
          rows, PROCS, requests, rounds, cache_size);
   int n = 1;
