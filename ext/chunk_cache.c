@@ -603,7 +603,9 @@ static int snapshot(void *mem, size_t size, const sqz_cc_key *key, cc_geo *g, sn
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq) continue; /* changed under us */
     if (memcmp(&k, key, sizeof k) != 0) continue;
-    __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
+    /* set only when clear: a store on every hit would take the entry's cache
+    ** line from every other core reading it */
+    if (!__atomic_load_n(&e->ref, __ATOMIC_RELAXED)) __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
     if (sqz_cc_hook) sqz_cc_hook(2);
     return 1;
   }
