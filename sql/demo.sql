@@ -265,44 +265,38 @@ SELECT 'squeeze_check: ' || squeeze_check('squeeze_file.birds');
 -- row of section 3.
 .headers off
 .mode list
-CREATE TEMP TABLE dmarks(step TEXT PRIMARY KEY, at REAL);
 SELECT 'squeeze_train_dict: dictionary ' ||
        squeeze_train_dict('birds_json', 'SELECT body FROM bird_json') || ' trained';
-INSERT INTO dmarks VALUES('start', julianday('now'));
+-- timed and checked as each codec of section 2, into the same tables
+INSERT INTO marks VALUES('zstd, dict=birds_json', 'birds', 'start', julianday('now'));
 UPDATE birdstrikes SET z = compress((SELECT body FROM bird_json WHERE id = birdstrikes.rowid),
                                     'zstd', 'dict=birds_json');
-INSERT INTO dmarks VALUES('compressed', julianday('now'));
-CREATE TEMP TABLE dict_result AS
-  SELECT sum(length(CAST(j.body AS BLOB))) AS bytes_before, sum(length(z)) AS bytes_after,
-         sum(decompress(z) IS j.body) AS roundtrip_ok, count(*) AS rows
+INSERT INTO marks VALUES('zstd, dict=birds_json', 'birds', 'compressed', julianday('now'));
+INSERT INTO results SELECT 'zstd, dict=birds_json', 'birdstrikes rows',
+  sum(length(CAST(j.body AS BLOB))), sum(length(z)), sum(decompress(z) IS j.body), count(*)
   FROM birdstrikes JOIN bird_json j ON j.id = birdstrikes.rowid;
-INSERT INTO dmarks VALUES('decompressed', julianday('now'));
+INSERT INTO marks VALUES('zstd, dict=birds_json', 'birds', 'decompressed', julianday('now'));
 
 .headers on
 .mode column
-SELECT 'zstd' AS birdstrikes_rows_as_json, r.bytes_before, r.bytes_after,
-       0 AS dictionary_bytes, printf('%.2f', 1.0 * r.bytes_before / r.bytes_after) AS ratio,
-       printf('%.2f', 1.0 * r.bytes_before / r.bytes_after) AS ratio_with_dictionary,
+SELECT r.codec AS birdstrikes_rows_as_json, r.bytes_before, r.bytes_after,
+       coalesce(length(sd.bytes), 0) AS dictionary_bytes,
+       printf('%.2f', 1.0 * r.bytes_before / r.bytes_after) AS ratio,
+       printf('%.2f', 1.0 * r.bytes_before / (r.bytes_after + coalesce(length(sd.bytes), 0)))
+         AS ratio_with_dictionary,
        printf('%.0f', (c.at - s.at) * 86400000) AS compress_ms,
        printf('%.0f', (d.at - c.at) * 86400000) AS verify_ms,
        CASE WHEN r.roundtrip_ok = r.rows THEN 'all ' || r.rows ELSE 'FAILED' END AS roundtrip
 FROM results r
-JOIN marks s ON s.codec = 'zstd' AND s.dataset = 'birds' AND s.step = 'start'
-JOIN marks c ON c.codec = 'zstd' AND c.dataset = 'birds' AND c.step = 'compressed'
-JOIN marks d ON d.codec = 'zstd' AND d.dataset = 'birds' AND d.step = 'decompressed'
-WHERE r.codec = 'zstd' AND r.dataset = 'birdstrikes rows'
-UNION ALL
-SELECT 'zstd, dict=birds_json', r.bytes_before, r.bytes_after, length(sd.bytes),
-       printf('%.2f', 1.0 * r.bytes_before / r.bytes_after),
-       printf('%.2f', 1.0 * r.bytes_before / (r.bytes_after + length(sd.bytes))),
-       printf('%.0f', ((SELECT at FROM dmarks WHERE step = 'compressed') -
-                       (SELECT at FROM dmarks WHERE step = 'start')) * 86400000),
-       printf('%.0f', ((SELECT at FROM dmarks WHERE step = 'decompressed') -
-                       (SELECT at FROM dmarks WHERE step = 'compressed')) * 86400000),
-       CASE WHEN r.roundtrip_ok = r.rows THEN 'all ' || r.rows ELSE 'FAILED' END
-FROM dict_result r, squeeze_dict sd WHERE sd.name = 'birds_json';
+JOIN marks s ON s.codec = r.codec AND s.dataset = 'birds' AND s.step = 'start'
+JOIN marks c ON c.codec = r.codec AND c.dataset = 'birds' AND c.step = 'compressed'
+JOIN marks d ON d.codec = r.codec AND d.dataset = 'birds' AND d.step = 'decompressed'
+LEFT JOIN squeeze_dict sd ON r.codec LIKE '%dict=%' AND sd.name = 'birds_json'
+WHERE r.dataset = 'birdstrikes rows' AND r.codec IN ('zstd', 'zstd, dict=birds_json')
+ORDER BY r.codec = 'zstd' DESC;
 SELECT CASE WHEN roundtrip_ok = rows THEN 'all round trips with the dictionary verified in SQL'
-            ELSE json('round trip FAILED') END AS check_result FROM dict_result;
+            ELSE json('round trip FAILED') END AS check_result
+FROM results WHERE codec = 'zstd, dict=birds_json';
 
 -- 8. Transparent compression of an existing table -------------------------------
 -- A table as an application keeps it, in a database file under build/
