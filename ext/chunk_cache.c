@@ -481,7 +481,7 @@ static int head_read(ureader *r, image_head *ih) {
       t->first >= r->g->nblocks || head_hash(&t->head, t->kh, t->len) != t->hh)
     return 0;
   *ih = t->head;
-  if (ih->flags & ~(SQZ_CC_DENSE | SQZ_CC_FAST) ||
+  if (ih->flags & ~(SQZ_CC_DENSE | SQZ_CC_FAST) || ih->nbytes > t->len ||
       image_len(ih->count, ih->nbytes, ih->flags) != t->len)
     return 0;
   return !(ih->flags & SQZ_CC_DENSE) || ih->nbytes == 0;
@@ -550,8 +550,10 @@ static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_
   }
   if (need > max_bytes) return 2;
   size_t at = 0;
-  if (need && hi - lo <= need + SQZ_CC_UNIT && hi - lo <= max_bytes) {
-    /* (nearly) contiguous, as rows decoded in order are: one read */
+  if (need && hi - lo < need + SQZ_CC_UNIT && hi - lo <= max_bytes) {
+    /* (nearly) contiguous, as rows decoded in order are: one read. The gaps
+    ** add up to less than a unit, so no unit lies wholly in one: every unit
+    ** read holds bytes of a row read (a damaged unit elsewhere is no miss) */
     if (sqz_column_reserve(out, n, (size_t)(hi - lo)) != 0) return -2;
     if (!ureader_read(&r, arena + lo, out->bytes, (size_t)(hi - lo))) return 0;
     for (uint32_t k = 0; k < n; k++)
@@ -747,9 +749,14 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
       uint32_t m = count - k0 < CC_BATCH ? count - k0 : CC_BATCH;
       for (uint32_t k = 0; k < m; k++) {
         uint8_t *x = rec + k * CC_ROW;
-        x[0] = col->type[k0 + k];
-        memcpy(x + 1, &col->v[k0 + k], 8);
-        memcpy(x + 9, &col->len[k0 + k], 4);
+        /* what a class leaves unused is written as 0, never as whatever the
+        ** decoder's arrays held there (other processes read the segment) */
+        uint8_t cls = col->type[k0 + k];
+        uint64_t v = cls == SQZ_CLASS_NULL ? 0 : col->v[k0 + k];
+        uint32_t len = cls >= SQZ_CLASS_TEXT ? col->len[k0 + k] : 0;
+        x[0] = cls;
+        memcpy(x + 1, &v, 8);
+        memcpy(x + 9, &len, 4);
       }
       uwriter_write(&w, rec, m * CC_ROW);
       if (k0 == 0 && sqz_cc_hook) sqz_cc_hook(1); /* half written */

@@ -569,8 +569,10 @@ static int prepare_tail(sqt_cursor *c, uint64_t used) {
     sqlite3_reset(c->tail);
     return SQLITE_OK;
   }
-  sqt_tail_give(p, c->tail, c->tail_used, c->tail_desc);
+  /* take before giving back: a full pool could drop the very one wanted */
+  sqlite3_stmt *old = c->tail;
   c->tail = sqt_tail_take(p, used, desc);
+  sqt_tail_give(p, old, c->tail_used, c->tail_desc);
   if (!c->tail) {
     char *sql = sqt_tail_select_sql(p, used, desc);
     if (!sql) return SQLITE_NOMEM;
@@ -957,7 +959,11 @@ int sqt_filter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, int arg
   int any;
   rc = tail_may_hold(c, c->lo, c->hi, &any);
   if (rc != SQLITE_OK) return rc;
-  if (!any) return settle(c); /* tail_ok is 0 */
+  if (!any) { /* tail_ok is 0; a statement of an earlier plan goes back to the pool */
+    sqt_tail_give(c->tab, c->tail, c->tail_used, c->tail_desc);
+    c->tail = NULL;
+    return settle(c);
+  }
   rc = prepare_tail(c, c->used);
   if (rc != SQLITE_OK) return rc;
   sqlite3_bind_int64(c->tail, 1, c->lo);

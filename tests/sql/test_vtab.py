@@ -676,6 +676,20 @@ class NewConnectionLookups(unittest.TestCase):
                     r.execute("UPDATE t SET b = 'ahead' WHERE rowid = 203")
             self.assertEqual(seen, [(i, "ahead" if i == 203 else "r%d" % i) for i in range(200, 206)])
             r.close()
+            # the same, descending, and through an IN list
+            for q, first, ahead, want in [
+                    ("SELECT rowid, b FROM t WHERE rowid BETWEEN 210 AND 215 ORDER BY rowid DESC",
+                     215, 212, list(range(215, 209, -1))),
+                    ("SELECT rowid, b FROM t WHERE rowid IN (220, 222, 224)", 220, 224,
+                     [220, 222, 224])]:
+                r = connect(path)
+                seen = []
+                for rowid, b in r.execute(q):
+                    seen.append((rowid, b))
+                    if rowid == first:
+                        r.execute("UPDATE t SET b = 'ahead' WHERE rowid = ?", (ahead,))
+                self.assertEqual(seen, [(i, "ahead" if i == ahead else "r%d" % i) for i in want], q)
+                r.close()
             w.close()
 
 
