@@ -1032,6 +1032,44 @@ int sqz_chunk_cache_on(void) {
 
 /* A read of the process's cache: the whole image (first == UINT32_MAX) or
 ** rows [first, first + n); counts it. */
+/* Admission. A miss stores its chunk, and in a cache smaller than what is
+** read every store evicts an entry another request is about to want: reads
+** then cost more than with no cache (docs/cache.md, Settings). So while this
+** process's recent reads hit less than half the time and its last store had
+** to evict a valid entry, only one miss in CC_THRASH_SAMPLE is stored: the
+** hit ratio of a cache too small for uniform reads stays what it was (any
+** content serves as well), a hot set that fits still gets in (its chunks
+** miss often), and the stores' cost falls by that factor. SQUEEZE_CACHE_KEEP=all
+** stores every miss. Counters are relaxed atomics: a rough, shared view. */
+#define CC_THRASH_SAMPLE 8
+#define CC_THRASH_WINDOW 1024 /* reads counted before the counts are halved */
+static struct {
+  uint32_t hits, misses; /* of this process's recent reads */
+  uint32_t full;         /* its last store evicted a valid entry */
+  uint32_t turn;         /* misses seen while thrashing */
+} adm;
+
+static void admission_count(int hit) {
+  __atomic_fetch_add(hit ? &adm.hits : &adm.misses, 1, __ATOMIC_RELAXED);
+  uint32_t h = __atomic_load_n(&adm.hits, __ATOMIC_RELAXED);
+  uint32_t m = __atomic_load_n(&adm.misses, __ATOMIC_RELAXED);
+  if (h + m > CC_THRASH_WINDOW) {
+    __atomic_store_n(&adm.hits, h / 2, __ATOMIC_RELAXED);
+    __atomic_store_n(&adm.misses, m / 2, __ATOMIC_RELAXED);
+  }
+}
+
+/* Whether a miss is to be stored now. */
+static int admission_admits(void) {
+  if (__atomic_load_n(&cc_keep_all, __ATOMIC_RELAXED) ||
+      !__atomic_load_n(&adm.full, __ATOMIC_RELAXED))
+    return 1;
+  if (__atomic_load_n(&adm.hits, __ATOMIC_RELAXED) >=
+      __atomic_load_n(&adm.misses, __ATOMIC_RELAXED))
+    return 1;
+  return __atomic_fetch_add(&adm.turn, 1, __ATOMIC_RELAXED) % CC_THRASH_SAMPLE == 0;
+}
+
 static int cache_read(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_column *out,
                       uint32_t *flags, size_t max_bytes) {
   int w;
@@ -1048,6 +1086,7 @@ static int cache_read(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_col
     BUMP(cc.c[w].hits);
   else if (rc != -2)
     BUMP(cc.c[w].misses);
+  if (rc != -2) admission_count(rc == 1);
   pthread_rwlock_unlock(&cc.lock);
   if (rc == -1 && w == 1) abandon(m);
   return rc == 1 ? 1 : rc == -2 ? -1 : 0;
@@ -1064,12 +1103,14 @@ int sqz_chunk_cache_rows(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_
 }
 
 void sqz_chunk_cache_put(const sqz_cc_key *key, const sqz_column *col, uint32_t flags) {
+  if (!admission_admits()) return;
   int w;
   void *m = acquire(&w);
   if (!m) return;
   uint64_t evicted = 0;
   int recovered = 0;
   int rc = sqz_cc_region_put(m, cc.mapped, key, col, flags, &evicted, &recovered);
+  __atomic_store_n(&adm.full, evicted > 0, __ATOMIC_RELAXED);
   if (evicted) __atomic_fetch_add(&cc.c[w].evictions, evicted, __ATOMIC_RELAXED);
   if (recovered) BUMP(cc.c[w].recoveries);
   pthread_rwlock_unlock(&cc.lock);

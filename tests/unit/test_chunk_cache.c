@@ -623,6 +623,43 @@ static void seg_stat(struct stat *st) {
   assert_int_equal(stat(path, st), 0);
 }
 
+/* n misses of new keys, each followed by its store, as point reads do;
+** returns the evictions the shared segment counted meanwhile. */
+static uint64_t miss_and_store(uint64_t from, int n) {
+  sqz_cache_counters p0, s0, p1, s1;
+  sqz_chunk_cache_counters(&p0, &s0);
+  for (uint64_t i = from; i < from + (uint64_t)n; i++) {
+    sqz_column out;
+    assert_int_equal(api_get(i, &out), 0);
+    sqz_column_free(&out);
+    api_put(i, 500);
+  }
+  sqz_chunk_cache_counters(&p1, &s1);
+  return s1.evictions - s0.evictions;
+}
+
+/* Admission: once reads miss more often than they hit and stores evict valid
+** entries (the cache is smaller than what is read), one miss in 8 is stored,
+** each such store evicting one entry; SQUEEZE_CACHE_KEEP=all stores every
+** miss. */
+static void test_admission_when_thrashing(void **state) {
+  (void)state;
+  set_prefix();
+  shm_unlink(seg_name);
+  unsetenv("SQUEEZE_CACHE_KEEP");
+  reattach();
+  miss_and_store(100000, 2000); /* fills the 1 MiB region, then thrashes */
+  uint64_t ev = miss_and_store(200000, 800);
+  assert_true(ev >= 800 / 8 && ev <= 3 * 800 / 8);
+  setenv("SQUEEZE_CACHE_KEEP", "all", 1);
+  reattach(); /* read when the cache is set up */
+  ev = miss_and_store(300000, 800);
+  assert_true(ev >= 800);
+  unsetenv("SQUEEZE_CACHE_KEEP");
+  reattach();
+  shm_unlink(seg_name);
+}
+
 static void test_segment_shared_across_fork(void **state) {
   (void)state;
   set_prefix();
@@ -772,6 +809,7 @@ int main(void) {
       cmocka_unit_test(test_region_rows_dense_and_fast),
       cmocka_unit_test(test_region_rows_damaged_unit),
       cmocka_unit_test(test_killed_holder),
+      cmocka_unit_test(test_admission_when_thrashing),
       cmocka_unit_test(test_segment_shared_across_fork),
       cmocka_unit_test(test_older_versions_removed),
       cmocka_unit_test(test_segment_checks),
