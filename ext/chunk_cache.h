@@ -194,7 +194,10 @@ int sqz_chunk_cache_rows(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_
                          uint32_t *flags, size_t max_bytes);
 
 /* Keeps col under key (see sqz_cc_region_put). Never fails: a chunk not kept
-** is only a later miss. */
+** is only a later miss. While this process's recent reads miss more often
+** than they hit and its last store evicted a valid entry (the cache is
+** smaller than what is read), only one call in 8 stores; with
+** $SQUEEZE_CACHE_KEEP=all every call does (docs/cache.md, Settings). */
 void sqz_chunk_cache_put(const sqz_cc_key *key, const sqz_column *col, uint32_t flags);
 
 /* Whether the cache is on (size > 0), and with shared whether a shared

@@ -562,10 +562,15 @@ static int rowid_in(sqt_cursor *c, sqlite3_value *list) {
 
 /* Prepares the tail statement for the columns in used (reused when the
 ** plan's colUsed is the same). */
+/* Whether the cursor holds a tail statement for (used, its order). */
+static int tail_held(const sqt_cursor *c, uint64_t used) {
+  return c->tail && c->tail_used == used && c->tail_desc == c->desc;
+}
+
 static int prepare_tail(sqt_cursor *c, uint64_t used) {
   sqt_vtab *p = c->tab;
   int desc = c->desc;
-  if (c->tail && c->tail_used == used && c->tail_desc == desc) {
+  if (tail_held(c, used)) {
     sqlite3_reset(c->tail);
     return SQLITE_OK;
   }
@@ -599,8 +604,8 @@ static int prepare_tail(sqt_cursor *c, uint64_t used) {
 static int tail_may_hold(sqt_cursor *c, int64_t lo, int64_t hi, int *any) {
   sqt_vtab *p = c->tab;
   *any = 1;
-  if ((c->tail && c->tail_used == c->used && c->tail_desc == c->desc) ||
-      sqt_tail_held(p, c->used, c->desc) || (uint64_t)hi - (uint64_t)lo >= SQT_TAIL_PROBE_SPAN)
+  if (tail_held(c, c->used) || sqt_tail_held(p, c->used, c->desc) ||
+      (uint64_t)hi - (uint64_t)lo >= SQT_TAIL_PROBE_SPAN)
     return SQLITE_OK;
   int64_t n = 1;
   int rc = sqt_query_count(p, SQT_TAIL_COUNT_RANGE, lo, hi, &n);

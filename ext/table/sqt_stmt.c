@@ -321,22 +321,24 @@ char *sqt_tail_select_sql(sqt_vtab *p, uint64_t used, int desc) {
   return sqlite3_str_finish(s);
 }
 
-int sqt_tail_held(const sqt_vtab *p, uint64_t used, int desc) {
+/* The pool's index of a statement for (used, desc), or -1. */
+static int tail_slot(const sqt_vtab *p, uint64_t used, int desc) {
   for (int i = 0; i < SQT_TAIL_POOL; i++)
     if (p->tail_pool[i].stmt && p->tail_pool[i].used == used && p->tail_pool[i].desc == desc)
-      return 1;
-  return 0;
+      return i;
+  return -1;
+}
+
+int sqt_tail_held(const sqt_vtab *p, uint64_t used, int desc) {
+  return tail_slot(p, used, desc) >= 0;
 }
 
 sqlite3_stmt *sqt_tail_take(sqt_vtab *p, uint64_t used, int desc) {
-  for (int i = 0; i < SQT_TAIL_POOL; i++) {
-    if (p->tail_pool[i].stmt && p->tail_pool[i].used == used && p->tail_pool[i].desc == desc) {
-      sqlite3_stmt *s = p->tail_pool[i].stmt;
-      p->tail_pool[i].stmt = NULL;
-      return s;
-    }
-  }
-  return NULL;
+  int i = tail_slot(p, used, desc);
+  if (i < 0) return NULL;
+  sqlite3_stmt *s = p->tail_pool[i].stmt;
+  p->tail_pool[i].stmt = NULL;
+  return s;
 }
 
 void sqt_tail_give(sqt_vtab *p, sqlite3_stmt *s, uint64_t used, int desc) {

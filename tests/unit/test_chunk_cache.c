@@ -337,8 +337,6 @@ static void test_region_rows(void **state) {
   munmap(m, REGION);
 }
 
-/* A DENSE entry gives its flag and no rows; a FAST one is a miss for a whole
-** get (the caller decodes it faster) and a hit for row reads. */
 /* A column whose arena is not in row order and has gaps (a decoder writes
 ** rows in order, but the image is input): rows spread wider than their
 ** bytes plus a unit are read one by one, rows with small gaps in one read
@@ -394,6 +392,8 @@ static void test_region_rows_gapped_arena(void **state) {
   munmap(m, REGION);
 }
 
+/* A DENSE entry gives its flag and no rows; a FAST one is a miss for a whole
+** get (the caller decodes it faster) and a hit for row reads. */
 static void test_region_rows_dense_and_fast(void **state) {
   (void)state;
   void *m = new_region(0);
