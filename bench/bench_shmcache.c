@@ -43,7 +43,8 @@
 ** the last P are timed: R = 2 measures processes that have already served P
 ** requests, as long-lived workers have; default 1), --repeat K (turns),
 ** --cache SIZE (default 1G), --procs N (default 4), --quick (P / 5),
-** --profile MODE (plain, shared, floor...: P lookups in this one process,
+** --profile MODE (plain, shared, floor...: P lookups, or with --profile-ranges
+** P 100-row ranges, in this one process,
 ** for valgrind --tool=callgrind; prints only their time).
 ** Run from the repository root: ./build/bench/bench_shmcache.
 */
@@ -58,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,8 +75,9 @@ static int PROCS = 4;
 
 static int64_t rows = 3000000;
 static int requests = 1500;
-static int rounds = 1;      /* rounds of requests per process; the last one is timed */
-static const char *profile; /* --profile MODE: lookups in this process only */
+static int rounds = 1;       /* rounds of requests per process; the last one is timed */
+static const char *profile;  /* --profile MODE: lookups in this process only */
+static int profile_work = 1; /* --profile-ranges: 100-row ranges instead */
 #define REPEAT_MAX 15
 static int repeat = 3; /* turns of plain and shared (medians of their ratios) */
 static const char *cache_size = "1G";
@@ -567,6 +570,8 @@ int main(int argc, char **argv) {
       rounds = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
       profile = argv[++i];
+    else if (!strcmp(argv[i], "--profile-ranges"))
+      profile_work = 2;
     else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
       repeat = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--quick"))
@@ -602,8 +607,13 @@ int main(int argc, char **argv) {
     set_mode(mode, prefix);
     uint64_t sum;
     int64_t pss;
-    double t = run_requests(1, mode, 1, &sum, &pss);
-    printf("%s: %d lookups, %.1f us each\n", mode_name[mode], requests * rounds, t * 1e6);
+    struct rusage u0, u1;
+    getrusage(RUSAGE_SELF, &u0);
+    double t = run_requests(profile_work, mode, 1, &sum, &pss);
+    getrusage(RUSAGE_SELF, &u1);
+    printf("%s: %d %s, %.1f us each, %.1f page faults each\n", mode_name[mode], requests * rounds,
+           profile_work == 1 ? "lookups" : "100-row ranges", t * 1e6,
+           (double)(u1.ru_minflt - u0.ru_minflt) / (requests * rounds));
     unlink_segment();
     return 0;
   }

@@ -206,6 +206,27 @@ class TypesAndChunks(SqlTestCase):
         self.assertEqual(self.one("SELECT count(*) FROM t WHERE r IS NULL"), 10)
         self.assertEqual(self.one("SELECT squeeze_check('t')"), "ok")
 
+    def test_texts_around_the_terminated_size(self):
+        # texts up to 255 bytes are given to SQLite with a terminator, longer ones and ones
+        # holding a NUL byte with their length: every kind reads back whole, in every encoding
+        texts = ["", "a", "x" * 254, "y" * 255, "z" * 256, "\u00e9" * 127 + "e", "a\x00b",
+                 "\x00", "q" * 200 + "\x00" + "r" * 100, "end\x00"]
+        for enc in ("UTF-8", "UTF-16le", "UTF-16be"):
+            with self.subTest(encoding=enc):
+                db = connect(":memory:")
+                db.execute("PRAGMA encoding = '%s'" % enc)
+                db.execute("CREATE VIRTUAL TABLE t USING squeeze(s TEXT, chunk_rows = 4)")
+                db.execute("CREATE TABLE p(s TEXT)")
+                for x in texts:
+                    db.execute("INSERT INTO t VALUES (?)", (x,))
+                    db.execute("INSERT INTO p VALUES (?)", (x,))
+                sql = "SELECT s, length(s), length(CAST(s AS BLOB)), hex(s) FROM %s ORDER BY rowid"
+                want = db.execute(sql % "p").fetchall()
+                self.assertEqual(db.execute(sql % "t").fetchall(), want)
+                self.assertEqual([r[0] for r in db.execute("SELECT s FROM t")], texts)
+                self.assertGreater(db.execute("SELECT count(*) FROM t_chunk").fetchone()[0], 1)
+                db.close()
+
     def test_large_values(self):
         big = os.urandom(300000)
         text = "word " * 100000
