@@ -37,6 +37,8 @@
 **      <= off. Medians of 5 runs, each on a new segment, which the cold
 **      process creates (reading one row) before its clock starts.
 **
+** The processes of a run start together (after their set-up), from a start
+** line. Each row also gives the median process's minor page faults per request.
 ** Every answer is checked against the plain table's (a mismatch exits 1). It
 ** never fails on speed: it prints. Options: --rows N, --requests P (per
 ** process, default 1500), --rounds R (each process serves R x P requests and
@@ -377,8 +379,10 @@ static int floor_init(sqlite3 *db, char **err, const sqlite3_api_routines *api) 
 
 /* One process's requests of workload w in mode (rounds of them): returns
 ** seconds per request of the last round; *sum gets the checksum of every
-** answer, *pss the Pss after. */
-static double run_requests(int w, int mode, uint64_t seed, uint64_t *sum, int64_t *pss) {
+** answer, *pss the Pss after, *faults the page faults per request of the
+** last round. */
+static double run_requests(int w, int mode, uint64_t seed, uint64_t *sum, int64_t *pss,
+                           double *faults) {
   const char *t = mode == PLAIN       ? "pl"
                   : mode == FLOOR     ? "floor"
                   : mode == FLOOR_DIR ? "floor_dir"
@@ -393,8 +397,13 @@ static double run_requests(int w, int mode, uint64_t seed, uint64_t *sum, int64_
   sqlite3 *db = NULL;
   sqlite3_stmt *s = NULL;
   double t0 = bench_now();
+  struct rusage u0, u1;
+  getrusage(RUSAGE_SELF, &u0);
   for (int i = 0; i < requests * rounds; i++) {
-    if (i == requests * (rounds - 1)) t0 = bench_now(); /* the last round */
+    if (i == requests * (rounds - 1)) { /* the last round */
+      t0 = bench_now();
+      getrusage(RUSAGE_SELF, &u0);
+    }
     if (!db) {
       db = open_db();
       if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) die_sql(db, sql);
@@ -410,6 +419,8 @@ static double run_requests(int w, int mode, uint64_t seed, uint64_t *sum, int64_
     }
   }
   double el = bench_now() - t0;
+  getrusage(RUSAGE_SELF, &u1);
+  *faults = (double)(u1.ru_minflt - u0.ru_minflt) / requests;
   if (db) {
     sqlite3_finalize(s);
     sqlite3_close(db);
@@ -442,6 +453,7 @@ typedef struct result {
   double seconds;
   uint64_t sum;
   int64_t pss;
+  double faults; /* minor page faults per request */
 } result;
 
 /* Runs fn-like work in a forked child and reads back its result. */
@@ -494,11 +506,44 @@ static void pretouch(size_t mib) {
   free((void *)m);
 }
 
+/* The start line of a run's processes: each child, once set up, writes a
+** byte to ready[1] and waits on go[0] until the parent, having read one byte
+** from each, closes go[1]. Forked one after another, the children would
+** otherwise start tens of milliseconds apart, and a short run's first
+** child would do much of its work alone on a core: the faster a mode, the
+** less its processes overlap, which made ratios against a fast plain table
+** larger than the work behind them. */
+static int ready[2] = {-1, -1}, go[2] = {-1, -1};
+
+static void start_line_open(void) {
+  if (pipe(ready) != 0 || pipe(go) != 0) exit(1);
+}
+
+/* In a child: ready, then wait for the start. */
+static void start_line_wait(void) {
+  char b = 1;
+  close(go[1]);
+  if (write(ready[1], &b, 1) != 1) _exit(1);
+  if (read(go[0], &b, 1) != 0) _exit(1); /* returns 0 when the parent closes go[1] */
+}
+
+/* In the parent, after forking n children: start them together. */
+static void start_line_go(int n) {
+  char b;
+  for (int k = 0; k < n; k++)
+    if (read(ready[0], &b, 1) != 1) exit(1);
+  close(go[1]);
+  close(go[0]);
+  close(ready[0]);
+  close(ready[1]);
+}
+
 static void request_child(int k, result *out) {
   pretouch(32);
   set_mode(cur_mode, prefix);
+  start_line_wait();
   out->seconds = run_requests(cur_work, cur_mode, 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1),
-                              &out->sum, &out->pss);
+                              &out->sum, &out->pss, &out->faults);
 }
 
 /* Warms the segment as request handlers of other processes would have: one
@@ -607,13 +652,10 @@ int main(int argc, char **argv) {
     set_mode(mode, prefix);
     uint64_t sum;
     int64_t pss;
-    struct rusage u0, u1;
-    getrusage(RUSAGE_SELF, &u0);
-    double t = run_requests(profile_work, mode, 1, &sum, &pss);
-    getrusage(RUSAGE_SELF, &u1);
-    printf("%s: %d %s, %.1f us each, %.1f page faults each\n", mode_name[mode], requests * rounds,
-           profile_work == 1 ? "lookups" : "100-row ranges", t * 1e6,
-           (double)(u1.ru_minflt - u0.ru_minflt) / (requests * rounds));
+    double faults;
+    double t = run_requests(profile_work, mode, 1, &sum, &pss, &faults);
+    printf("%s: %d %s, %.1f us each, %.1f page faults each (the last round)\n", mode_name[mode],
+           requests * rounds, profile_work == 1 ? "lookups" : "100-row ranges", t * 1e6, faults);
     unlink_segment();
     return 0;
   }
@@ -626,6 +668,7 @@ int main(int argc, char **argv) {
     ** the median of those ratios; off and process run once */
     double per[NMODES][REPEAT_MAX], ratio[NMODES][REPEAT_MAX];
     int64_t pss[NMODES] = {0};
+    double faults[NMODES][REPEAT_MAX];
     uint64_t want = 0;
     const int order[] = {PLAIN, SHARED, FLOOR, FLOOR_DIR, OFF, PROCESS};
     for (int r = 0; r < repeat; r++) {
@@ -642,18 +685,22 @@ int main(int argc, char **argv) {
                    (long long)w.pss);
         }
         int pids[PROCS_MAX], fds[PROCS_MAX][2];
+        start_line_open();
         for (int k = 0; k < PROCS; k++)
           pids[k] = fork_child(request_child, k, fds[k]);
-        double t[PROCS_MAX];
+        start_line_go(PROCS);
+        double t[PROCS_MAX], f[PROCS_MAX];
         uint64_t sum = 0;
         pss[cur_mode] = 0;
         for (int k = 0; k < PROCS; k++) {
           result x = wait_child(pids[k], fds[k]);
           t[k] = x.seconds;
+          f[k] = x.faults;
           sum += x.sum;
           pss[cur_mode] += x.pss;
         }
         per[cur_mode][r] = bench_median(t, PROCS);
+        faults[cur_mode][r] = bench_median(f, PROCS);
         ratio[cur_mode][r] = per[cur_mode][r] / per[PLAIN][r];
         if (cur_mode == PLAIN) want = sum;
         if (cur_mode < FLOOR && sum != want) {
@@ -671,8 +718,8 @@ int main(int argc, char **argv) {
       double pm[REPEAT_MAX], rm[REPEAT_MAX];
       memcpy(pm, per[m], sizeof(double) * (size_t)k);
       memcpy(rm, ratio[m], sizeof(double) * (size_t)k);
-      printf("  %-9s %8.1f us/request  %.2fx plain", mode_name[m], bench_median(pm, k) * 1e6,
-             bench_median(rm, k));
+      printf("  %-9s %8.1f us/request  %.2fx plain  %4.1f faults", mode_name[m],
+             bench_median(pm, k) * 1e6, bench_median(rm, k), bench_median(faults[m], k));
       if (m < FLOOR)
         printf("  Pss sum %lld MiB%s\n", (long long)(pss[m] >> 10), k == 1 ? "  (one turn)" : "");
       else
