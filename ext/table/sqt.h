@@ -388,9 +388,12 @@ int sqt_shadow_name(const char *zSuffix);
 ** SQLite code with *pzErr set (sqlite3_malloc'd) on failures other than OOM. */
 int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol, char **pzErr);
 /* Checks, in xConnect, that t_config records a format this release reads:
-** SQLITE_CORRUPT_VTAB when it is missing, SQLITE_ERROR when newer. */
+** SQLITE_CORRUPT_VTAB when it is missing, SQLITE_ERROR when newer. The same
+** statement tells the database's encoding (the stored key's bytes, read as a
+** BLOB: 6 for 'format' in UTF-8, 12 in UTF-16), so that a new connection need not run
+** PRAGMA encoding: *utf8 as sqt_shadow_text_is_utf8 sets it. */
 int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int *format,
-                            char **pzErr);
+                            int *utf8, char **pzErr);
 /* *utf8 = whether database zDb keeps its text as UTF-8 (PRAGMA encoding):
 ** BINARY comparisons of TEXT then follow UTF-8 byte order, the order zone
 ** maps are kept in; in UTF-16 databases they follow UTF-16 code units, and

@@ -100,7 +100,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   if (rc == SQLITE_OK && isCreate) rc = sqt_decl_save_columns(db, p->zDb, p->zName, &p->decl);
   p->format = SQT_FORMAT;
   if (rc == SQLITE_OK && !isCreate)
-    rc = sqt_shadow_check_format(db, p->zDb, p->zName, &p->format, pzErr);
+    rc = sqt_shadow_check_format(db, p->zDb, p->zName, &p->format, &p->utf8, pzErr);
   if (rc == SQLITE_OK) {
     char *schema = sqt_decl_schema(&p->decl);
     rc = schema ? sqlite3_declare_vtab(db, schema) : SQLITE_NOMEM;
@@ -108,7 +108,7 @@ static int sqt_init(sqlite3 *db, void *pAux, int argc, const char *const *argv,
   }
   if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
   if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
-  if (rc == SQLITE_OK) rc = sqt_shadow_text_is_utf8(db, p->zDb, &p->utf8);
+  if (rc == SQLITE_OK && isCreate) rc = sqt_shadow_text_is_utf8(db, p->zDb, &p->utf8);
   if (rc != SQLITE_OK) {
     vtab_free(p);
     return rc;

@@ -70,9 +70,9 @@ int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol,
   return rc;
 }
 
-int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int *format,
+int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int *format, int *utf8,
                             char **pzErr) {
-  char *sql = sqlite3_mprintf("SELECT v FROM %Q.'%q_config' WHERE k = 'format'", zDb, zName);
+  char *sql = sqlite3_mprintf("SELECT +v, +k FROM %Q.'%q_config' WHERE k = 'format'", zDb, zName);
   if (!sql) return SQLITE_NOMEM;
   sqlite3_stmt *s = NULL;
   int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
@@ -86,6 +86,10 @@ int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int
   rc = sqlite3_step(s);
   sqlite3_int64 v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
   int is_int = rc == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_INTEGER;
+  if (rc == SQLITE_ROW) { /* a TEXT read as a BLOB keeps the database's encoding */
+    sqlite3_column_blob(s, 1);
+    *utf8 = sqlite3_column_bytes(s, 1) == (int)strlen("format");
+  }
   sqlite3_finalize(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     if (rc != SQLITE_NOMEM)

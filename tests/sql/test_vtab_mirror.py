@@ -19,6 +19,7 @@ maps must answer as a plain table does in every encoding.
 import os
 import random
 import sqlite3
+import tempfile
 import unittest
 
 from sqz import connect
@@ -346,25 +347,35 @@ class EncodingMirrorTest(MirrorTest):
         self.run_encoding("UTF-16be")
 
     def test_zone_map_text_order(self):
-        """The issue's repro, and U+FF61 against U+10000, in every encoding."""
-        for encoding in ("UTF-8", "UTF-16le", "UTF-16be"):
-            db = connect()
-            try:
+        """The issue's repro, and U+FF61 against U+10000, in every encoding; in a
+        file database also reopened, where xConnect learns the encoding from the
+        format row rather than from PRAGMA encoding."""
+        with tempfile.TemporaryDirectory() as d:
+            for encoding in ("UTF-8", "UTF-16le", "UTF-16be"):
+                path = os.path.join(d, encoding + ".db")
+                self.zone_map_text_order(encoding, path, reopen=False)
+                self.zone_map_text_order(encoding, path, reopen=True)
+
+    def zone_map_text_order(self, encoding, path, reopen):
+        db = connect(path)
+        try:
+            if not reopen:
                 db.execute("PRAGMA encoding = '%s'" % encoding)
                 db.execute("CREATE VIRTUAL TABLE sq USING squeeze(s TEXT, chunk_rows = 2)")
                 db.execute("CREATE TABLE pl(s TEXT)")
                 for t in ("sq", "pl"):
                     db.execute("INSERT INTO %s VALUES ('a'), ('b'), ('\u0100'), ('\u0101'), "
                                "('\uff61'), ('\U00010000')" % t)
-                for where in ("s < 'a'", "s > 'b'", "s >= '\uff61'", "s < '\U00010000'",
-                              "s < '\uff61'", "s > '\U00010000'", "s BETWEEN 'b' AND '\uff61'"):
-                    got, want = (db.execute("SELECT group_concat(rowid) FROM (SELECT rowid FROM "
-                                            "%s WHERE %s ORDER BY rowid)" % (t, where)).fetchone()[0]
-                                 for t in ("sq", "pl"))
-                    with self.subTest(encoding=encoding, where=where):
-                        self.assertEqual(got, want, "%s: WHERE %s" % (encoding, where))
-            finally:
-                db.close()
+                db.commit()
+            for where in ("s < 'a'", "s > 'b'", "s >= '\uff61'", "s < '\U00010000'",
+                          "s < '\uff61'", "s > '\U00010000'", "s BETWEEN 'b' AND '\uff61'"):
+                got, want = (db.execute("SELECT group_concat(rowid) FROM (SELECT rowid FROM "
+                                        "%s WHERE %s ORDER BY rowid)" % (t, where)).fetchone()[0]
+                             for t in ("sq", "pl"))
+                with self.subTest(encoding=encoding, where=where, reopen=reopen):
+                    self.assertEqual(got, want, "%s: WHERE %s" % (encoding, where))
+        finally:
+            db.close()
 
     # the UTF-8-only tests of MirrorTest are not repeated here
     test_small_chunks = None
