@@ -164,6 +164,7 @@ demo: deps-deb all
 
 bench: deps all $(BENCH_BIN) $(BUILD)/ts/ts.i64
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@echo "== bench/bench_driver_ranges.py"; /usr/bin/python3 bench/bench_driver_ranges.py
 	@sh bench/litestream.sh && SERIES=full sh bench/litestream.sh
 
 # codec_bench on the real datasets (sql/bench.sql), as tables and a gnuplot picture:
