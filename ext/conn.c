@@ -88,6 +88,17 @@ void sqz_result_status(sqlite3_context *context, const char *fn, size_t r) {
   }
 }
 
+void sqz_result_text_copy(sqlite3_context *context, const char *z, size_t n) {
+  if (n <= SQZ_TERMINATED_MAX && (n == 0 || !memchr(z, 0, n))) {
+    char t[SQZ_TERMINATED_MAX + 1];
+    if (n) memcpy(t, z, n);
+    t[n] = 0;
+    sqlite3_result_text(context, t, -1, SQLITE_TRANSIENT);
+    return;
+  }
+  sqlite3_result_text64(context, z, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 void sqz_result_errorf(sqlite3_context *context, const char *fn, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -59,6 +59,19 @@ int sqz_status_rc(size_t r);
 ** TOO_LARGE gives SQLITE_TOOBIG, everything else SQLITE_ERROR. */
 void sqz_result_status(sqlite3_context *context, const char *fn, size_t r);
 
+/* Texts of at most this many bytes are given to SQLite with a terminator. */
+#define SQZ_TERMINATED_MAX 255
+
+/* Sets the TEXT result of context to a copy of the n bytes (UTF-8) at z.
+** SQLite (3.40) marks a text as terminated only when it is given with
+** length -1; given with its length, a later sqlite3_column_text() (what
+** Python's sqlite3 and most drivers call for TEXT) reallocates the result
+** to add the terminator, and the next row's result grows the register
+** again: two allocations per value. A text of at most SQZ_TERMINATED_MAX
+** bytes without a NUL byte is therefore copied here with a terminator and
+** given with length -1; others are given with their length. */
+void sqz_result_text_copy(sqlite3_context *context, const char *z, size_t n);
+
 /* Sets an SQLITE_ERROR result "fn: <printf message>" (SQLITE_NOMEM when the
 ** message cannot be allocated). */
 void sqz_result_errorf(sqlite3_context *context, const char *fn, const char *fmt, ...);

@@ -487,22 +487,29 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
     sqz_result_status(context, "decompress", (size_t)size);
     return;
   }
-  uint8_t *out = sqlite3_malloc64(size ? size : 1);
+  /* a small value (a short row's) is decompressed on the stack and copied
+  ** into SQLite's result register, which is reused from row to row: no
+  ** allocation per value */
+  uint8_t small[SQZ_TERMINATED_MAX + 1];
+  uint8_t *out = size <= SQZ_TERMINATED_MAX ? small : sqlite3_malloc64(size);
   if (!out) {
     sqlite3_result_error_nomem(context);
     return;
   }
   size_t r = sqz_conn_decompress(c, &info, out, (size_t)size, src, n, use.dict);
   if (sqz_is_error(r)) {
-    sqlite3_free(out);
+    if (out != small) sqlite3_free(out);
     sqz_result_status(context, "decompress", r);
     return;
   }
-  if (info.is_text) {
+  if (out == small && info.is_text)
+    sqz_result_text_copy(context, (const char *)out, (size_t)size);
+  else if (out == small)
+    sqlite3_result_blob64(context, out, size, SQLITE_TRANSIENT);
+  else if (info.is_text)
     sqlite3_result_text64(context, (const char *)out, size, sqlite3_free, SQLITE_UTF8);
-  } else {
+  else
     sqlite3_result_blob64(context, out, size, sqlite3_free);
-  }
 }
 
 /* The header of the squeeze, zstd or LZ4 frame in arg, or 0 when arg is not

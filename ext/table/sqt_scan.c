@@ -1027,26 +1027,6 @@ int sqt_eof(sqlite3_vtab_cursor *cur) {
   return ((sqt_cursor *)cur)->eof;
 }
 
-/* Texts up to this many bytes are given to SQLite with their terminator. */
-#define SQT_TERMINATED_MAX 255
-
-/* TEXT of n bytes at z as the result, copied. SQLite 3.40 marks a text as
-** terminated only when it is given with length -1; given with its length, a
-** later sqlite3_column_text() (what Python's sqlite3 and most drivers call)
-** reallocates the register to add the terminator, and the next row's result
-** grows it again: two allocations per value. A short text without a NUL byte
-** is therefore copied here with a terminator and given with length -1. */
-static void result_text(sqlite3_context *ctx, const char *z, size_t n) {
-  if (n <= SQT_TERMINATED_MAX && (n == 0 || !memchr(z, 0, n))) {
-    char t[SQT_TERMINATED_MAX + 1];
-    if (n) memcpy(t, z, n);
-    t[n] = 0;
-    sqlite3_result_text(ctx, t, -1, SQLITE_TRANSIENT);
-    return;
-  }
-  sqlite3_result_text64(ctx, z, n, SQLITE_TRANSIENT, SQLITE_UTF8);
-}
-
 /* Row r of col as the result. */
 static void result_row(sqlite3_context *ctx, const sqz_column *col, uint32_t r) {
   sqz_value v = sqz_column_value(col, r);
@@ -1058,7 +1038,7 @@ static void result_row(sqlite3_context *ctx, const sqz_column *col, uint32_t r) 
     sqlite3_result_double(ctx, sqz_bits_double(v.v));
     break;
   case SQZ_CLASS_TEXT:
-    result_text(ctx, (const char *)v.p, v.n);
+    sqz_result_text_copy(ctx, (const char *)v.p, v.n);
     break;
   case SQZ_CLASS_BLOB:
     sqlite3_result_blob64(ctx, v.p, v.n, SQLITE_TRANSIENT);

@@ -42,6 +42,19 @@ class RoundTrip(SqlTestCase):
                 self.assertEqual(self.one("SELECT length(CAST(decompress(compress(?, ?)) AS BLOB))",
                                           text, codec), len(text.encode()))
 
+    def test_sizes_around_the_small_result(self):
+        # values up to 255 bytes are decompressed on the stack and copied into the result
+        # (texts without a NUL byte with their terminator); longer ones are handed over
+        for n in [0, 1, 254, 255, 256, 257, 4096]:
+            for v in ["x" * n, ("a\x00" * n)[:n], bytes(range(256)) * (n // 256) + bytes(n % 256)]:
+                for codec in ["zstd", "lz4", "store", "rle", "huffman"]:
+                    with self.subTest(n=n, kind=type(v).__name__, codec=codec):
+                        row = self.db.execute("SELECT typeof(x), x, length(CAST(x AS BLOB)) FROM"
+                                              " (SELECT decompress(compress(?, ?)) AS x)",
+                                              (v, codec)).fetchone()
+                        self.assertEqual(row, ("text" if isinstance(v, str) else "blob", v,
+                                               len(v.encode() if isinstance(v, str) else v)))
+
     def test_edge_sizes(self):
         base = read_data("moby-dick.txt")
         data = (base * (16 * BLOCK // len(base) + 1))[: 16 * BLOCK]
