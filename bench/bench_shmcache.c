@@ -47,14 +47,16 @@
 ** requests, as long-lived workers have; default 1), --repeat K (turns),
 ** --cache SIZE (default 1G), --procs N (default 4), --quick (P / 5),
 ** --profile MODE (plain, shared, floor...: P lookups, or with --profile-ranges
-** P 100-row ranges, in this one process,
-** for valgrind --tool=callgrind; prints only their time).
+** P 100-row ranges, in this one process, for valgrind --tool=callgrind;
+** prints their time, page faults and, for shared, the pages of the segment
+** the process has mapped).
 ** Run from the repository root: ./build/bench/bench_shmcache.
 */
 #include <sqlite3.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
@@ -378,6 +380,32 @@ static int floor_init(sqlite3 *db, char **err, const sqlite3_api_routines *api) 
   return rc == SQLITE_OK ? sqlite3_create_module(db, "floor_dir", &floor_module, &dir) : rc;
 }
 
+/* Pages of this process's mapping of the segment (named by prefix) that are
+** mapped (present in /proc/self/pagemap); -1 when there is none. */
+static long segment_pages_mapped(const char *name) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[512];
+  unsigned long lo = 0, hi = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (strstr(line, name) && sscanf(line, "%lx-%lx", &lo, &hi) == 2) break;
+  if (f) fclose(f);
+  int fd = open("/proc/self/pagemap", O_RDONLY);
+  if (!hi || fd < 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  long n = 0;
+  uint64_t e[512];
+  for (unsigned long a = lo; a < hi; a += 512 * 4096ul) {
+    size_t k = (hi - a) / 4096 < 512 ? (hi - a) / 4096 : 512;
+    if (pread(fd, e, k * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(k * 8)) break;
+    for (size_t i = 0; i < k; i++)
+      n += (long)(e[i] >> 63);
+  }
+  close(fd);
+  return n;
+}
+
 /* One process's requests of workload w in mode (rounds of them): returns
 ** seconds per request of the last round; *sum gets the checksum of every
 ** answer, *pss the Pss after, *faults the page faults per request of the
@@ -671,6 +699,8 @@ int main(int argc, char **argv) {
     double t = run_requests(profile_work, mode, 1, &sum, &pss, &faults);
     printf("%s: %d %s, %.1f us each, %.1f page faults each (the last round)\n", mode_name[mode],
            requests * rounds, profile_work == 1 ? "lookups" : "100-row ranges", t * 1e6, faults);
+    if (mode == SHARED)
+      printf("  pages of the segment mapped in this process: %ld\n", segment_pages_mapped(prefix));
     unlink_segment();
     return 0;
   }
