@@ -28,9 +28,38 @@ int (*sqz_cc_fallocate)(int fd, off_t offset, off_t len) = posix_fallocate;
 #define CC_MAGIC 0x314B4E4843515A53ull /* "SQZCHNK1" little-endian */
 #define CC_READY 0x59444552u           /* "REDY" */
 #define CC_PAGE ((size_t)4096)
-#define CC_HEAD ((size_t)16)                /* an image's header: count, flags, arena bytes */
-#define CC_ROW ((size_t)13)                 /* a row's record: class, value (8), length (4) */
-#define CC_BATCH 64                         /* rows packed or unpacked at a time */
+#define CC_HEAD ((size_t)16) /* an image's header: count, flags, arena bytes */
+#define CC_ROW ((size_t)13)  /* a mixed row's record: class, value (8), length (4) */
+#define CC_BATCH 64          /* rows packed or unpacked at a time */
+
+/* How an image records its rows (bits 8..11 of its flags). A column whose
+** rows are all INT (or all REAL) keeps only their 8-byte values. One whose
+** rows are all TEXT (or all BLOB) keeps its rows' bytes one after another
+** and a 4-byte end offset per row (row k's bytes end at end[k] and start
+** where row k - 1's end, the first at 0): CC_TEXT. When its rows share
+** bytes (a dictionary's strings), so that this would take more than its
+** arena, it keeps the arena and a 4-byte offset and 4-byte length per row:
+** CC_TEXT_REF. Any other column (NULLs, mixed classes) keeps a CC_ROW record
+** per row: its class, value or arena offset, and length. */
+enum {
+  CC_MIXED = 0,
+  CC_INT = 1,
+  CC_REAL = 2,
+  CC_TEXT = 3,
+  CC_BLOB = 4,
+  CC_TEXT_REF = 5,
+  CC_BLOB_REF = 6,
+  CC_KINDS = 7
+};
+#define CC_KIND_SHIFT 8
+#define CC_KIND_MASK (0xFu << CC_KIND_SHIFT)
+#define CC_KIND(flags) (((flags)&CC_KIND_MASK) >> CC_KIND_SHIFT)
+#define CC_PUBLIC_FLAGS (SQZ_CC_DENSE | SQZ_CC_FAST)
+
+/* Bytes of a row's record in an image of kind k. */
+static size_t rec_size(uint32_t k) {
+  return k == CC_MIXED ? CC_ROW : k == CC_TEXT || k == CC_BLOB ? 4 : 8;
+}
 #define CC_UPB (SQZ_CC_BLOCK / SQZ_CC_UNIT) /* units per block */
 
 enum { CC_FREE = 0, CC_VALID = 0x56414C44u, CC_WRITING = 0x57524954u };
@@ -452,22 +481,83 @@ static void uwriter_write(uwriter *w, const void *src, size_t n) {
 }
 
 static uint64_t image_len(uint32_t count, uint64_t nbytes, uint32_t flags) {
-  return flags & SQZ_CC_DENSE ? CC_HEAD : CC_HEAD + (uint64_t)count * CC_ROW + nbytes;
+  return flags & SQZ_CC_DENSE ? CC_HEAD
+                              : CC_HEAD + (uint64_t)count * rec_size(CC_KIND(flags)) + nbytes;
 }
 
-/* Reads the records of rows [first, first + n) of the image into rows
-** 0.. of out's class, value and length arrays (room for n); 0 when they
-** fail their check. */
-static int records_read(ureader *r, uint64_t first, uint32_t n, sqz_column *out) {
-  uint8_t rec[CC_BATCH * CC_ROW];
+/* The kind of image col (count rows, not DENSE) is stored as, and in
+** *nbytes the bytes of its image's arena: col's arena for CC_MIXED and the
+** REF kinds, none for CC_INT and CC_REAL, the rows' bytes for CC_TEXT and
+** CC_BLOB. */
+static uint32_t kind_of(const sqz_column *col, uint64_t *nbytes) {
+  *nbytes = col->nbytes;
+  if (col->count == 0) return CC_MIXED;
+  uint8_t cls = col->type[0];
+  for (uint32_t k = 1; k < col->count; k++)
+    if (col->type[k] != cls) return CC_MIXED;
+  if (cls == SQZ_CLASS_INT || cls == SQZ_CLASS_REAL) {
+    *nbytes = 0; /* no arena */
+    return cls == SQZ_CLASS_INT ? CC_INT : CC_REAL;
+  }
+  if (cls != SQZ_CLASS_TEXT && cls != SQZ_CLASS_BLOB) return CC_MIXED;
+  if (col->nbytes > UINT32_MAX) return CC_MIXED;
+  uint64_t sum = 0;
+  for (uint32_t k = 0; k < col->count; k++) {
+    if (col->v[k] > col->nbytes || col->len[k] > col->nbytes - col->v[k]) return CC_MIXED;
+    sum += col->len[k];
+  }
+  if (sum > col->nbytes) /* rows share bytes: offsets and lengths */
+    return cls == SQZ_CLASS_TEXT ? CC_TEXT_REF : CC_BLOB_REF;
+  *nbytes = sum;
+  return cls == SQZ_CLASS_TEXT ? CC_TEXT : CC_BLOB;
+}
+
+/* Reads the records of rows [first, first + n) of an image of kind k into
+** rows 0.. of out's class, value and length arrays (room for n), with
+** TEXT/BLOB values as offsets into the image's arena; 0 when they fail
+** their check (an end offset before the one it follows is damage; offsets
+** past the arena are left to rows_valid). */
+static int records_read(ureader *r, uint32_t k, uint64_t first, uint32_t n, sqz_column *out) {
+  size_t rs = rec_size(k);
+  uint8_t rec[(CC_BATCH + 1) * CC_ROW];
+  uint32_t prev = 0; /* end offset of the row before (TEXT/BLOB) */
+  if ((k == CC_TEXT || k == CC_BLOB) && first > 0 &&
+      !ureader_read(r, CC_HEAD + (first - 1) * 4, &prev, 4))
+    return 0;
   for (uint32_t k0 = 0; k0 < n; k0 += CC_BATCH) {
     uint32_t m = n - k0 < CC_BATCH ? n - k0 : CC_BATCH;
-    if (!ureader_read(r, CC_HEAD + (first + k0) * CC_ROW, rec, m * CC_ROW)) return 0;
-    for (uint32_t k = 0; k < m; k++) {
-      const uint8_t *x = rec + k * CC_ROW;
-      out->type[k0 + k] = x[0];
-      memcpy(&out->v[k0 + k], x + 1, 8);
-      memcpy(&out->len[k0 + k], x + 9, 4);
+    if (!ureader_read(r, CC_HEAD + (first + k0) * rs, rec, m * rs)) return 0;
+    for (uint32_t i = 0; i < m; i++) {
+      const uint8_t *x = rec + i * rs;
+      uint32_t j = k0 + i, end;
+      switch (k) {
+      case CC_MIXED:
+        out->type[j] = x[0];
+        memcpy(&out->v[j], x + 1, 8);
+        memcpy(&out->len[j], x + 9, 4);
+        break;
+      case CC_INT:
+      case CC_REAL:
+        out->type[j] = k == CC_INT ? SQZ_CLASS_INT : SQZ_CLASS_REAL;
+        memcpy(&out->v[j], x, 8);
+        out->len[j] = 0;
+        break;
+      case CC_TEXT_REF:
+      case CC_BLOB_REF:
+        memcpy(&end, x, 4); /* the offset */
+        out->type[j] = k == CC_TEXT_REF ? SQZ_CLASS_TEXT : SQZ_CLASS_BLOB;
+        out->v[j] = end;
+        memcpy(&out->len[j], x + 4, 4);
+        break;
+      default:
+        memcpy(&end, x, 4);
+        if (end < prev) return 0;
+        out->type[j] = k == CC_TEXT ? SQZ_CLASS_TEXT : SQZ_CLASS_BLOB;
+        out->v[j] = prev;
+        out->len[j] = end - prev;
+        prev = end;
+        break;
+      }
     }
   }
   return 1;
@@ -481,10 +571,10 @@ static int head_read(ureader *r, image_head *ih) {
       t->first >= r->g->nblocks || head_hash(&t->head, t->kh, t->len) != t->hh)
     return 0;
   *ih = t->head;
-  if (ih->flags & ~(SQZ_CC_DENSE | SQZ_CC_FAST) || ih->nbytes > t->len ||
-      image_len(ih->count, ih->nbytes, ih->flags) != t->len)
+  if (ih->flags & ~(CC_PUBLIC_FLAGS | CC_KIND_MASK) || CC_KIND(ih->flags) >= CC_KINDS ||
+      ih->nbytes > t->len || image_len(ih->count, ih->nbytes, ih->flags) != t->len)
     return 0;
-  return !(ih->flags & SQZ_CC_DENSE) || ih->nbytes == 0;
+  return !(ih->flags & SQZ_CC_DENSE) || (ih->nbytes == 0 && CC_KIND(ih->flags) == CC_MIXED);
 }
 
 /* Whether rows [0, n) of out are well formed: a class, and TEXT/BLOB
@@ -511,15 +601,16 @@ static int image_read(cc_geo *g, const snap *t, sqz_column *out, uint32_t *flags
   if (ih.flags & SQZ_CC_FAST) return 2; /* the caller decodes it faster */
   if (!(ih.flags & SQZ_CC_DENSE)) {
     if (ih.nbytes > max_bytes) return 2;
+    uint32_t k = CC_KIND(ih.flags);
     if (sqz_column_reserve(out, ih.count, (size_t)ih.nbytes) != 0) return -2;
-    if (!records_read(&r, 0, ih.count, out) ||
-        !ureader_read(&r, CC_HEAD + CC_ROW * ih.count, out->bytes, (size_t)ih.nbytes) ||
+    if (!records_read(&r, k, 0, ih.count, out) ||
+        !ureader_read(&r, CC_HEAD + rec_size(k) * ih.count, out->bytes, (size_t)ih.nbytes) ||
         !rows_valid(out, ih.count, ih.nbytes))
       return 0;
   }
   out->count = ih.flags & SQZ_CC_DENSE ? 0 : ih.count;
   out->nbytes = (size_t)ih.nbytes;
-  *flags = ih.flags;
+  *flags = ih.flags & CC_PUBLIC_FLAGS;
   return 1;
 }
 
@@ -533,13 +624,15 @@ static int image_rows(cc_geo *g, const snap *t, uint32_t first, uint32_t n, sqz_
   ureader_open(&r, g, t);
   image_head ih;
   if (!head_read(&r, &ih)) return 0;
-  *flags = ih.flags;
+  *flags = ih.flags & CC_PUBLIC_FLAGS;
   if (ih.flags & SQZ_CC_DENSE) return 1;
   if (first > ih.count || n > ih.count - first) return 2; /* not damage: a plain miss */
   if (sqz_column_reserve(out, n, 0) != 0) return -2;
-  uint64_t arena = CC_HEAD + CC_ROW * (uint64_t)ih.count;
-  ureader_prefetch(&r, CC_HEAD + CC_ROW * (uint64_t)first, (size_t)n * CC_ROW);
-  if (!records_read(&r, first, n, out) || !rows_valid(out, n, ih.nbytes)) return 0;
+  uint32_t k = CC_KIND(ih.flags);
+  size_t rs = rec_size(k);
+  uint64_t arena = CC_HEAD + rs * (uint64_t)ih.count;
+  ureader_prefetch(&r, CC_HEAD + rs * (uint64_t)first, (size_t)n * rs);
+  if (!records_read(&r, k, first, n, out) || !rows_valid(out, n, ih.nbytes)) return 0;
   /* the rows' TEXT/BLOB bytes: need in all, within [lo, hi) of the arena */
   uint64_t need = 0, lo = UINT64_MAX, hi = 0;
   for (uint32_t k = 0; k < n; k++) {
@@ -680,7 +773,10 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
   cc_geo g;
   if (!geometry(mem, size, &g)) return -1;
   uint32_t count = col->count;
-  uint64_t nbytes = flags & SQZ_CC_DENSE ? 0 : col->nbytes;
+  uint64_t nbytes = 0;
+  flags &= CC_PUBLIC_FLAGS;
+  if (!(flags & SQZ_CC_DENSE)) flags |= kind_of(col, &nbytes) << CC_KIND_SHIFT;
+  uint32_t kind = CC_KIND(flags);
   uint64_t len = image_len(count, nbytes, flags);
   if (len > (uint64_t)g.nblocks * SQZ_CC_BLOCK / 4) return 0;
   uint32_t need = blocks_for(len);
@@ -744,24 +840,42 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
   e->hh = head_hash(&ih, kh, len);
   uwriter_write(&w, &ih, sizeof ih);
   if (!(flags & SQZ_CC_DENSE)) {
+    size_t rs = rec_size(kind);
     uint8_t rec[CC_BATCH * CC_ROW];
+    uint32_t end = 0;
     for (uint32_t k0 = 0; k0 < count; k0 += CC_BATCH) {
       uint32_t m = count - k0 < CC_BATCH ? count - k0 : CC_BATCH;
       for (uint32_t k = 0; k < m; k++) {
-        uint8_t *x = rec + k * CC_ROW;
-        /* what a class leaves unused is written as 0, never as whatever the
-        ** decoder's arrays held there (other processes read the segment) */
+        uint8_t *x = rec + k * rs;
         uint8_t cls = col->type[k0 + k];
-        uint64_t v = cls == SQZ_CLASS_NULL ? 0 : col->v[k0 + k];
-        uint32_t len = cls >= SQZ_CLASS_TEXT ? col->len[k0 + k] : 0;
-        x[0] = cls;
-        memcpy(x + 1, &v, 8);
-        memcpy(x + 9, &len, 4);
+        if (kind == CC_INT || kind == CC_REAL) {
+          memcpy(x, &col->v[k0 + k], 8);
+        } else if (kind == CC_TEXT_REF || kind == CC_BLOB_REF) {
+          uint32_t off = (uint32_t)col->v[k0 + k]; /* <= nbytes <= UINT32_MAX: kind_of */
+          memcpy(x, &off, 4);
+          memcpy(x + 4, &col->len[k0 + k], 4);
+        } else if (kind != CC_MIXED) {
+          end += col->len[k0 + k];
+          memcpy(x, &end, 4);
+        } else {
+          /* what a class leaves unused is written as 0, never as whatever the
+          ** decoder's arrays held there (other processes read the segment) */
+          uint64_t v = cls == SQZ_CLASS_NULL ? 0 : col->v[k0 + k];
+          uint32_t len = cls >= SQZ_CLASS_TEXT ? col->len[k0 + k] : 0;
+          x[0] = cls;
+          memcpy(x + 1, &v, 8);
+          memcpy(x + 9, &len, 4);
+        }
       }
-      uwriter_write(&w, rec, m * CC_ROW);
+      uwriter_write(&w, rec, m * rs);
       if (k0 == 0 && sqz_cc_hook) sqz_cc_hook(1); /* half written */
     }
-    uwriter_write(&w, col->bytes, (size_t)nbytes);
+    if (kind == CC_TEXT || kind == CC_BLOB) { /* the rows' bytes, one after another */
+      for (uint32_t k = 0; k < count; k++)
+        if (col->len[k]) uwriter_write(&w, col->bytes + col->v[k], col->len[k]);
+    } else if (nbytes) {
+      uwriter_write(&w, col->bytes, (size_t)nbytes);
+    }
   }
   uwriter_flush(&w);
   e->ref = 0; /* a first use proves nothing: CLOCK keeps what is read again */
@@ -895,7 +1009,9 @@ static int cc_keep_all;
 
 int sqz_cc_worth_keeping(const sqz_column *col, uint64_t decode_ns) {
   if (__atomic_load_n(&cc_keep_all, __ATOMIC_RELAXED)) return 1;
-  uint64_t bytes = image_len(col->count, col->nbytes, 0);
+  uint64_t nbytes;
+  uint32_t kind = kind_of(col, &nbytes);
+  uint64_t bytes = image_len(col->count, nbytes, kind << CC_KIND_SHIFT);
   return decode_ns * 1000 >= bytes * SQZ_CC_HIT_PS_PER_BYTE;
 }
 

@@ -22,9 +22,12 @@
 **   blocks   [nblocks] x SQZ_CC_BLOCK bytes, page aligned
 **
 ** An entry's image (the decoded column: a 16-byte header of count, flags and
-** arena bytes; then a 13-byte record per row, its class, value or arena
-** offset and length, so the row a lookup reads lies in one unit, seldom two;
-** then the arena of TEXT/BLOB bytes) is spread over a chain of blocks. A key picks a set (8
+** arena bytes; then a record per row, by the column's classes: the 8-byte
+** value of an all-INTEGER or all-REAL column, a 4-byte end offset of an
+** all-TEXT or all-BLOB one, a 4-byte offset and 4-byte length when such rows
+** share bytes, else 13 bytes of class, value or arena offset and length; so
+** the row a lookup reads lies in one unit, seldom two; then the arena of
+** TEXT/BLOB bytes, docs/cache.md) is spread over a chain of blocks. A key picks a set (8
 ** ways; no chains to loop). A new entry takes a free way of its set, else
 ** evicts the set's way whose CLOCK bit is clear; blocks are found by
 ** scanning the owner array, and when too few are free the global CLOCK hand
@@ -76,7 +79,7 @@
 #include "dict_cache.h" /* sqz_cache_counters */
 #include "sqt_chunk.h"  /* sqz_column */
 
-#define SQZ_CC_VERSION 3                    /* the region layout's version */
+#define SQZ_CC_VERSION 4                    /* the region layout's version */
 #define SQZ_CC_BLOCK ((size_t)16 << 10)     /* bytes of a data block */
 #define SQZ_CC_UNIT ((size_t)256)           /* bytes of an image a hash covers */
 #define SQZ_CC_WAYS 8                       /* entries per set */

@@ -3,9 +3,11 @@
 ** cache (ext/chunk_cache.c): a region that other processes write, so every
 ** byte past its header is input that must never be trusted.
 **
-** Each input: a 256 KiB region is formatted and given four entries (a
+** Each input: a 256 KiB region is formatted and given seven entries (a
 ** column of INT and TEXT rows that spans several blocks, a small one, a
-** DENSE rowid entry, a FAST entry), then the input, read as records
+** DENSE rowid entry, a FAST entry, and typed images: a column of INT rows,
+** one of TEXT rows, one of TEXT rows sharing a dictionary's strings), then the input, read as
+*records
 ** (offset: 3 bytes little-endian, length: 1 byte, then that many bytes), is
 ** written over the region past its header, as a stray write or a process
 ** killed mid-store would. Then every entry is read whole
@@ -32,12 +34,13 @@ static sqz_cc_key key_of(uint64_t i) {
 }
 
 /* Rows of entry i: INT and TEXT mixed, the TEXT lengths varying so that
-** values straddle units and blocks. */
+** values straddle units and blocks; entry 4 only INT rows and entry 5 only
+** TEXT rows (typed images: 8-byte values; 4-byte end offsets). */
 static void make_column(sqz_column *c, uint64_t i, uint32_t rows) {
   sqz_column_init(c, NULL);
   char text[80];
   for (uint32_t r = 0; r < rows; r++) {
-    if ((r + i) % 3 == 0) {
+    if (i == 4 || (i != 5 && (r + i) % 3 == 0)) {
       sqz_column_append(c, SQZ_CLASS_INT, r * 2654435761u + i, NULL, 0);
     } else {
       size_t n = (r * 7 + i) % sizeof text;
@@ -48,6 +51,18 @@ static void make_column(sqz_column *c, uint64_t i, uint32_t rows) {
   }
 }
 
+/* Entry 6: TEXT rows that share 16 strings, as a dictionary's do (stored
+** with arena offsets and lengths). */
+static void make_dict_column(sqz_column *c, uint32_t rows) {
+  make_column(c, 5, 16);
+  if (sqz_column_reserve(c, rows - 16, 0) != 0) abort();
+  for (uint32_t r = 16; r < rows; r++) {
+    uint32_t d = (r * 2654435761u >> 11) % 16;
+    c->type[r] = SQZ_CLASS_TEXT, c->v[r] = c->v[d], c->len[r] = c->len[d];
+  }
+  c->count = rows;
+}
+
 static void same_rows(const sqz_column *got, const sqz_column *want, uint32_t first) {
   for (uint32_t k = 0; k < got->count; k++) {
     sqz_value a = sqz_column_value(got, k), b = sqz_column_value(want, first + k);
@@ -56,15 +71,19 @@ static void same_rows(const sqz_column *got, const sqz_column *want, uint32_t fi
   }
 }
 
-static const uint32_t rows_of[4] = {1200, 40, 4096, 500};
-static const uint32_t flags_of[4] = {0, 0, SQZ_CC_DENSE, SQZ_CC_FAST};
+#define ENTRIES 7
+static const uint32_t rows_of[ENTRIES] = {1200, 40, 4096, 500, 3000, 600, 2000};
+static const uint32_t flags_of[ENTRIES] = {0, 0, SQZ_CC_DENSE, SQZ_CC_FAST, 0, 0, 0};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!region) region = aligned_alloc(4096, REGION);
   if (!region || sqz_cc_region_format(region, REGION, 0) != 0) abort();
-  sqz_column cols[4];
-  for (uint64_t i = 0; i < 4; i++) {
-    make_column(&cols[i], i, rows_of[i]);
+  sqz_column cols[ENTRIES];
+  for (uint64_t i = 0; i < ENTRIES; i++) {
+    if (i == 6)
+      make_dict_column(&cols[i], rows_of[i]);
+    else
+      make_column(&cols[i], i, rows_of[i]);
     sqz_cc_key k = key_of(i);
     uint64_t ev = 0;
     int rec = 0;
@@ -83,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     at += n;
   }
   /* every entry, whole and by ranges */
-  for (uint64_t i = 0; i < 4; i++) {
+  for (uint64_t i = 0; i < ENTRIES; i++) {
     sqz_cc_key k = key_of(i);
     sqz_column got;
     sqz_column_init(&got, NULL);
@@ -130,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   sqz_column_free(&got);
   sqz_column_free(&fresh);
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < ENTRIES; i++)
     sqz_column_free(&cols[i]);
   return 0;
 }

@@ -216,6 +216,21 @@ static void make_mixed(sqz_column *c, uint32_t rows, uint64_t seed) {
   }
 }
 
+/* A column of rows values all of class cls (INT, REAL, TEXT or BLOB; the
+** TEXT/BLOB lengths vary from 0 to 700 bytes), which chunk_cache.c stores
+** as a typed image: 8-byte values, or 4-byte end offsets and the bytes. */
+static void make_typed(sqz_column *c, uint8_t cls, uint32_t rows, uint64_t seed) {
+  sqz_column_init(c, NULL);
+  uint8_t buf[700];
+  for (uint32_t i = 0; i < rows; i++) {
+    size_t n = (i * 53u + (uint32_t)seed) % sizeof buf;
+    if (i % 7 == 3) n = 0;
+    if (cls >= SQZ_CLASS_TEXT) test_fill_random(buf, n, seed << 32 | i);
+    uint64_t v = cls == SQZ_CLASS_REAL ? sqz_double_bits(i * -1.5 + (double)seed) : seed * 131 + i;
+    assert_int_equal(sqz_column_append(c, cls, v, buf, cls >= SQZ_CLASS_TEXT ? n : 0), 0);
+  }
+}
+
 /* Whether part (its own arena: offsets from 0, nbytes at least its values'
 ** bytes: a read of nearly contiguous rows keeps the gaps between them)
 ** holds rows [first, first + part->count) of whole. */
@@ -248,17 +263,64 @@ static int put_column(void *m, uint64_t i, const sqz_column *c, uint32_t flags) 
   return sqz_cc_region_put(m, REGION, &k, c, flags, &ev, &rec);
 }
 
+/* The record kind chunk_cache.c stores c as: 1 every row INT, 2 REAL, 3
+** TEXT, 4 BLOB (the rows' bytes one after another), 5 TEXT, 6 BLOB (rows
+** sharing bytes: the arena, offsets and lengths), else 0 (mixed). */
+static uint32_t kind_of(const sqz_column *c) {
+  if (c->count == 0) return 0;
+  for (uint32_t r = 1; r < c->count; r++)
+    if (c->type[r] != c->type[0]) return 0;
+  if (c->type[0] == SQZ_CLASS_INT || c->type[0] == SQZ_CLASS_REAL)
+    return c->type[0] == SQZ_CLASS_INT ? 1 : 2;
+  if (c->type[0] < SQZ_CLASS_TEXT) return 0;
+  uint64_t sum = 0;
+  for (uint32_t r = 0; r < c->count; r++)
+    sum += c->len[r];
+  if (sum > c->nbytes) return c->type[0] == SQZ_CLASS_TEXT ? 5 : 6;
+  return c->type[0] == SQZ_CLASS_TEXT ? 3 : 4;
+}
+
+/* Where row r's bytes start in a kind 3 or 4 image's arena. */
+static uint64_t packed_at(const sqz_column *c, uint32_t r) {
+  uint64_t at = 0;
+  for (uint32_t k = 0; k < r; k++)
+    at += c->len[k];
+  return at;
+}
+
+/* Bytes of a record of kind k, and of c's image arena. */
+static uint64_t rec_bytes(uint32_t k) {
+  return k == 0 ? 13 : k == 3 || k == 4 ? 4 : 8;
+}
+
+static uint64_t arena_bytes(const sqz_column *c) {
+  uint32_t k = kind_of(c);
+  if (k == 1 || k == 2) return 0;
+  if (k == 0 || k >= 5) return c->nbytes;
+  return packed_at(c, c->count);
+}
+
 /* The image offsets of row r of a column of count rows (chunk_cache.c's
-** layout: a 16-byte header, then a 13-byte record of class, value and
-** length for every row, then the arena): [lo[j], hi[j]) for its class,
-** value, length and bytes. */
+** layout: a 16-byte header, then a record for every row, then the arena):
+** [lo[j], hi[j]) for its class, value, length and bytes in a mixed image
+** (a 13-byte record of class, value and length); for its 8-byte value in
+** an INT or REAL one; for its end offset, the end offset before it and its
+** bytes in a TEXT or BLOB one in row order; for its offset and length and
+** its bytes in one in another order. */
 static void row_spans(const sqz_column *c, uint32_t r, uint64_t lo[4], uint64_t hi[4]) {
-  uint64_t n = c->count;
-  lo[0] = 16 + 13 * (uint64_t)r, hi[0] = lo[0] + 1;
-  lo[1] = hi[0], hi[1] = lo[1] + 8;
-  lo[2] = hi[1], hi[2] = lo[2] + 4;
-  lo[3] = hi[3] = 0;
-  if (c->type[r] >= SQZ_CLASS_TEXT) lo[3] = 16 + 13 * n + c->v[r], hi[3] = lo[3] + c->len[r];
+  uint64_t n = c->count, k = kind_of(c), rs = rec_bytes((uint32_t)k);
+  for (int j = 0; j < 4; j++)
+    lo[j] = hi[j] = 0;
+  if (k == 0) {
+    lo[0] = 16 + 13 * (uint64_t)r, hi[0] = lo[0] + 1;
+    lo[1] = hi[0], hi[1] = lo[1] + 8;
+    lo[2] = hi[1], hi[2] = lo[2] + 4;
+  } else {
+    lo[0] = 16 + rs * r, hi[0] = lo[0] + rs;
+    if ((k == 3 || k == 4) && r > 0) lo[1] = lo[0] - 4, hi[1] = lo[0];
+  }
+  if (c->type[r] >= SQZ_CLASS_TEXT)
+    lo[3] = 16 + rs * n + (k == 3 || k == 4 ? packed_at(c, r) : c->v[r]), hi[3] = lo[3] + c->len[r];
 }
 
 /* Whether a read of row r touches image bytes [lo, hi) (the header: always). */
@@ -282,7 +344,7 @@ static void test_region_rows(void **state) {
   int rej = 0, rec = 0;
   assert_int_equal(get(m, 1, &whole, &rej, &rec), 1);
   assert_true(same_column(&whole, &c));
-  uint64_t image = 16 + 13 * (uint64_t)c.count + c.nbytes;
+  uint64_t image = 16 + rec_bytes(kind_of(&c)) * c.count + arena_bytes(&c);
   assert_true(image > 6 * SQZ_CC_BLOCK); /* a chain of blocks */
   uint32_t flags;
   int crossed_unit = 0, crossed_block = 0, ranges = 0;
@@ -341,6 +403,84 @@ static void test_region_rows(void **state) {
 ** rows in order, but the image is input): rows spread wider than their
 ** bytes plus a unit are read one by one, rows with small gaps in one read
 ** that keeps the gaps; both give the rows' values. */
+static uint8_t *image_of(const sqz_column *col, uint64_t *len);
+
+/* Columns of one class are stored as typed images (8-byte values; 4-byte
+** end offsets and the rows' bytes one after another, whatever the decoder's
+** arena held around or between them): every range reads back, whole gets
+** too, and the image is as small as that; BLOB rows sharing bytes (a
+** dictionary's) are stored with offsets and lengths, and a column with a
+** NULL as mixed records; they read back as well. */
+static void test_typed_images(void **state) {
+  (void)state;
+  static const uint8_t classes[] = {SQZ_CLASS_INT, SQZ_CLASS_REAL, SQZ_CLASS_TEXT, SQZ_CLASS_BLOB};
+  for (uint32_t variant = 0; variant < 8; variant++) {
+    void *m = new_region(0);
+    sqz_column c, whole, part;
+    uint32_t want_kind = variant + 1;
+    if (variant < 4) {
+      make_typed(&c, classes[variant], 500, 40 + variant);
+    } else if (variant == 4) { /* bytes start past the arena's start: the image holds only them */
+      sqz_column_init(&c, NULL);
+      assert_int_equal(sqz_column_reserve(&c, 3, 64), 0);
+      memset(c.bytes, 0xAB, 64);
+      for (uint32_t k = 0; k < 3; k++)
+        c.type[k] = SQZ_CLASS_TEXT, c.v[k] = 10 + 5 * k, c.len[k] = 5;
+      c.count = 3, c.nbytes = 64;
+      want_kind = 3;
+    } else if (variant == 5) { /* TEXT rows out of order in the arena: packed in row order */
+      make_typed(&c, SQZ_CLASS_TEXT, 50, 9);
+      uint64_t t = c.v[3];
+      uint32_t tl = c.len[3];
+      c.v[3] = c.v[4], c.len[3] = c.len[4], c.v[4] = t, c.len[4] = tl;
+      want_kind = 3;
+    } else if (variant == 7) { /* BLOB rows sharing a dictionary's strings */
+      make_typed(&c, SQZ_CLASS_BLOB, 5, 11);
+      assert_int_equal(sqz_column_reserve(&c, 395, 0), 0);
+      for (uint32_t k = 5; k < 400; k++)
+        c.type[k] = SQZ_CLASS_BLOB, c.v[k] = c.v[k % 5], c.len[k] = c.len[k % 5];
+      c.count = 400;
+      want_kind = 6;
+    } else { /* a NULL among TEXT rows: mixed */
+      make_typed(&c, SQZ_CLASS_TEXT, 50, 10);
+      c.type[7] = SQZ_CLASS_NULL, c.v[7] = 0, c.len[7] = 0;
+      want_kind = 0;
+    }
+    assert_int_equal(kind_of(&c), want_kind);
+    assert_int_equal(put_column(m, 2, &c, 0), 1);
+    uint64_t entries, bytes, capacity;
+    int rec = 0, rej = 0;
+    assert_int_equal(sqz_cc_region_usage(m, REGION, &entries, &bytes, &capacity, &rec), 0);
+    uint64_t len;
+    free(image_of(&c, &len));
+    assert_int_equal(bytes, len);
+    if (want_kind == 1 || want_kind == 2) assert_int_equal(len, 16 + 8 * (uint64_t)c.count);
+    assert_int_equal(get(m, 2, &whole, &rej, &rec), 1);
+    assert_int_equal(rej, 0);
+    assert_int_equal(whole.count, c.count);
+    assert_true(same_rows(&c, 0, &whole) || variant >= 4);
+    for (uint32_t first = 0; first < c.count; first += 3) {
+      for (uint32_t n = 1; n <= 70 && first + n <= c.count; n += 23) {
+        uint32_t flags;
+        assert_int_equal(rows_of(m, 2, first, n, &part, &flags, SIZE_MAX, &rej), 1);
+        assert_int_equal(rej, 0);
+        assert_int_equal(flags, 0);
+        for (uint32_t k = 0; k < n; k++) { /* values, whatever the arena's shape */
+          sqz_value x = sqz_column_value(&c, first + k), y = sqz_column_value(&part, k);
+          sqz_value z = sqz_column_value(&whole, first + k);
+          assert_int_equal(x.cls, y.cls);
+          assert_int_equal(sqz_value_compare(&x, &y), 0);
+          assert_int_equal(sqz_value_compare(&x, &z), 0);
+        }
+        sqz_column_free(&part);
+      }
+    }
+    sqz_column_free(&whole);
+    sqz_column_free(&c);
+    munmap(m, REGION);
+  }
+}
+
 static void test_region_rows_gapped_arena(void **state) {
   (void)state;
   void *m = new_region(0);
@@ -432,30 +572,73 @@ static void test_region_rows_dense_and_fast(void **state) {
 /* The image bytes of col as chunk_cache.c lays them out (flags 0): where a
 ** test finds a unit of it in the region. Caller frees. */
 static uint8_t *image_of(const sqz_column *col, uint64_t *len) {
-  uint64_t n = col->count;
-  *len = 16 + 13 * n + col->nbytes;
+  uint64_t n = col->count, k = kind_of(col), rs = rec_bytes((uint32_t)k);
+  uint64_t nbytes = arena_bytes(col);
+  *len = 16 + rs * n + nbytes;
   uint8_t *p = malloc((size_t)*len);
   assert_non_null(p);
-  uint32_t head[2] = {col->count, 0};
-  uint64_t nbytes = col->nbytes;
+  uint32_t head[2] = {col->count, (uint32_t)k << 8};
   memcpy(p, head, 8);
   memcpy(p + 8, &nbytes, 8);
+  uint32_t end = 0;
   for (uint64_t r = 0; r < n; r++) {
-    p[16 + 13 * r] = col->type[r];
-    memcpy(p + 16 + 13 * r + 1, &col->v[r], 8);
-    memcpy(p + 16 + 13 * r + 9, &col->len[r], 4);
+    uint8_t *x = p + 16 + rs * r;
+    if (k == 0) {
+      x[0] = col->type[r];
+      memcpy(x + 1, &col->v[r], 8);
+      memcpy(x + 9, &col->len[r], 4);
+    } else if (k <= 2) {
+      memcpy(x, &col->v[r], 8);
+    } else if (k >= 5) {
+      uint32_t off = (uint32_t)col->v[r];
+      memcpy(x, &off, 4);
+      memcpy(x + 4, &col->len[r], 4);
+    } else {
+      end += col->len[r];
+      memcpy(x, &end, 4);
+    }
   }
-  if (col->nbytes) memcpy(p + 16 + 13 * n, col->bytes, col->nbytes);
+  if (k == 3 || k == 4) {
+    for (uint64_t r = 0; r < n; r++)
+      if (col->len[r])
+        memcpy(p + 16 + rs * n + packed_at(col, (uint32_t)r), col->bytes + col->v[r], col->len[r]);
+  } else if (nbytes) {
+    memcpy(p + 16 + rs * n, col->bytes, nbytes);
+  }
   return p;
 }
 
 /* Random bytes over each unit of an entry in turn (in a new region each
 ** time): rows that do not touch the unit still read right; a read of rows
 ** that do is a miss that rejects (drops) the entry, never other bytes. */
+static void damaged_unit(sqz_column *c);
+
 static void test_region_rows_damaged_unit(void **state) {
   (void)state;
-  sqz_column c, part;
+  sqz_column c;
   make_mixed(&c, 300, 11);
+  assert_int_equal(kind_of(&c), 0);
+  damaged_unit(&c);
+  static const uint8_t classes[] = {SQZ_CLASS_INT, SQZ_CLASS_REAL, SQZ_CLASS_TEXT, SQZ_CLASS_BLOB};
+  for (uint32_t j = 0; j < 4; j++) {
+    make_typed(&c, classes[j], classes[j] >= SQZ_CLASS_TEXT ? 200 : 4500, 12 + j);
+    assert_int_equal(kind_of(&c), j + 1);
+    damaged_unit(&c);
+  }
+  /* TEXT rows sharing a dictionary's 40 strings, out of row order */
+  make_typed(&c, SQZ_CLASS_TEXT, 40, 17);
+  assert_int_equal(sqz_column_reserve(&c, 4460, 0), 0);
+  for (uint32_t k = 40; k < 4500; k++) { /* not periodic: a unit's bytes found once */
+    uint32_t d = (uint32_t)((k * 2654435761u) >> 13) % 40;
+    c.type[k] = SQZ_CLASS_TEXT, c.v[k] = c.v[d], c.len[k] = c.len[d];
+  }
+  c.count = 4500;
+  assert_int_equal(kind_of(&c), 5);
+  damaged_unit(&c);
+}
+
+static void damaged_unit(sqz_column *cp) {
+  sqz_column c = *cp, part;
   uint64_t len;
   uint8_t *image = image_of(&c, &len);
   uint64_t units = (len + SQZ_CC_UNIT - 1) / SQZ_CC_UNIT, upb = SQZ_CC_BLOCK / SQZ_CC_UNIT;
@@ -806,6 +989,7 @@ int main(void) {
       cmocka_unit_test(test_random_damage),
       cmocka_unit_test(test_region_rows),
       cmocka_unit_test(test_region_rows_gapped_arena),
+      cmocka_unit_test(test_typed_images),
       cmocka_unit_test(test_region_rows_dense_and_fast),
       cmocka_unit_test(test_region_rows_damaged_unit),
       cmocka_unit_test(test_killed_holder),
