@@ -81,7 +81,7 @@ static int PROCS = 4;
 static int64_t rows = 3000000;
 static int requests = 1500;
 static int rounds = 1;       /* rounds of requests per process; the last one is timed */
-static const char *profile;  /* --profile MODE: lookups in this process only */
+static const char *profile;  /* --profile MODE: requests in this process only */
 static int profile_work = 1; /* --profile-ranges: 100-row ranges instead */
 #define REPEAT_MAX 15
 static int repeat = 3; /* turns of plain and shared (medians of their ratios) */
@@ -228,13 +228,13 @@ static uint64_t step_all(sqlite3 *db, sqlite3_stmt *s) {
 /* ---- The floor: what any virtual table pays per new connection -----------
 ** Two eponymous virtual tables, registered only in this benchmark, that
 ** declare sq's five columns and answer `WHERE rowid = ?` and `WHERE rowid
-** BETWEEN ? AND ?` with rows of constants, reading nothing: `floor` shows what SQLite itself
-*charges a
-** virtual table on a new connection (xConnect, sqlite3_declare_vtab, the
-** vtab opcodes); `floor_dir` also prepares and steps, as a squeeze table
-** must, the one statement no read can skip: the lookup of the rowid's chunk
-** in sq's directory (the SQL sqt_stmt.c's SQT_CHUNK_FROM prepares). Their
-** answers are not sq's, so they are not checked. */
+** BETWEEN ? AND ?` with rows of constants, reading nothing: `floor` shows
+** what SQLite itself charges a virtual table on a new connection (xConnect,
+** sqlite3_declare_vtab, the vtab opcodes); `floor_dir` also prepares and
+** steps, as a squeeze table must, the one statement no read can skip: the
+** lookup of the rowid's chunk in sq's directory (the SQL sqt_stmt.c's
+** SQT_CHUNK_FROM prepares). Their answers are not sq's, so they are not
+** checked. */
 typedef struct floor_vtab {
   sqlite3_vtab base;
   sqlite3 *db;
@@ -667,7 +667,7 @@ int main(int argc, char **argv) {
     else {
       fprintf(stderr,
               "usage: %s [--rows N] [--requests P] [--rounds R] [--repeat K] [--cache SIZE] "
-              "[--procs N] [--quick]\n",
+              "[--procs N] [--quick] [--profile MODE [--profile-ranges]]\n",
               argv[0]);
       return 2;
     }
@@ -680,9 +680,10 @@ int main(int argc, char **argv) {
   snprintf(prefix, sizeof prefix, "sqz-bench-%d-0", (int)getpid());
   build();
   if (profile) {
-    /* --profile MODE: P connection-per-request lookups in this process, no
-    ** fork but the warm-up's: for valgrind --tool=callgrind, whose count
-    ** divided by P is a request's instructions (with the process's start) */
+    /* --profile MODE: P connection-per-request lookups (or, with
+    ** --profile-ranges, P ranges on one connection) in this process, no fork
+    ** but the warm-up's: for valgrind --tool=callgrind, whose count divided
+    ** by P is a request's instructions (with the process's start) */
     int mode = -1;
     for (int m = PLAIN; m < NMODES; m++)
       if (!strcmp(profile, mode_name[m])) mode = m;

@@ -519,7 +519,7 @@ static uint32_t kind_of(const sqz_column *col, uint64_t *nbytes) {
 ** past the arena are left to rows_valid). */
 static int records_read(ureader *r, uint32_t k, uint64_t first, uint32_t n, sqz_column *out) {
   size_t rs = rec_size(k);
-  uint8_t rec[(CC_BATCH + 1) * CC_ROW];
+  uint8_t rec[CC_BATCH * CC_ROW];
   uint32_t prev = 0; /* end offset of the row before (TEXT/BLOB) */
   if ((k == CC_TEXT || k == CC_BLOB) && first > 0 &&
       !ureader_read(r, CC_HEAD + (first - 1) * 4, &prev, 4))
@@ -529,7 +529,7 @@ static int records_read(ureader *r, uint32_t k, uint64_t first, uint32_t n, sqz_
     if (!ureader_read(r, CC_HEAD + (first + k0) * rs, rec, m * rs)) return 0;
     for (uint32_t i = 0; i < m; i++) {
       const uint8_t *x = rec + i * rs;
-      uint32_t j = k0 + i, end;
+      uint32_t j = k0 + i, u32;
       switch (k) {
       case CC_MIXED:
         out->type[j] = x[0];
@@ -544,18 +544,18 @@ static int records_read(ureader *r, uint32_t k, uint64_t first, uint32_t n, sqz_
         break;
       case CC_TEXT_REF:
       case CC_BLOB_REF:
-        memcpy(&end, x, 4); /* the offset */
+        memcpy(&u32, x, 4); /* the offset, then the length */
         out->type[j] = k == CC_TEXT_REF ? SQZ_CLASS_TEXT : SQZ_CLASS_BLOB;
-        out->v[j] = end;
+        out->v[j] = u32;
         memcpy(&out->len[j], x + 4, 4);
         break;
-      default:
-        memcpy(&end, x, 4);
-        if (end < prev) return 0;
+      default: /* CC_TEXT, CC_BLOB: the end offset */
+        memcpy(&u32, x, 4);
+        if (u32 < prev) return 0;
         out->type[j] = k == CC_TEXT ? SQZ_CLASS_TEXT : SQZ_CLASS_BLOB;
         out->v[j] = prev;
-        out->len[j] = end - prev;
-        prev = end;
+        out->len[j] = u32 - prev;
+        prev = u32;
         break;
       }
     }
@@ -847,7 +847,6 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
       uint32_t m = count - k0 < CC_BATCH ? count - k0 : CC_BATCH;
       for (uint32_t k = 0; k < m; k++) {
         uint8_t *x = rec + k * rs;
-        uint8_t cls = col->type[k0 + k];
         if (kind == CC_INT || kind == CC_REAL) {
           memcpy(x, &col->v[k0 + k], 8);
         } else if (kind == CC_TEXT_REF || kind == CC_BLOB_REF) {
@@ -860,6 +859,7 @@ int sqz_cc_region_put(void *mem, size_t size, const sqz_cc_key *key, const sqz_c
         } else {
           /* what a class leaves unused is written as 0, never as whatever the
           ** decoder's arrays held there (other processes read the segment) */
+          uint8_t cls = col->type[k0 + k];
           uint64_t v = cls == SQZ_CLASS_NULL ? 0 : col->v[k0 + k];
           uint32_t len = cls >= SQZ_CLASS_TEXT ? col->len[k0 + k] : 0;
           x[0] = cls;
@@ -1146,8 +1146,6 @@ int sqz_chunk_cache_on(void) {
   return on;
 }
 
-/* A read of the process's cache: the whole image (first == UINT32_MAX) or
-** rows [first, first + n); counts it. */
 /* Admission. A miss stores its chunk, and in a cache smaller than what is
 ** read every store evicts an entry another request is about to want: reads
 ** then cost more than with no cache (docs/cache.md, Settings). So while this
@@ -1186,6 +1184,8 @@ static int admission_admits(void) {
   return __atomic_fetch_add(&adm.turn, 1, __ATOMIC_RELAXED) % CC_THRASH_SAMPLE == 0;
 }
 
+/* A read of the process's cache: the whole image (first == UINT32_MAX) or
+** rows [first, first + n); counts it. */
 static int cache_read(const sqz_cc_key *key, uint32_t first, uint32_t n, sqz_column *out,
                       uint32_t *flags, size_t max_bytes) {
   int w;

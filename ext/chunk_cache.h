@@ -47,13 +47,15 @@
 ** never an out-of-bounds access or a loop.
 **
 ** Locking: one mutex, PTHREAD_PROCESS_SHARED and PTHREAD_MUTEX_ROBUST, taken
-** with a timeout (pthread_mutex_clocklock, CLOCK_MONOTONIC). A lookup holds it
-** only to find the entry; the copy and its hash run without it, and the
-** entry's sequence number (bumped whenever an entry is freed) tells an
-** eviction under the copy (a plain miss) from damage (rejected). EOWNERDEAD (its holder died)
-*rebuilds the metadata (entries
-** being written are dropped, blocks of no valid entry freed), then
-** pthread_mutex_consistent; that is a `recovery`. A lock that cannot be had
+** with a timeout (pthread_mutex_clocklock, CLOCK_MONOTONIC) by stores, by
+** sqz_cc_region_usage and to drop a damaged entry. A lookup takes no lock: it reads the entry
+*between two reads
+** of its sequence number (bumped whenever an entry is freed), copies and
+** hashes the units it needs, and the sequence number then tells an eviction
+** under the copy (a plain miss) from damage (rejected). EOWNERDEAD (its
+** holder died) rebuilds the metadata (entries being written are dropped,
+** blocks of no valid entry freed), then pthread_mutex_consistent; that is
+** a `recovery`. A lock that cannot be had
 ** within SQZ_CC_LOCK_MS (a damaged lock word) detaches the segment and the
 ** process carries on with its own region: a `fallback`.
 **

@@ -502,14 +502,12 @@ static void decompress_func(sqlite3_context *context, int argc, sqlite3_value **
     sqz_result_status(context, "decompress", r);
     return;
   }
-  if (out == small && info.is_text)
+  if (info.is_text && out == small)
     sqz_result_text_copy(context, (const char *)out, (size_t)size);
-  else if (out == small)
-    sqlite3_result_blob64(context, out, size, SQLITE_TRANSIENT);
   else if (info.is_text)
     sqlite3_result_text64(context, (const char *)out, size, sqlite3_free, SQLITE_UTF8);
   else
-    sqlite3_result_blob64(context, out, size, sqlite3_free);
+    sqlite3_result_blob64(context, out, size, out == small ? SQLITE_TRANSIENT : sqlite3_free);
 }
 
 /* The header of the squeeze, zstd or LZ4 frame in arg, or 0 when arg is not

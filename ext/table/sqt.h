@@ -392,8 +392,8 @@ int sqt_shadow_create(sqlite3 *db, const char *zDb, const char *zName, int ncol,
 ** statement tells the database's encoding (the stored key's bytes, read as a
 ** BLOB: 6 for 'format' in UTF-8, 12 in UTF-16), so that a new connection need not run
 ** PRAGMA encoding: *utf8 as sqt_shadow_text_is_utf8 sets it. */
-int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int *format,
-                            int *utf8, char **pzErr);
+int sqt_shadow_check_format(sqlite3 *db, const char *zDb, const char *zName, int *format, int *utf8,
+                            char **pzErr);
 /* *utf8 = whether database zDb keeps its text as UTF-8 (PRAGMA encoding):
 ** BINARY comparisons of TEXT then follow UTF-8 byte order, the order zone
 ** maps are kept in; in UTF-16 databases they follow UTF-16 code units, and
@@ -644,9 +644,9 @@ typedef enum {
 
 /* Moves the insert buffer to storage as mode says: whole chunks when the
 ** tail and the buffer hold chunk_rows rows (or the cap's bytes), folding in
-** the partial chunks at the end of the table, then the rest. Atomic: when it fails, what it wrote
-*is undone
-** and the buffer is as it was; the error of the undo, if any, is a lack of
+** the partial chunks at the end of the table, then the rest. Atomic: when
+** it fails, what it wrote is undone and the buffer is as it was; the error of the undo, if any, is
+*a lack of
 ** memory or an I/O error, after which SQLite rolls the transaction back.
 ** Returns an SQLite code. */
 int sqt_flush(sqt_vtab *p, sqt_flush_mode mode);

@@ -560,13 +560,13 @@ static int rowid_in(sqt_cursor *c, sqlite3_value *list) {
   return SQLITE_OK;
 }
 
-/* Prepares the tail statement for the columns in used (reused when the
-** plan's colUsed is the same). */
 /* Whether the cursor holds a tail statement for (used, its order). */
 static int tail_held(const sqt_cursor *c, uint64_t used) {
   return c->tail && c->tail_used == used && c->tail_desc == c->desc;
 }
 
+/* Prepares the tail statement for the columns in used (reused when the
+** plan's colUsed is the same). */
 static int prepare_tail(sqt_cursor *c, uint64_t used) {
   sqt_vtab *p = c->tab;
   int desc = c->desc;

@@ -6,13 +6,12 @@
 ** Each input: a 256 KiB region is formatted and given seven entries (a
 ** column of INT and TEXT rows that spans several blocks, a small one, a
 ** DENSE rowid entry, a FAST entry, and typed images: a column of INT rows,
-** one of TEXT rows, one of TEXT rows sharing a dictionary's strings), then the input, read as
-*records
-** (offset: 3 bytes little-endian, length: 1 byte, then that many bytes), is
-** written over the region past its header, as a stray write or a process
-** killed mid-store would. Then every entry is read whole
-** (sqz_cc_region_get) and by row ranges (sqz_cc_region_rows) picked from
-** the input, and a new entry is stored and read back. Properties (abort()
+** one of TEXT rows, one of TEXT rows sharing a dictionary's strings), then
+** the input, read as records (offset: 3 bytes little-endian, length: 1
+** byte, then that many bytes), is written over the region past its header,
+** as a stray write or a process killed mid-store would. Then every entry is
+** read whole (sqz_cc_region_get) and by row ranges (sqz_cc_region_rows)
+** picked from the input, and a new entry is stored and read back. Properties (abort()
 ** on failure): no access outside the region or the columns (ASan); a hit
 ** gives exactly the rows stored under that key, never other bytes; a miss
 ** leaves the output empty.

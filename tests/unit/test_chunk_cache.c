@@ -245,6 +245,16 @@ static int same_rows(const sqz_column *whole, uint32_t first, const sqz_column *
   return part->nbytes >= bytes && part->nbytes < bytes + SQZ_CC_UNIT;
 }
 
+/* part's rows hold the values of rows [first, first + part->count) of c,
+** whatever the shape of either arena. */
+static void assert_same_values(const sqz_column *c, uint32_t first, const sqz_column *part) {
+  for (uint32_t k = 0; k < part->count; k++) {
+    sqz_value x = sqz_column_value(c, first + k), y = sqz_column_value(part, k);
+    assert_int_equal(x.cls, y.cls);
+    assert_int_equal(sqz_value_compare(&x, &y), 0);
+  }
+}
+
 /* sqz_cc_region_rows of key i into out (initialised here); *rejected set. */
 static int rows_of(void *m, uint64_t i, uint32_t first, uint32_t n, sqz_column *out,
                    uint32_t *flags, size_t max_bytes, int *rejected) {
@@ -403,84 +413,6 @@ static void test_region_rows(void **state) {
 ** rows in order, but the image is input): rows spread wider than their
 ** bytes plus a unit are read one by one, rows with small gaps in one read
 ** that keeps the gaps; both give the rows' values. */
-static uint8_t *image_of(const sqz_column *col, uint64_t *len);
-
-/* Columns of one class are stored as typed images (8-byte values; 4-byte
-** end offsets and the rows' bytes one after another, whatever the decoder's
-** arena held around or between them): every range reads back, whole gets
-** too, and the image is as small as that; BLOB rows sharing bytes (a
-** dictionary's) are stored with offsets and lengths, and a column with a
-** NULL as mixed records; they read back as well. */
-static void test_typed_images(void **state) {
-  (void)state;
-  static const uint8_t classes[] = {SQZ_CLASS_INT, SQZ_CLASS_REAL, SQZ_CLASS_TEXT, SQZ_CLASS_BLOB};
-  for (uint32_t variant = 0; variant < 8; variant++) {
-    void *m = new_region(0);
-    sqz_column c, whole, part;
-    uint32_t want_kind = variant + 1;
-    if (variant < 4) {
-      make_typed(&c, classes[variant], 500, 40 + variant);
-    } else if (variant == 4) { /* bytes start past the arena's start: the image holds only them */
-      sqz_column_init(&c, NULL);
-      assert_int_equal(sqz_column_reserve(&c, 3, 64), 0);
-      memset(c.bytes, 0xAB, 64);
-      for (uint32_t k = 0; k < 3; k++)
-        c.type[k] = SQZ_CLASS_TEXT, c.v[k] = 10 + 5 * k, c.len[k] = 5;
-      c.count = 3, c.nbytes = 64;
-      want_kind = 3;
-    } else if (variant == 5) { /* TEXT rows out of order in the arena: packed in row order */
-      make_typed(&c, SQZ_CLASS_TEXT, 50, 9);
-      uint64_t t = c.v[3];
-      uint32_t tl = c.len[3];
-      c.v[3] = c.v[4], c.len[3] = c.len[4], c.v[4] = t, c.len[4] = tl;
-      want_kind = 3;
-    } else if (variant == 7) { /* BLOB rows sharing a dictionary's strings */
-      make_typed(&c, SQZ_CLASS_BLOB, 5, 11);
-      assert_int_equal(sqz_column_reserve(&c, 395, 0), 0);
-      for (uint32_t k = 5; k < 400; k++)
-        c.type[k] = SQZ_CLASS_BLOB, c.v[k] = c.v[k % 5], c.len[k] = c.len[k % 5];
-      c.count = 400;
-      want_kind = 6;
-    } else { /* a NULL among TEXT rows: mixed */
-      make_typed(&c, SQZ_CLASS_TEXT, 50, 10);
-      c.type[7] = SQZ_CLASS_NULL, c.v[7] = 0, c.len[7] = 0;
-      want_kind = 0;
-    }
-    assert_int_equal(kind_of(&c), want_kind);
-    assert_int_equal(put_column(m, 2, &c, 0), 1);
-    uint64_t entries, bytes, capacity;
-    int rec = 0, rej = 0;
-    assert_int_equal(sqz_cc_region_usage(m, REGION, &entries, &bytes, &capacity, &rec), 0);
-    uint64_t len;
-    free(image_of(&c, &len));
-    assert_int_equal(bytes, len);
-    if (want_kind == 1 || want_kind == 2) assert_int_equal(len, 16 + 8 * (uint64_t)c.count);
-    assert_int_equal(get(m, 2, &whole, &rej, &rec), 1);
-    assert_int_equal(rej, 0);
-    assert_int_equal(whole.count, c.count);
-    assert_true(same_rows(&c, 0, &whole) || variant >= 4);
-    for (uint32_t first = 0; first < c.count; first += 3) {
-      for (uint32_t n = 1; n <= 70 && first + n <= c.count; n += 23) {
-        uint32_t flags;
-        assert_int_equal(rows_of(m, 2, first, n, &part, &flags, SIZE_MAX, &rej), 1);
-        assert_int_equal(rej, 0);
-        assert_int_equal(flags, 0);
-        for (uint32_t k = 0; k < n; k++) { /* values, whatever the arena's shape */
-          sqz_value x = sqz_column_value(&c, first + k), y = sqz_column_value(&part, k);
-          sqz_value z = sqz_column_value(&whole, first + k);
-          assert_int_equal(x.cls, y.cls);
-          assert_int_equal(sqz_value_compare(&x, &y), 0);
-          assert_int_equal(sqz_value_compare(&x, &z), 0);
-        }
-        sqz_column_free(&part);
-      }
-    }
-    sqz_column_free(&whole);
-    sqz_column_free(&c);
-    munmap(m, REGION);
-  }
-}
-
 static void test_region_rows_gapped_arena(void **state) {
   (void)state;
   void *m = new_region(0);
@@ -515,10 +447,7 @@ static void test_region_rows_gapped_arena(void **state) {
     assert_int_equal(rej, 0);
     assert_int_equal(part.count, ranges[j][1]);
     assert_true(same_rows(&c, ranges[j][0], &part));
-    for (uint32_t k = 0; k < part.count; k++) { /* values, whatever the arena's shape */
-      sqz_value x = sqz_column_value(&c, ranges[j][0] + k), y = sqz_column_value(&part, k);
-      assert_int_equal(sqz_value_compare(&x, &y), 0);
-    }
+    assert_same_values(&c, ranges[j][0], &part);
     /* far-apart rows are copied one by one (no more bytes than theirs);
     ** rows 4..6, 40 bytes apart, in one read that keeps the gaps */
     size_t bytes = 0;
@@ -608,35 +537,81 @@ static uint8_t *image_of(const sqz_column *col, uint64_t *len) {
   return p;
 }
 
-/* Random bytes over each unit of an entry in turn (in a new region each
-** time): rows that do not touch the unit still read right; a read of rows
-** that do is a miss that rejects (drops) the entry, never other bytes. */
-static void damaged_unit(sqz_column *c);
-
-static void test_region_rows_damaged_unit(void **state) {
+/* Columns of one class are stored as typed images (8-byte values; 4-byte
+** end offsets and the rows' bytes one after another, whatever the decoder's
+** arena held around or between them): every range reads back, whole gets
+** too, and the image is as small as that; BLOB rows sharing bytes (a
+** dictionary's) are stored with offsets and lengths, and a column with a
+** NULL as mixed records; they read back as well. */
+static void test_typed_images(void **state) {
   (void)state;
-  sqz_column c;
-  make_mixed(&c, 300, 11);
-  assert_int_equal(kind_of(&c), 0);
-  damaged_unit(&c);
   static const uint8_t classes[] = {SQZ_CLASS_INT, SQZ_CLASS_REAL, SQZ_CLASS_TEXT, SQZ_CLASS_BLOB};
-  for (uint32_t j = 0; j < 4; j++) {
-    make_typed(&c, classes[j], classes[j] >= SQZ_CLASS_TEXT ? 200 : 4500, 12 + j);
-    assert_int_equal(kind_of(&c), j + 1);
-    damaged_unit(&c);
+  for (uint32_t variant = 0; variant < 8; variant++) {
+    void *m = new_region(0);
+    sqz_column c, whole, part;
+    uint32_t want_kind = variant + 1;
+    if (variant < 4) {
+      make_typed(&c, classes[variant], 500, 40 + variant);
+    } else if (variant == 4) { /* bytes start past the arena's start: the image holds only them */
+      sqz_column_init(&c, NULL);
+      assert_int_equal(sqz_column_reserve(&c, 3, 64), 0);
+      memset(c.bytes, 0xAB, 64);
+      for (uint32_t k = 0; k < 3; k++)
+        c.type[k] = SQZ_CLASS_TEXT, c.v[k] = 10 + 5 * k, c.len[k] = 5;
+      c.count = 3, c.nbytes = 64;
+      want_kind = 3;
+    } else if (variant == 5) { /* TEXT rows out of order in the arena: packed in row order */
+      make_typed(&c, SQZ_CLASS_TEXT, 50, 9);
+      uint64_t t = c.v[3];
+      uint32_t tl = c.len[3];
+      c.v[3] = c.v[4], c.len[3] = c.len[4], c.v[4] = t, c.len[4] = tl;
+      want_kind = 3;
+    } else if (variant == 7) { /* BLOB rows sharing a dictionary's strings */
+      make_typed(&c, SQZ_CLASS_BLOB, 5, 11);
+      assert_int_equal(sqz_column_reserve(&c, 395, 0), 0);
+      for (uint32_t k = 5; k < 400; k++)
+        c.type[k] = SQZ_CLASS_BLOB, c.v[k] = c.v[k % 5], c.len[k] = c.len[k % 5];
+      c.count = 400;
+      want_kind = 6;
+    } else { /* a NULL among TEXT rows: mixed */
+      make_typed(&c, SQZ_CLASS_TEXT, 50, 10);
+      c.type[7] = SQZ_CLASS_NULL, c.v[7] = 0, c.len[7] = 0;
+      want_kind = 0;
+    }
+    assert_int_equal(kind_of(&c), want_kind);
+    assert_int_equal(put_column(m, 2, &c, 0), 1);
+    uint64_t entries, bytes, capacity;
+    int rec = 0, rej = 0;
+    assert_int_equal(sqz_cc_region_usage(m, REGION, &entries, &bytes, &capacity, &rec), 0);
+    uint64_t len;
+    free(image_of(&c, &len));
+    assert_int_equal(bytes, len);
+    if (want_kind == 1 || want_kind == 2) assert_int_equal(len, 16 + 8 * (uint64_t)c.count);
+    assert_int_equal(get(m, 2, &whole, &rej, &rec), 1);
+    assert_int_equal(rej, 0);
+    assert_int_equal(whole.count, c.count);
+    assert_same_values(&c, 0, &whole);
+    for (uint32_t first = 0; first < c.count; first += 3) {
+      for (uint32_t n = 1; n <= 70 && first + n <= c.count; n += 23) {
+        uint32_t flags;
+        assert_int_equal(rows_of(m, 2, first, n, &part, &flags, SIZE_MAX, &rej), 1);
+        assert_int_equal(rej, 0);
+        assert_int_equal(flags, 0);
+        assert_int_equal(part.count, n);
+        assert_same_values(&c, first, &part);
+        sqz_column_free(&part);
+      }
+    }
+    sqz_column_free(&whole);
+    sqz_column_free(&c);
+    munmap(m, REGION);
   }
-  /* TEXT rows sharing a dictionary's 40 strings, out of row order */
-  make_typed(&c, SQZ_CLASS_TEXT, 40, 17);
-  assert_int_equal(sqz_column_reserve(&c, 4460, 0), 0);
-  for (uint32_t k = 40; k < 4500; k++) { /* not periodic: a unit's bytes found once */
-    uint32_t d = (uint32_t)((k * 2654435761u) >> 13) % 40;
-    c.type[k] = SQZ_CLASS_TEXT, c.v[k] = c.v[d], c.len[k] = c.len[d];
-  }
-  c.count = 4500;
-  assert_int_equal(kind_of(&c), 5);
-  damaged_unit(&c);
 }
 
+/* Random bytes over each unit of *cp's entry in turn (in a new region each
+** time): rows that do not touch the unit still read right; a read of rows
+** that do is a miss that rejects (drops) the entry, never other bytes.
+** Frees *cp. */
 static void damaged_unit(sqz_column *cp) {
   sqz_column c = *cp, part;
   uint64_t len;
@@ -688,6 +663,31 @@ static void damaged_unit(sqz_column *cp) {
   }
   free(image);
   sqz_column_free(&c);
+}
+
+/* damaged_unit on an image of every kind. */
+static void test_region_rows_damaged_unit(void **state) {
+  (void)state;
+  sqz_column c;
+  make_mixed(&c, 300, 11);
+  assert_int_equal(kind_of(&c), 0);
+  damaged_unit(&c);
+  static const uint8_t classes[] = {SQZ_CLASS_INT, SQZ_CLASS_REAL, SQZ_CLASS_TEXT, SQZ_CLASS_BLOB};
+  for (uint32_t j = 0; j < 4; j++) {
+    make_typed(&c, classes[j], classes[j] >= SQZ_CLASS_TEXT ? 200 : 4500, 12 + j);
+    assert_int_equal(kind_of(&c), j + 1);
+    damaged_unit(&c);
+  }
+  /* TEXT rows sharing a dictionary's 40 strings, out of row order */
+  make_typed(&c, SQZ_CLASS_TEXT, 40, 17);
+  assert_int_equal(sqz_column_reserve(&c, 4460, 0), 0);
+  for (uint32_t k = 40; k < 4500; k++) { /* not periodic: a unit's bytes found once */
+    uint32_t d = (uint32_t)((k * 2654435761u) >> 13) % 40;
+    c.type[k] = SQZ_CLASS_TEXT, c.v[k] = c.v[d], c.len[k] = c.len[d];
+  }
+  c.count = 4500;
+  assert_int_equal(kind_of(&c), 5);
+  damaged_unit(&c);
 }
 
 static void die(int point) {
